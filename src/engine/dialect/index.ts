@@ -1,0 +1,37 @@
+// The registry of dialects by engine name, and connecting from a connection string.
+import { InputError } from '../errors.ts';
+import { describeTarget, parseConnectionString, type ConnectionTarget, type EngineName } from './connection-string.ts';
+import { sqliteDialect } from './sqlite/index.ts';
+import type { Connection, Dialect } from './types.ts';
+
+const loaders: Partial<Record<EngineName, () => Promise<Dialect>>> = {
+  sqlite: async () => sqliteDialect,
+  postgres: async () => (await import('./postgres/index.ts')).postgresDialect,
+  mysql: async () => (await import('./mysql/index.ts')).mysqlDialect,
+};
+
+export async function dialectFor(engine: EngineName): Promise<Dialect> {
+  const load = loaders[engine];
+  if (!load) {
+    throw new InputError(
+      `${engine} databases can be scripted (wfm schema script --dialect ${engine}) but not connected to by this build; ` +
+        'use sqlite, postgres or mysql',
+    );
+  }
+  return load();
+}
+
+export async function connect(target: ConnectionTarget | string): Promise<Connection> {
+  const parsed = typeof target === 'string' ? parseConnectionString(target) : target;
+  const dialect = await dialectFor(parsed.engine);
+  try {
+    return await dialect.connect(parsed);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`cannot connect to ${describeTarget(parsed)}: ${(error as Error).message}`);
+  }
+}
+
+export { describeTarget, parseConnectionString } from './connection-string.ts';
+export type { ConnectionTarget, EngineName } from './connection-string.ts';
+export type { Connection, Dialect, Row, SqlValue } from './types.ts';

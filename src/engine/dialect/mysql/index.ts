@@ -1,0 +1,4 @@
+export { mysqlAdapter } from './adapter.ts';
+export { mysqlDialect } from './driver.ts';
+export { mysqlIntrospector } from './introspector.ts';
+export { mysqlQueryCompiler } from './query-compiler.ts';

@@ -1,0 +1,230 @@
+// PostgreSQL through pg: one Client per connection, in a UTC session with its own type parsers so values
+// come back in the neutral form, bulk writes through COPY FROM STDIN in text format, locks as
+// session-level advisory locks (they die with the connection).
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
+import { InputError } from '../../errors.ts';
+import { acquireNamedLock, type Mutex } from '../lock.ts';
+import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
+import { postgresAdapter } from './adapter.ts';
+import { neutralTimestamp, postgresIntrospector } from './introspector.ts';
+import { postgresQueryCompiler } from './query-compiler.ts';
+
+const APPLICATION_NAME = 'wfm';
+/** The database every server has, from which others are created and dropped. */
+const MAINTENANCE_DATABASE = 'postgres';
+/** COPY data is sent in strings of about this many characters: few writes, bounded memory. */
+const COPY_CHUNK_CHARS = 64 * 1024;
+
+const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
+
+function parseInt8(text: string): number | bigint {
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : BigInt(text);
+}
+
+const identity = (text: string): string => text;
+
+// pg's defaults turn dates and timestamps into local-time Date objects and int8/numeric into strings.
+const NEUTRAL_PARSERS = new Map<number, (text: string) => SqlValue>([
+  [OID.int8, parseInt8],
+  [OID.numeric, Number],
+  [OID.date, identity],
+  [OID.timestamp, identity],
+  [OID.timestamptz, neutralTimestamp],
+]);
+
+/** Per client, not pg.types.setTypeParser: that would change every other pg user in the process. */
+const neutralTypes: pg.CustomTypesConfig = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    ((format ?? 'text') === 'text' && NEUTRAL_PARSERS.get(oid)) || pg.types.getTypeParser(oid, format),
+};
+
+// extra_float_digits = 3 makes float8 text exact on every server version (shortest-exact from 12 on,
+// 17 digits before), whatever the server's own setting.
+const SESSION_SETUP = "SET TIME ZONE 'UTC'; SET extra_float_digits = 3";
+
+function databaseName(target: ConnectionTarget): string {
+  if (!target.database) throw new InputError(`${describeTarget(target)} names no PostgreSQL database`);
+  return target.database;
+}
+
+function quoteIdentifier(name: string): string {
+  return postgresQueryCompiler.quoteIdentifier(name);
+}
+
+/** The error as it may be shown: whatever pg put in the message, the password is cut out. */
+function withoutPassword(error: unknown, password: string | undefined): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(password ? message.replaceAll(password, '***') : message);
+}
+
+async function openClient(target: ConnectionTarget, database: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    database,
+    user: target.user,
+    password: target.password,
+    application_name: APPLICATION_NAME,
+    types: neutralTypes,
+  });
+  // A client whose server goes away while idle emits 'error', which unheard would end the process; the
+  // next query on it fails with the reason instead.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    throw withoutPassword(error, target.password);
+  }
+  try {
+    await client.query(SESSION_SETUP);
+  } catch (error) {
+    await client.end();
+    throw withoutPassword(error, target.password);
+  }
+  return client;
+}
+
+async function withMaintenanceClient(target: ConnectionTarget, fn: (client: pg.Client) => Promise<unknown>): Promise<void> {
+  const client = await openClient(target, MAINTENANCE_DATABASE);
+  try {
+    await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A stable signed 64-bit advisory lock key: the same lock name in two databases is two locks. */
+function advisoryKey(database: string, name: string): string {
+  return createHash('sha256').update(`${database}\0${name}`).digest().readBigInt64BE(0).toString();
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A value in COPY's text format, where backslash, tab, newline and carriage return are special. */
+function copyField(value: SqlValue): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'string') return value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] ?? c);
+  // bytea's hex form '\x..', its backslash doubled for COPY.
+  if (Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`;
+  return String(value);
+}
+
+/** Rows as COPY text in chunks of about COPY_CHUNK_CHARS, pulled only as fast as the server takes them. */
+async function* copyChunks(rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): AsyncGenerator<string> {
+  let chunk = '';
+  for await (const row of rows) {
+    chunk += `${row.map(copyField).join('\t')}\n`;
+    if (chunk.length >= COPY_CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+class PostgresConnection implements Connection {
+  readonly adapter = postgresAdapter;
+  readonly compiler = postgresQueryCompiler;
+  readonly introspector;
+  readonly description: string;
+  private depth = 0;
+  private closed = false;
+
+  constructor(
+    readonly target: ConnectionTarget,
+    private readonly client: pg.Client,
+  ) {
+    this.introspector = postgresIntrospector(client);
+    this.description = describeTarget(target);
+  }
+
+  get inTransaction(): boolean {
+    const status = this.client.getTransactionStatus();
+    return status === 'T' || status === 'E';
+  }
+
+  async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    return (await this.client.query<Row>(sql, params as SqlValue[])).rows;
+  }
+
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return (await this.client.query(sql, params as SqlValue[])).rowCount ?? 0;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.depth > 0) throw new Error('transactions do not nest');
+    this.depth++;
+    try {
+      await this.client.query('BEGIN');
+      const result = await fn();
+      await this.client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await this.rollback();
+      throw error;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private async rollback(): Promise<void> {
+    if (!this.inTransaction) return;
+    // A connection too broken to roll back has taken its transaction with it; the caller needs the error
+    // that started this, not the rollback's.
+    await this.client.query('ROLLBACK').catch(() => undefined);
+  }
+
+  async bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number> {
+    const q = this.compiler;
+    const copy = this.client.query(copyFrom(`COPY ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) FROM STDIN`));
+    await pipeline(Readable.from(copyChunks(rows)), copy);
+    return copy.rowCount;
+  }
+
+  async acquireLock(name: string, holder: string, waitMs = 0): Promise<Lock> {
+    return acquireNamedLock(this, name, holder, waitMs, this.advisoryMutex(advisoryKey(databaseName(this.target), name)));
+  }
+
+  private advisoryMutex(key: string): Mutex {
+    return {
+      tryAcquire: async () => (await this.client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS taken', [key])).rows[0]?.taken === true,
+      release: async () => {
+        await this.client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+      },
+    };
+  }
+
+  async sizeBytes(): Promise<number> {
+    const rows = await this.query('SELECT pg_database_size(current_database()) AS size');
+    return Number(rows[0]?.size);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.client.end();
+  }
+}
+
+export const postgresDialect: Dialect = {
+  adapter: postgresAdapter,
+  compiler: postgresQueryCompiler,
+  connect: async (target) => new PostgresConnection(target, await openClient(target, databaseName(target))),
+  createDatabase: async (target) => {
+    const name = databaseName(target);
+    await withMaintenanceClient(target, async (client) => {
+      const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (existing.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+    });
+  },
+  dropDatabase: async (target) => {
+    const name = databaseName(target);
+    await withMaintenanceClient(target, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`));
+  },
+};

@@ -1,0 +1,49 @@
+// DDL text that is the same in every dialect apart from identifier quoting and type names.
+import type { ColumnModel, DefaultValue, ForeignKeyModel, IndexModel, TableModel } from '../schema/model.ts';
+
+export interface DdlParts {
+  quoteIdentifier(name: string): string;
+  columnType(column: ColumnModel): string;
+  literal(value: string | number): string;
+}
+
+export function columnDefinition(parts: DdlParts, column: ColumnModel): string {
+  const pieces = [parts.quoteIdentifier(column.name), parts.columnType(column)];
+  if (!column.nullable) pieces.push('NOT NULL');
+  if (column.default) pieces.push(`DEFAULT ${defaultLiteral(parts, column.default)}`);
+  return pieces.join(' ');
+}
+
+export function defaultLiteral(parts: DdlParts, value: DefaultValue): string {
+  return parts.literal(value.value);
+}
+
+export function identifierList(parts: DdlParts, names: readonly string[]): string {
+  return names.map((n) => parts.quoteIdentifier(n)).join(', ');
+}
+
+export function foreignKeyClause(parts: DdlParts, fk: ForeignKeyModel): string {
+  return (
+    `CONSTRAINT ${parts.quoteIdentifier(fk.name)} FOREIGN KEY (${identifierList(parts, fk.columns)}) ` +
+    `REFERENCES ${parts.quoteIdentifier(fk.referencedTable)} (${identifierList(parts, fk.referencedColumns)})`
+  );
+}
+
+export function createTableStatement(parts: DdlParts, table: TableModel, ifNotExists: boolean): string {
+  const lines = table.columns.map((c) => `  ${columnDefinition(parts, c)}`);
+  if (table.primaryKey.length > 0) lines.push(`  PRIMARY KEY (${identifierList(parts, table.primaryKey)})`);
+  for (const fk of table.foreignKeys) lines.push(`  ${foreignKeyClause(parts, fk)}`);
+  return `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${parts.quoteIdentifier(table.name)} (\n${lines.join(',\n')}\n)`;
+}
+
+export function createIndexStatement(parts: DdlParts, table: string, index: IndexModel): string {
+  return (
+    `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${parts.quoteIdentifier(index.name)} ` +
+    `ON ${parts.quoteIdentifier(table)} (${identifierList(parts, index.columns)})`
+  );
+}
+
+/** Standard SQL string literal: single quotes doubled. */
+export function standardStringLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,160 @@
+// SQLite through better-sqlite3: one synchronous handle per connection, WAL so readers are not blocked
+// by a writer, bulk writes as one prepared statement inside large transactions.
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
+import { InputError } from '../../errors.ts';
+import { acquireNamedLock, type Mutex } from '../lock.ts';
+import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
+import { sqliteAdapter } from './adapter.ts';
+import { sqliteIntrospector } from './introspector.ts';
+import { sqliteQueryCompiler } from './query-compiler.ts';
+
+const BULK_BATCH_ROWS = 50_000;
+
+function databasePath(target: ConnectionTarget): string {
+  if (!target.path) throw new InputError(`${describeTarget(target)} names no SQLite file`);
+  return target.path;
+}
+
+function open(path: string): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { timeout: 10_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/** A write transaction on a side file: held while this process lives, released by the OS when it dies. */
+function sideFileMutex(path: string): Mutex {
+  let handle: Database.Database | undefined;
+  return {
+    tryAcquire: async () => {
+      const db = new Database(`${path}.wfmlock`, { timeout: 0 });
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        handle = db;
+        return true;
+      } catch (error) {
+        db.close();
+        if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
+        throw error;
+      }
+    },
+    release: async () => {
+      handle?.exec('ROLLBACK');
+      handle?.close();
+      handle = undefined;
+    },
+  };
+}
+
+class SqliteConnection implements Connection {
+  readonly adapter = sqliteAdapter;
+  readonly compiler = sqliteQueryCompiler;
+  readonly introspector;
+  readonly description: string;
+  private depth = 0;
+
+  constructor(
+    readonly target: ConnectionTarget,
+    private readonly db: Database.Database,
+  ) {
+    this.introspector = sqliteIntrospector(db);
+    this.description = describeTarget(target);
+  }
+
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    const statement = this.db.prepare(sql);
+    if (!statement.reader) {
+      statement.run(...params);
+      return [];
+    }
+    return statement.all(...params) as Row[];
+  }
+
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.db.prepare(sql).run(...params).changes;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.depth > 0) throw new Error('transactions do not nest');
+    this.db.exec('BEGIN IMMEDIATE');
+    this.depth++;
+    try {
+      const result = await fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  async bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number> {
+    const q = this.compiler;
+    const insert = this.db.prepare(
+      `INSERT INTO ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    );
+    const ownTransactions = !this.db.inTransaction;
+    let written = 0;
+    let inBatch = 0;
+    if (ownTransactions) this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for await (const row of rows) {
+        insert.run(...row);
+        written++;
+        if (ownTransactions && ++inBatch === BULK_BATCH_ROWS) {
+          this.db.exec('COMMIT');
+          this.db.exec('BEGIN IMMEDIATE');
+          inBatch = 0;
+        }
+      }
+      if (ownTransactions) this.db.exec('COMMIT');
+    } catch (error) {
+      if (ownTransactions && this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+    return written;
+  }
+
+  async acquireLock(name: string, holder: string, waitMs = 0): Promise<Lock> {
+    const path = databasePath(this.target);
+    const mutex: Mutex = path === ':memory:' ? { tryAcquire: async () => true, release: async () => {} } : sideFileMutex(path);
+    return acquireNamedLock(this, name, holder, waitMs, mutex);
+  }
+
+  async sizeBytes(): Promise<number> {
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    return pages * pageSize;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export const sqliteDialect: Dialect = {
+  adapter: sqliteAdapter,
+  compiler: sqliteQueryCompiler,
+  connect: async (target) => new SqliteConnection(target, open(databasePath(target))),
+  createDatabase: async (target) => {
+    open(databasePath(target)).close();
+  },
+  dropDatabase: async (target) => {
+    const path = databasePath(target);
+    if (path === ':memory:') return;
+    for (const suffix of ['', '-wal', '-shm', '-journal', '.wfmlock']) {
+      if (existsSync(path + suffix)) rmSync(path + suffix);
+    }
+  },
+};

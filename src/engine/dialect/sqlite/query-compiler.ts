@@ -1,0 +1,67 @@
+// SQLite's SQL: double-quoted identifiers, the declared type names the legacy DDL uses (SQLite keeps
+// them, so introspection reads back exactly what was declared), dates and timestamps stored as text.
+import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, TableModel } from '../../schema/model.ts';
+import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, standardStringLiteral } from '../shared-ddl.ts';
+import type { QueryCompiler, SqlValue } from '../types.ts';
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function sqliteColumnType(type: ColumnType): string {
+  switch (type.kind) {
+    case 'smallint':
+      return 'SMALLINT';
+    case 'integer':
+      return 'INTEGER';
+    case 'bigint':
+      return 'BIGINT';
+    case 'double':
+      return 'DOUBLE PRECISION';
+    case 'varchar':
+      return `VARCHAR(${type.length})`;
+    case 'char':
+      return `CHAR(${type.length})`;
+    case 'text':
+      return 'TEXT';
+    case 'date':
+      return 'DATE';
+    case 'timestamp':
+      return 'TIMESTAMP';
+    case 'blob':
+      return 'BLOB';
+  }
+}
+
+function literal(value: SqlValue): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (Buffer.isBuffer(value)) return `X'${value.toString('hex')}'`;
+  return standardStringLiteral(value);
+}
+
+const parts: DdlParts = {
+  quoteIdentifier,
+  columnType: (c) => sqliteColumnType(c.type),
+  literal: (v) => literal(v),
+};
+
+export const sqliteQueryCompiler: QueryCompiler = {
+  quoteIdentifier,
+  literal,
+  parameter: () => '?',
+  columnType: sqliteColumnType,
+  concat: (expressions) => `(${expressions.join(' || ')})`,
+  createTable: (table: TableModel, options) => [
+    createTableStatement(parts, table, options?.ifNotExists ?? false),
+    ...table.indexes.map((i) => createIndexStatement(parts, table.name, i)),
+  ],
+  dropTable: (table) => [`DROP TABLE ${quoteIdentifier(table)}`],
+  addColumn: (table: string, column: ColumnModel, fk?: ForeignKeyModel) => {
+    const reference = fk ? ` REFERENCES ${quoteIdentifier(fk.referencedTable)} (${fk.referencedColumns.map(quoteIdentifier).join(', ')})` : '';
+    return [`ALTER TABLE ${quoteIdentifier(table)} ADD COLUMN ${columnDefinition(parts, column)}${reference}`];
+  },
+  dropColumn: (table, column) => [`ALTER TABLE ${quoteIdentifier(table)} DROP COLUMN ${quoteIdentifier(column)}`],
+  createIndex: (table: string, index: IndexModel) => [createIndexStatement(parts, table, index)],
+  dropIndex: (_table, index) => [`DROP INDEX ${quoteIdentifier(index)}`],
+};

@@ -1,0 +1,83 @@
+// The contract every dialect implements. Each dialect lives in engine/dialect/<engine>/ with the same
+// parts: adapter (capabilities), query-compiler (quoting, type mapping, DDL), introspector (the database
+// read back into a SchemaModel) and driver (connections, transactions, bulk write, lock, admin).
+import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../schema/model.ts';
+import type { ConnectionTarget, EngineName } from './connection-string.ts';
+
+/**
+ * Values as every dialect returns and accepts them: integers and doubles as numbers, text as strings,
+ * dates as 'YYYY-MM-DD', timestamps as UTC 'YYYY-MM-DD HH:MM:SS', binary as Buffer, NULL as null.
+ */
+export type SqlValue = string | number | bigint | Buffer | null;
+export type Row = Record<string, SqlValue>;
+
+export interface Adapter {
+  readonly engine: EngineName;
+  /** DDL statements take part in transactions (PostgreSQL, SQLite), or commit on their own (MariaDB). */
+  readonly transactionalDdl: boolean;
+}
+
+export interface QueryCompiler {
+  quoteIdentifier(name: string): string;
+  /** A literal for a reviewable script; parameters are used everywhere else. */
+  literal(value: SqlValue): string;
+  /** The placeholder for the n-th parameter (1-based). */
+  parameter(n: number): string;
+  columnType(type: ColumnType): string;
+  /** String concatenation of SQL expressions (numbers are converted to text). */
+  concat(expressions: readonly string[]): string;
+  createTable(table: TableModel, options?: { ifNotExists?: boolean }): string[];
+  dropTable(table: string): string[];
+  /** Adds a column; a foreign key on that one column is added with it (the only way SQLite can). */
+  addColumn(table: string, column: ColumnModel, foreignKey?: ForeignKeyModel): string[];
+  dropColumn(table: string, column: string): string[];
+  createIndex(table: string, index: IndexModel): string[];
+  dropIndex(table: string, index: string): string[];
+}
+
+export interface Introspector {
+  tableNames(): Promise<string[]>;
+  introspect(): Promise<SchemaModel>;
+}
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+export interface Connection {
+  readonly target: ConnectionTarget;
+  readonly adapter: Adapter;
+  readonly compiler: QueryCompiler;
+  readonly introspector: Introspector;
+  /** The target as it may be shown: no password. */
+  readonly description: string;
+  query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /** Runs a statement and returns the number of rows it changed. */
+  execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /** Runs fn in one transaction on this connection: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  readonly inTransaction: boolean;
+  /**
+   * Writes rows through the engine's bulk path (COPY, LOAD DATA LOCAL INFILE, prepared statements in large
+   * transactions). Rows are arrays in the order of `columns`. Returns the number of rows written.
+   */
+  bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number>;
+  /**
+   * Takes the named lock for as long as this connection lives (or until released). If another session
+   * holds it, waits up to waitMs and then throws LockHeldError naming the holder.
+   */
+  acquireLock(name: string, holder: string, waitMs?: number): Promise<Lock>;
+  /** Bytes the database occupies, as the engine counts them. */
+  sizeBytes(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface Dialect {
+  readonly adapter: Adapter;
+  readonly compiler: QueryCompiler;
+  connect(target: ConnectionTarget): Promise<Connection>;
+  /** Creates the database named by the target if it does not exist (a SQLite file is created on connect). */
+  createDatabase(target: ConnectionTarget): Promise<void>;
+  /** Drops the database named by the target if it exists. */
+  dropDatabase(target: ConnectionTarget): Promise<void>;
+}

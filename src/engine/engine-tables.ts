@@ -1,0 +1,4 @@
+// Tables the engine keeps for itself inside a database: never part of a schema, a copy or a comparison.
+export const LOCK_TABLE_NAME = 'wm_lock';
+export const JOURNAL_TABLE_NAME = 'wm_step_journal';
+export const ENGINE_TABLES: readonly string[] = [LOCK_TABLE_NAME, JOURNAL_TABLE_NAME];

@@ -1,0 +1,176 @@
+// The same contract checked on every engine: DDL from the model introspects back to the model, values
+// come back exactly, transactions roll back, and the lock names its holder and dies with its connection.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { connect, type Connection, type SqlValue } from '../src/engine/dialect/index.ts';
+import { LockHeldError } from '../src/engine/errors.ts';
+import { diffSchemas, formatDifferences } from '../src/engine/schema/diff.ts';
+import type { SchemaModel, TableModel } from '../src/engine/schema/model.ts';
+import { testEngines, type TestDatabase } from './helpers/databases.ts';
+
+const parent: TableModel = {
+  name: 'parent',
+  columns: [
+    { name: 'id', type: { kind: 'integer' }, nullable: false },
+    { name: 'name', type: { kind: 'varchar', length: 64 }, nullable: false },
+  ],
+  primaryKey: ['id'],
+  indexes: [{ name: 'parent_name', columns: ['name'], unique: true }],
+  foreignKeys: [],
+};
+
+const child: TableModel = {
+  name: 'child item',
+  columns: [
+    { name: 'parent_id', type: { kind: 'integer' }, nullable: false },
+    { name: 'seq', type: { kind: 'smallint' }, nullable: false },
+    { name: 'big', type: { kind: 'bigint' }, nullable: true },
+    { name: 'ratio', type: { kind: 'double' }, nullable: true },
+    { name: 'code', type: { kind: 'char', length: 1 }, nullable: false, default: { kind: 'string', value: 'P' } },
+    { name: 'note', type: { kind: 'text' }, nullable: true },
+    { name: 'day', type: { kind: 'date' }, nullable: true },
+    { name: 'at', type: { kind: 'timestamp' }, nullable: true },
+    { name: 'data', type: { kind: 'blob' }, nullable: true },
+    { name: 'flag', type: { kind: 'smallint' }, nullable: false, default: { kind: 'number', value: 0 } },
+  ],
+  primaryKey: ['parent_id', 'seq'],
+  indexes: [{ name: 'child_day', columns: ['day', 'at'], unique: false }],
+  foreignKeys: [{ name: 'child_parent', columns: ['parent_id'], referencedTable: 'parent', referencedColumns: ['id'] }],
+};
+
+const schema: SchemaModel = { tables: [parent, child] };
+
+const tricky: SqlValue[][] = [
+  [1, 1, 9007199254740991, 0.1 + 0.2, 'M', '', '2024-03-10', '2024-03-10 07:00:00', Buffer.from([0, 1, 2, 255]), 1],
+  [1, 2, null, -1.5e-300, 'X', null, null, null, null, 0],
+  [1, 3, -42, 1 / 3, 'P', `O'Brien; DROP TABLE parent; -- "quoted" \\ back\tslash\nnewline  `, '1999-12-31', '2038-01-19 03:14:07', Buffer.alloc(0), 0],
+  [1, 4, 0, 123456.789, 'P', 'Ünïcödé 名前 😀 trailing  ', '2024-02-29', '2024-02-29 23:59:59', null, 1],
+  [1, 5, 1, 5e-324, 'P', 'x'.repeat(100_000), '2024-01-01', '2024-01-01 00:00:00', Buffer.from('large'.repeat(1000)), 0],
+];
+
+async function createSchema(connection: Connection): Promise<void> {
+  for (const table of schema.tables) for (const sql of connection.compiler.createTable(table)) await connection.execute(sql);
+}
+
+function q(connection: Connection, name: string): string {
+  return connection.compiler.quoteIdentifier(name);
+}
+
+for (const engine of await testEngines()) {
+  describe(`dialect ${engine.engine}`, { skip: engine.skip }, () => {
+    let database: TestDatabase;
+    let connection: Connection;
+
+    before(async () => {
+      database = await engine.newDatabase('conformance');
+      connection = await connect(database.url);
+      await createSchema(connection);
+    });
+    after(async () => {
+      await connection?.close();
+      await database?.drop();
+    });
+
+    it('introspects the tables it created as the model describes them', async () => {
+      const differences = diffSchemas(schema, await connection.introspector.introspect());
+      assert.equal(formatDifferences(differences), '');
+      assert.deepEqual((await connection.introspector.tableNames()).sort(), ['child item', 'parent']);
+    });
+
+    it('writes through the bulk path and reads every value back exactly', async () => {
+      await connection.bulkInsert('parent', ['id', 'name'], [[1, 'first']]);
+      const columns = child.columns.map((c) => c.name);
+      async function* rows(): AsyncIterable<SqlValue[]> {
+        for (const row of tricky) yield row;
+      }
+      assert.equal(await connection.bulkInsert('child item', columns, rows()), tricky.length);
+      const read = await connection.query(`SELECT ${columns.map((c) => q(connection, c)).join(', ')} FROM ${q(connection, 'child item')} ORDER BY seq`);
+      assert.equal(read.length, tricky.length);
+      read.forEach((row, i) => {
+        const expected = tricky[i] ?? [];
+        columns.forEach((column, j) => {
+          const want = expected[j];
+          const got = row[column];
+          if (Buffer.isBuffer(want)) assert.ok(Buffer.isBuffer(got) && want.equals(got), `row ${i} ${column}: blob differs`);
+          else if (typeof want === 'number' && column === 'ratio') assert.ok(Object.is(got, want), `row ${i} ratio: ${String(got)} is not bit-equal to ${want}`);
+          else assert.deepEqual(got, want, `row ${i} ${column}`);
+        });
+      });
+    });
+
+    it('rolls back a failed transaction, including its DDL where the engine can', async () => {
+      const before = (await connection.query(`SELECT COUNT(*) AS n FROM ${q(connection, 'parent')}`))[0]?.n;
+      await assert.rejects(
+        connection.transaction(async () => {
+          await connection.execute(`INSERT INTO ${q(connection, 'parent')} (id, name) VALUES (${connection.compiler.parameter(1)}, ${connection.compiler.parameter(2)})`, [2, 'second']);
+          await connection.execute(`INSERT INTO ${q(connection, 'parent')} (id, name) VALUES (${connection.compiler.parameter(1)}, ${connection.compiler.parameter(2)})`, [3, 'first']);
+        }),
+      );
+      assert.equal(Number((await connection.query(`SELECT COUNT(*) AS n FROM ${q(connection, 'parent')}`))[0]?.n), Number(before));
+      assert.equal(connection.inTransaction, false);
+    });
+
+    it('adds and drops columns and indexes, with a foreign key on an added column', async () => {
+      const extra: TableModel = { name: 'role', columns: [{ name: 'id', type: { kind: 'integer' }, nullable: false }], primaryKey: ['id'], indexes: [], foreignKeys: [] };
+      for (const sql of connection.compiler.createTable(extra)) await connection.execute(sql);
+      const fk = { name: 'parent_role', columns: ['role_id'], referencedTable: 'role', referencedColumns: ['id'] };
+      for (const sql of connection.compiler.addColumn('parent', { name: 'role_id', type: { kind: 'integer' }, nullable: true }, fk)) await connection.execute(sql);
+      for (const sql of connection.compiler.addColumn('parent', { name: 'kind', type: { kind: 'varchar', length: 20 }, nullable: false, default: { kind: 'string', value: 'plain' } })) await connection.execute(sql);
+      for (const sql of connection.compiler.createIndex('parent', { name: 'parent_kind', columns: ['kind'], unique: false })) await connection.execute(sql);
+      const expected: SchemaModel = {
+        tables: [
+          child,
+          extra,
+          {
+            ...parent,
+            columns: [...parent.columns, { name: 'role_id', type: { kind: 'integer' }, nullable: true }, { name: 'kind', type: { kind: 'varchar', length: 20 }, nullable: false, default: { kind: 'string', value: 'plain' } }],
+            indexes: [...parent.indexes, { name: 'parent_kind', columns: ['kind'], unique: false }],
+            foreignKeys: [fk],
+          },
+        ],
+      };
+      assert.equal(formatDifferences(diffSchemas(expected, await connection.introspector.introspect())), '');
+      assert.deepEqual((await connection.query(`SELECT kind FROM ${q(connection, 'parent')}`)).map((r) => r.kind), ['plain']);
+      for (const sql of connection.compiler.dropIndex('parent', 'parent_kind')) await connection.execute(sql);
+      for (const sql of connection.compiler.dropColumn('parent', 'kind')) await connection.execute(sql);
+      const after = await connection.introspector.introspect();
+      const parentAfter = after.tables.find((t) => t.name === 'parent');
+      assert.deepEqual(parentAfter?.columns.map((c) => c.name), ['id', 'name', 'role_id']);
+      assert.deepEqual(parentAfter?.indexes.map((i) => i.name), ['parent_name']);
+    });
+
+    it('reports its size in bytes', async () => {
+      assert.ok((await connection.sizeBytes()) > 0);
+    });
+
+    it('refuses a second holder of a lock, naming the first, and frees it on release', async () => {
+      const other = await connect(database.url);
+      try {
+        const lock = await connection.acquireLock('wfm update', 'first holder');
+        await assert.rejects(other.acquireLock('wfm update', 'second holder', 300), (error: unknown) => {
+          assert.ok(error instanceof LockHeldError);
+          assert.match(error.message, /first holder/);
+          return true;
+        });
+        await lock.release();
+        const second = await other.acquireLock('wfm update', 'second holder');
+        await second.release();
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('frees a lock when its holder process is killed', async () => {
+      const holder = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/hold-lock.ts', database.url, 'wfm killed'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const [chunk] = (await once(holder.stdout, 'data')) as [Buffer];
+      assert.equal(chunk.toString().trim(), 'locked');
+      await assert.rejects(connection.acquireLock('wfm killed', 'me', 100), /the test lock holder/);
+      holder.kill('SIGKILL');
+      await once(holder, 'exit');
+      const lock = await connection.acquireLock('wfm killed', 'me', 10_000);
+      await lock.release();
+    });
+  });
+}

@@ -1,0 +1,98 @@
+// Test databases on every engine: a fresh, uniquely named database per test, dropped afterwards.
+// Server engines are skipped with a loud line when unreachable, unless WFM_TEST_REQUIRE_SERVERS=1.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dialectFor, parseConnectionString, type ConnectionTarget, type EngineName } from '../../src/engine/dialect/index.ts';
+import { describeTarget } from '../../src/engine/dialect/connection-string.ts';
+
+export interface TestDatabase {
+  url: string;
+  target: ConnectionTarget;
+  drop(): Promise<void>;
+}
+
+export interface TestEngine {
+  engine: EngineName;
+  /** A reason to skip, or undefined when the engine is available. */
+  skip: string | undefined;
+  newDatabase(label: string): Promise<TestDatabase>;
+}
+
+const SERVER_URLS: Record<'postgres' | 'mysql', string> = {
+  postgres: process.env.WFM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  mysql: process.env.WFM_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mysql',
+};
+
+let counter = 0;
+const tempRoot = mkdtempSync(join(tmpdir(), 'wfm-test-'));
+
+export function uniqueName(label: string): string {
+  return `wfmt_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${process.pid}_${++counter}`;
+}
+
+export function targetUrl(target: ConnectionTarget): string {
+  if (target.engine === 'sqlite') return `sqlite:${target.path}`;
+  const user = target.user ? `${encodeURIComponent(target.user)}${target.password ? `:${encodeURIComponent(target.password)}` : ''}@` : '';
+  return `${target.engine}://${user}${target.host}:${target.port}/${target.database}`;
+}
+
+function sqliteEngine(): TestEngine {
+  return {
+    engine: 'sqlite',
+    skip: undefined,
+    newDatabase: async (label) => {
+      const target: ConnectionTarget = { engine: 'sqlite', path: join(tempRoot, `${uniqueName(label)}.db`) };
+      const dialect = await dialectFor('sqlite');
+      return { url: targetUrl(target), target, drop: () => dialect.dropDatabase(target) };
+    },
+  };
+}
+
+async function serverEngine(engine: 'postgres' | 'mysql'): Promise<TestEngine> {
+  const base = parseConnectionString(SERVER_URLS[engine]);
+  const dialect = await dialectFor(engine);
+  let skip: string | undefined;
+  try {
+    const probe = await dialect.connect(base);
+    await probe.close();
+  } catch (error) {
+    skip = `${engine} server at ${describeTarget(base)} is not reachable (${(error as Error).message})`;
+    if (process.env.WFM_TEST_REQUIRE_SERVERS === '1') throw new Error(`WFM_TEST_REQUIRE_SERVERS=1 but the ${skip}`);
+    console.error(`\n*** SKIPPING ${engine} tests: the ${skip}. Set ${engine === 'postgres' ? 'WFM_TEST_PG_URL' : 'WFM_TEST_MYSQL_URL'} or start the server. ***\n`);
+  }
+  return {
+    engine,
+    skip,
+    newDatabase: async (label) => {
+      const target: ConnectionTarget = { ...base, database: uniqueName(label) };
+      await dialect.createDatabase(target);
+      return { url: targetUrl(target), target, drop: () => dialect.dropDatabase(target) };
+    },
+  };
+}
+
+let cached: Promise<TestEngine[]> | undefined;
+
+/** WFM_TEST_ENGINES=sqlite,postgres limits a local run to some engines; CI (WFM_TEST_REQUIRE_SERVERS=1) runs all. */
+function selected(engine: EngineName): boolean {
+  const list = process.env.WFM_TEST_ENGINES;
+  if (!list) return true;
+  if (process.env.WFM_TEST_REQUIRE_SERVERS === '1') throw new Error('WFM_TEST_ENGINES cannot be combined with WFM_TEST_REQUIRE_SERVERS=1');
+  return list.split(',').includes(engine);
+}
+
+function excluded(engine: EngineName): TestEngine {
+  const skip = `${engine} is not in WFM_TEST_ENGINES=${process.env.WFM_TEST_ENGINES}`;
+  console.error(`\n*** SKIPPING ${engine} tests: ${skip} ***\n`);
+  return { engine, skip, newDatabase: () => Promise.reject(new Error(skip)) };
+}
+
+export function testEngines(): Promise<TestEngine[]> {
+  cached ??= Promise.all([
+    selected('sqlite') ? sqliteEngine() : excluded('sqlite'),
+    selected('postgres') ? serverEngine('postgres') : excluded('postgres'),
+    selected('mysql') ? serverEngine('mysql') : excluded('mysql'),
+  ]);
+  return cached;
+}
