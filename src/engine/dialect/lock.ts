@@ -5,8 +5,6 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockHeldError } from '../errors.ts';
 import { LOCK_TABLE_NAME } from '../engine-tables.ts';
-
-export { ENGINE_TABLES } from '../engine-tables.ts';
 import type { TableModel } from '../schema/model.ts';
 import type { Connection, Lock } from './types.ts';
 

@@ -1,7 +1,7 @@
 // Reads the current MariaDB database back into the schema model from information_schema: one query each for
 // tables, columns, index columns and foreign key columns, whatever the size of the schema.
 import type { ColumnModel, DefaultValue, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../../schema/model.ts';
-import { ENGINE_TABLES } from '../lock.ts';
+import { ENGINE_TABLES } from '../../engine-tables.ts';
 import { parseTypeName } from '../type-names.ts';
 import type { Introspector, Row, SqlValue } from '../types.ts';
 
