@@ -141,6 +141,26 @@ for (const engine of await testEngines()) {
       assert.deepEqual(parentAfter?.indexes.map((i) => i.name), ['parent_name']);
     });
 
+    it('streams a query in bounded batches, in order, with every value', async () => {
+      const table: TableModel = { name: 'numbers', columns: [{ name: 'n', type: { kind: 'integer' }, nullable: false }, { name: 'label', type: { kind: 'varchar', length: 20 }, nullable: true }], primaryKey: ['n'], indexes: [], foreignKeys: [] };
+      for (const sql of connection.compiler.createTable(table)) await connection.execute(sql);
+      const count = 25_000;
+      await connection.bulkInsert('numbers', ['n', 'label'], Array.from({ length: count }, (_, i): SqlValue[] => [i, i % 7 === 0 ? null : `n${i}`]));
+      const sizes: number[] = [];
+      let expected = 10;
+      for await (const batch of connection.streamQuery(`SELECT n, label FROM numbers WHERE n >= ${connection.compiler.parameter(1)} ORDER BY n`, [10], 10_000)) {
+        sizes.push(batch.length);
+        for (const row of batch) {
+          assert.equal(row.n, expected);
+          assert.equal(row.label, expected % 7 === 0 ? null : `n${expected}`);
+          expected++;
+        }
+      }
+      assert.equal(expected, count);
+      assert.deepEqual(sizes, [10_000, 10_000, 4_990]);
+      assert.equal(Number((await connection.query('SELECT COUNT(*) AS c FROM numbers'))[0]?.c), count);
+    });
+
     it('reports its size in bytes', async () => {
       assert.ok((await connection.sizeBytes()) > 0);
     });

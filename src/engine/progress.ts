@@ -14,14 +14,16 @@ export type ProgressListener = (event: ProgressEvent) => void;
 export class RateMeter {
   private readonly started = performance.now();
 
+  /** `startRows`: rows already done before this run (a resumed copy), not counted in the rate. */
   constructor(
     readonly table: string,
     readonly totalRows?: number,
+    readonly startRows = 0,
   ) {}
 
   event(rows: number): ProgressEvent {
     const seconds = Math.max((performance.now() - this.started) / 1000, 1e-6);
-    const rowsPerSecond = rows / seconds;
+    const rowsPerSecond = (rows - this.startRows) / seconds;
     const etaSeconds = this.totalRows !== undefined && rowsPerSecond > 0 ? Math.max(0, (this.totalRows - rows) / rowsPerSecond) : undefined;
     return { type: 'table-progress', table: this.table, rows, totalRows: this.totalRows, rowsPerSecond, etaSeconds };
   }

@@ -52,6 +52,11 @@ export interface Connection {
   /** The target as it may be shown: no password. */
   readonly description: string;
   query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /**
+   * Streams a query's rows in batches, holding no more than one batch in memory; the connection is busy
+   * until the iteration ends. This is the bulk read of every copy.
+   */
+  streamQuery(sql: string, params?: readonly SqlValue[], batchRows?: number): AsyncIterable<Row[]>;
   /** Runs a statement and returns the number of rows it changed. */
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /** Runs fn in one transaction on this connection: committed if it resolves, rolled back if it throws. */

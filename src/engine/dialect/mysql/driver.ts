@@ -12,6 +12,7 @@ import {
   type TypeCastField,
   type TypeCastNext,
 } from 'mysql2/promise';
+import type { Connection as CoreConnection } from 'mysql2';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError, OperationError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
@@ -27,6 +28,7 @@ const INFILE_CHUNK_CHARS = 256 * 1024;
 /** No single packet of the file may come near max_allowed_packet (16 MiB by default). */
 const INFILE_PACKET_BYTES = 1024 * 1024;
 const INSERT_BATCH_ROWS = 1000;
+const DEFAULT_BATCH_ROWS = 10_000;
 const INSERT_BATCH_BYTES = 4 * 1024 * 1024;
 const BINARY_DATA_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
 const TEXT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
@@ -221,6 +223,22 @@ class MysqlConnection implements Connection {
   async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
     const [result] = await this.server.query(sql, params.length > 0 ? [...params] : undefined);
     return Array.isArray(result) ? (result as Row[]) : [];
+  }
+
+  async *streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
+    // The callback connection under the promise one streams rows and pauses the socket when not read;
+    // mysql2's typings declare it on pool connections only.
+    const core = (this.server as unknown as { connection: CoreConnection }).connection;
+    const rows = core.query({ sql, values: [...params] }).stream({ highWaterMark: batchRows });
+    let batch: Row[] = [];
+    for await (const row of rows) {
+      batch.push(row as Row);
+      if (batch.length >= batchRows) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import { from as copyFrom } from 'pg-copy-streams';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
@@ -19,6 +20,7 @@ const APPLICATION_NAME = 'wfm';
 const MAINTENANCE_DATABASE = 'postgres';
 /** COPY data is sent in strings of about this many characters: few writes, bounded memory. */
 const COPY_CHUNK_CHARS = 64 * 1024;
+const DEFAULT_BATCH_ROWS = 10_000;
 
 const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
 
@@ -151,6 +153,15 @@ class PostgresConnection implements Connection {
 
   async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
     return (await this.client.query<Row>(sql, params as SqlValue[])).rows;
+  }
+
+  async *streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
+    const cursor = this.client.query(new Cursor<Row>(sql, params as SqlValue[], { types: neutralTypes }));
+    try {
+      for (let rows = await cursor.read(batchRows); rows.length > 0; rows = await cursor.read(batchRows)) yield rows;
+    } finally {
+      await cursor.close();
+    }
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {

@@ -12,6 +12,7 @@ import { sqliteIntrospector } from './introspector.ts';
 import { sqliteQueryCompiler } from './query-compiler.ts';
 
 const BULK_BATCH_ROWS = 50_000;
+const DEFAULT_BATCH_ROWS = 10_000;
 
 function databasePath(target: ConnectionTarget): string {
   if (!target.path) throw new InputError(`${describeTarget(target)} names no SQLite file`);
@@ -77,6 +78,18 @@ class SqliteConnection implements Connection {
       return [];
     }
     return statement.all(...params) as Row[];
+  }
+
+  async *streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
+    let batch: Row[] = [];
+    for (const row of this.db.prepare(sql).iterate(...params)) {
+      batch.push(row as Row);
+      if (batch.length >= batchRows) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {

@@ -1,0 +1,169 @@
+// The one mechanism that moves data: rows streamed from a source connection in key order, through a
+// transform, into a sink in chunks, each chunk committed with its checkpoint. Memory holds a chunk or two,
+// whatever the table's size; a killed run resumes from its checkpoints; every chunk is hashed.
+import type { Connection, Row, SqlValue } from '../dialect/types.ts';
+import { type ProgressListener, RateMeter } from '../progress.ts';
+import { ContentHash } from './content-hash.ts';
+import { keyAfter } from './key-range.ts';
+import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, Transformed } from './types.ts';
+
+export interface CopyOptions {
+  /** Rows per chunk: the unit of a transaction, a checkpoint and a hash. */
+  chunkRows?: number;
+  /** Items copied at the same time, each with its own pair of connections. */
+  concurrency?: number;
+  onProgress?: ProgressListener;
+}
+
+export interface CopyEndpoints {
+  openSource(): Promise<Connection>;
+  openSink(): Promise<{ sink: ChunkSink; close(): Promise<void> }>;
+}
+
+const DEFAULT_CHUNK_ROWS = 50_000;
+
+export function sourceQuery(source: Connection, item: CopyItem, after: SqlValue[] | null): { sql: string; params: SqlValue[] } {
+  const q = source.compiler;
+  const conditions: string[] = [];
+  const params: SqlValue[] = [];
+  if (item.source.where) {
+    conditions.push(`(${item.source.where.sql})`);
+    params.push(...item.source.where.params);
+  }
+  if (after) {
+    const range = keyAfter(q, item.source.key, after, params.length + 1);
+    conditions.push(`(${range.sql})`);
+    params.push(...range.params);
+  }
+  const columns = item.source.columns.map((c) => q.quoteIdentifier(c)).join(', ');
+  const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+  const order = item.source.key.map((c) => q.quoteIdentifier(c)).join(', ');
+  return { sql: `SELECT ${columns} FROM ${q.quoteIdentifier(item.source.table)}${where} ORDER BY ${order}`, params };
+}
+
+async function countRows(source: Connection, item: CopyItem): Promise<number> {
+  const q = source.compiler;
+  const where = item.source.where ? ` WHERE ${item.source.where.sql}` : '';
+  const rows = await source.query(`SELECT COUNT(*) AS n FROM ${q.quoteIdentifier(item.source.table)}${where}`, item.source.where?.params ?? []);
+  return Number(rows[0]?.n ?? 0);
+}
+
+function identity(item: CopyItem): (row: Row) => Transformed {
+  const columns = item.source.columns;
+  return (row) => ({ row: columns.map((c) => row[c] ?? null) });
+}
+
+/** Copies one item from its checkpoint on; returns what it did. */
+export async function copyItem(source: Connection, sink: ChunkSink, item: CopyItem, options: CopyOptions = {}): Promise<CopyItemResult> {
+  const started = performance.now();
+  const saved = await sink.load(item);
+  const checkpoint: Checkpoint = saved ?? { lastKey: null, rowsRead: 0, rowsWritten: 0, rowsRejected: 0, chunks: 0, contentHash: new ContentHash().toString(), done: false };
+  const result = (): CopyItemResult => ({
+    name: item.name,
+    sourceTable: item.source.table,
+    targetTable: item.target.table,
+    rowsRead: checkpoint.rowsRead,
+    rowsWritten: checkpoint.rowsWritten,
+    rowsRejected: checkpoint.rowsRejected,
+    seconds: (performance.now() - started) / 1000,
+    contentHash: checkpoint.contentHash,
+    resumed: saved !== undefined,
+  });
+  if (checkpoint.done) return result();
+
+  const meter = new RateMeter(item.name, await countRows(source, item), checkpoint.rowsRead);
+  const transform = item.transform ?? identity(item);
+  const total = ContentHash.parse(checkpoint.contentHash);
+  const { sql, params } = sourceQuery(source, item, checkpoint.lastKey);
+  const batches = source.streamQuery(sql, params, options.chunkRows ?? DEFAULT_CHUNK_ROWS)[Symbol.asyncIterator]();
+  // The next batch is fetched while the current one is written: the source and the sink work at once.
+  let next = batches.next();
+  try {
+    for (let batch = await next; !batch.done; batch = await next) {
+      next = batches.next();
+      await writeChunk(sink, item, batch.value, transform, checkpoint, total);
+      options.onProgress?.(meter.event(checkpoint.rowsRead));
+    }
+  } finally {
+    // However the copy ends, the source's read is finished so that its connection can be used or closed.
+    await next.catch(() => undefined);
+    await batches.return?.();
+  }
+  checkpoint.done = true;
+  await sink.write(item, [], [], checkpoint, new ContentHash().toString());
+  options.onProgress?.(meter.done(checkpoint.rowsRead));
+  return result();
+}
+
+async function writeChunk(sink: ChunkSink, item: CopyItem, rows: Row[], transform: (row: Row) => Transformed, checkpoint: Checkpoint, total: ContentHash): Promise<void> {
+  const chunk = transformChunk(rows, transform);
+  total.merge(chunk.hash);
+  const last = rows[rows.length - 1] as Row;
+  checkpoint.lastKey = item.source.key.map((k) => last[k] ?? null);
+  checkpoint.rowsRead += rows.length;
+  checkpoint.rowsWritten += chunk.rows.length;
+  checkpoint.rowsRejected += chunk.rejections.length;
+  checkpoint.chunks++;
+  checkpoint.contentHash = total.toString();
+  await sink.write(item, chunk.rows, chunk.rejections, checkpoint, chunk.hash.toString());
+}
+
+function transformChunk(rows: Row[], transform: (row: Row) => Transformed): { rows: SqlValue[][]; rejections: unknown[]; hash: ContentHash } {
+  const out: SqlValue[][] = [];
+  const rejections: unknown[] = [];
+  const hash = new ContentHash();
+  for (const row of rows) {
+    const result = transform(row);
+    if ('row' in result) {
+      out.push(result.row);
+      hash.add(result.row);
+    } else {
+      rejections.push(result.rejection);
+    }
+  }
+  return { rows: out, rejections, hash };
+}
+
+/**
+ * Copies every item, `concurrency` at a time, each on its own connections; an item starts once the
+ * items it depends on are done. Results come back in the order of `items`.
+ */
+export async function copyItems(endpoints: CopyEndpoints, items: readonly CopyItem[], options: CopyOptions = {}): Promise<CopyItemResult[]> {
+  const results = new Map<string, CopyItemResult>();
+  const pending = [...items];
+  const running = new Set<string>();
+  let failure: unknown;
+  const ready = (): CopyItem | undefined => {
+    const index = pending.findIndex((item) => (item.dependsOn ?? []).every((d) => results.has(d) || !items.some((i) => i.name === d)));
+    return index < 0 ? undefined : pending.splice(index, 1)[0];
+  };
+  const worker = async (): Promise<void> => {
+    const source = await endpoints.openSource();
+    const target = await endpoints.openSink();
+    try {
+      await target.sink.prepare();
+      while (failure === undefined && pending.length > 0) {
+        const item = ready();
+        if (!item) {
+          if (running.size === 0) throw new Error(`the copy items ${pending.map((p) => p.name).join(', ')} depend on each other in a cycle`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          continue;
+        }
+        running.add(item.name);
+        try {
+          results.set(item.name, await copyItem(source, target.sink, item, options));
+        } finally {
+          running.delete(item.name);
+        }
+      }
+    } catch (error) {
+      failure ??= error;
+    } finally {
+      await source.close();
+      await target.close();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, items.length)) }, worker));
+  if (failure !== undefined) throw failure;
+  return items.map((item) => results.get(item.name) as CopyItemResult);
+}

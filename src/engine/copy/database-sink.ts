@@ -1,0 +1,112 @@
+// Writing copied rows into a database: each chunk's rows, its rejected rows and the new checkpoint go in
+// one transaction, so a run killed at any moment resumes from the last chunk it committed, with no row
+// written twice and none missed.
+import { CHECKPOINT_TABLE_NAME, REJECTION_TABLE_NAME } from '../engine-tables.ts';
+import { utcTimestamp } from '../dialect/lock.ts';
+import type { Connection, SqlValue } from '../dialect/types.ts';
+import type { TableModel } from '../schema/model.ts';
+import type { Checkpoint, ChunkSink, CopyItem } from './types.ts';
+
+const CHECKPOINT_TABLE: TableModel = {
+  name: CHECKPOINT_TABLE_NAME,
+  columns: [
+    { name: 'job', type: { kind: 'varchar', length: 100 }, nullable: false },
+    { name: 'item', type: { kind: 'varchar', length: 100 }, nullable: false },
+    { name: 'last_key', type: { kind: 'text' }, nullable: true },
+    { name: 'rows_read', type: { kind: 'bigint' }, nullable: false },
+    { name: 'rows_written', type: { kind: 'bigint' }, nullable: false },
+    { name: 'rows_rejected', type: { kind: 'bigint' }, nullable: false },
+    { name: 'chunks', type: { kind: 'integer' }, nullable: false },
+    { name: 'content_hash', type: { kind: 'varchar', length: 40 }, nullable: false },
+    { name: 'done', type: { kind: 'smallint' }, nullable: false },
+    { name: 'updated_at', type: { kind: 'timestamp' }, nullable: false },
+  ],
+  primaryKey: ['job', 'item'],
+  indexes: [],
+  foreignKeys: [],
+};
+
+const REJECTION_TABLE: TableModel = {
+  name: REJECTION_TABLE_NAME,
+  columns: [
+    { name: 'job', type: { kind: 'varchar', length: 100 }, nullable: false },
+    { name: 'item', type: { kind: 'varchar', length: 100 }, nullable: false },
+    { name: 'seq', type: { kind: 'bigint' }, nullable: false },
+    { name: 'detail', type: { kind: 'text' }, nullable: false },
+  ],
+  primaryKey: ['job', 'item', 'seq'],
+  indexes: [],
+  foreignKeys: [],
+};
+
+export class DatabaseSink implements ChunkSink {
+  constructor(
+    readonly connection: Connection,
+    readonly job: string,
+  ) {}
+
+  async prepare(): Promise<void> {
+    for (const table of [CHECKPOINT_TABLE, REJECTION_TABLE]) {
+      for (const sql of this.connection.compiler.createTable(table, { ifNotExists: true })) await this.connection.execute(sql);
+    }
+  }
+
+  async load(item: CopyItem): Promise<Checkpoint | undefined> {
+    const q = this.connection.compiler;
+    const rows = await this.connection.query(
+      `SELECT last_key, rows_read, rows_written, rows_rejected, chunks, content_hash, done FROM ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} ` +
+        `WHERE job = ${q.parameter(1)} AND item = ${q.parameter(2)}`,
+      [this.job, item.name],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      lastKey: row.last_key === null ? null : (JSON.parse(String(row.last_key)) as SqlValue[]),
+      rowsRead: Number(row.rows_read),
+      rowsWritten: Number(row.rows_written),
+      rowsRejected: Number(row.rows_rejected),
+      chunks: Number(row.chunks),
+      contentHash: String(row.content_hash),
+      done: Number(row.done) === 1,
+    };
+  }
+
+  async write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint): Promise<void> {
+    const q = this.connection.compiler;
+    await this.connection.transaction(async () => {
+      if (rows.length > 0) await this.connection.bulkInsert(item.target.table, item.target.columns, rows);
+      if (rejections.length > 0) {
+        const first = checkpoint.rowsRejected - rejections.length;
+        await this.connection.bulkInsert(REJECTION_TABLE.name, ['job', 'item', 'seq', 'detail'], rejections.map((r, i) => [this.job, item.name, first + i, JSON.stringify(r)]));
+      }
+      const table = q.quoteIdentifier(CHECKPOINT_TABLE.name);
+      await this.connection.execute(`DELETE FROM ${table} WHERE job = ${q.parameter(1)} AND item = ${q.parameter(2)}`, [this.job, item.name]);
+      await this.connection.execute(
+        `INSERT INTO ${table} (job, item, last_key, rows_read, rows_written, rows_rejected, chunks, content_hash, done, updated_at) ` +
+          `VALUES (${Array.from({ length: 10 }, (_, i) => q.parameter(i + 1)).join(', ')})`,
+        [
+          this.job,
+          item.name,
+          checkpoint.lastKey === null ? null : JSON.stringify(checkpoint.lastKey, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+          checkpoint.rowsRead,
+          checkpoint.rowsWritten,
+          checkpoint.rowsRejected,
+          checkpoint.chunks,
+          checkpoint.contentHash,
+          checkpoint.done ? 1 : 0,
+          utcTimestamp(new Date()),
+        ],
+      );
+    });
+  }
+
+  /** Every rejected row of the job, in the order they were met. */
+  async rejections(): Promise<unknown[]> {
+    const q = this.connection.compiler;
+    const rows = await this.connection.query(
+      `SELECT detail FROM ${q.quoteIdentifier(REJECTION_TABLE.name)} WHERE job = ${q.parameter(1)} ORDER BY item, seq`,
+      [this.job],
+    );
+    return rows.map((r) => JSON.parse(String(r.detail)) as unknown);
+  }
+}

@@ -1,0 +1,54 @@
+import type { Row, SqlValue } from '../dialect/types.ts';
+
+/** What a transform makes of one source row: the target row, or a rejection to report. */
+export type Transformed = { row: SqlValue[] } | { rejection: unknown };
+
+export interface CopyItem {
+  /** Unique within a job: names the checkpoint and the progress line. */
+  name: string;
+  source: {
+    table: string;
+    columns: string[];
+    /** The source's key, in the order rows are read and checkpointed. */
+    key: string[];
+    /** A condition on the source rows, with its parameters numbered from 1. */
+    where?: { sql: string; params: SqlValue[] };
+  };
+  target: { table: string; columns: string[] };
+  /** The default takes the source columns as they are. */
+  transform?: (row: Row) => Transformed;
+  /** Items whose target tables must be complete before this one starts (foreign keys). */
+  dependsOn?: string[];
+}
+
+export interface Checkpoint {
+  /** The key of the last source row committed, or null before the first chunk. */
+  lastKey: SqlValue[] | null;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsRejected: number;
+  chunks: number;
+  /** ContentHash of every row written so far. */
+  contentHash: string;
+  done: boolean;
+}
+
+/** Where copied chunks go: a database, or a backup archive. */
+export interface ChunkSink {
+  prepare(): Promise<void>;
+  load(item: CopyItem): Promise<Checkpoint | undefined>;
+  /** Writes the rows, the rejections and the checkpoint as one unit: all or nothing. */
+  write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint, chunkHash: string): Promise<void>;
+}
+
+export interface CopyItemResult {
+  name: string;
+  sourceTable: string;
+  targetTable: string;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsRejected: number;
+  seconds: number;
+  contentHash: string;
+  resumed: boolean;
+}
