@@ -161,6 +161,18 @@ for (const engine of await testEngines()) {
       assert.equal(Number((await connection.query('SELECT COUNT(*) AS c FROM numbers'))[0]?.c), count);
     });
 
+    it('opens read-only when asked, refusing every write', async () => {
+      const reader = await connect({ ...database.target, readOnly: true });
+      try {
+        assert.ok((await reader.query(`SELECT COUNT(*) AS n FROM ${q(reader, 'parent')}`)).length === 1);
+        await assert.rejects(reader.execute(`DELETE FROM ${q(reader, 'parent')}`));
+        await assert.rejects(reader.execute('CREATE TABLE intruder (id INTEGER)'));
+      } finally {
+        await reader.close();
+      }
+      assert.ok(Number((await connection.query(`SELECT COUNT(*) AS n FROM ${q(connection, 'parent')}`))[0]?.n) > 0);
+    });
+
     it('reports its size in bytes', async () => {
       assert.ok((await connection.sizeBytes()) > 0);
     });

@@ -14,6 +14,8 @@ export interface ConnectionTarget {
   database?: string;
   user?: string;
   password?: string;
+  /** Open for reading only: the session refuses every write (the source of a migration or backup). */
+  readOnly?: boolean;
 }
 
 const ENGINE_ALIASES: Record<string, EngineName> = {

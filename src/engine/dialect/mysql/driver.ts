@@ -88,6 +88,7 @@ async function open(target: ConnectionTarget, database: string | undefined): Pro
     connection.on('error', () => {});
     await connection.query("SET time_zone = '+00:00'");
     await connection.query(`SET SESSION sql_mode = '${SQL_MODE}'`);
+    if (target.readOnly) await connection.query('SET SESSION TRANSACTION READ ONLY');
     return connection;
   } catch (error) {
     connection?.destroy();

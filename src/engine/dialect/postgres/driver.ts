@@ -85,6 +85,7 @@ async function openClient(target: ConnectionTarget, database: string): Promise<p
   }
   try {
     await client.query(SESSION_SETUP);
+    if (target.readOnly) await client.query('SET default_transaction_read_only = on');
   } catch (error) {
     await client.end();
     throw withoutPassword(error, target.password);

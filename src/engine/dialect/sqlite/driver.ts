@@ -19,7 +19,12 @@ function databasePath(target: ConnectionTarget): string {
   return target.path;
 }
 
-function open(path: string): Database.Database {
+function open(path: string, readOnly = false): Database.Database {
+  if (readOnly) {
+    // Not even the journal mode is set: a source file stays byte for byte as it was.
+    if (!existsSync(path)) throw new InputError(`the SQLite file ${path} does not exist`);
+    return new Database(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  }
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: 10_000 });
   db.pragma('journal_mode = WAL');
@@ -159,7 +164,7 @@ class SqliteConnection implements Connection {
 export const sqliteDialect: Dialect = {
   adapter: sqliteAdapter,
   compiler: sqliteQueryCompiler,
-  connect: async (target) => new SqliteConnection(target, open(databasePath(target))),
+  connect: async (target) => new SqliteConnection(target, open(databasePath(target), target.readOnly)),
   createDatabase: async (target) => {
     open(databasePath(target)).close();
   },

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { InputError } from '../../engine/errors.ts';
+import { RateMeter } from '../../engine/progress.ts';
+import { createDatabase, describeState, detectRelease } from '../../wfm/database.ts';
+import { generate } from '../../wfm/generate/index.ts';
+import { withDatabase } from '../connections.ts';
+import { passwordOptions, withPasswordOptions } from '../options.ts';
+import { formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
+import { parseRelease } from './dbu.ts';
+
+function positiveInteger(text: string, what: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new InputError(`${what} must be a whole number of at least 1, not "${text}"`);
+  return value;
+}
+
+export function registerGenerate(program: Command): void {
+  withPasswordOptions(program.command('generate'))
+    .description('fill a database with realistic, deterministic WFM data of a release (created first if the database is empty)')
+    .requiredOption('--version <release>', 'the release of the data (6.5.104, 6.5.201, 7.6 ... 8.5.2)')
+    .requiredOption('--db <connection>', 'the database: empty, or already at that release')
+    .option('--agents <n>', 'number of agents', '200')
+    .option('--days <n>', 'days of history', '28')
+    .option('--seed <n>', 'random seed: the same seed gives the same data', '1')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { version: string; db: string; agents: string; days: string; seed: string; json?: boolean }, command: Command) => {
+      const release = parseRelease(options.version);
+      const agents = positiveInteger(options.agents, '--agents');
+      const days = positiveInteger(options.days, '--days');
+      const seed = Number(options.seed);
+      if (!Number.isInteger(seed)) throw new InputError(`--seed must be a whole number, not "${options.seed}"`);
+      const listener = progressPrinter(Boolean(options.json));
+      const started = performance.now();
+      const summary = await withDatabase(options.db, passwordOptions(command), async (connection) => {
+        const state = await detectRelease(connection);
+        if (state.kind === 'empty') await createDatabase(connection, release);
+        else if (!(state.kind === 'legacy' || state.kind === 'current') || state.release !== release) {
+          throw new InputError(`${connection.description} is ${describeState(state)}; generate --version ${release} needs an empty database or one at ${release}`);
+        }
+        const meters = new Map<string, RateMeter>();
+        return generate(connection, release, {
+          agents,
+          days,
+          seed,
+          onProgress: (table, rows) => {
+            const meter = meters.get(table) ?? new RateMeter(table);
+            meters.set(table, meter);
+            listener(meter.event(rows));
+          },
+        });
+      });
+      const durationMs = Math.round(performance.now() - started);
+      const tables = Object.entries(summary.rowsPerTable).filter(([, rows]) => rows > 0);
+      const total = tables.reduce((sum, [, rows]) => sum + rows, 0);
+      if (options.json) {
+        printJson({ release, agents, days, seed, durationMs, rows: total, tables: Object.fromEntries(tables) });
+        return;
+      }
+      printLine(formatTable(['table', 'rows'], tables.map(([name, rows]) => [name, rows])));
+      printLine();
+      printLine(`${total.toLocaleString('en-US')} rows of ${release} data in ${formatDuration(durationMs)} (${Math.round(total / Math.max(durationMs / 1000, 0.001)).toLocaleString('en-US')} rows/s)`);
+    });
+}

@@ -1,0 +1,230 @@
+// The Database Utility's create and update, and recognizing what a database is: empty, a legacy 6.5
+// layout, a current release, a newer release than this tool knows, or not a WFM database at all.
+import { readFileSync } from 'node:fs';
+import type { Connection } from '../engine/dialect/types.ts';
+import { describeHolder, utcTimestamp } from '../engine/dialect/lock.ts';
+import { InputError } from '../engine/errors.ts';
+import type { ProgressListener } from '../engine/progress.ts';
+import type { Step } from '../engine/steps/operations.ts';
+import { type AppliedStep, applySteps, appliedVersions, renderStep, type StepRunOptions } from '../engine/steps/runner.ts';
+import { verifyScript } from './script.ts';
+import { legacyReleaseOf, legacySchemaStatements, LEGACY_VERSION_TEXT } from './releases/legacy.ts';
+import { creationStep, HISTORY_TABLE, stepsBetween } from './releases/index.ts';
+import {
+  compareDotted,
+  compareReleases,
+  type CurrentRelease,
+  isCurrentRelease,
+  isLegacyRelease,
+  isRelease,
+  LATEST_RELEASE,
+  type LegacyRelease,
+  type Release,
+} from './releases/versions.ts';
+
+export const TOOL_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export const UPDATE_LOCK = 'wfm database change';
+
+export type DatabaseState =
+  | { kind: 'empty' }
+  | { kind: 'legacy'; release: LegacyRelease }
+  | { kind: 'current'; release: CurrentRelease }
+  | { kind: 'newer'; version: string }
+  | { kind: 'not-wfm'; reason: string };
+
+export async function detectRelease(connection: Connection): Promise<DatabaseState> {
+  const tables = await connection.introspector.tableNames();
+  if (tables.length === 0) return { kind: 'empty' };
+  if (tables.includes(HISTORY_TABLE)) return currentState(await appliedVersions(connection, HISTORY_TABLE));
+  if (tables.includes('db_info')) return legacyState(connection);
+  return { kind: 'not-wfm', reason: `it has ${tables.length} tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''}) but neither wm_db_version nor db_info` };
+}
+
+function currentState(versions: string[]): DatabaseState {
+  if (versions.length === 0) return { kind: 'not-wfm', reason: 'its wm_db_version table is empty' };
+  const unknown = versions.filter((v) => !isRelease(v));
+  const newer = unknown.find((v) => compareDotted(v, LATEST_RELEASE) > 0);
+  if (newer) return { kind: 'newer', version: newer };
+  if (unknown.length > 0) return { kind: 'not-wfm', reason: `its wm_db_version names releases this tool does not know (${unknown.join(', ')})` };
+  const latest = versions.filter(isCurrentRelease).sort(compareReleases).at(-1);
+  return latest ? { kind: 'current', release: latest } : { kind: 'not-wfm', reason: 'its wm_db_version names no 7.6 or later release' };
+}
+
+async function legacyState(connection: Connection): Promise<DatabaseState> {
+  const rows = await connection.query('SELECT version FROM db_info');
+  const text = rows[0]?.version;
+  if (typeof text !== 'string') return { kind: 'not-wfm', reason: 'its db_info table is empty' };
+  const release = legacyReleaseOf(text);
+  if (release) return { kind: 'legacy', release };
+  if (compareDotted(text.trim(), '6.5.201.00') > 0 && text.startsWith('6.')) return { kind: 'newer', version: text.trim() };
+  return { kind: 'not-wfm', reason: `its db_info names release "${text.trim()}", which is not 6.5.104.00 or 6.5.201.00` };
+}
+
+export function describeState(state: DatabaseState): string {
+  switch (state.kind) {
+    case 'empty':
+      return 'an empty database';
+    case 'legacy':
+      return `a WFM ${state.release} database (legacy 6.5 layout)`;
+    case 'current':
+      return `a WFM ${state.release} database`;
+    case 'newer':
+      return `a WFM database at release ${state.version}, newer than this tool (${TOOL_VERSION}, up to ${LATEST_RELEASE}) knows`;
+    case 'not-wfm':
+      return `not a WFM database: ${state.reason}`;
+  }
+}
+
+export interface ChangeOptions {
+  dryRun?: boolean;
+  /** How long to wait for another session's update to finish before giving up. */
+  lockWaitMs?: number;
+  progress?: Pick<StepRunOptions, 'onStepStart' | 'onStepDone' | 'onStatement' | 'beforeStatement'>;
+  /** A reviewed script (`bru -UPDATE -SCRIPT`): the steps run only if it holds each of them unchanged. */
+  script?: { text: string; file: string };
+}
+
+export interface ChangeResult {
+  from: DatabaseState;
+  to: Release;
+  steps: AppliedStep[];
+  /** With dryRun: the SQL that would run, step by step. */
+  script?: { step: Step; statements: string[] }[];
+}
+
+/** `dbu create`: an empty database becomes release `release` (the latest by default). */
+export async function createDatabase(connection: Connection, release: Release = LATEST_RELEASE, options: ChangeOptions = {}): Promise<ChangeResult> {
+  const plan = (state: DatabaseState): Step[] => {
+    if (state.kind !== 'empty') {
+      throw new InputError(`${connection.description} is ${describeState(state)}; wfm dbu create needs an empty database`);
+    }
+    return isLegacyRelease(release) ? [] : [creationStep(release)];
+  };
+  return changeUnderLock(connection, options, plan, async (state, steps) =>
+    isLegacyRelease(release) ? createLegacy(connection, release, options) : runSteps(connection, state, release, steps, options),
+  );
+}
+
+/**
+ * `dbu update`: a 7.6 or later database is brought to `to` in place, step by step. With
+ * `createWhenEmpty` (the original `-UPDATE`), an empty database is created at `to` instead.
+ */
+export async function updateDatabase(
+  connection: Connection,
+  to: CurrentRelease = LATEST_RELEASE,
+  options: ChangeOptions & { createWhenEmpty?: boolean } = {},
+): Promise<ChangeResult> {
+  const plan = (state: DatabaseState): Step[] => {
+    switch (state.kind) {
+      case 'empty':
+        if (options.createWhenEmpty) return [creationStep(to)];
+        throw new InputError(`${connection.description} is empty; create it with wfm dbu create --db <url> --version ${to}`);
+      case 'legacy':
+        throw new InputError(
+          `${connection.description} is ${describeState(state)}: 6.5 is not updated in place; ` +
+            'migrate it into a new database with wfm dbu migrate --from <6.5 url> --to <new url>',
+        );
+      case 'newer':
+      case 'not-wfm':
+        throw new InputError(`${connection.description} is ${describeState(state)}; it cannot be updated`);
+      case 'current':
+        if (compareReleases(state.release, to) > 0) {
+          throw new InputError(`${connection.description} is already at ${state.release}, later than ${to}; a database is never taken back to an earlier release`);
+        }
+        return stepsBetween(state.release, to);
+    }
+  };
+  return changeUnderLock(connection, options, plan, (state, steps) => runSteps(connection, state, to, steps, options));
+}
+
+/**
+ * Plans once before taking the lock, so that a database that must be refused is never written to, and
+ * again under the lock, since another session may have changed the database while this one waited.
+ */
+async function changeUnderLock(
+  connection: Connection,
+  options: ChangeOptions,
+  plan: (state: DatabaseState) => Step[],
+  run: (state: DatabaseState, steps: Step[]) => Promise<ChangeResult>,
+): Promise<ChangeResult> {
+  plan(await detectRelease(connection));
+  if (options.dryRun) {
+    const state = await detectRelease(connection);
+    return run(state, plan(state));
+  }
+  const lock = await connection.acquireLock(UPDATE_LOCK, describeHolder('wfm dbu'), options.lockWaitMs ?? 0);
+  try {
+    const state = await detectRelease(connection);
+    return await run(state, plan(state));
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runSteps(connection: Connection, from: DatabaseState, to: Release, steps: Step[], options: ChangeOptions): Promise<ChangeResult> {
+  if (options.script) verifyScript(options.script.text, options.script.file, connection.adapter.engine, connection.compiler, steps);
+  if (options.dryRun) {
+    return { from, to, steps: [], script: steps.map((step) => ({ step, statements: renderStep(connection, step).map((s) => s.sql) })) };
+  }
+  const applied = await applySteps(connection, steps, { historyTable: HISTORY_TABLE, toolVersion: TOOL_VERSION, ...options.progress });
+  return { from, to, steps: applied };
+}
+
+async function createLegacy(connection: Connection, release: LegacyRelease, options: ChangeOptions): Promise<ChangeResult> {
+  const statements = [...legacySchemaStatements(release)];
+  const from: DatabaseState = { kind: 'empty' };
+  if (options.dryRun) {
+    return { from, to: release, steps: [], script: [{ step: { version: release, description: `create the legacy ${release} schema`, operations: [] }, statements }] };
+  }
+  const started = performance.now();
+  const run = async (): Promise<void> => {
+    for (const sql of statements) await connection.execute(sql);
+    const q = connection.compiler;
+    await connection.execute(`INSERT INTO db_info (version, created_on, product) VALUES (${q.parameter(1)}, ${q.parameter(2)}, ${q.parameter(3)})`, [
+      LEGACY_VERSION_TEXT[release],
+      Number(utcTimestamp(new Date()).slice(0, 10).replaceAll('-', '')),
+      'Workforce Management',
+    ]);
+  };
+  if (connection.adapter.transactionalDdl) await connection.transaction(run);
+  else await run();
+  const durationMs = Math.round(performance.now() - started);
+  return { from, to: release, steps: [{ version: release, description: `create the legacy ${release} schema`, checksum: '', durationMs, statements: statements.length }] };
+}
+
+export interface DatabaseInfo {
+  database: string;
+  engine: string;
+  state: DatabaseState;
+  description: string;
+  sizeBytes: number;
+  tables: { name: string; rows: number }[];
+}
+
+export async function databaseInfo(connection: Connection): Promise<DatabaseInfo> {
+  const state = await detectRelease(connection);
+  const names = await connection.introspector.tableNames();
+  const tables: DatabaseInfo['tables'] = [];
+  for (const name of names) {
+    const rows = await connection.query(`SELECT COUNT(*) AS n FROM ${connection.compiler.quoteIdentifier(name)}`);
+    tables.push({ name, rows: Number(rows[0]?.n ?? 0) });
+  }
+  return {
+    database: connection.description,
+    engine: connection.adapter.engine,
+    state,
+    description: describeState(state),
+    sizeBytes: await connection.sizeBytes(),
+    tables,
+  };
+}
+
+/** Step callbacks that report as progress events, for any front end. */
+export function stepProgress(listener: ProgressListener): NonNullable<ChangeOptions['progress']> {
+  return {
+    onStepStart: (step, statements) => listener({ type: 'step-start', step: step.version, description: step.description, statements }),
+    onStatement: (step, done, total) => listener({ type: 'step-progress', step: step.version, done, total }),
+    onStepDone: (step, durationMs) => listener({ type: 'step-done', step: step.version, durationMs }),
+  };
+}
