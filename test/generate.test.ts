@@ -1,16 +1,13 @@
 // The data generator on SQLite, at the two legacy layouts and two current releases: deterministic, additive,
 // and true to each release's encodings, with the edge cases a migration must survive.
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { connect, type Connection, type Row } from '../src/engine/dialect/index.ts';
 import { InputError } from '../src/engine/errors.ts';
-import { tablesInDependencyOrder } from '../src/engine/schema/model.ts';
-import { modelAfter } from '../src/engine/steps/operations.ts';
 import { generate, type GenerateOptions } from '../src/wfm/generate/index.ts';
 import { PRIVILEGES_7_6, PRIVILEGES_8_5_2 } from '../src/wfm/privileges.ts';
-import { RELEASE_STEPS } from '../src/wfm/releases/steps.ts';
-import { compareReleases, isLegacyRelease, type Release } from '../src/wfm/releases/versions.ts';
+import { createDatabase } from '../src/wfm/database.ts';
+import { isLegacyRelease, type Release } from '../src/wfm/releases/versions.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, type TestDatabase } from './helpers/databases.ts';
 
@@ -20,26 +17,6 @@ const LEGACY_RIGHTS = ['ORG_VIEW', 'ORG_EDIT', 'POLICY_VIEW', 'POLICY_EDIT', 'CA
 
 /** Catalogues the runs share (found by code, never written twice) and the legacy release row. */
 const SHARED_TABLES = new Set(['db_info', 'genesys_event', 'aux_code', 'agent_state', 'reason', 'wm_db_version']);
-
-function legacyStatements(release: Release): string[] {
-  const text = readFileSync(new URL(`../src/wfm/releases/legacy/schema-${release}.sql`, import.meta.url), 'utf8');
-  return text
-    .split('\n')
-    .map((line) => line.replace(/--.*$/, ''))
-    .join('\n')
-    .split(';')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-async function createSchema(connection: Connection, release: Release): Promise<void> {
-  if (isLegacyRelease(release)) {
-    for (const sql of legacyStatements(release)) await connection.execute(sql);
-    return;
-  }
-  const model = modelAfter(RELEASE_STEPS.filter((step) => compareReleases(step.version, release) <= 0));
-  for (const table of tablesInDependencyOrder(model)) for (const sql of connection.compiler.createTable(table)) await connection.execute(sql);
-}
 
 const legacy = (release: Release) => isLegacyRelease(release);
 
@@ -129,7 +106,7 @@ describe('generate on SQLite', { skip: sqlite?.skip ?? (sqlite ? undefined : 'no
     databases.push(database);
     const connection = await connect(database.url);
     connections.push(connection);
-    await createSchema(connection, release);
+    await createDatabase(connection, release);
     return connection;
   };
   after(async () => {

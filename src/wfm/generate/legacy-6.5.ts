@@ -2,7 +2,6 @@
 // employee, supervisor ...) and encodings (legacy-6.5/README.md): dates YYYYMMDD, times in minutes or
 // seconds after midnight in the PABX's standard time, interval numbers 0..95, flags 0/1, one-letter codes.
 import type { Connection, SqlValue } from '../../engine/dialect/types.ts';
-import type { Privilege } from '../privileges.ts';
 import { LEGACY_VERSION_TEXT } from '../releases/legacy.ts';
 import type { LegacyRelease } from '../releases/versions.ts';
 import {
@@ -21,6 +20,7 @@ import type { CalendarKind, CalendarStatus, DataAggregatorSettings, Organization
 import { MASTER } from './schedule.ts';
 import type { TableSink } from './sink.ts';
 import { compactDate, MINUTES_PER_DAY, SECONDS_PER_DAY, standardClock } from './time.ts';
+import { RIGHT_CODES, RIGHT_PRIVILEGES, type RightCode } from '../legacy65/rights.ts';
 
 const ID_COLUMNS: IdColumns = {
   businessUnit: ['virtual_pabx', 'vpabx_id'],
@@ -48,46 +48,8 @@ export const LEGACY_LAYOUT: ReleaseLayout = {
   reasons: ['aux_code', 'aux_code_id', 'aux_code'],
 };
 
-/** Security rights in the order of the 6.5.104 positional string (legacy README). */
-const RIGHT_CODES = [
-  'ORG_VIEW',
-  'ORG_EDIT',
-  'POLICY_VIEW',
-  'POLICY_EDIT',
-  'CAL_VIEW',
-  'CAL_EDIT',
-  'FCST_VIEW',
-  'FCST_EDIT',
-  'SCHED_VIEW',
-  'SCHED_EDIT',
-  'PERF_VIEW',
-  'ADH_VIEW',
-  'REPORTS',
-  'DB_BACKUP',
-] as const;
-
-type RightCode = (typeof RIGHT_CODES)[number];
-
-/** The 6.5 right that gave each current privilege: a right may stand for several finer privileges. */
-const RIGHT_OF: Record<Privilege, RightCode> = {
-  'organization.read': 'ORG_VIEW',
-  'organization.edit': 'ORG_EDIT',
-  'organization.add_delete': 'ORG_EDIT',
-  'policies.read': 'POLICY_VIEW',
-  'policies.edit': 'POLICY_EDIT',
-  'calendar.read': 'CAL_VIEW',
-  'calendar.add_edit_delete': 'CAL_EDIT',
-  'calendar.prefer_grant_decline': 'CAL_EDIT',
-  'calendar.edit_time_off_limits': 'CAL_EDIT',
-  'forecast.read': 'FCST_VIEW',
-  'forecast.edit': 'FCST_EDIT',
-  'schedule.read': 'SCHED_VIEW',
-  'schedule.edit': 'SCHED_EDIT',
-  'performance.read': 'PERF_VIEW',
-  'adherence.read': 'ADH_VIEW',
-  'reports.read': 'REPORTS',
-  'general.allow_backup_restore': 'DB_BACKUP',
-};
+/** The 6.5 right that gave each current privilege: the mapping's own table read backwards. */
+const RIGHT_OF = new Map<string, RightCode>(RIGHT_CODES.flatMap((code) => RIGHT_PRIVILEGES[code].map((p): [string, RightCode] => [p, code])));
 
 const ACTIVITY_TYPE: Record<WorkType, string> = { immediate: 'P', deferred: 'M', fixed_staff: 'X' };
 const SCHED_KIND: Record<ScheduleKind, string> = { work: 'W', break: 'B', meal: 'M', time_off: 'T', day_off: 'D', exception: 'E' };
@@ -305,7 +267,7 @@ async function writePlanner(sink: TableSink, org: Organization, ids: IdCounter):
 }
 
 function rightsOf(supervisor: User): Set<RightCode> {
-  return new Set(supervisor.profile.privileges.map((p) => RIGHT_OF[p]));
+  return new Set(supervisor.profile.privileges.flatMap((p) => RIGHT_OF.get(p) ?? []));
 }
 
 /**

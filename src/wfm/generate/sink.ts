@@ -42,6 +42,7 @@ export class TableSink {
     const missing = spec.columns.filter((c) => !present.has(c));
     const absentRequired = missing.filter((c) => !spec.optional?.includes(c));
     if (absentRequired.length > 0) throw new InputError(`table ${spec.table} has no column ${absentRequired.join(', ')}: the database is not at the release being generated`);
+    this.onProgress?.(spec.table, this.rowsPerTable[spec.table] ?? 0);
     const keep = spec.columns.flatMap((c, i) => (present.has(c) ? [i] : []));
     const projected = missing.length === 0 ? rows : project(rows, keep);
     const written = await this.connection.bulkInsert(
