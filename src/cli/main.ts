@@ -9,6 +9,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerSchema } from './commands/schema.ts';
+import { registerVerify } from './commands/verify.ts';
 
 function buildProgram(): Command {
   const program = new Command('wfm')
@@ -20,7 +21,7 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(wfm --help lists the commands)');
   // Subcommands inherit exitOverride and the output settings from the program when they are created.
-  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerDemo]) register(program);
+  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerVerify, registerDemo]) register(program);
   return program;
 }
 

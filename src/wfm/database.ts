@@ -31,6 +31,8 @@ export type DatabaseState =
   | { kind: 'legacy'; release: LegacyRelease }
   | { kind: 'current'; release: CurrentRelease }
   | { kind: 'newer'; version: string }
+  /** Its creation was interrupted where DDL cannot roll back (MariaDB): creating it again finishes it. */
+  | { kind: 'incomplete' }
   | { kind: 'not-wfm'; reason: string };
 
 export async function detectRelease(connection: Connection): Promise<DatabaseState> {
@@ -42,7 +44,7 @@ export async function detectRelease(connection: Connection): Promise<DatabaseSta
 }
 
 function currentState(versions: string[]): DatabaseState {
-  if (versions.length === 0) return { kind: 'not-wfm', reason: 'its wm_db_version table is empty' };
+  if (versions.length === 0) return { kind: 'incomplete' };
   const unknown = versions.filter((v) => !isRelease(v));
   const newer = unknown.find((v) => compareDotted(v, LATEST_RELEASE) > 0);
   if (newer) return { kind: 'newer', version: newer };
@@ -73,6 +75,8 @@ export function describeState(state: DatabaseState): string {
       return `a WFM database at release ${state.version}, newer than this tool (${TOOL_VERSION}, up to ${LATEST_RELEASE}) knows`;
     case 'not-wfm':
       return `not a WFM database: ${state.reason}`;
+    case 'incomplete':
+      return 'a WFM database whose creation was interrupted (run the same create or migration again to finish it)';
   }
 }
 
@@ -96,7 +100,7 @@ export interface ChangeResult {
 /** `dbu create`: an empty database becomes release `release` (the latest by default). */
 export async function createDatabase(connection: Connection, release: Release = LATEST_RELEASE, options: ChangeOptions = {}): Promise<ChangeResult> {
   const plan = (state: DatabaseState): Step[] => {
-    if (state.kind !== 'empty') {
+    if (state.kind !== 'empty' && state.kind !== 'incomplete') {
       throw new InputError(`${connection.description} is ${describeState(state)}; wfm dbu create needs an empty database`);
     }
     return isLegacyRelease(release) ? [] : [creationStep(release)];
@@ -127,6 +131,7 @@ export async function updateDatabase(
         );
       case 'newer':
       case 'not-wfm':
+      case 'incomplete':
         throw new InputError(`${connection.description} is ${describeState(state)}; it cannot be updated`);
       case 'current':
         if (compareReleases(state.release, to) > 0) {

@@ -4,6 +4,7 @@ import { InputError } from '../../engine/errors.ts';
 import { type ChangeResult, createDatabase, describeState, stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { type CurrentRelease, isCurrentRelease, isRelease, LATEST_RELEASE, type Release, ALL_RELEASES, CURRENT_RELEASES } from '../../wfm/releases/versions.ts';
 import { withDatabase } from '../connections.ts';
+import { registerMigrate } from './migrate.ts';
 import { passwordOptions, withPasswordOptions } from '../options.ts';
 import { formatDuration, printJson, printLine, progressPrinter } from '../output.ts';
 
@@ -41,7 +42,7 @@ export function printChange(result: ChangeResult, json: boolean): void {
 }
 
 export function registerDbu(program: Command): void {
-  const dbu = program.command('dbu').description('the Database Utility: create, update in place');
+  const dbu = program.command('dbu').description('the Database Utility: create, update in place, migrate 6.5');
   withPasswordOptions(dbu.command('create'))
     .description('create the WFM schema of a release in an empty database')
     .requiredOption('--db <connection>', 'the empty database')
@@ -73,6 +74,7 @@ export function registerDbu(program: Command): void {
       );
       printChange(result, Boolean(options.json));
     });
+  registerMigrate(dbu);
 }
 
 export function parseSeconds(text: string): number {

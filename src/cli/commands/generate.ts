@@ -4,15 +4,9 @@ import { RateMeter } from '../../engine/progress.ts';
 import { createDatabase, describeState, detectRelease } from '../../wfm/database.ts';
 import { generate } from '../../wfm/generate/index.ts';
 import { withDatabase } from '../connections.ts';
-import { passwordOptions, withPasswordOptions } from '../options.ts';
+import { passwordOptions, positiveInteger, withPasswordOptions } from '../options.ts';
 import { formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
 import { parseRelease } from './dbu.ts';
-
-function positiveInteger(text: string, what: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new InputError(`${what} must be a whole number of at least 1, not "${text}"`);
-  return value;
-}
 
 export function registerGenerate(program: Command): void {
   withPasswordOptions(program.command('generate'))

@@ -5,6 +5,7 @@ import { CHECKPOINT_TABLE_NAME, REJECTION_TABLE_NAME } from '../engine-tables.ts
 import { utcTimestamp } from '../dialect/lock.ts';
 import type { Connection, SqlValue } from '../dialect/types.ts';
 import type { TableModel } from '../schema/model.ts';
+import { ContentHash } from './content-hash.ts';
 import type { Checkpoint, ChunkSink, CopyItem } from './types.ts';
 
 const CHECKPOINT_TABLE: TableModel = {
@@ -51,6 +52,11 @@ export class DatabaseSink implements ChunkSink {
     }
   }
 
+  /**
+   * The item's checkpoint, or undefined when it starts now; a starting item gets its checkpoint row here,
+   * outside any chunk's transaction, so that chunks only update their own row: concurrent chunks of other
+   * items never take the same gap locks (MariaDB) and never deadlock.
+   */
   async load(item: CopyItem): Promise<Checkpoint | undefined> {
     const q = this.connection.compiler;
     const rows = await this.connection.query(
@@ -59,7 +65,15 @@ export class DatabaseSink implements ChunkSink {
       [this.job, item.name],
     );
     const row = rows[0];
-    if (!row) return undefined;
+    if (!row) {
+      await this.connection.execute(
+        `INSERT INTO ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} (job, item, last_key, rows_read, rows_written, rows_rejected, chunks, content_hash, done, updated_at) ` +
+          `VALUES (${Array.from({ length: 10 }, (_, i) => q.parameter(i + 1)).join(', ')})`,
+        [this.job, item.name, null, 0, 0, 0, 0, new ContentHash().toString(), 0, utcTimestamp(new Date())],
+      );
+      return undefined;
+    }
+    if (row.last_key === null && Number(row.chunks) === 0) return undefined;
     return {
       lastKey: row.last_key === null ? null : (JSON.parse(String(row.last_key)) as SqlValue[]),
       rowsRead: Number(row.rows_read),
@@ -79,14 +93,11 @@ export class DatabaseSink implements ChunkSink {
         const first = checkpoint.rowsRejected - rejections.length;
         await this.connection.bulkInsert(REJECTION_TABLE.name, ['job', 'item', 'seq', 'detail'], rejections.map((r, i) => [this.job, item.name, first + i, JSON.stringify(r)]));
       }
-      const table = q.quoteIdentifier(CHECKPOINT_TABLE.name);
-      await this.connection.execute(`DELETE FROM ${table} WHERE job = ${q.parameter(1)} AND item = ${q.parameter(2)}`, [this.job, item.name]);
-      await this.connection.execute(
-        `INSERT INTO ${table} (job, item, last_key, rows_read, rows_written, rows_rejected, chunks, content_hash, done, updated_at) ` +
-          `VALUES (${Array.from({ length: 10 }, (_, i) => q.parameter(i + 1)).join(', ')})`,
+      const updated = await this.connection.execute(
+        `UPDATE ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} SET last_key = ${q.parameter(1)}, rows_read = ${q.parameter(2)}, rows_written = ${q.parameter(3)}, ` +
+          `rows_rejected = ${q.parameter(4)}, chunks = ${q.parameter(5)}, content_hash = ${q.parameter(6)}, done = ${q.parameter(7)}, updated_at = ${q.parameter(8)} ` +
+          `WHERE job = ${q.parameter(9)} AND item = ${q.parameter(10)}`,
         [
-          this.job,
-          item.name,
           checkpoint.lastKey === null ? null : JSON.stringify(checkpoint.lastKey, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
           checkpoint.rowsRead,
           checkpoint.rowsWritten,
@@ -95,8 +106,11 @@ export class DatabaseSink implements ChunkSink {
           checkpoint.contentHash,
           checkpoint.done ? 1 : 0,
           utcTimestamp(new Date()),
+          this.job,
+          item.name,
         ],
       );
+      if (updated !== 1) throw new Error(`the checkpoint of ${item.name} in job ${this.job} is missing: load() registers it before the first chunk`);
     });
   }
 

@@ -4,3 +4,4 @@ export { DatabaseSink } from './database-sink.ts';
 export { keyAfter } from './key-range.ts';
 export type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, Transformed } from './types.ts';
 export { tableContentHash } from './table-hash.ts';
+export { hashOnlySink } from './hash-sink.ts';

@@ -16,13 +16,17 @@ export function stepsBetween(from: CurrentRelease, to: CurrentRelease): Step[] {
   return RELEASE_STEPS.filter((s) => compareReleases(s.version, from) > 0 && compareReleases(s.version, to) <= 0);
 }
 
-/** One step that builds a release directly: every table of its model, parents first. */
+/**
+ * One step that builds a release directly: the history table first, so that a creation interrupted where
+ * DDL cannot roll back is recognized as one, then every table of the model, parents first.
+ */
 export function creationStep(release: CurrentRelease): Step {
-  const model = releaseModel(release);
+  const tables = tablesInDependencyOrder(releaseModel(release));
+  const ordered = [...tables.filter((t) => t.name === HISTORY_TABLE), ...tables.filter((t) => t.name !== HISTORY_TABLE)];
   return {
     version: release,
     description: `create the WFM ${release} schema`,
-    operations: tablesInDependencyOrder(model).map((table) => ({ kind: 'createTable', table })),
+    operations: ordered.map((table) => ({ kind: 'createTable', table })),
   };
 }
 

@@ -1,0 +1,9 @@
+// A sink that writes nothing: running a copy into it gives the content hash of the source as the copy
+// would write it, which is how verification recomputes one side without a second database.
+import type { ChunkSink } from './types.ts';
+
+export const hashOnlySink: ChunkSink = {
+  prepare: async () => {},
+  load: async () => undefined,
+  write: async () => {},
+};

@@ -1,0 +1,212 @@
+// The Database Utility's "Database Migration": a 6.5 database copied into a new 8.5.2 database through
+// the 6.5 mapping, on the copy engine. The source is opened read-only; the target is created at 8.5.2 and
+// filled table by table, each chunk committed with its checkpoint, so `--resume` finishes a killed run.
+import { writeFileSync } from 'node:fs';
+import { ContentHash, copyItems, DatabaseSink, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
+import { connect, dialectFor, type Connection, type ConnectionTarget, type SqlValue } from '../engine/dialect/index.ts';
+import { describeHolder } from '../engine/dialect/lock.ts';
+import { InputError, OperationError } from '../engine/errors.ts';
+import type { ProgressListener } from '../engine/progress.ts';
+import { createDatabase, describeState, detectRelease } from './database.ts';
+import {
+  derivedUsersAndRoles,
+  loadLegacyContext,
+  ROLE_COLUMNS,
+  ROLE_PRIVILEGE_COLUMNS,
+  TABLE_MAPPINGS,
+  validateLegacy,
+  WFM_USER_COLUMNS,
+  type LegacyContext,
+  type Rejection,
+  type TableMapping,
+} from './legacy65/index.ts';
+import { releaseModel } from './releases/index.ts';
+import type { LegacyRelease } from './releases/versions.ts';
+
+export const MIGRATION_JOB = 'migrate-6.5';
+const MIGRATION_LOCK = 'wfm migration';
+
+export interface MigrateOptions {
+  /** AllowMigratePerformance: 0 leaves performance_data and agent_compliance for step two. */
+  allowMigratePerformance: boolean;
+  /** Where rejected legacy rows go; without it, any bad row stops the migration before it writes. */
+  rejectFile?: string;
+  resume?: boolean;
+  chunkRows?: number;
+  concurrency?: number;
+  onProgress?: ProgressListener;
+}
+
+export interface TableSummary {
+  source: string;
+  target: string;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsRejected: number;
+  seconds: number;
+  /** The target's content hash equals the hash of what was written. */
+  verified: boolean;
+}
+
+/** A table as copied: what the summary says, and the hash and columns its verification reads. */
+interface CopiedTable {
+  summary: TableSummary;
+  contentHash: string;
+  columns: string[];
+}
+
+export interface MigrateResult {
+  release: LegacyRelease;
+  tables: TableSummary[];
+  rejections: Rejection[];
+  seconds: number;
+}
+
+/** The rows the legacy source cannot give, as the message that stops a migration. */
+export function describeRejections(rejections: readonly Rejection[]): string {
+  return rejections.map((r) => `  ${r.table} (${r.key}): ${r.column} = ${r.value}: ${r.reason}`).join('\n');
+}
+
+async function legacySource(from: ConnectionTarget): Promise<{ connection: Connection; release: LegacyRelease }> {
+  const connection = await connect({ ...from, readOnly: true });
+  const state = await detectRelease(connection);
+  if (state.kind !== 'legacy') {
+    await connection.close();
+    throw new InputError(`${connection.description} is ${describeState(state)}; wfm dbu migrate reads a 6.5.104 or 6.5.201 database`);
+  }
+  return { connection, release: state.release };
+}
+
+export function migratedMappings(allowMigratePerformance: boolean): TableMapping[] {
+  return TABLE_MAPPINGS.filter((m) => allowMigratePerformance || !m.performance);
+}
+
+/** One copy item per mapped table; an item waits for the tables its target's foreign keys reference. */
+export function copyItemsFor(mappings: readonly TableMapping[], release: LegacyRelease, context: LegacyContext): CopyItem[] {
+  const model = releaseModel('8.5.2');
+  return mappings.map((mapping) => ({
+    name: mapping.target,
+    source: { table: mapping.source, columns: mapping.sourceColumns(release), key: mapping.sourceKey },
+    target: { table: mapping.target, columns: mapping.targetColumns },
+    transform: mapping.transform(context),
+    dependsOn: (model.tables.find((t) => t.name === mapping.target)?.foreignKeys ?? []).map((fk) => fk.referencedTable).filter((t) => t !== mapping.target),
+  }));
+}
+
+async function openTarget(to: ConnectionTarget, resume: boolean): Promise<Connection> {
+  await (await dialectFor(to.engine)).createDatabase(to);
+  const target = await connect(to);
+  const state = await detectRelease(target);
+  const resumable = resume && state.kind === 'current' && state.release === '8.5.2';
+  if (state.kind === 'empty' || state.kind === 'incomplete') {
+    await createDatabase(target, '8.5.2');
+  } else if (!resumable) {
+    await target.close();
+    throw new InputError(
+      `${target.description} is ${describeState(state)}; the migration target must be absent or empty` +
+        (state.kind === 'current' ? ' (use --resume to finish an interrupted migration into it)' : ''),
+    );
+  }
+  return target;
+}
+
+/** Roles, role privileges and users derived from the supervisors: written once, each with its checkpoint. */
+async function writeUsersAndRoles(sink: DatabaseSink, context: LegacyContext): Promise<{ tables: CopiedTable[]; rejections: Rejection[] }> {
+  const derived = derivedUsersAndRoles(context);
+  const parts: [string, string[], SqlValue[][]][] = [
+    ['role', ROLE_COLUMNS, derived.roles],
+    ['role_privilege', ROLE_PRIVILEGE_COLUMNS, derived.rolePrivileges],
+    ['wfm_user', WFM_USER_COLUMNS, derived.users],
+  ];
+  const tables: CopiedTable[] = [];
+  for (const [table, columns, rows] of parts) {
+    const started = performance.now();
+    const item: CopyItem = { name: table, source: { table: 'supervisor', columns: [], key: [] }, target: { table, columns } };
+    const hash = new ContentHash();
+    for (const row of rows) hash.add(row);
+    if (!(await sink.load(item))?.done) {
+      const checkpoint = { lastKey: null, rowsRead: rows.length, rowsWritten: rows.length, rowsRejected: 0, chunks: 1, contentHash: hash.toString(), done: true };
+      await sink.write(item, rows, [], checkpoint);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    tables.push({
+      summary: { source: 'supervisor', target: table, rowsRead: rows.length, rowsWritten: rows.length, rowsRejected: 0, seconds, verified: false },
+      contentHash: hash.toString(),
+      columns,
+    });
+  }
+  return { tables, rejections: [...context.supervisorRejections, ...derived.rejections] };
+}
+
+function copiedTable(result: CopyItemResult, item: CopyItem): CopiedTable {
+  return {
+    summary: {
+      source: result.sourceTable,
+      target: result.targetTable,
+      rowsRead: result.rowsRead,
+      rowsWritten: result.rowsWritten,
+      rowsRejected: result.rowsRejected,
+      seconds: result.seconds,
+      verified: false,
+    },
+    contentHash: result.contentHash,
+    columns: item.target.columns,
+  };
+}
+
+/** Each target table read back and hashed: it must hold exactly the rows the copy wrote. */
+async function verifyTables(target: Connection, tables: readonly CopiedTable[]): Promise<void> {
+  for (const table of tables) {
+    const actual = await tableContentHash(target, table.summary.target, table.columns);
+    table.summary.verified = actual.toString() === table.contentHash;
+  }
+}
+
+export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget, options: MigrateOptions): Promise<MigrateResult> {
+  const started = performance.now();
+  const { connection: source, release } = await legacySource(from);
+  try {
+    const found = await validateLegacy(source, release, { includePerformance: options.allowMigratePerformance });
+    if (found.length > 0 && !options.rejectFile) {
+      throw new OperationError(
+        `${source.description} has ${found.length} row${found.length === 1 ? '' : 's'} that break the documented 6.5 encodings; nothing was written.\n` +
+          `${describeRejections(found)}\nCorrect them in the source, or migrate the rest with --reject-file <file>.`,
+      );
+    }
+    const context = await loadLegacyContext(source, release);
+    const target = await openTarget(to, options.resume ?? false);
+    const lock = await target.acquireLock(MIGRATION_LOCK, describeHolder('wfm dbu migrate'));
+    try {
+      const sink = new DatabaseSink(target, MIGRATION_JOB);
+      await sink.prepare();
+      const users = await writeUsersAndRoles(sink, context);
+      const items = copyItemsFor(migratedMappings(options.allowMigratePerformance), release, context);
+      const results = await copyItems(
+        {
+          openSource: () => connect({ ...from, readOnly: true }),
+          openSink: async () => {
+            const connection = await connect(to);
+            return { sink: new DatabaseSink(connection, MIGRATION_JOB) as ChunkSink, close: () => connection.close() };
+          },
+        },
+        items,
+        { chunkRows: options.chunkRows, concurrency: options.concurrency ?? (to.engine === 'sqlite' ? 1 : 2), onProgress: options.onProgress },
+      );
+      const tables = [...users.tables, ...results.map((r, i) => copiedTable(r, items[i] as CopyItem))];
+      await verifyTables(target, tables);
+      const rejections = [...users.rejections, ...((await sink.rejections()) as Rejection[])];
+      if (options.rejectFile) writeRejectFile(options.rejectFile, rejections);
+      return { release, tables: tables.map((t) => t.summary), rejections, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      await lock.release();
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** One JSON object per line: table, key, column, value, reason. */
+function writeRejectFile(file: string, rejections: readonly Rejection[]): void {
+  writeFileSync(file, rejections.map((r) => JSON.stringify(r)).join('\n') + (rejections.length > 0 ? '\n' : ''));
+}
