@@ -84,3 +84,8 @@ function bar(share: number, width = 24): string {
   const filled = Math.round(Math.min(1, Math.max(0, share)) * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(share * 100)).padStart(3)}%`;
 }
+
+/** A table's copy rate, shown only where it measures something: below 10,000 rows it is mostly start-up. */
+export function rowsPerSecond(table: { rowsWritten: number; seconds: number }): number | string {
+  return table.rowsWritten >= 10_000 ? Math.round(table.rowsWritten / Math.max(table.seconds, 0.001)) : '';
+}

@@ -4,7 +4,7 @@ import { InputError } from '../../engine/errors.ts';
 import { migrateLegacy } from '../../wfm/migrate.ts';
 import { resolveTarget } from '../connections.ts';
 import { passwordOptions, positiveInteger, withPasswordOptions } from '../options.ts';
-import { formatCount, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
+import { formatCount, rowsPerSecond, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
 
 export function parseFlag(text: string, option: string): boolean {
   if (text === '0' || text === '1') return text === '1';
@@ -37,7 +37,7 @@ export function registerMigrate(dbu: Command): void {
         printLine(
           formatTable(
             ['6.5 table', '8.5.2 table', 'read', 'written', 'rejected', 'seconds', 'rows/s', 'verified'],
-            result.tables.map((t) => [t.source, t.target, t.rowsRead, t.rowsWritten, t.rowsRejected, t.seconds.toFixed(2), Math.round(t.rowsWritten / Math.max(t.seconds, 0.001)), t.verified ? 'yes' : 'NO']),
+            result.tables.map((t) => [t.source, t.target, t.rowsRead, t.rowsWritten, t.rowsRejected, t.seconds.toFixed(2), rowsPerSecond(t), t.verified ? 'yes' : 'NO']),
           ),
         );
         const written = result.tables.reduce((sum, t) => sum + t.rowsWritten, 0);

@@ -1,0 +1,179 @@
+// npm run bench: the 6.5 migration on PostgreSQL, measured against the engine's own bulk path (server-side
+// COPY of the same target rows from a file) and against pgloader copying the two big tables as they are.
+// A benchmark, not a test: it prints figures and asserts nothing. Sizes: --agents N --days D (default
+// 2000 x 270: about 5 million performance rows and 13 million adherence rows); a quarter-size run is
+// measured first so that peak memory can be compared as the size grows.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connect, dialectFor, parseConnectionString, type ConnectionTarget } from '../src/engine/dialect/index.ts';
+import { createDatabase, detectRelease } from '../src/wfm/database.ts';
+import { generate } from '../src/wfm/generate/index.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '2000' },
+    days: { type: 'string', default: '270' },
+    pg: { type: 'string', default: process.env.WFM_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+  },
+});
+const server = parseConnectionString(args.pg);
+const WFM = new URL('../bin/wfm.js', import.meta.url).pathname;
+const BIG_TABLES = [
+  { legacy: 'performance_data', current: 'activity_performance' },
+  { legacy: 'agent_compliance', current: 'agent_adherence' },
+];
+
+const at = (database: string): ConnectionTarget => ({ ...server, database });
+const url = (target: ConnectionTarget): string => `postgres://${target.user ?? 'postgres'}@${target.host}:${target.port}/${target.database}`;
+const log = (text: string): void => void process.stderr.write(`${text}\n`);
+
+async function count(target: ConnectionTarget, table: string): Promise<number> {
+  const connection = await connect(target);
+  try {
+    return Number((await connection.query(`SELECT COUNT(*) AS n FROM ${table}`))[0]?.n ?? 0);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** A generated 6.5.201 source, kept between runs: generating millions of rows is not what is measured. */
+async function legacySource(agents: number, days: number): Promise<ConnectionTarget> {
+  const target = at(`wfm_bench_src_${agents}_${days}`);
+  const dialect = await dialectFor('postgres');
+  await dialect.createDatabase(target);
+  const connection = await connect(target);
+  try {
+    const state = await detectRelease(connection);
+    if (state.kind === 'legacy' && Number((await connection.query('SELECT COUNT(*) AS n FROM agent_compliance'))[0]?.n) > 0) return target;
+    await connection.close();
+    await dialect.dropDatabase(target);
+    await dialect.createDatabase(target);
+    const fresh = await connect(target);
+    log(`generating a 6.5.201 database of ${agents} agents and ${days} days on PostgreSQL ...`);
+    const started = performance.now();
+    await createDatabase(fresh, '6.5.201');
+    const summary = await generate(fresh, '6.5.201', { agents, days, seed: 1 });
+    await fresh.query('ANALYZE');
+    await fresh.close();
+    log(`  ${summary.totalRows.toLocaleString('en-US')} rows in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return target;
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+interface Migration {
+  seconds: number;
+  rows: number;
+  bigRows: number;
+  bigSeconds: number;
+  peakRssMiB: number;
+}
+
+/** The migration as a user runs it: its own process, measured by the kernel's peak resident size. */
+async function migrate(source: ConnectionTarget, label: string): Promise<Migration> {
+  const target = at(`wfm_bench_dst_${label}`);
+  await (await dialectFor('postgres')).dropDatabase(target);
+  log(`migrating ${source.database} into ${target.database} ...`);
+  const run = spawnSync('/usr/bin/time', ['-f', 'peak-rss-kib=%M', process.execPath, WFM, 'dbu', 'migrate', '--from', url(source), '--to', url(target), '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (run.status !== 0) throw new Error(`the migration failed:\n${run.stderr.split('\n').slice(-10).join('\n')}`);
+  const result = JSON.parse(run.stdout) as { seconds: number; tables: { target: string; rowsWritten: number; seconds: number }[] };
+  const big = result.tables.filter((t) => BIG_TABLES.some((b) => b.current === t.target));
+  const peak = Number(/peak-rss-kib=(\d+)/.exec(run.stderr)?.[1] ?? 0);
+  return {
+    seconds: result.seconds,
+    rows: result.tables.reduce((sum, t) => sum + t.rowsWritten, 0),
+    bigRows: big.reduce((sum, t) => sum + t.rowsWritten, 0),
+    bigSeconds: big.reduce((sum, t) => sum + t.seconds, 0),
+    peakRssMiB: peak / 1024,
+  };
+}
+
+/** Server-side COPY of the migrated rows from a file into empty tables of the same definition. */
+async function rawCopy(migrated: ConnectionTarget): Promise<{ rows: number; seconds: number }> {
+  const connection = await connect(migrated);
+  const folder = mkdtempSync(join(tmpdir(), 'wfm-bench-'));
+  spawnSync('chmod', ['777', folder]);
+  let rows = 0;
+  let seconds = 0;
+  try {
+    for (const { current } of BIG_TABLES) {
+      const file = join(folder, `${current}.copy`);
+      await connection.execute(`COPY ${current} TO '${file}'`);
+      await connection.execute(`CREATE TABLE bench_${current} (LIKE ${current} INCLUDING ALL)`);
+      const started = performance.now();
+      rows += await connection.execute(`COPY bench_${current} FROM '${file}'`);
+      seconds += (performance.now() - started) / 1000;
+      await connection.execute(`DROP TABLE bench_${current}`);
+    }
+  } finally {
+    await connection.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+  return { rows, seconds };
+}
+
+/** pgloader copying the two legacy tables as they are, PostgreSQL to PostgreSQL. */
+async function pgloader(source: ConnectionTarget): Promise<{ rows: number; seconds: number } | string> {
+  if (spawnSync('which', ['pgloader']).status !== 0) return 'pgloader is not installed (apt-get install pgloader)';
+  const target = at('wfm_bench_pgloader');
+  const dialect = await dialectFor('postgres');
+  await dialect.dropDatabase(target);
+  await dialect.createDatabase(target);
+  const folder = mkdtempSync(join(tmpdir(), 'wfm-bench-'));
+  const command = join(folder, 'load.pgl');
+  writeFileSync(
+    command,
+    `LOAD DATABASE FROM ${url(source)} INTO ${url(target)}\n` +
+      `  WITH include drop, create tables, create indexes, reset sequences, workers = 2, concurrency = 1\n` +
+      `  INCLUDING ONLY TABLE NAMES MATCHING ${BIG_TABLES.map((t) => `'${t.legacy}'`).join(', ')} IN SCHEMA 'public';\n`,
+  );
+  const started = performance.now();
+  const run = spawnSync('pgloader', ['--quiet', command], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(folder, { recursive: true, force: true });
+  if (run.status !== 0) return `pgloader failed: ${(run.stderr || run.stdout).split('\n').slice(-5).join(' ')}`;
+  let rows = 0;
+  for (const { legacy } of BIG_TABLES) rows += await count(target, legacy);
+  await dialect.dropDatabase(target);
+  return { rows, seconds };
+}
+
+const perSecond = (rows: number, seconds: number): number => Math.round(rows / Math.max(seconds, 1e-9));
+const n = (value: number): string => value.toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const agents = Number(args.agents);
+  const days = Number(args.days);
+  const quarter = await migrate(await legacySource(agents, Math.max(1, Math.round(days / 4))), 'quarter');
+  const source = await legacySource(agents, days);
+  const full = await migrate(source, 'full');
+  const copy = await rawCopy(at('wfm_bench_dst_full'));
+  const loader = await pgloader(source);
+
+  const migrationRate = perSecond(full.bigRows, full.bigSeconds);
+  const copyRate = perSecond(copy.rows, copy.seconds);
+  const lines = [
+    `6.5 migration benchmark on PostgreSQL (${agents} agents, ${days} days)`,
+    '',
+    `migration, whole database        ${n(full.rows)} rows in ${full.seconds.toFixed(1)} s: ${n(perSecond(full.rows, full.seconds))} rows/s`,
+    `migration, the two big tables    ${n(full.bigRows)} rows in ${full.bigSeconds.toFixed(1)} s: ${n(migrationRate)} rows/s`,
+    `raw COPY FROM file, same rows    ${n(copy.rows)} rows in ${copy.seconds.toFixed(1)} s: ${n(copyRate)} rows/s`,
+    typeof loader === 'string'
+      ? `pgloader                         ${loader}`
+      : `pgloader, the two tables as is   ${n(loader.rows)} rows in ${loader.seconds.toFixed(1)} s: ${n(perSecond(loader.rows, loader.seconds))} rows/s`,
+    '',
+    `migration / raw COPY             ${(migrationRate / copyRate).toFixed(2)}`,
+    typeof loader === 'string' ? '' : `migration / pgloader             ${(migrationRate / perSecond(loader.rows, loader.seconds)).toFixed(2)}`,
+    `peak memory of the migration     ${full.peakRssMiB.toFixed(0)} MiB for ${n(full.rows)} rows; ${quarter.peakRssMiB.toFixed(0)} MiB for ${n(quarter.rows)} rows (a quarter of the days)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
