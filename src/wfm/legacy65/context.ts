@@ -11,6 +11,7 @@ import { isRightCode, type RightCode, rightsOfString } from './rights.ts';
 import { referencedTables } from './rules.ts';
 import { requireLegacyRelease } from './release-check.ts';
 import type { LegacyContext, LegacySupervisor, OffsetOwner, ParentKeys, Rejection } from './types.ts';
+import { duplicateLogins } from './logins.ts';
 
 interface MutableParentKeys extends ParentKeys {
   present: Set<SqlValue>;
@@ -116,11 +117,15 @@ async function loadSupervisors(connection: Connection, context: ContextUnderCons
   const rejected = new Set<SqlValue>();
   const positional = hasColumn(context.release, 'supervisor', 'rights');
   const rightRows = positional ? new Map<SqlValue, RightCode[]>() : await rightsFromRows(connection, context, findings, rejected);
+  for (const duplicate of duplicateLogins(rows)) {
+    findings.push(duplicate);
+    rejected.add(duplicate.keyValues[0] ?? null);
+  }
   const check = rowChecker('supervisor', context);
   for (const row of rows) {
     const id = row.supervisor_id ?? null;
     const rejection = check(row);
-    if (rejection !== undefined) {
+    if (rejection !== undefined && !rejected.has(id)) {
       findings.push(findingOf(rejection, row));
       rejected.add(id);
     } else if (!rejected.has(id)) {

@@ -7,6 +7,7 @@ import type { LegacyRelease } from '../releases/versions.ts';
 import { rejectionOf } from './checks.ts';
 import { type Finding, findingOf, sortedRejections } from './findings.ts';
 import { legacyTables, PERFORMANCE_TABLES, requireSourceKey } from './legacy-tables.ts';
+import { duplicateLogins } from './logins.ts';
 import { requireLegacyRelease } from './release-check.ts';
 import { type AfterRule, type ColumnRule, keepsRule, type ReferenceRule, rulesOf, type ValueRule } from './rules.ts';
 import type { Rejection } from './types.ts';
@@ -94,6 +95,11 @@ class RuleSearch {
   }
 }
 
+async function supervisorLogins(connection: Connection): Promise<Row[]> {
+  const q = connection.compiler;
+  return connection.query(`SELECT ${q.quoteIdentifier('supervisor_id')}, ${q.quoteIdentifier('login_name')} FROM ${q.quoteIdentifier('supervisor')} ORDER BY ${q.quoteIdentifier('supervisor_id')}`);
+}
+
 /**
  * Every row of the database that breaks a rule of its table, sorted by table and key. Throws if db_info
  * does not name `release`. Performance Data is included unless includePerformance is false.
@@ -106,5 +112,6 @@ export async function validateLegacy(connection: Connection, release: LegacyRele
     if (!includePerformance && PERFORMANCE_TABLES.has(table)) continue;
     for (const columnRule of rulesOf(table, release)) append(findings, await new RuleSearch(connection, columnRule).find());
   }
+  append(findings, duplicateLogins(await supervisorLogins(connection)));
   return sortedRejections(findings);
 }
