@@ -135,7 +135,8 @@ async function pgloader(source: ConnectionTarget): Promise<{ rows: number; secon
       `  INCLUDING ONLY TABLE NAMES MATCHING ${BIG_TABLES.map((t) => `'${t.legacy}'`).join(', ')} IN SCHEMA 'public';\n`,
   );
   const started = performance.now();
-  const run = spawnSync('pgloader', ['--quiet', command], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // pgloader's default Lisp heap runs out on tables of millions of rows.
+  const run = spawnSync('pgloader', ['--quiet', '--dynamic-space-size', '8192', command], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - started) / 1000;
   rmSync(folder, { recursive: true, force: true });
   if (run.status !== 0) return `pgloader failed: ${(run.stderr || run.stdout).split('\n').slice(-5).join(' ')}`;

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Connection, type SqlValue } from '../src/engine/dialect/index.ts';
-import { copyItems, DatabaseSink, tableContentHash, type ChunkSink, type CopyItem } from '../src/engine/copy/index.ts';
+import { copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem } from '../src/engine/copy/index.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 
@@ -104,7 +104,7 @@ describe(`copy between engines${skipped.length > 0 ? ` (not ${skipped.join(', ')
         const setup = await connect(target.url);
         for (const sql of setup.compiler.createTable(targetTable)) await setup.execute(sql);
         const endpoints = (failAfter?: number) => ({
-          openSource: () => connect(source.url),
+          openSource: async () => new DatabaseSource(await connect(source.url)),
           openSink: async () => {
             const connection = await connect(target.url);
             const sink = new DatabaseSink(connection, 'test-copy');

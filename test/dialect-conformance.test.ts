@@ -161,6 +161,24 @@ for (const engine of await testEngines()) {
       assert.equal(Number((await connection.query('SELECT COUNT(*) AS c FROM numbers'))[0]?.c), count);
     });
 
+    it('reads from one moment inside a snapshot while another session writes', async () => {
+      const writer = await connect(database.url);
+      const count = async () => Number((await connection.query(`SELECT COUNT(*) AS n FROM ${q(connection, 'parent')}`))[0]?.n);
+      try {
+        const before = await count();
+        await connection.snapshot(async () => {
+          assert.equal(await count(), before);
+          await writer.execute(`INSERT INTO ${q(writer, 'parent')} (id, name) VALUES (${writer.compiler.parameter(1)}, ${writer.compiler.parameter(2)})`, [900, 'written meanwhile']);
+          assert.equal(await count(), before, 'a snapshot does not see rows committed after it began');
+          await assert.rejects(connection.execute(`DELETE FROM ${q(connection, 'parent')} WHERE id = 900`));
+        });
+        assert.equal(await count(), before + 1);
+        await connection.execute(`DELETE FROM ${q(connection, 'parent')} WHERE id = 900`);
+      } finally {
+        await writer.close();
+      }
+    });
+
     it('opens read-only when asked, refusing every write', async () => {
       const reader = await connect({ ...database.target, readOnly: true });
       try {

@@ -1,7 +1,7 @@
 // `wfm verify --from LEGACY --to TARGET`: every table recomputed on both sides. The source is read
 // through the same mapping the migration used (rows it rejects are counted, not hashed); the target is
 // read as it stands. Equal counts and equal content hashes mean the target holds exactly what it should.
-import { ContentHash, copyItem, hashOnlySink, tableContentHash } from '../engine/copy/index.ts';
+import { ContentHash, copyItem, DatabaseSource, hashOnlySink, tableContentHash } from '../engine/copy/index.ts';
 import { connect, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { InputError } from '../engine/errors.ts';
 import { describeState, detectRelease } from './database.ts';
@@ -54,7 +54,7 @@ export async function verifyMigration(from: ConnectionTarget, to: ConnectionTarg
     await compare('supervisor', 'role_privilege', ROLE_PRIVILEGE_COLUMNS, hashRows(derived.rolePrivileges), 0);
     await compare('supervisor', 'wfm_user', WFM_USER_COLUMNS, hashRows(derived.users), context.supervisorRejections.length + derived.rejections.length);
     for (const item of copyItemsFor(migratedMappings(options.allowMigratePerformance), sourceState.release, context)) {
-      const result = await copyItem(source, hashOnlySink, item);
+      const result = await copyItem(new DatabaseSource(source), hashOnlySink, item);
       await compare(item.source.table, item.target.table, item.target.columns, ContentHash.parse(result.contentHash), result.rowsRejected);
     }
     return results;

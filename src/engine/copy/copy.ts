@@ -5,7 +5,7 @@ import type { Connection, Row, SqlValue } from '../dialect/types.ts';
 import { type ProgressListener, RateMeter } from '../progress.ts';
 import { ContentHash } from './content-hash.ts';
 import { keyAfter } from './key-range.ts';
-import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, Transformed } from './types.ts';
+import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, RowSource, Transformed } from './types.ts';
 
 export interface CopyOptions {
   /** Rows per chunk: the unit of a transaction, a checkpoint and a hash. */
@@ -16,7 +16,7 @@ export interface CopyOptions {
 }
 
 export interface CopyEndpoints {
-  openSource(): Promise<Connection>;
+  openSource(): Promise<RowSource>;
   openSink(): Promise<{ sink: ChunkSink; close(): Promise<void> }>;
 }
 
@@ -41,11 +41,25 @@ export function sourceQuery(source: Connection, item: CopyItem, after: SqlValue[
   return { sql: `SELECT ${columns} FROM ${q.quoteIdentifier(item.source.table)}${where} ORDER BY ${order}`, params };
 }
 
-async function countRows(source: Connection, item: CopyItem): Promise<number> {
-  const q = source.compiler;
-  const where = item.source.where ? ` WHERE ${item.source.where.sql}` : '';
-  const rows = await source.query(`SELECT COUNT(*) AS n FROM ${q.quoteIdentifier(item.source.table)}${where}`, item.source.where?.params ?? []);
-  return Number(rows[0]?.n ?? 0);
+/** A table of a database as a copy's source: read in key order through the dialect's streaming read. */
+export class DatabaseSource implements RowSource {
+  constructor(readonly connection: Connection) {}
+
+  async count(item: CopyItem): Promise<number> {
+    const q = this.connection.compiler;
+    const where = item.source.where ? ` WHERE ${item.source.where.sql}` : '';
+    const rows = await this.connection.query(`SELECT COUNT(*) AS n FROM ${q.quoteIdentifier(item.source.table)}${where}`, item.source.where?.params ?? []);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  read(item: CopyItem, after: SqlValue[] | null, batchRows: number): AsyncIterable<Row[]> {
+    const { sql, params } = sourceQuery(this.connection, item, after);
+    return this.connection.streamQuery(sql, params, batchRows);
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
 }
 
 function identity(item: CopyItem): (row: Row) => Transformed {
@@ -54,7 +68,7 @@ function identity(item: CopyItem): (row: Row) => Transformed {
 }
 
 /** Copies one item from its checkpoint on; returns what it did. */
-export async function copyItem(source: Connection, sink: ChunkSink, item: CopyItem, options: CopyOptions = {}): Promise<CopyItemResult> {
+export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyItem, options: CopyOptions = {}): Promise<CopyItemResult> {
   const started = performance.now();
   const saved = await sink.load(item);
   const checkpoint: Checkpoint = saved ?? { lastKey: null, rowsRead: 0, rowsWritten: 0, rowsRejected: 0, chunks: 0, contentHash: new ContentHash().toString(), done: false };
@@ -71,11 +85,10 @@ export async function copyItem(source: Connection, sink: ChunkSink, item: CopyIt
   });
   if (checkpoint.done) return result();
 
-  const meter = new RateMeter(item.name, await countRows(source, item), checkpoint.rowsRead);
+  const meter = new RateMeter(item.name, await source.count(item), checkpoint.rowsRead);
   const transform = item.transform ?? identity(item);
   const total = ContentHash.parse(checkpoint.contentHash);
-  const { sql, params } = sourceQuery(source, item, checkpoint.lastKey);
-  const batches = source.streamQuery(sql, params, options.chunkRows ?? DEFAULT_CHUNK_ROWS)[Symbol.asyncIterator]();
+  const batches = source.read(item, checkpoint.lastKey, options.chunkRows ?? DEFAULT_CHUNK_ROWS)[Symbol.asyncIterator]();
   // The next batch is fetched while the current one is written: the source and the sink work at once.
   let next = batches.next();
   try {

@@ -1,7 +1,7 @@
 export { ContentHash, rowText } from './content-hash.ts';
-export { copyItem, copyItems, sourceQuery, type CopyEndpoints, type CopyOptions } from './copy.ts';
+export { copyItem, copyItems, DatabaseSource, sourceQuery, type CopyEndpoints, type CopyOptions } from './copy.ts';
 export { DatabaseSink } from './database-sink.ts';
 export { keyAfter } from './key-range.ts';
-export type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, Transformed } from './types.ts';
+export type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, RowSource, Transformed } from './types.ts';
 export { tableContentHash } from './table-hash.ts';
 export { hashOnlySink } from './hash-sink.ts';

@@ -33,6 +33,15 @@ export interface Checkpoint {
   done: boolean;
 }
 
+/** Where copied rows come from: a database, or a backup archive. */
+export interface RowSource {
+  /** How many rows the item has, for progress and ETA. */
+  count(item: CopyItem): Promise<number>;
+  /** The item's rows in key order, in batches, from the start or after the key `after`. */
+  read(item: CopyItem, after: SqlValue[] | null, batchRows: number): AsyncIterable<Row[]>;
+  close(): Promise<void>;
+}
+
 /** Where copied chunks go: a database, or a backup archive. */
 export interface ChunkSink {
   prepare(): Promise<void>;

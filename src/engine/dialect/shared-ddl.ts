@@ -47,3 +47,8 @@ export function createIndexStatement(parts: DdlParts, table: string, index: Inde
 export function standardStringLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+/** Standard SQL identifier quoting (SQLite, PostgreSQL): double quotes, a double quote doubled. */
+export function doubleQuotedIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -15,6 +15,11 @@ export interface Adapter {
   readonly engine: EngineName;
   /** DDL statements take part in transactions (PostgreSQL, SQLite), or commit on their own (MariaDB). */
   readonly transactionalDdl: boolean;
+  /**
+   * Foreign keys can be added to a table that holds rows, validated in one pass (PostgreSQL, MariaDB):
+   * a bulk load goes faster without them and adds them afterwards. SQLite declares them with the table only.
+   */
+  readonly addsForeignKeys: boolean;
 }
 
 export interface QueryCompiler {
@@ -33,6 +38,9 @@ export interface QueryCompiler {
   dropColumn(table: string, column: string): string[];
   createIndex(table: string, index: IndexModel): string[];
   dropIndex(table: string, index: string): string[];
+  /** Only where the adapter says `addsForeignKeys`. */
+  addForeignKey(table: string, foreignKey: ForeignKeyModel): string[];
+  dropForeignKey(table: string, foreignKey: string): string[];
 }
 
 export interface Introspector {
@@ -61,6 +69,11 @@ export interface Connection {
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /** Runs fn in one transaction on this connection: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in a read-only transaction that sees the database as it was at one moment, whatever other
+   * sessions write meanwhile: what a backup of a database in use reads from.
+   */
+  snapshot<T>(fn: () => Promise<T>): Promise<T>;
   readonly inTransaction: boolean;
   /**
    * Writes rows through the engine's bulk path (COPY, LOAD DATA LOCAL INFILE, prepared statements in large

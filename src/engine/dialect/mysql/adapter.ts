@@ -1,3 +1,3 @@
 import type { Adapter } from '../types.ts';
 
-export const mysqlAdapter: Adapter = { engine: 'mysql', transactionalDdl: false };
+export const mysqlAdapter: Adapter = { engine: 'mysql', transactionalDdl: false, addsForeignKeys: true };

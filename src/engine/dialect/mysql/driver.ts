@@ -15,6 +15,7 @@ import {
 import type { Connection as CoreConnection } from 'mysql2';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError, OperationError } from '../../errors.ts';
+import { batches } from '../batches.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
 import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
 import { mysqlAdapter } from './adapter.ts';
@@ -226,20 +227,11 @@ class MysqlConnection implements Connection {
     return Array.isArray(result) ? (result as Row[]) : [];
   }
 
-  async *streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
+  streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
     // The callback connection under the promise one streams rows and pauses the socket when not read;
     // mysql2's typings declare it on pool connections only.
     const core = (this.server as unknown as { connection: CoreConnection }).connection;
-    const rows = core.query({ sql, values: [...params] }).stream({ highWaterMark: batchRows });
-    let batch: Row[] = [];
-    for await (const row of rows) {
-      batch.push(row as Row);
-      if (batch.length >= batchRows) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
+    return batches(core.query({ sql, values: [...params] }).stream({ highWaterMark: batchRows }) as AsyncIterable<Row>, batchRows);
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -247,9 +239,17 @@ class MysqlConnection implements Connection {
     return Array.isArray(result) ? 0 : (result as ResultSetHeader).affectedRows;
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.within('BEGIN', fn);
+  }
+
+  snapshot<T>(fn: () => Promise<T>): Promise<T> {
+    return this.within('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY', fn);
+  }
+
+  private async within<T>(begin: string, fn: () => Promise<T>): Promise<T> {
     if (this.active) throw new Error('transactions do not nest');
-    await this.server.query('BEGIN');
+    await this.server.query(begin);
     this.active = true;
     try {
       const result = await fn();

@@ -88,4 +88,6 @@ export const mysqlQueryCompiler: QueryCompiler = {
   dropColumn: (table, column) => [`ALTER TABLE ${quoteIdentifier(table)} DROP COLUMN ${quoteIdentifier(column)}`],
   createIndex: (table: string, index: IndexModel) => [createIndexStatement(parts, table, index)],
   dropIndex: (table, index) => [`DROP INDEX ${quoteIdentifier(index)} ON ${quoteIdentifier(table)}`],
+  addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk)}`],
+  dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP FOREIGN KEY ${quoteIdentifier(fk)}`],
 };

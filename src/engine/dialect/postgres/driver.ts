@@ -169,11 +169,19 @@ class PostgresConnection implements Connection {
     return (await this.client.query(sql, params as SqlValue[])).rowCount ?? 0;
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.within('BEGIN', fn);
+  }
+
+  snapshot<T>(fn: () => Promise<T>): Promise<T> {
+    return this.within('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+  }
+
+  private async within<T>(begin: string, fn: () => Promise<T>): Promise<T> {
     if (this.depth > 0) throw new Error('transactions do not nest');
     this.depth++;
     try {
-      await this.client.query('BEGIN');
+      await this.client.query(begin);
       const result = await fn();
       await this.client.query('COMMIT');
       return result;

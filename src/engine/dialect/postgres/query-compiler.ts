@@ -1,12 +1,10 @@
 // PostgreSQL's SQL: double-quoted identifiers, $n parameters, timestamps as TIMESTAMPTZ (the sessions run
 // in UTC, so the stored instant and the neutral UTC text agree), binary as BYTEA.
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, TableModel } from '../../schema/model.ts';
-import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, identifierList, standardStringLiteral } from '../shared-ddl.ts';
+import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, foreignKeyClause, identifierList, standardStringLiteral } from '../shared-ddl.ts';
 import type { QueryCompiler, SqlValue } from '../types.ts';
 
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+const quoteIdentifier = doubleQuotedIdentifier;
 
 export function postgresColumnType(type: ColumnType): string {
   switch (type.kind) {
@@ -75,4 +73,6 @@ export const postgresQueryCompiler: QueryCompiler = {
   dropColumn: (table, column) => [`ALTER TABLE ${quoteIdentifier(table)} DROP COLUMN ${quoteIdentifier(column)}`],
   createIndex: (table: string, index: IndexModel) => [createIndexStatement(parts, table, index)],
   dropIndex: (_table, index) => [`DROP INDEX ${quoteIdentifier(index)}`],
+  addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk)}`],
+  dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP CONSTRAINT ${quoteIdentifier(fk)}`],
 };

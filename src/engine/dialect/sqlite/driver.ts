@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
+import { batches } from '../batches.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
 import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
 import { sqliteAdapter } from './adapter.ts';
@@ -85,25 +86,34 @@ class SqliteConnection implements Connection {
     return statement.all(...params) as Row[];
   }
 
-  async *streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
-    let batch: Row[] = [];
-    for (const row of this.db.prepare(sql).iterate(...params)) {
-      batch.push(row as Row);
-      if (batch.length >= batchRows) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
+  streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
+    return batches(this.db.prepare(sql).iterate(...params) as Iterable<Row>, batchRows);
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     return this.db.prepare(sql).run(...params).changes;
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.within('BEGIN IMMEDIATE', fn);
+  }
+
+  /** A read transaction in WAL mode, its snapshot fixed by a first read at once, refusing writes. */
+  async snapshot<T>(fn: () => Promise<T>): Promise<T> {
+    this.db.pragma('query_only = ON');
+    try {
+      return await this.within('BEGIN DEFERRED', () => {
+        this.db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+        return fn();
+      });
+    } finally {
+      this.db.pragma('query_only = OFF');
+    }
+  }
+
+  private async within<T>(begin: string, fn: () => Promise<T>): Promise<T> {
     if (this.depth > 0) throw new Error('transactions do not nest');
-    this.db.exec('BEGIN IMMEDIATE');
+    this.db.exec(begin);
     this.depth++;
     try {
       const result = await fn();

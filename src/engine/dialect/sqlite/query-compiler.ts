@@ -1,12 +1,10 @@
 // SQLite's SQL: double-quoted identifiers, the declared type names the legacy DDL uses (SQLite keeps
 // them, so introspection reads back exactly what was declared), dates and timestamps stored as text.
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, TableModel } from '../../schema/model.ts';
-import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, standardStringLiteral } from '../shared-ddl.ts';
+import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, standardStringLiteral } from '../shared-ddl.ts';
 import type { QueryCompiler, SqlValue } from '../types.ts';
 
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+const quoteIdentifier = doubleQuotedIdentifier;
 
 export function sqliteColumnType(type: ColumnType): string {
   switch (type.kind) {
@@ -64,4 +62,10 @@ export const sqliteQueryCompiler: QueryCompiler = {
   dropColumn: (table, column) => [`ALTER TABLE ${quoteIdentifier(table)} DROP COLUMN ${quoteIdentifier(column)}`],
   createIndex: (table: string, index: IndexModel) => [createIndexStatement(parts, table, index)],
   dropIndex: (_table, index) => [`DROP INDEX ${quoteIdentifier(index)}`],
+  addForeignKey: (table) => {
+    throw new Error(`SQLite cannot add a foreign key to the existing table ${table}`);
+  },
+  dropForeignKey: (table) => {
+    throw new Error(`SQLite cannot drop a foreign key of the existing table ${table}`);
+  },
 };

@@ -1,0 +1,216 @@
+// The archive's layout inside its SQLite file, and its header: what a backup holds besides the rows, in a
+// form standard SQLite tools can read. Every value read back from a file is checked before it is trusted,
+// because the file may have been damaged or written by someone else.
+import type Database from 'better-sqlite3';
+import type { CopyItem } from '../copy/types.ts';
+import type { SchemaModel } from '../schema/model.ts';
+
+export const FORMAT_NAME = 'chunked-table-archive';
+export const FORMAT_VERSION = 1;
+/** In the SQLite header (offset 68), so that `file` and other tools can tell the file type. */
+export const APPLICATION_ID = 0x43544131;
+
+export const TABLES = {
+  header: 'archive_header',
+  chunk: 'archive_chunk',
+  manifest: 'archive_manifest',
+  checkpoint: 'archive_checkpoint',
+  rejection: 'archive_rejection',
+} as const;
+
+// The payload is the last column of a chunk so that reading a chunk's other columns never reads its
+// overflow pages.
+export const ARCHIVE_DDL: readonly string[] = [
+  `CREATE TABLE ${TABLES.header} (
+    format TEXT NOT NULL, format_version INTEGER NOT NULL, release TEXT NOT NULL, engine TEXT NOT NULL,
+    tool_version TEXT NOT NULL, created_at TEXT NOT NULL, schema_json TEXT NOT NULL, items_json TEXT NOT NULL,
+    finished_at TEXT, header_sha256 TEXT, manifest_sha256 TEXT, chunks_sha256 TEXT, digest TEXT)`,
+  `CREATE TABLE ${TABLES.chunk} (
+    item TEXT NOT NULL, chunk_no INTEGER NOT NULL, rows INTEGER NOT NULL, content_hash TEXT NOT NULL,
+    last_key TEXT NOT NULL, encoding TEXT NOT NULL, raw_bytes INTEGER NOT NULL, payload_sha256 TEXT NOT NULL,
+    payload BLOB NOT NULL, PRIMARY KEY (item, chunk_no))`,
+  `CREATE TABLE ${TABLES.manifest} (
+    item TEXT PRIMARY KEY, table_name TEXT NOT NULL, rows INTEGER NOT NULL, chunks INTEGER NOT NULL, content_hash TEXT NOT NULL)`,
+  `CREATE TABLE ${TABLES.checkpoint} (
+    item TEXT PRIMARY KEY, last_key BLOB, rows_read INTEGER NOT NULL, rows_written INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL, chunks INTEGER NOT NULL, content_hash TEXT NOT NULL, done INTEGER NOT NULL, updated_at TEXT NOT NULL)`,
+  `CREATE TABLE ${TABLES.rejection} (item TEXT NOT NULL, seq INTEGER NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (item, seq))`,
+];
+
+/** One archived item: the rows of `table`, each in `columns` order, chunked in the order of `key`. */
+export interface ArchiveItem {
+  name: string;
+  table: string;
+  columns: string[];
+  key: string[];
+}
+
+/** What the caller says about a backup; the engine treats release, engine and tool version as opaque. */
+export interface ArchiveHeaderFields {
+  release: string;
+  engine: string;
+  toolVersion: string;
+  schema: SchemaModel;
+  items: ArchiveItem[];
+}
+
+export interface ArchiveHeader extends ArchiveHeaderFields {
+  format: string;
+  formatVersion: number;
+  createdAt: string;
+}
+
+/** The header row as stored: the text the digest covers, before any of it is parsed. */
+export interface HeaderRow {
+  format: unknown;
+  format_version: unknown;
+  release: unknown;
+  engine: unknown;
+  tool_version: unknown;
+  created_at: unknown;
+  schema_json: unknown;
+  items_json: unknown;
+}
+
+export interface SealRow {
+  finished_at: unknown;
+  header_sha256: unknown;
+  manifest_sha256: unknown;
+  chunks_sha256: unknown;
+  digest: unknown;
+}
+
+/** JSON with object keys sorted and bigints as their decimal text: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+}
+
+/**
+ * The archive item of a copy whose transform keeps the source columns as they are: the key is named in
+ * target columns, by position.
+ */
+export function archiveItemOf(item: CopyItem): ArchiveItem {
+  const key = item.source.key.map((k) => item.target.columns[item.source.columns.indexOf(k)]);
+  const missing = item.source.key.filter((_, i) => key[i] === undefined);
+  if (missing.length > 0) throw new Error(`the key column(s) ${missing.join(', ')} of ${item.name} are not among the columns it copies`);
+  return { name: item.name, table: item.target.table, columns: [...item.target.columns], key: key as string[] };
+}
+
+/** The copy item that restores an archived item into a table of the same name and columns. */
+export function restoreItemOf(archived: ArchiveItem): CopyItem {
+  return {
+    name: archived.name,
+    source: { table: archived.name, columns: [...archived.columns], key: [...archived.key] },
+    target: { table: archived.table, columns: [...archived.columns] },
+  };
+}
+
+export function headerRowOf(header: ArchiveHeader): HeaderRow {
+  return {
+    format: header.format,
+    format_version: header.formatVersion,
+    release: header.release,
+    engine: header.engine,
+    tool_version: header.toolVersion,
+    created_at: header.createdAt,
+    schema_json: JSON.stringify(header.schema),
+    items_json: JSON.stringify(header.items),
+  };
+}
+
+export function readHeaderRow(db: Database.Database): (HeaderRow & SealRow) | undefined {
+  const rows = db.prepare(`SELECT * FROM ${TABLES.header} LIMIT 2`).all() as (HeaderRow & SealRow)[];
+  if (rows.length > 1) throw new Error('the header has more than one row');
+  return rows[0];
+}
+
+function hasArchiveTables(db: Database.Database): boolean {
+  const names = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+  return Object.values(TABLES).every((t) => names.has(t));
+}
+
+/** Why a database is not an archive this code reads, said of the file; undefined when it is one. */
+export function formatProblem(db: Database.Database): string | undefined {
+  const row = hasArchiveTables(db) ? readHeaderRow(db) : undefined;
+  if (!row || row.format !== FORMAT_NAME) return 'is a SQLite database but not a backup written by this tool';
+  const version = row.format_version;
+  if (typeof version === 'number' && version > FORMAT_VERSION) return `was written by a newer version (format ${version}); this version reads format ${FORMAT_VERSION}`;
+  if (version !== FORMAT_VERSION) return `is a backup of format ${String(version)}, which this version does not read`;
+  return undefined;
+}
+
+export function isFinished(seal: SealRow): boolean {
+  return seal.finished_at !== null && seal.digest !== null;
+}
+
+/** The header as the caller gave it, parsed and checked; throws naming what is wrong with it. */
+export function parseHeader(row: HeaderRow): ArchiveHeader {
+  const text = (name: keyof HeaderRow): string => {
+    const value = row[name];
+    if (typeof value !== 'string') throw new Error(`the header's ${name} is not text`);
+    return value;
+  };
+  const formatVersion = row.format_version;
+  if (typeof formatVersion !== 'number' || !Number.isSafeInteger(formatVersion)) throw new Error("the header's format version is not a whole number");
+  return {
+    format: text('format'),
+    formatVersion,
+    release: text('release'),
+    engine: text('engine'),
+    toolVersion: text('tool_version'),
+    createdAt: text('created_at'),
+    schema: parseSchema(text('schema_json')),
+    items: parseItems(text('items_json')),
+  };
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`the header's ${what} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function parseSchema(text: string): SchemaModel {
+  const schema = parseJson(text, 'schema');
+  if (typeof schema !== 'object' || schema === null || !Array.isArray((schema as SchemaModel).tables)) throw new Error("the header's schema has no list of tables");
+  return schema as SchemaModel;
+}
+
+function parseItems(text: string): ArchiveItem[] {
+  const items = parseJson(text, 'list of items');
+  if (!Array.isArray(items) || !items.every(isArchiveItem)) throw new Error("the header's list of items is malformed");
+  const names = new Set(items.map((i) => i.name));
+  if (names.size !== items.length) throw new Error("the header's list of items names an item twice");
+  return items;
+}
+
+function isArchiveItem(value: unknown): value is ArchiveItem {
+  if (typeof value !== 'object' || value === null) return false;
+  const item = value as Record<string, unknown>;
+  const names = (v: unknown): boolean => Array.isArray(v) && v.every((n) => typeof n === 'string');
+  return (
+    typeof item.name === 'string' &&
+    typeof item.table === 'string' &&
+    names(item.columns) &&
+    names(item.key) &&
+    (item.key as string[]).every((k) => (item.columns as string[]).includes(k))
+  );
+}
+
+/** The archived item's key values of a row given in its columns' order. */
+export function keyOf(item: ArchiveItem, row: readonly unknown[]): unknown[] {
+  return item.key.map((k) => row[item.columns.indexOf(k)]);
+}
+
+/** How a chunk is named in a message: its place in its table, with the rows it holds. */
+export function describeChunk(item: { name: string; table: string }, chunkNo: number, firstRow: number, rows: number): string {
+  const owner = item.name === item.table ? `table ${item.table}` : `item ${item.name} (table ${item.table})`;
+  const range = rows > 0 ? ` (rows ${firstRow}..${firstRow + rows - 1})` : '';
+  return `chunk ${chunkNo} of ${owner}${range}`;
+}

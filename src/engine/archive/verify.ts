@@ -1,0 +1,292 @@
+// Verifying a backup without restoring it: what a restore runs before it writes anything. It reads every
+// chunk, one at a time, and reports every problem it finds, each naming the part of the file it is in; a
+// damaged or hostile file is described, never allowed to throw, hang or exhaust memory.
+import Database from 'better-sqlite3';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { ContentHash } from '../copy/content-hash.ts';
+import type { SqlValue } from '../dialect/types.ts';
+import { errorMessage } from '../errors.ts';
+import { archiveDigests } from './digest.ts';
+import {
+  APPLICATION_ID,
+  canonicalJson,
+  describeChunk,
+  formatProblem,
+  isFinished,
+  keyOf,
+  parseHeader,
+  readHeaderRow,
+  TABLES,
+  type ArchiveHeader,
+  type ArchiveItem,
+  type HeaderRow,
+  type SealRow,
+} from './format.ts';
+import { decodeRows, isEncoding, sha256 } from './payload.ts';
+import { fileCrc, inspectFile, SQLITE_HEADER_BYTES, type FileInspection, type SqliteFileHeader } from './sqlite-file.ts';
+
+export interface ArchiveTableReport {
+  /** The archived item; a backup names its items after their tables. */
+  name: string;
+  table: string;
+  rows: number;
+  chunks: number;
+  contentHash: string;
+}
+
+export interface ArchiveReport {
+  ok: boolean;
+  problems: string[];
+  header?: ArchiveHeader;
+  /** Per item, what its chunks were found to hold. */
+  tables: ArchiveTableReport[];
+}
+
+interface ManifestEntry {
+  rows: number;
+  chunks: number;
+  contentHash: string;
+}
+
+interface Tally {
+  rows: number;
+  chunks: number;
+  hash: ContentHash;
+}
+
+interface ChunkRow {
+  item: unknown;
+  chunk_no: unknown;
+  rows: unknown;
+  content_hash: unknown;
+  last_key: unknown;
+  encoding: unknown;
+  raw_bytes: unknown;
+  payload_sha256: unknown;
+  payload: unknown;
+}
+
+/** Checks the whole archive; `ok` only when no problem was found. */
+export async function verifyArchive(path: string): Promise<ArchiveReport> {
+  const report: ArchiveReport = { ok: false, problems: [], tables: [] };
+  try {
+    await checkFile(path, report);
+  } catch (error) {
+    report.problems.push(`the check of ${path} stopped: ${errorMessage(error)}`);
+  }
+  report.ok = report.problems.length === 0;
+  return report;
+}
+
+async function checkFile(path: string, report: ArchiveReport): Promise<void> {
+  const file = await inspectFile(path);
+  if (file.kind !== 'sqlite') {
+    report.problems.push(refusal(path, file));
+    return;
+  }
+  const { header } = file;
+  if (header.databaseBytes !== undefined && header.size < header.databaseBytes) {
+    report.problems.push(`the file is truncated (${header.size} bytes, the database needs ${header.databaseBytes})`);
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    await checkDatabase(db, path, header, report);
+  } catch (error) {
+    await reportUnreadable(path, header, error, report);
+  } finally {
+    db?.close();
+  }
+}
+
+function refusal(path: string, file: Exclude<FileInspection, { kind: 'sqlite' }>): string {
+  switch (file.kind) {
+    case 'missing':
+      return `${path} is not a backup file: it does not exist`;
+    case 'empty':
+      return `${path} is not a backup file: it is empty`;
+    case 'not-sqlite':
+      return `${path} is not a backup file: it is not a SQLite database`;
+    case 'short':
+      return `the file is truncated (${file.size} bytes, the database needs at least ${SQLITE_HEADER_BYTES})`;
+  }
+}
+
+/** SQLite cannot read the file at all: it is a damaged backup if its header says it is one of ours. */
+async function reportUnreadable(path: string, header: SqliteFileHeader, error: unknown, report: ArchiveReport): Promise<void> {
+  if (header.applicationId !== APPLICATION_ID) {
+    report.problems.push(`${path} is not a backup file: ${sqliteMessage(error)}`);
+    return;
+  }
+  await checkCrc(path, header, true, report);
+  report.problems.push(`the file is damaged: SQLite cannot read it (${sqliteMessage(error)})`);
+}
+
+function sqliteMessage(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${errorMessage(error)}` : errorMessage(error);
+}
+
+async function checkDatabase(db: Database.Database, path: string, file: SqliteFileHeader, report: ArchiveReport): Promise<void> {
+  const problem = formatProblem(db);
+  if (problem) {
+    report.problems.push(`${path} ${problem}`);
+    return;
+  }
+  const row = readHeaderRow(db) as HeaderRow & SealRow;
+  const header = attempt(report, 'the header', () => parseHeader(row));
+  report.header = header;
+  await checkCrc(path, file, isFinished(row), report);
+  checkStructure(db, report);
+  if (!isFinished(row)) return void report.problems.push('the backup is unfinished: it stopped before the end and has no manifest; run the backup again to complete it');
+  attempt(report, 'the manifest digest', () => checkDigests(db, row, report));
+  if (header) await checkContent(db, header, report);
+}
+
+/** Runs one check; an exception it throws becomes a problem of the named part instead of ending the check. */
+function attempt<T>(report: ArchiveReport, part: string, check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (error) {
+    const message = errorMessage(error);
+    report.problems.push(message.startsWith(part) ? message : `${part} cannot be checked: ${sqliteMessage(error)}`);
+    return undefined;
+  }
+}
+
+async function checkCrc(path: string, file: SqliteFileHeader, finished: boolean, report: ArchiveReport): Promise<void> {
+  if (file.storedCrc === 0) {
+    // Only finish() stamps a CRC: a finished archive without one stopped while finishing, or was changed.
+    if (finished) report.problems.push('the file has no CRC-32: it stopped while being finished, or was changed after it was written');
+    return;
+  }
+  const actual = await fileCrc(path);
+  if (actual !== file.storedCrc) {
+    report.problems.push(`the file was changed or damaged after it was written (its CRC-32 is ${hex(actual)}, it was written as ${hex(file.storedCrc)})`);
+  }
+}
+
+function hex(value: number): string {
+  return value.toString(16).padStart(8, '0');
+}
+
+function checkStructure(db: Database.Database, report: ArchiveReport): void {
+  attempt(report, 'the database structure', () => {
+    const findings = (db.pragma('quick_check(10)') as { quick_check: string }[]).map((r) => r.quick_check);
+    if (findings.join() !== 'ok') report.problems.push(`the database structure is damaged (SQLite's quick check: ${findings.join('; ')})`);
+  });
+}
+
+function checkDigests(db: Database.Database, seal: SealRow, report: ArchiveReport): void {
+  const digests = archiveDigests(db);
+  const parts: [string, string, unknown][] = [
+    ['the header', digests.header, seal.header_sha256],
+    ['the manifest', digests.manifest, seal.manifest_sha256],
+    ['the list of chunks', digests.chunks, seal.chunks_sha256],
+  ];
+  const changed = parts.filter(([, actual, sealed]) => actual !== sealed).map(([part]) => part);
+  for (const part of changed) report.problems.push(`${part} was changed after the backup was written (its sha256 does not match the manifest digest)`);
+  if (changed.length === 0 && digests.digest !== seal.digest) report.problems.push('the manifest digest itself is damaged: it does not match the header, the manifest and the chunks it covers');
+}
+
+async function checkContent(db: Database.Database, header: ArchiveHeader, report: ArchiveReport): Promise<void> {
+  const manifest = attempt(report, 'the manifest', () => readManifest(db, header));
+  const tallies = await checkChunks(db, header, report);
+  for (const item of header.items) {
+    const tally = tallies.get(item.name) ?? { rows: 0, chunks: 0, hash: new ContentHash() };
+    report.tables.push({ name: item.name, table: item.table, rows: tally.rows, chunks: tally.chunks, contentHash: tally.hash.toString() });
+    const entry = manifest?.get(item.name);
+    if (manifest && !entry) report.problems.push(`the manifest has no totals for ${item.name}`);
+    if (entry) compareTotals(item, entry, tally, report);
+  }
+}
+
+function readManifest(db: Database.Database, header: ArchiveHeader): Map<string, ManifestEntry> {
+  const entries = new Map<string, ManifestEntry>();
+  for (const row of db.prepare(`SELECT item, rows, chunks, content_hash FROM ${TABLES.manifest}`).all() as Record<string, unknown>[]) {
+    const { item, rows, chunks, content_hash: contentHash } = row;
+    if (typeof item !== 'string' || !header.items.some((i) => i.name === item)) throw new Error(`the manifest has totals for ${String(item)}, which the header does not list`);
+    if (!isCount(rows) || !isCount(chunks) || typeof contentHash !== 'string') throw new Error(`the manifest's totals for ${item} are malformed`);
+    entries.set(item, { rows, chunks, contentHash });
+  }
+  return entries;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function compareTotals(item: ArchiveItem, entry: ManifestEntry, tally: Tally, report: ArchiveReport): void {
+  const owner = item.name === item.table ? `table ${item.table}` : `item ${item.name}`;
+  if (entry.chunks !== tally.chunks) report.problems.push(`the manifest counts ${entry.chunks} chunks of ${owner}, the file holds ${tally.chunks}`);
+  if (entry.rows !== tally.rows) report.problems.push(`the manifest counts ${entry.rows} rows of ${owner}, its chunks hold ${tally.rows}`);
+  if (entry.contentHash !== tally.hash.toString()) report.problems.push(`the manifest's content hash of ${owner} is ${entry.contentHash}, its rows hash to ${tally.hash.toString()}`);
+}
+
+/** Every chunk in order, one in memory at a time; returns what each item's chunks were found to hold. */
+async function checkChunks(db: Database.Database, header: ArchiveHeader, report: ArchiveReport): Promise<Map<string, Tally>> {
+  const items = new Map(header.items.map((i) => [i.name, i]));
+  const tallies = new Map<string, Tally>();
+  const strangers = new Set<string>();
+  let last = 'the first chunk';
+  try {
+    const chunks = db.prepare(`SELECT * FROM ${TABLES.chunk} ORDER BY item, chunk_no`).iterate() as Iterable<ChunkRow>;
+    for (const chunk of chunks) {
+      const item = items.get(String(chunk.item));
+      if (!item) {
+        strangers.add(String(chunk.item));
+        continue;
+      }
+      const tally = tallies.get(item.name) ?? { rows: 0, chunks: 0, hash: new ContentHash() };
+      tallies.set(item.name, tally);
+      last = checkChunk(item, chunk, tally, report);
+      // Other work (a progress display, a server) goes on while a large archive is read.
+      await nextTurn();
+    }
+  } catch (error) {
+    report.problems.push(`the chunks after ${last} cannot be read: the file is damaged (${sqliteMessage(error)})`);
+  }
+  for (const name of strangers) report.problems.push(`the file holds chunks of ${name}, which the header does not list`);
+  return tallies;
+}
+
+/** Checks one chunk and adds it to its item's tally; returns the chunk's name. */
+function checkChunk(item: ArchiveItem, chunk: ChunkRow, tally: Tally, report: ArchiveReport): string {
+  const expectedNo = tally.chunks + 1;
+  const recordedRows = isCount(chunk.rows) ? chunk.rows : 0;
+  const name = describeChunk(item, expectedNo, tally.rows + 1, recordedRows);
+  if (chunk.chunk_no !== expectedNo) report.problems.push(`${name} is numbered ${String(chunk.chunk_no)}: a chunk is missing or out of place`);
+  try {
+    const rows = chunkRows(item, chunk);
+    const hash = new ContentHash();
+    for (const row of rows) hash.add(row);
+    if (hash.toString() !== chunk.content_hash) throw new Error(`its rows hash to ${hash.toString()}, not the ${String(chunk.content_hash)} recorded`);
+    const lastKey = rows.length > 0 ? canonicalJson(keyOf(item, rows[rows.length - 1] as SqlValue[])) : undefined;
+    if (lastKey !== chunk.last_key) throw new Error(`its last row's key is ${String(lastKey)}, not the ${String(chunk.last_key)} recorded`);
+    tally.hash.merge(hash);
+    tally.rows += rows.length;
+  } catch (error) {
+    report.problems.push(`${name}: ${errorMessage(error)}`);
+    // The totals go on with what the chunk claims, so that the manifest is compared with the rest.
+    tally.hash.merge(recordedHash(chunk));
+    tally.rows += recordedRows;
+  }
+  tally.chunks++;
+  return name;
+}
+
+function recordedHash(chunk: ChunkRow): ContentHash {
+  try {
+    return ContentHash.parse(String(chunk.content_hash));
+  } catch {
+    return new ContentHash();
+  }
+}
+
+/** The chunk's rows once its payload matches its sha256 (nothing unverified is inflated or decoded). */
+function chunkRows(item: ArchiveItem, chunk: ChunkRow): SqlValue[][] {
+  if (!Buffer.isBuffer(chunk.payload) || sha256(chunk.payload) !== chunk.payload_sha256) throw new Error('its payload does not match its sha256');
+  if (!isEncoding(chunk.encoding)) throw new Error(`its encoding ${String(chunk.encoding)} is unknown`);
+  if (!isCount(chunk.rows) || !isCount(chunk.raw_bytes)) throw new Error('its row count or size is malformed');
+  return decodeRows({ encoding: chunk.encoding, rawBytes: chunk.raw_bytes, payload: chunk.payload }, item.columns.length, chunk.rows);
+}
