@@ -1,7 +1,10 @@
 // Each user's effective privileges, read the way the release stores them (a per-user list in 7.6, a
 // role from 8.0), and the check that an update left every user with exactly the access the mapping says.
 import type { Connection } from '../engine/dialect/types.ts';
-import { privilegesAfterUpdate } from './privileges.ts';
+import { InputError, OperationError } from '../engine/errors.ts';
+import type { DatabaseState } from './database.ts';
+import { loadLegacyContext, privilegesForRights } from './legacy65/index.ts';
+import { BACKUP_RESTORE_8_5_1, privilegesAfterUpdate } from './privileges.ts';
 import { compareReleases, type CurrentRelease } from './releases/versions.ts';
 
 export type UserAccess = Map<string, Set<string>>;
@@ -39,4 +42,30 @@ export function compareAccess(before: UserAccess, after: UserAccess, from: Curre
     if (!before.has(login) || !after.has(login) || missing.length > 0 || extra.length > 0) differences.push({ login, missing, extra });
   }
   return differences;
+}
+
+/**
+ * A user's privileges in 8.5.2's terms, whatever the database's release: 6.5 rights through the
+ * migration's mapping, a 7.6 to 8.5.1 user's privileges as the update will carry them over.
+ */
+export async function privilegesIn852(connection: Connection, state: DatabaseState, login: string): Promise<Set<string> | undefined> {
+  if (state.kind === 'legacy') {
+    const supervisor = (await loadLegacyContext(connection, state.release)).supervisors.find((s) => s.login === login);
+    return supervisor ? new Set(privilegesForRights(supervisor.rights)) : undefined;
+  }
+  if (state.kind !== 'current') return undefined;
+  const privileges = (await effectivePrivileges(connection, state.release)).get(login);
+  return privileges ? privilegesAfterUpdate(privileges, state.release, '8.5.2') : undefined;
+}
+
+/** The Backup-Restore Utility's rule: the named WFM user must hold Allow Backup/Restore. */
+export async function requireBackupRestorePrivilege(connection: Connection, state: DatabaseState, login: string): Promise<void> {
+  const privileges = await privilegesIn852(connection, state, login);
+  if (!privileges) throw new InputError(`${connection.description} has no WFM user with the login "${login}"`);
+  if (!privileges.has(BACKUP_RESTORE_8_5_1.privilege)) {
+    throw new OperationError(
+      `the WFM user "${login}" does not hold Allow Backup/Restore (${BACKUP_RESTORE_8_5_1.privilege}); ` +
+        'grant it to the user’s role, or run as a user who holds it',
+    );
+  }
 }

@@ -6,7 +6,7 @@ import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash,
 import { connect, dialectFor, type Connection, type ConnectionTarget, type SqlValue } from '../engine/dialect/index.ts';
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
-import { diffSchemas, formatDifferences } from '../engine/schema/diff.ts';
+import { completeSchema, dropForeignKeys } from '../engine/schema/foreign-keys.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import { createDatabase, describeState, detectRelease } from './database.ts';
 import {
@@ -61,6 +61,8 @@ export interface MigrateResult {
   tables: TableSummary[];
   rejections: Rejection[];
   seconds: number;
+  /** Wall-clock seconds of each phase: validating the source, copying, adding foreign keys, reading the target back. */
+  phases: { validate: number; copy: number; foreignKeys: number; verify: number };
 }
 
 /** The rows the legacy source cannot give, as the message that stops a migration. */
@@ -155,33 +157,6 @@ function copiedTable(result: CopyItemResult, item: CopyItem): CopiedTable {
   };
 }
 
-/**
- * Foreign keys checked row by row slow a bulk load several times over (PostgreSQL: 247k rows/s without,
- * 71k with). Where the engine can add them to full tables, the load runs without them and they are
- * added afterwards, which validates every row in one pass per key. A resumed run drops them again.
- */
-async function dropForeignKeys(target: Connection): Promise<void> {
-  if (!target.adapter.addsForeignKeys) return;
-  for (const table of (await target.introspector.introspect()).tables) {
-    for (const fk of table.foreignKeys) for (const sql of target.compiler.dropForeignKey(table.name, fk.name)) await target.execute(sql);
-  }
-}
-
-async function restoreForeignKeys(target: Connection, onProgress?: ProgressListener): Promise<void> {
-  if (target.adapter.addsForeignKeys) {
-    const present = new Set((await target.introspector.introspect()).tables.flatMap((t) => t.foreignKeys.map((fk) => fk.name)));
-    for (const table of releaseModel('8.5.2').tables) {
-      for (const fk of table.foreignKeys) {
-        if (present.has(fk.name)) continue;
-        onProgress?.({ type: 'message', text: `    foreign key ${fk.name}: checking every row of ${table.name}` });
-        for (const sql of target.compiler.addForeignKey(table.name, fk)) await target.execute(sql);
-      }
-    }
-  }
-  const differences = diffSchemas(releaseModel('8.5.2'), await target.introspector.introspect());
-  if (differences.length > 0) throw new OperationError(`${target.description} does not have the 8.5.2 schema after the migration:\n${formatDifferences(differences)}`);
-}
-
 /** Each target table read back and hashed: it must hold exactly the rows the copy wrote. */
 async function verifyTables(target: Connection, tables: readonly CopiedTable[]): Promise<void> {
   for (const table of tables) {
@@ -192,6 +167,7 @@ async function verifyTables(target: Connection, tables: readonly CopiedTable[]):
 
 export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget, options: MigrateOptions): Promise<MigrateResult> {
   const started = performance.now();
+  const clock = phaseClock();
   const { connection: source, release } = await legacySource(from);
   try {
     const found = await validateLegacy(source, release, { includePerformance: options.allowMigratePerformance });
@@ -202,6 +178,7 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
       );
     }
     const context = await loadLegacyContext(source, release);
+    const validate = clock.lap();
     const target = await openTarget(to, options.resume ?? false);
     const lock = await target.acquireLock(MIGRATION_LOCK, describeHolder('wfm dbu migrate'));
     try {
@@ -221,12 +198,15 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
         items,
         { chunkRows: options.chunkRows, concurrency: options.concurrency ?? (to.engine === 'sqlite' ? 1 : 2), onProgress: options.onProgress },
       );
-      await restoreForeignKeys(target, options.onProgress);
+      const copy = clock.lap();
+      await completeSchema(target, releaseModel('8.5.2'), options.onProgress);
+      const foreignKeys = clock.lap();
       const tables = [...users.tables, ...results.map((r, i) => copiedTable(r, items[i] as CopyItem))];
       await verifyTables(target, tables);
+      const verify = clock.lap();
       const rejections = [...users.rejections, ...((await sink.rejections()) as Rejection[])];
       if (options.rejectFile) writeRejectFile(options.rejectFile, rejections);
-      return { release, tables: tables.map((t) => t.summary), rejections, seconds: (performance.now() - started) / 1000 };
+      return { release, tables: tables.map((t) => t.summary), rejections, seconds: (performance.now() - started) / 1000, phases: { validate, copy, foreignKeys, verify } };
     } finally {
       await lock.release();
       await target.close();
@@ -234,6 +214,19 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
   } finally {
     await source.close();
   }
+}
+
+/** Seconds since the previous lap. */
+function phaseClock(): { lap(): number } {
+  let last = performance.now();
+  return {
+    lap: () => {
+      const now = performance.now();
+      const seconds = (now - last) / 1000;
+      last = now;
+      return seconds;
+    },
+  };
 }
 
 /** One JSON object per line: table, key, column, value, reason. */

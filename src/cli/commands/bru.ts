@@ -3,11 +3,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
+import { verifyArchive } from '../../engine/archive/index.ts';
+import { backupDatabase, restoreDatabase } from '../../wfm/backup.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { LATEST_RELEASE } from '../../wfm/releases/versions.ts';
-import { withDatabase } from '../connections.ts';
+import { resolveTarget, withDatabase } from '../connections.ts';
 import { passwordOptions, withPasswordOptions } from '../options.ts';
-import { progressPrinter } from '../output.ts';
+import { formatBytes, formatCount, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
 import { parseSeconds, printChange } from './dbu.ts';
 
 const ORIGINAL_ACTIONS: Record<string, string> = { '-UPDATE': 'update', '-BACKUP': 'backup', '-RESTORE': 'restore', '-VERIFY': 'verify' };
@@ -35,7 +37,8 @@ function readScript(file: string): { text: string; file: string } {
 export function registerBru(program: Command): void {
   const bru = program
     .command('bru')
-    .description('the Backup-Restore Utility (also as the original: -UPDATE -DB "<conn>" [-SCRIPT file])');
+    .description('the Backup-Restore Utility; also as the original: -BACKUP|-RESTORE -DB "<conn>" -FILE f [-TABLES a,b], -VERIFY -FILE f, -UPDATE -DB "<conn>" [-SCRIPT f]');
+  registerBackupRestore(bru);
   withPasswordOptions(bru.command('update'))
     .description('update a database to the latest release; an empty database is created at it')
     .requiredOption('--db <connection>', 'the database')
@@ -53,5 +56,68 @@ export function registerBru(program: Command): void {
         }),
       );
       printChange(result, Boolean(options.json));
+    });
+}
+
+export function registerBackupRestore(bru: Command): void {
+  withPasswordOptions(bru.command('backup'))
+    .description('back up a WFM database (any release, any engine) into one file, from one snapshot while it is in use')
+    .requiredOption('--db <connection>', 'the database to back up')
+    .requiredOption('--file <file>', 'the backup file to write')
+    .option('--wfm-user <login>', 'the WFM user doing this; must hold Allow Backup/Restore')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { db: string; file: string; wfmUser?: string; json?: boolean }, command: Command) => {
+      const result = await backupDatabase(await resolveTarget(options.db, passwordOptions(command)), options.file, {
+        wfmUser: options.wfmUser,
+        onProgress: progressPrinter(Boolean(options.json)),
+      });
+      const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
+      if (options.json) printJson({ ...result, rows });
+      else printLine(`${result.release} (${result.engine}) backed up to ${result.file}: ${result.tables.length} tables, ${formatCount(rows)} rows, ${formatBytes(result.bytes)} in ${formatDuration(Math.round(result.seconds * 1000))}`);
+    });
+  withPasswordOptions(bru.command('restore'))
+    .description('restore a backup into any engine, after checking the whole file; into an empty database unless --replace')
+    .requiredOption('--db <connection>', 'the database to restore into (created if absent)')
+    .requiredOption('--file <file>', 'the backup file')
+    .option('--tables <names>', 'restore only these tables (comma-separated)')
+    .option('--replace', 'replace what the database holds (with --tables: those tables’ rows)')
+    .option('--wfm-user <login>', 'the WFM user doing this; must hold Allow Backup/Restore')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { db: string; file: string; tables?: string; replace?: boolean; wfmUser?: string; json?: boolean }, command: Command) => {
+      const result = await restoreDatabase(options.file, await resolveTarget(options.db, passwordOptions(command)), {
+        tables: options.tables?.split(',').map((t) => t.trim()).filter((t) => t.length > 0),
+        replace: options.replace,
+        wfmUser: options.wfmUser,
+        onProgress: progressPrinter(Boolean(options.json)),
+      });
+      const failed = result.tables.filter((t) => !t.verified);
+      if (options.json) printJson(result);
+      else {
+        printLine(formatTable(['table', 'rows', 'verified'], result.tables.map((t) => [t.table, t.rows, t.verified ? 'yes' : 'NO'])));
+        printLine();
+        printLine(`${result.file} (${result.release}) restored: ${result.tables.length} tables in ${formatDuration(Math.round(result.seconds * 1000))}`);
+      }
+      if (failed.length > 0) {
+        process.stderr.write(`wfm: ${failed.map((t) => t.table).join(', ')} do not hold exactly the rows of the backup\n`);
+        process.exitCode = 1;
+      }
+    });
+  bru
+    .command('verify')
+    .description('check a backup file whole without restoring it: every chunk, the manifest, the file checksum')
+    .requiredOption('--file <file>', 'the backup file')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { file: string; json?: boolean }) => {
+      const report = await verifyArchive(options.file);
+      if (options.json) printJson(report);
+      else if (report.ok && report.header) {
+        const rows = report.tables.reduce((sum, t) => sum + t.rows, 0);
+        printLine(`${options.file}: a backup of WFM ${report.header.release} (${report.header.engine}), written ${report.header.createdAt} by wfm-migrate ${report.header.toolVersion}`);
+        printLine(`intact: ${report.tables.length} tables, ${formatCount(rows)} rows, every chunk and the manifest checked`);
+      } else {
+        printLine(`${options.file} is damaged or not a backup:`);
+        for (const problem of report.problems) printLine(`  ${problem}`);
+      }
+      if (!report.ok) process.exitCode = 1;
     });
 }

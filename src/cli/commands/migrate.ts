@@ -32,7 +32,7 @@ export function registerMigrate(dbu: Command): void {
       });
       const unverified = result.tables.filter((t) => !t.verified);
       if (options.json) {
-        printJson({ release: result.release, seconds: result.seconds, tables: result.tables, rejected: result.rejections.length, rejectFile: options.rejectFile ?? null });
+        printJson({ release: result.release, seconds: result.seconds, phases: result.phases, tables: result.tables, rejected: result.rejections.length, rejectFile: options.rejectFile ?? null });
       } else {
         printLine(
           formatTable(

@@ -63,6 +63,8 @@ export class ArchiveSink implements ChunkSink {
    * header fields (a backup run again resumes it); any other existing file is refused and left untouched.
    */
   static async create(path: string, fields: ArchiveHeaderFields): Promise<ArchiveSink> {
+    // A header that would not read back would make the whole archive unreadable: checked before it is written.
+    parseHeader(headerRowOf(newHeader(fields)));
     mkdirSync(dirname(path), { recursive: true });
     const existed = existsSync(path) && statSync(path).size > 0;
     const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
@@ -258,8 +260,12 @@ function fieldsOf(header: ArchiveHeaderFields): ArchiveHeaderFields {
   return { release: header.release, engine: header.engine, toolVersion: header.toolVersion, schema: header.schema, items: header.items };
 }
 
+function newHeader(fields: ArchiveHeaderFields): ArchiveHeader {
+  return { format: FORMAT_NAME, formatVersion: FORMAT_VERSION, createdAt: new Date().toISOString(), ...fieldsOf(fields) };
+}
+
 function initialize(db: Database.Database, fields: ArchiveHeaderFields): ArchiveHeader {
-  const header: ArchiveHeader = { format: FORMAT_NAME, formatVersion: FORMAT_VERSION, createdAt: new Date().toISOString(), ...fieldsOf(fields) };
+  const header = newHeader(fields);
   for (const sql of ARCHIVE_DDL) db.exec(sql);
   db.pragma(`application_id = ${APPLICATION_ID}`);
   const row = headerRowOf(header);

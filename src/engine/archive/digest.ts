@@ -5,7 +5,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { canonicalJson, TABLES } from './format.ts';
 
-export interface ArchiveDigests {
+interface ArchiveDigests {
   header: string;
   manifest: string;
   chunks: string;

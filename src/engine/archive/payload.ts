@@ -7,7 +7,7 @@ import { deserialize, serialize } from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { SqlValue } from '../dialect/types.ts';
 
-export const ENCODINGS = ['v8', 'v8+deflate-raw'] as const;
+const ENCODINGS = ['v8', 'v8+deflate-raw'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
 export interface StoredPayload {
@@ -28,7 +28,7 @@ const INFLATE_FLOOR_BYTES = 64 * 1024 * 1024;
 const INFLATE_RATIO = 100;
 
 /** The most a stored payload of this size is allowed to inflate to: what bounds a decompression bomb. */
-export function inflateLimit(storedBytes: number): number {
+function inflateLimit(storedBytes: number): number {
   return Math.max(INFLATE_FLOOR_BYTES, INFLATE_RATIO * storedBytes);
 }
 

@@ -88,15 +88,28 @@ async function checkFile(path: string, report: ArchiveReport): Promise<void> {
   if (header.databaseBytes !== undefined && header.size < header.databaseBytes) {
     report.problems.push(`the file is truncated (${header.size} bytes, the database needs ${header.databaseBytes})`);
   }
+  const opened = await openForCheck(path, header, report);
+  if (!opened) return;
+  try {
+    await checkArchive(opened.db, path, header, opened.row, report);
+  } finally {
+    opened.db.close();
+  }
+}
+
+/** The database and its header row, once SQLite reads it and it is an archive of a format this code reads. */
+async function openForCheck(path: string, file: SqliteFileHeader, report: ArchiveReport): Promise<{ db: Database.Database; row: HeaderRow & SealRow } | undefined> {
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
-    await checkDatabase(db, path, header, report);
+    const problem = formatProblem(db);
+    if (!problem) return { db, row: readHeaderRow(db) as HeaderRow & SealRow };
+    report.problems.push(`${path} ${problem}`);
   } catch (error) {
-    await reportUnreadable(path, header, error, report);
-  } finally {
-    db?.close();
+    await reportUnreadable(path, file, error, report);
   }
+  db?.close();
+  return undefined;
 }
 
 function refusal(path: string, file: Exclude<FileInspection, { kind: 'sqlite' }>): string {
@@ -118,7 +131,8 @@ async function reportUnreadable(path: string, header: SqliteFileHeader, error: u
     report.problems.push(`${path} is not a backup file: ${sqliteMessage(error)}`);
     return;
   }
-  await checkCrc(path, header, true, report);
+  // Whether it was finished cannot be read: only a CRC that is there is checked.
+  await checkCrc(path, header, false, report);
   report.problems.push(`the file is damaged: SQLite cannot read it (${sqliteMessage(error)})`);
 }
 
@@ -127,18 +141,15 @@ function sqliteMessage(error: unknown): string {
   return typeof code === 'string' ? `${code}: ${errorMessage(error)}` : errorMessage(error);
 }
 
-async function checkDatabase(db: Database.Database, path: string, file: SqliteFileHeader, report: ArchiveReport): Promise<void> {
-  const problem = formatProblem(db);
-  if (problem) {
-    report.problems.push(`${path} ${problem}`);
-    return;
-  }
-  const row = readHeaderRow(db) as HeaderRow & SealRow;
+async function checkArchive(db: Database.Database, path: string, file: SqliteFileHeader, row: HeaderRow & SealRow, report: ArchiveReport): Promise<void> {
   const header = attempt(report, 'the header', () => parseHeader(row));
   report.header = header;
   await checkCrc(path, file, isFinished(row), report);
   checkStructure(db, report);
-  if (!isFinished(row)) return void report.problems.push('the backup is unfinished: it stopped before the end and has no manifest; run the backup again to complete it');
+  if (!isFinished(row)) {
+    report.problems.push('the backup is unfinished: it stopped before the end and has no manifest; run the backup again to complete it');
+    return;
+  }
   attempt(report, 'the manifest digest', () => checkDigests(db, row, report));
   if (header) await checkContent(db, header, report);
 }

@@ -114,6 +114,14 @@ export class DatabaseSink implements ChunkSink {
     });
   }
 
+  /** Forgets the job's checkpoints and rejections: the next copy of the job starts from the beginning. */
+  async reset(): Promise<void> {
+    const q = this.connection.compiler;
+    for (const table of [CHECKPOINT_TABLE.name, REJECTION_TABLE.name]) {
+      await this.connection.execute(`DELETE FROM ${q.quoteIdentifier(table)} WHERE job = ${q.parameter(1)}`, [this.job]);
+    }
+  }
+
   /** Every rejected row of the job, in the order they were met. */
   async rejections(): Promise<unknown[]> {
     const q = this.connection.compiler;

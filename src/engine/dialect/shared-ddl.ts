@@ -22,9 +22,14 @@ export function identifierList(parts: DdlParts, names: readonly string[]): strin
   return names.map((n) => parts.quoteIdentifier(n)).join(', ');
 }
 
-export function foreignKeyClause(parts: DdlParts, fk: ForeignKeyModel): string {
+/** A foreign key's name; one read from SQLite, which keeps none, is named after its table and columns. */
+export function foreignKeyName(table: string, fk: ForeignKeyModel): string {
+  return fk.name || `${table}_${fk.columns.join('_')}_fk`;
+}
+
+export function foreignKeyClause(parts: DdlParts, fk: ForeignKeyModel, table: string): string {
   return (
-    `CONSTRAINT ${parts.quoteIdentifier(fk.name)} FOREIGN KEY (${identifierList(parts, fk.columns)}) ` +
+    `CONSTRAINT ${parts.quoteIdentifier(foreignKeyName(table, fk))} FOREIGN KEY (${identifierList(parts, fk.columns)}) ` +
     `REFERENCES ${parts.quoteIdentifier(fk.referencedTable)} (${identifierList(parts, fk.referencedColumns)})`
   );
 }
@@ -32,7 +37,7 @@ export function foreignKeyClause(parts: DdlParts, fk: ForeignKeyModel): string {
 export function createTableStatement(parts: DdlParts, table: TableModel, ifNotExists: boolean): string {
   const lines = table.columns.map((c) => `  ${columnDefinition(parts, c)}`);
   if (table.primaryKey.length > 0) lines.push(`  PRIMARY KEY (${identifierList(parts, table.primaryKey)})`);
-  for (const fk of table.foreignKeys) lines.push(`  ${foreignKeyClause(parts, fk)}`);
+  for (const fk of table.foreignKeys) lines.push(`  ${foreignKeyClause(parts, fk, table.name)}`);
   return `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${parts.quoteIdentifier(table.name)} (\n${lines.join(',\n')}\n)`;
 }
 

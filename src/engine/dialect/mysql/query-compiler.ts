@@ -68,7 +68,7 @@ const parts: DdlParts = {
 
 function addColumn(table: string, column: ColumnModel, fk?: ForeignKeyModel): string[] {
   // A separate ADD CONSTRAINT: MariaDB parses an inline column REFERENCES and then ignores it.
-  const constraint = fk ? `, ADD ${foreignKeyClause(parts, fk)}` : '';
+  const constraint = fk ? `, ADD ${foreignKeyClause(parts, fk, table)}` : '';
   return [`ALTER TABLE ${quoteIdentifier(table)} ADD COLUMN ${columnDefinition(parts, column)}${constraint}`];
 }
 
@@ -88,6 +88,6 @@ export const mysqlQueryCompiler: QueryCompiler = {
   dropColumn: (table, column) => [`ALTER TABLE ${quoteIdentifier(table)} DROP COLUMN ${quoteIdentifier(column)}`],
   createIndex: (table: string, index: IndexModel) => [createIndexStatement(parts, table, index)],
   dropIndex: (table, index) => [`DROP INDEX ${quoteIdentifier(index)} ON ${quoteIdentifier(table)}`],
-  addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk)}`],
+  addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)}`],
   dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP FOREIGN KEY ${quoteIdentifier(fk)}`],
 };

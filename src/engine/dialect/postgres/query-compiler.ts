@@ -73,6 +73,6 @@ export const postgresQueryCompiler: QueryCompiler = {
   dropColumn: (table, column) => [`ALTER TABLE ${quoteIdentifier(table)} DROP COLUMN ${quoteIdentifier(column)}`],
   createIndex: (table: string, index: IndexModel) => [createIndexStatement(parts, table, index)],
   dropIndex: (_table, index) => [`DROP INDEX ${quoteIdentifier(index)}`],
-  addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk)}`],
+  addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)}`],
   dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP CONSTRAINT ${quoteIdentifier(fk)}`],
 };

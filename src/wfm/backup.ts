@@ -1,0 +1,235 @@
+// The Backup-Restore Utility: a WFM database of any release into one archive file with no size limit, read
+// from one snapshot while the database is in use; and back into any engine, only after the whole archive has
+// been verified, so a damaged backup never reaches a database.
+import { statSync } from 'node:fs';
+import { ArchiveSink, ArchiveSource, archiveItemOf, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport } from '../engine/archive/index.ts';
+import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem } from '../engine/copy/index.ts';
+import { connect, dialectFor, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { describeHolder } from '../engine/dialect/lock.ts';
+import { InputError, OperationError } from '../engine/errors.ts';
+import type { ProgressListener } from '../engine/progress.ts';
+import { completeSchema, dropForeignKeys } from '../engine/schema/foreign-keys.ts';
+import { type SchemaModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
+import { requireBackupRestorePrivilege } from './access.ts';
+import { type DatabaseState, describeState, detectRelease, TOOL_VERSION } from './database.ts';
+import { isRelease } from './releases/versions.ts';
+
+const RESTORE_JOB = 'restore';
+const RESTORE_LOCK = 'wfm restore';
+
+export interface TableCount {
+  table: string;
+  rows: number;
+  seconds: number;
+}
+
+export interface BackupResult {
+  file: string;
+  release: string;
+  engine: string;
+  tables: TableCount[];
+  bytes: number;
+  seconds: number;
+}
+
+function releaseOf(state: DatabaseState): string {
+  if (state.kind === 'legacy' || state.kind === 'current') return state.release;
+  throw new InputError(`it is ${describeState(state)}`);
+}
+
+/** One copy item per table: every column, read in primary-key order (all columns where there is none). */
+function backupItems(schema: SchemaModel): CopyItem[] {
+  return tablesInDependencyOrder(schema).map((table) => {
+    const columns = table.columns.map((c) => c.name);
+    const key = table.primaryKey.length > 0 ? table.primaryKey : columns;
+    return { name: table.name, source: { table: table.name, columns, key }, target: { table: table.name, columns } };
+  });
+}
+
+export async function backupDatabase(
+  from: ConnectionTarget,
+  file: string,
+  options: { wfmUser?: string; chunkRows?: number; onProgress?: ProgressListener } = {},
+): Promise<BackupResult> {
+  const started = performance.now();
+  const connection = await connect({ ...from, readOnly: true });
+  try {
+    const state = await detectRelease(connection);
+    if (state.kind !== 'legacy' && state.kind !== 'current') throw new InputError(`${connection.description} is ${describeState(state)}; there is nothing to back up`);
+    if (options.wfmUser) await requireBackupRestorePrivilege(connection, state, options.wfmUser);
+    // Every table is read inside one snapshot: the backup is the database at one moment.
+    const tables = await connection.snapshot(async () => {
+      const schema = await connection.introspector.introspect();
+      const items = backupItems(schema);
+      const sink = await ArchiveSink.create(file, {
+        release: releaseOf(state),
+        engine: connection.adapter.engine,
+        toolVersion: TOOL_VERSION,
+        schema,
+        items: items.map(archiveItemOf),
+      });
+      await sink.prepare();
+      const source = new DatabaseSource(connection);
+      const counts: TableCount[] = [];
+      try {
+        for (const item of items) {
+          const result = await copyItem(source, sink, item, { chunkRows: options.chunkRows, onProgress: options.onProgress });
+          counts.push({ table: item.name, rows: result.rowsWritten, seconds: result.seconds });
+        }
+      } catch (error) {
+        // Left unfinished, the file resumes when the same backup runs again.
+        await sink.close();
+        throw error;
+      }
+      await sink.finish();
+      return counts;
+    });
+    return { file, release: releaseOf(state), engine: connection.adapter.engine, tables, bytes: statSync(file).size, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The archive checked whole, before anything is written anywhere: a damaged part stops the restore. */
+export async function requireIntactArchive(file: string): Promise<ArchiveReport & { header: ArchiveHeader }> {
+  const report = await verifyArchive(file);
+  if (!report.ok || !report.header) throw new OperationError(`${file} cannot be restored:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
+  if (!isRelease(report.header.release)) {
+    throw new InputError(`${file} is a backup of release ${report.header.release}, which this tool (${TOOL_VERSION}) does not know`);
+  }
+  return report as ArchiveReport & { header: ArchiveHeader };
+}
+
+export interface RestoreOptions {
+  /** Only these tables; the target must be empty (its schema is created) or at the backup's release. */
+  tables?: string[];
+  /** Replace what the target holds: every table for a whole restore, the named tables' rows for a selective one. */
+  replace?: boolean;
+  wfmUser?: string;
+  chunkRows?: number;
+  onProgress?: ProgressListener;
+}
+
+export interface RestoreResult {
+  file: string;
+  release: string;
+  tables: (TableCount & { verified: boolean })[];
+  seconds: number;
+}
+
+function selectedItems(header: ArchiveHeader, names: string[] | undefined): CopyItem[] {
+  const archived = header.items.map(restoreItemOf);
+  if (!names) return archived;
+  const unknown = names.filter((n) => !archived.some((item) => item.name === n));
+  if (unknown.length > 0) throw new InputError(`the backup has no table ${unknown.join(', ')}; it has ${archived.map((i) => i.name).join(', ')}`);
+  return archived.filter((item) => names.includes(item.name));
+}
+
+/** Checks what the target holds against what the restore will do, and clears what --replace replaces. */
+async function prepareTarget(target: Connection, header: ArchiveHeader, items: CopyItem[], options: RestoreOptions): Promise<'create' | 'existing'> {
+  const state = await detectRelease(target);
+  if (state.kind === 'empty') return 'create';
+  const selective = options.tables !== undefined;
+  if (!selective) {
+    if (!options.replace) throw new InputError(`${target.description} is ${describeState(state)}, not empty; restore into an empty database, or pass --replace to replace everything in it`);
+    await dropEveryTable(target);
+    return 'create';
+  }
+  if ((state.kind !== 'current' && state.kind !== 'legacy') || state.release !== header.release) {
+    throw new InputError(`${target.description} is ${describeState(state)}; a selective restore needs an empty database or one at the backup's release, ${header.release}`);
+  }
+  const q = target.compiler;
+  const filled: string[] = [];
+  for (const item of items) {
+    if (Number((await target.query(`SELECT COUNT(*) AS n FROM ${q.quoteIdentifier(item.target.table)}`))[0]?.n) > 0) filled.push(item.target.table);
+  }
+  if (filled.length > 0 && !options.replace) throw new InputError(`${filled.join(', ')} in ${target.description} already hold rows; pass --replace to replace them`);
+  // Children before parents, all or nothing: a row another table still needs stops it with nothing deleted.
+  const order = tablesInDependencyOrder(header.schema).map((t) => t.name).reverse();
+  await target.transaction(async () => {
+    for (const table of order.filter((t) => filled.includes(t))) await target.execute(`DELETE FROM ${q.quoteIdentifier(table)}`);
+  });
+  return 'existing';
+}
+
+async function dropEveryTable(target: Connection): Promise<void> {
+  await dropForeignKeys(target);
+  const schema = await target.introspector.introspect();
+  for (const table of tablesInDependencyOrder(schema).reverse()) for (const sql of target.compiler.dropTable(table.name)) await target.execute(sql);
+}
+
+/** The backup's schema in the target, without foreign keys where they can be added after the load. */
+async function createSchema(target: Connection, schema: SchemaModel): Promise<void> {
+  for (const table of tablesInDependencyOrder(schema)) {
+    const created = target.adapter.addsForeignKeys ? { ...table, foreignKeys: [] } : table;
+    for (const sql of target.compiler.createTable(created)) await target.execute(sql);
+  }
+}
+
+export async function restoreDatabase(file: string, to: ConnectionTarget, options: RestoreOptions = {}): Promise<RestoreResult> {
+  const started = performance.now();
+  const report = await requireIntactArchive(file);
+  const header = report.header;
+  const items = selectedItems(header, options.tables);
+  await (await dialectFor(to.engine)).createDatabase(to);
+  const target = await connect(to);
+  try {
+    const lock = await target.acquireLock(RESTORE_LOCK, describeHolder('wfm bru restore'));
+    try {
+      if (options.wfmUser) await requireBackupRestorePrivilegeFor(target, file, options.wfmUser);
+      const mode = await prepareTarget(target, header, items, options);
+      if (mode === 'create') await createSchema(target, header.schema);
+      // A restore starts over: what an earlier, interrupted one loaded has just been replaced or refused.
+      const checkpoints = new DatabaseSink(target, RESTORE_JOB);
+      await checkpoints.prepare();
+      await checkpoints.reset();
+      const sinkOf = async () => {
+        const connection = await connect(to);
+        return { sink: new DatabaseSink(connection, RESTORE_JOB) as ChunkSink, close: () => connection.close() };
+      };
+      const dependsOn = (table: string) => header.schema.tables.find((t) => t.name === table)?.foreignKeys.map((fk) => fk.referencedTable).filter((t) => t !== table) ?? [];
+      const results = await copyItems(
+        { openSource: () => ArchiveSource.open(file), openSink: sinkOf },
+        items.map((item) => ({ ...item, dependsOn: dependsOn(item.target.table) })),
+        { chunkRows: options.chunkRows, concurrency: to.engine === 'sqlite' ? 1 : 2, onProgress: options.onProgress },
+      );
+      if (mode === 'create') await completeSchema(target, header.schema, options.onProgress);
+      const tables: RestoreResult['tables'] = [];
+      for (const [i, result] of results.entries()) {
+        const item = items[i] as CopyItem;
+        const expected = report.tables.find((t) => t.name === item.name)?.contentHash;
+        const actual = (await tableContentHash(target, item.target.table, item.target.columns)).toString();
+        tables.push({ table: item.target.table, rows: result.rowsWritten, seconds: result.seconds, verified: actual === expected });
+      }
+      await checkpoints.reset();
+      return { file, release: header.release, tables, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+/**
+ * The user must hold Allow Backup/Restore where the restore lands: in the target when it already holds a WFM
+ * database, otherwise in the backup's own users, read from the archive into a database in memory.
+ */
+async function requireBackupRestorePrivilegeFor(target: Connection, file: string, login: string): Promise<void> {
+  const state = await detectRelease(target);
+  if (state.kind === 'current' || state.kind === 'legacy') return requireBackupRestorePrivilege(target, state, login);
+  const report = await requireIntactArchive(file);
+  const scratch = await connect({ engine: 'sqlite', path: ':memory:' });
+  try {
+    await createSchema(scratch, report.header.schema);
+    // Users, roles, rights and the organization they refer to are small; the history tables are not needed.
+    const small = report.tables.filter((t) => t.rows <= 100_000).map((t) => t.name);
+    await copyItems(
+      { openSource: () => ArchiveSource.open(file), openSink: async () => ({ sink: new DatabaseSink(scratch, 'privilege') as ChunkSink, close: async () => {} }) },
+      selectedItems(report.header, small),
+    );
+    await requireBackupRestorePrivilege(scratch, await detectRelease(scratch), login);
+  } finally {
+    await scratch.close();
+  }
+}

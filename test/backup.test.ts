@@ -1,0 +1,196 @@
+// The Backup-Restore Utility against real databases: round trips within and across engines, damaged files
+// refused before anything is written, selective restore, the Allow Backup/Restore privilege, and a backup
+// taken while another session writes.
+import { strict as assert } from 'node:assert';
+import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { connect, type Connection } from '../src/engine/dialect/index.ts';
+import { backupDatabase, restoreDatabase } from '../src/wfm/backup.ts';
+import { createDatabase, detectRelease } from '../src/wfm/database.ts';
+import { generate } from '../src/wfm/generate/index.ts';
+import type { Release } from '../src/wfm/releases/versions.ts';
+import { wfm } from './helpers/cli.ts';
+import { databaseContent } from './helpers/content.ts';
+import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+
+const all = await testEngines();
+const engines = new Map(all.filter((e) => !e.skip).map((e) => [e.engine, e]));
+const sqlite = engines.get('sqlite') as TestEngine;
+const databases: TestDatabase[] = [];
+after(async () => {
+  for (const d of databases) await d.drop();
+});
+
+async function fresh(engine: TestEngine, label: string): Promise<TestDatabase> {
+  const database = await engine.newDatabase(label);
+  databases.push(database);
+  return database;
+}
+
+async function generated(engine: TestEngine, release: Release = '8.5.2'): Promise<TestDatabase> {
+  const database = await fresh(engine, 'original');
+  const connection = await connect(database.url);
+  await createDatabase(connection, release);
+  await generate(connection, release, { agents: 25, days: 3, seed: 5 });
+  await connection.close();
+  return database;
+}
+
+async function contentOf(url: string): Promise<Map<string, { rows: number; hash: string }>> {
+  const connection = await connect(url);
+  try {
+    return await databaseContent(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+
+const pairs: [string, string, Release][] = [
+  ['sqlite', 'sqlite', '8.5.2'],
+  ['postgres', 'postgres', '8.5.2'],
+  ['mysql', 'mysql', '8.5.2'],
+  ['mysql', 'postgres', '8.5.2'],
+  ['postgres', 'sqlite', '7.6'],
+  ['sqlite', 'mysql', '6.5.201'],
+];
+
+describe(`backup and restore (${[...engines.keys()].join(', ')})`, () => {
+  for (const [from, to, release] of pairs) {
+    const source = engines.get(from as TestEngine['engine']);
+    const target = engines.get(to as TestEngine['engine']);
+    it(`round trip of a ${release} database from ${from} to ${to}: every table equal, row for row`, { skip: !source || !target ? `${from} or ${to} unavailable` : undefined }, async () => {
+      const original = await generated(source as TestEngine, release);
+      const backupFile = `${(await fresh(sqlite, 'file')).target.path}.backup.db`;
+      const backup = await backupDatabase(original.target, backupFile);
+      assert.equal(backup.release, release);
+      const restored = await fresh(target as TestEngine, 'restored');
+      const result = await restoreDatabase(backupFile, restored.target);
+      assert.ok(result.tables.every((t) => t.verified));
+      assert.deepEqual(await contentOf(restored.url), await contentOf(original.url));
+      const connection = await connect(restored.url);
+      assert.deepEqual(await detectRelease(connection), release.startsWith('6.5') ? { kind: 'legacy', release } : { kind: 'current', release });
+      await connection.close();
+    });
+  }
+
+  describe('a damaged file never reaches a database', () => {
+    let backupFile = '';
+    const damaged = async (label: string, damage: (path: string) => void, pattern: RegExp): Promise<void> => {
+      const copy = `${backupFile}.${label}.db`;
+      copyFileSync(backupFile, copy);
+      damage(copy);
+      const target = await fresh(sqlite, label);
+      const restore = wfm(['bru', '-RESTORE', '-DB', target.url, '-FILE', copy]);
+      assert.equal(restore.status, 1, restore.stderr);
+      assert.match(restore.stderr, pattern);
+      const verify = wfm(['bru', '-VERIFY', '-FILE', copy]);
+      assert.equal(verify.status, 1);
+      const connection = await connect(target.url);
+      assert.deepEqual(await detectRelease(connection), { kind: 'empty' }, 'nothing was written to the target');
+      await connection.close();
+    };
+
+    it('writes a backup to damage', async () => {
+      const original = await generated(sqlite);
+      backupFile = `${original.target.path}.backup.db`;
+      const backup = wfm(['bru', '-BACKUP', '-DB', original.url, '-FILE', backupFile]);
+      assert.equal(backup.status, 0, backup.stderr);
+      assert.equal(wfm(['bru', '-VERIFY', '-FILE', backupFile]).status, 0);
+    });
+
+    it('refuses a truncated file', () => damaged('truncated', (p) => truncateSync(p, Math.floor(statSync(p).size * 0.6)), /truncated|damaged|changed/));
+
+    it('refuses a file with one byte flipped in the middle', () =>
+      damaged('flipped', (p) => {
+        const bytes = readFileSync(p);
+        const at = Math.floor(bytes.length / 2);
+        bytes[at] = (bytes[at] ?? 0) ^ 0x01;
+        writeFileSync(p, bytes);
+      }, /changed or damaged/));
+
+    it('refuses a file that is not a backup', () => damaged('text', (p) => writeFileSync(p, 'this is not a backup\n'), /not a backup/));
+
+    it('refuses a SQLite database that is not a backup', async () => {
+      const other = await generated(sqlite, '7.6');
+      await damaged('foreign', (p) => copyFileSync(other.target.path as string, p), /not a backup written by this tool/);
+    });
+  });
+
+  it('restores named tables only, and refuses a non-empty target without --replace', async () => {
+    const original = await generated(sqlite);
+    const backupFile = `${original.target.path}.backup.db`;
+    assert.equal(wfm(['bru', 'backup', '--db', original.url, '--file', backupFile]).status, 0);
+    const before = await contentOf(original.url);
+    const connection = await connect(original.url);
+    await connection.execute('DELETE FROM agent_adherence');
+    await connection.execute('DELETE FROM activity_performance WHERE activity_id % 2 = 0');
+    await connection.close();
+    const refused = wfm(['bru', '-RESTORE', '-DB', original.url, '-FILE', backupFile, '-TABLES', 'agent_adherence,activity_performance']);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /activity_performance in .* already hold rows; pass --replace/);
+    const whole = wfm(['bru', 'restore', '--db', original.url, '--file', backupFile]);
+    assert.equal(whole.status, 2);
+    assert.match(whole.stderr, /not empty/);
+    const selective = wfm(['bru', '-RESTORE', '-DB', original.url, '-FILE', backupFile, '-TABLES', 'agent_adherence,activity_performance', '--replace']);
+    assert.equal(selective.status, 0, selective.stderr);
+    assert.deepEqual(await contentOf(original.url), before);
+  });
+
+  it('requires Allow Backup/Restore of the named WFM user', async () => {
+    const original = await generated(sqlite);
+    const connection = await connect(original.url);
+    const holders = await connection.query("SELECT u.login FROM wfm_user u JOIN role_privilege p ON p.role_id = u.role_id WHERE p.privilege = 'general.allow_backup_restore'");
+    const others = await connection.query("SELECT login FROM wfm_user WHERE role_id NOT IN (SELECT role_id FROM role_privilege WHERE privilege = 'general.allow_backup_restore')");
+    await connection.close();
+    const allowed = String(holders[0]?.login);
+    const refused = String(others[0]?.login);
+    const backupFile = `${original.target.path}.backup.db`;
+    const denied = wfm(['bru', 'backup', '--db', original.url, '--file', backupFile, '--wfm-user', refused]);
+    assert.equal(denied.status, 1);
+    assert.match(denied.stderr, /does not hold Allow Backup\/Restore/);
+    assert.equal(wfm(['bru', 'backup', '--db', original.url, '--file', backupFile, '--wfm-user', allowed]).status, 0);
+    const target = await fresh(sqlite, 'privileged');
+    assert.equal(wfm(['bru', 'restore', '--db', target.url, '--file', backupFile, '--wfm-user', refused]).status, 1);
+    const empty = await connect(target.url);
+    assert.deepEqual(await detectRelease(empty), { kind: 'empty' });
+    await empty.close();
+    assert.equal(wfm(['bru', 'restore', '--db', target.url, '--file', backupFile, '--wfm-user', allowed]).status, 0);
+  });
+
+  for (const engine of [...engines.values()]) {
+    it(`backs up ${engine.engine} from one moment while another session writes`, async () => {
+      const original = await generated(engine);
+      const writer: Connection = await connect(original.url);
+      const q = writer.compiler;
+      let writing = true;
+      let written = 0;
+      // Each transaction adds one interval to two tables: at any moment both have grown by the same count.
+      const writes = (async () => {
+        while (writing) {
+          const at = `2031-01-01 ${String(Math.floor(written / 60) % 24).padStart(2, '0')}:${String(written % 60).padStart(2, '0')}:00`;
+          await writer.transaction(async () => {
+            await writer.execute(`INSERT INTO activity_performance (activity_id, interval_start, offered, handled, abandoned, handle_seconds, queue_seconds, staff_seconds) SELECT MIN(id), ${q.parameter(1)}, 1, 1, 0, 60, 0, 0 FROM activity`, [at]);
+            await writer.execute(`INSERT INTO agent_adherence (agent_id, starts_at, duration_seconds, agent_state_id) SELECT MIN(a.id), ${q.parameter(1)}, 60, MIN(s.id) FROM agent a, agent_state s`, [at]);
+          });
+          written++;
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      })();
+      const backupFile = `${(await fresh(sqlite, 'live')).target.path}.backup.db`;
+      await backupDatabase(original.target, backupFile, { chunkRows: 500 });
+      writing = false;
+      await writes;
+      await writer.close();
+      const restored = await fresh(sqlite, 'liverestored');
+      await restoreDatabase(backupFile, restored.target);
+      const check = await connect(restored.url);
+      const count = async (table: string, column: string) => Number((await check.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} >= '2031-01-01'`))[0]?.n);
+      const performance = await count('activity_performance', 'interval_start');
+      const adherence = await count('agent_adherence', 'starts_at');
+      await check.close();
+      assert.ok(written > 0, 'the writer wrote during the backup');
+      assert.equal(performance, adherence, 'both tables come from the same moment');
+    });
+  }
+});
