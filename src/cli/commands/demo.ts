@@ -7,7 +7,9 @@ import { tableContentHash } from '../../engine/copy/index.ts';
 import { connect, type Connection, type ConnectionTarget } from '../../engine/dialect/index.ts';
 import { OperationError } from '../../engine/errors.ts';
 import { type ProgressListener, RateMeter } from '../../engine/progress.ts';
+import { verifyArchive } from '../../engine/archive/index.ts';
 import { compareAccess, effectivePrivileges } from '../../wfm/access.ts';
+import { backupDatabase, restoreDatabase } from '../../wfm/backup.ts';
 import { createDatabase, databaseInfo, stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { generate } from '../../wfm/generate/index.ts';
 import { migrateLegacy } from '../../wfm/migrate.ts';
@@ -20,7 +22,7 @@ import { formatBytes, rowsPerSecond, formatCount, formatDuration, formatTable, p
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the story on SQLite: a 6.5 database migrated into a new 8.5.2 one and verified, then a 7.6 database updated in place')
+    .description('the story on SQLite: a 6.5 database migrated into a new 8.5.2 one and verified, backed up and restored, then a 7.6 database updated in place')
     .option('--dir <folder>', 'where to put the demo databases (default: a new temporary folder, removed afterwards)')
     .option('--agents <n>', 'agents in the generated databases', '300')
     .option('--days <n>', 'days of history', '28')
@@ -29,7 +31,9 @@ export function registerDemo(program: Command): void {
       const size = { agents: positiveInteger(options.agents, '--agents'), days: positiveInteger(options.days, '--days') };
       try {
         const listener = progressPrinter(false);
-        await migrationStory(dir, size, listener);
+        const migrated = await migrationStory(dir, size, listener);
+        printLine();
+        await backupStory(dir, migrated, listener);
         printLine();
         await updateStory(dir, size, listener);
       } finally {
@@ -66,7 +70,7 @@ async function contentHashes(connection: Connection): Promise<Map<string, string
   return hashes;
 }
 
-async function migrationStory(dir: string, size: Size, listener: ProgressListener): Promise<void> {
+async function migrationStory(dir: string, size: Size, listener: ProgressListener): Promise<ConnectionTarget> {
   const legacyPath = join(dir, 'wfm-6.5.201.db');
   const source = await generated(legacyPath, '6.5.201', size, listener);
   const info = await databaseInfo(source);
@@ -101,6 +105,28 @@ async function migrationStory(dir: string, size: Size, listener: ProgressListene
   if (differing.length > 0 || changed.length > 0 || result.tables.some((t) => !t.verified)) {
     throw new OperationError(`the demo found a difference: ${[...differing.map((t) => t.target), ...changed].join(', ')}`);
   }
+  return to;
+}
+
+async function backupStory(dir: string, database: ConnectionTarget, listener: ProgressListener): Promise<void> {
+  printLine('Backing up the new database and restoring it into another one');
+  const file = join(dir, 'wfm-8.5.2-backup.db');
+  const backup = await backupDatabase(database, file, { onProgress: listener });
+  const rows = backup.tables.reduce((sum, t) => sum + t.rows, 0);
+  printLine(`1. wfm bru -BACKUP: ${backup.tables.length} tables, ${formatCount(rows)} rows from one snapshot into ${file}, ${formatBytes(backup.bytes)} in ${formatDuration(Math.round(backup.seconds * 1000))}`);
+  const report = await verifyArchive(file);
+  printLine(`2. wfm bru -VERIFY: ${report.ok ? 'intact: every chunk, the manifest and the file checksum check out' : report.problems.join('; ')}`);
+  const copy: ConnectionTarget = { engine: 'sqlite', path: join(dir, 'wfm-8.5.2-restored.db') };
+  const restore = await restoreDatabase(file, copy, { onProgress: listener });
+  printLine(`3. wfm bru -RESTORE into ${copy.path}: ${restore.tables.length} tables in ${formatDuration(Math.round(restore.seconds * 1000))}, each checked against the backup`);
+  const original = await connect({ ...database, readOnly: true });
+  const restored = await connect({ ...copy, readOnly: true });
+  const [before, after] = [await contentHashes(original), await contentHashes(restored)];
+  await original.close();
+  await restored.close();
+  const different = [...before].filter(([table, hash]) => after.get(table) !== hash).map(([table]) => table);
+  printLine(`4. The restored database equals the original: ${different.length === 0 ? `all ${before.size} tables, row for row` : `${different.join(', ')} differ`}`);
+  if (!report.ok || different.length > 0 || restore.tables.some((t) => !t.verified)) throw new OperationError(`the demo found a difference in the backup: ${different.join(', ')}`);
 }
 
 async function updateStory(dir: string, size: Size, listener: ProgressListener): Promise<void> {
