@@ -1,5 +1,6 @@
 // npm run bench: the 6.5 migration on PostgreSQL, measured against the engine's own bulk path (server-side
-// COPY of the same target rows from a file) and against pgloader copying the two big tables as they are.
+// COPY of the same target rows from a file) and against pgloader copying the two big tables as they are;
+// then backup and restore of the migrated database against pg_dump/pg_restore (-Fc, and -Fd -j 2).
 // A benchmark, not a test: it prints figures and asserts nothing. Sizes: --agents N --days D (default
 // 2000 x 270: about 5 million performance rows and 13 million adherence rows); a quarter-size run is
 // measured first so that peak memory can be compared as the size grows.
@@ -17,6 +18,7 @@ const { values: args } = parseArgs({
     agents: { type: 'string', default: '2000' },
     days: { type: 'string', default: '270' },
     pg: { type: 'string', default: process.env.WFM_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    only: { type: 'string' },
   },
 });
 const server = parseConnectionString(args.pg);
@@ -138,12 +140,82 @@ async function pgloader(source: ConnectionTarget): Promise<{ rows: number; secon
   return { rows, seconds };
 }
 
+interface Timed {
+  seconds: number;
+  bytes?: number;
+}
+
+/** A command run to completion and timed; its output is only shown when it fails. */
+function timed(command: string, args: string[]): number {
+  const started = performance.now();
+  const run = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`${command} failed: ${(run.stderr || run.stdout).split('\n').slice(-5).join(' ')}`);
+  return (performance.now() - started) / 1000;
+}
+
+function sizeOf(path: string): number {
+  return Number(spawnSync('du', ['-sb', path], { encoding: 'utf8' }).stdout.split('\t')[0]);
+}
+
+/** wfm bru backup and restore of the migrated database, beside pg_dump and pg_restore of the same database. */
+async function backupRestore(database: ConnectionTarget): Promise<string[]> {
+  const dialect = await dialectFor('postgres');
+  const connection = await connect(database);
+  const databaseBytes = await connection.sizeBytes();
+  const tables = (await connection.introspector.introspect()).tables.length;
+  await connection.close();
+  const folder = mkdtempSync(join(tmpdir(), 'wfm-bench-backup-'));
+  const restoreTarget = at('wfm_bench_restore');
+  const fresh = async (): Promise<void> => {
+    await dialect.dropDatabase(restoreTarget);
+    await dialect.createDatabase(restoreTarget);
+  };
+  try {
+    log('backing up with wfm bru, pg_dump -Fc and pg_dump -Fd -j 2 ...');
+    const file = join(folder, 'wfm.backup.db');
+    const ours: Timed = { seconds: timed(process.execPath, [WFM, 'bru', 'backup', '--db', url(database), '--file', file, '--json']), bytes: sizeOf(file) };
+    const custom: Timed = { seconds: timed('pg_dump', ['-Fc', '-f', join(folder, 'dump.fc'), url(database)]), bytes: sizeOf(join(folder, 'dump.fc')) };
+    const directory: Timed = { seconds: timed('pg_dump', ['-Fd', '-j', '2', '-f', join(folder, 'dump.fd'), url(database)]), bytes: sizeOf(join(folder, 'dump.fd')) };
+    log('restoring each into an empty database ...');
+    await dialect.dropDatabase(restoreTarget);
+    const ourRestore = timed(process.execPath, [WFM, 'bru', 'restore', '--db', url(restoreTarget), '--file', file, '--json']);
+    await fresh();
+    const customRestore = timed('pg_restore', ['-d', url(restoreTarget), join(folder, 'dump.fc')]);
+    await fresh();
+    const directoryRestore = timed('pg_restore', ['-j', '2', '-d', url(restoreTarget), join(folder, 'dump.fd')]);
+    await dialect.dropDatabase(restoreTarget);
+    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+    const mbs = (seconds: number) => (databaseBytes / 1024 / 1024 / seconds).toFixed(1);
+    const row = (name: string, backup: Timed, restore: number) =>
+      `${name.padEnd(26)} backup ${backup.seconds.toFixed(1).padStart(6)} s (${mbs(backup.seconds).padStart(5)} MB/s)  file ${mb(backup.bytes ?? 0).padStart(5)} MB  restore ${restore.toFixed(1).padStart(6)} s (${mbs(restore).padStart(5)} MB/s)`;
+    return [
+      '',
+      `backup and restore of the migrated database (${tables} tables, ${mb(databaseBytes)} MB in PostgreSQL)`,
+      row('wfm bru', ours, ourRestore),
+      row('pg_dump -Fc / pg_restore', custom, customRestore),
+      row('pg_dump -Fd -j 2 / -j 2', directory, directoryRestore),
+      `wfm / pg_dump -Fc: backup ${(custom.seconds / ours.seconds).toFixed(2)}x the speed, file ${((ours.bytes ?? 0) / (custom.bytes ?? 1)).toFixed(2)}x the size; restore ${(customRestore / ourRestore).toFixed(2)}x the speed`,
+      `wfm / -Fd -j 2:    backup ${(directory.seconds / ours.seconds).toFixed(2)}x the speed; restore ${(directoryRestore / ourRestore).toFixed(2)}x the speed`,
+      'wfm bru also checks every restored table against the backup; pg_restore checks nothing',
+    ];
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 const perSecond = (rows: number, seconds: number): number => Math.round(rows / Math.max(seconds, 1e-9));
 const n = (value: number): string => value.toLocaleString('en-US');
 
 async function main(): Promise<void> {
   const agents = Number(args.agents);
   const days = Number(args.days);
+  if (args.only === 'backup') {
+    await legacySource(agents, days);
+    const migrated = at('wfm_bench_dst_full');
+    if ((await count(migrated, 'agent_adherence').catch(() => 0)) === 0) await migrate(await legacySource(agents, days), 'full');
+    process.stdout.write(`${(await backupRestore(migrated)).join('\n')}\n`);
+    return;
+  }
   const quarter = await migrate(await legacySource(agents, Math.max(1, Math.round(days / 4))), 'quarter');
   const source = await legacySource(agents, days);
   const full = await migrate(source, 'full');
@@ -168,6 +240,7 @@ async function main(): Promise<void> {
     typeof loader === 'string' ? '' : `migration copy / pgloader        ${(migrationRate / perSecond(loader.rows, loader.seconds)).toFixed(2)} (pgloader neither maps, validates nor verifies)`,
     `peak memory of the migration     ${full.peakRssMiB.toFixed(0)} MiB for ${n(full.rows)} rows; ${quarter.peakRssMiB.toFixed(0)} MiB for ${n(quarter.rows)} rows (a quarter of the days)`,
   ];
+  lines.push(...(await backupRestore(at('wfm_bench_dst_full'))));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
