@@ -18,10 +18,11 @@ import {
   type ArchiveHeaderFields,
   type ArchiveReport,
 } from '../src/engine/archive/index.ts';
-import { copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type RowSource } from '../src/engine/copy/index.ts';
+import { copyItems, DatabaseSink, DatabaseSource, tableContentHash, type CopyItem, type RowSource } from '../src/engine/copy/index.ts';
 import { connect, type EngineName, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { failingAfter } from './helpers/sinks.ts';
 
 const CHUNK_ROWS = 1_000;
 const COLUMNS = ['id', 'big', 'ratio', 'code', 'note', 'day', 'at', 'data', 'label'];
@@ -97,18 +98,6 @@ function assertSameRows(got: Row[], want: SqlValue[][], columns: readonly string
   got.forEach((row, i) => columns.forEach((column, j) => assertSameValue(row[column], (want[i] as SqlValue[])[j] ?? null, `${label} row ${i + 1} ${column}`)));
 }
 
-/** A sink that fails after a number of chunks, as a killed process would stop. */
-function failingAfter(sink: ChunkSink, chunks: number): ChunkSink {
-  let written = 0;
-  return {
-    prepare: () => sink.prepare(),
-    load: (i) => sink.load(i),
-    write: async (...args) => {
-      if (++written > chunks) throw new Error('the copy was interrupted');
-      await sink.write(...args);
-    },
-  };
-}
 
 /** Rows held in memory as a copy source, in key order by their first value. */
 function memorySource(rows: SqlValue[][], columns: readonly string[]): RowSource {

@@ -3,7 +3,7 @@
 // taken while another session writes.
 import { strict as assert } from 'node:assert';
 import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { connect, type Connection } from '../src/engine/dialect/index.ts';
 import { backupDatabase, restoreDatabase } from '../src/wfm/backup.ts';
 import { createDatabase, detectRelease } from '../src/wfm/database.ts';
@@ -11,21 +11,12 @@ import { generate } from '../src/wfm/generate/index.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
-import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 
 const all = await testEngines();
 const engines = new Map(all.filter((e) => !e.skip).map((e) => [e.engine, e]));
 const sqlite = engines.get('sqlite') as TestEngine;
-const databases: TestDatabase[] = [];
-after(async () => {
-  for (const d of databases) await d.drop();
-});
-
-async function fresh(engine: TestEngine, label: string): Promise<TestDatabase> {
-  const database = await engine.newDatabase(label);
-  databases.push(database);
-  return database;
-}
+const fresh = trackedDatabases();
 
 async function generated(engine: TestEngine, release: Release = '8.5.2'): Promise<TestDatabase> {
   const database = await fresh(engine, 'original');

@@ -3,9 +3,10 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Connection, type SqlValue } from '../src/engine/dialect/index.ts';
-import { copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem } from '../src/engine/copy/index.ts';
+import { copyItems, DatabaseSink, DatabaseSource, tableContentHash, type CopyItem } from '../src/engine/copy/index.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { failingAfter } from './helpers/sinks.ts';
 
 const ROWS = 23_456;
 
@@ -60,18 +61,6 @@ const item: CopyItem = {
   },
 };
 
-/** A sink that fails after a number of chunks, as a killed process would stop. */
-function failingAfter(sink: ChunkSink, chunks: number): ChunkSink {
-  let written = 0;
-  return {
-    prepare: () => sink.prepare(),
-    load: (i) => sink.load(i),
-    write: async (...args) => {
-      if (++written > chunks) throw new Error('the copy was interrupted');
-      await sink.write(...args);
-    },
-  };
-}
 
 async function populate(engine: TestEngine, label: string): Promise<TestDatabase> {
   const database = await engine.newDatabase(label);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { connect, type Connection, type Row } from '../src/engine/dialect/index.ts';
 import { createDatabase, detectRelease } from '../src/wfm/database.ts';
 import { generate } from '../src/wfm/generate/index.ts';
@@ -16,7 +16,7 @@ import type { LegacyRelease } from '../src/wfm/releases/versions.ts';
 import { verifyMigration } from '../src/wfm/verify.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
-import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { badFixture, expectedRows, goodFixture, legacyDatabase } from './fixtures/legacy65.ts';
 
 const all = await testEngines();
@@ -25,16 +25,7 @@ const unavailable = all.filter((e) => e.skip).map((e) => e.engine);
 const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
 const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
 
-const databases: TestDatabase[] = [];
-after(async () => {
-  for (const d of databases) await d.drop();
-});
-
-async function fresh(engine: TestEngine, label: string): Promise<TestDatabase> {
-  const database = await engine.newDatabase(label);
-  databases.push(database);
-  return database;
-}
+const fresh = trackedDatabases();
 
 async function generatedLegacy(engine: TestEngine, release: LegacyRelease, size: { agents: number; days: number }): Promise<TestDatabase> {
   const database = await fresh(engine, `src${release}`);

@@ -3,6 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { dialectFor, parseConnectionString, type ConnectionTarget, type EngineName } from '../../src/engine/dialect/index.ts';
 import { describeTarget } from '../../src/engine/dialect/connection-string.ts';
 
@@ -95,4 +96,17 @@ export function testEngines(): Promise<TestEngine[]> {
     selected('mysql') ? serverEngine('mysql') : excluded('mysql'),
   ]);
   return cached;
+}
+
+/** New databases for a test file, all dropped when its tests end. */
+export function trackedDatabases(): (engine: TestEngine, label: string) => Promise<TestDatabase> {
+  const databases: TestDatabase[] = [];
+  after(async () => {
+    for (const database of databases) await database.drop();
+  });
+  return async (engine, label) => {
+    const database = await engine.newDatabase(label);
+    databases.push(database);
+    return database;
+  };
 }

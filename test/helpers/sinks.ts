@@ -1,0 +1,14 @@
+import type { ChunkSink } from '../../src/engine/copy/index.ts';
+
+/** A sink that fails after a number of chunks, as a killed process would stop. */
+export function failingAfter(sink: ChunkSink, chunks: number): ChunkSink {
+  let written = 0;
+  return {
+    prepare: () => sink.prepare(),
+    load: (i) => sink.load(i),
+    write: async (...args) => {
+      if (++written > chunks) throw new Error('the copy was interrupted');
+      await sink.write(...args);
+    },
+  };
+}
