@@ -8,7 +8,7 @@ import { connect, dialectFor, type Connection, type ConnectionTarget } from '../
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
-import { completeSchema, dropForeignKeys } from '../engine/schema/foreign-keys.ts';
+import { completeSchema, prepareForLoading, tableForLoading } from '../engine/schema/loading.ts';
 import { type SchemaModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
 import { requireBackupRestorePrivilege } from './access.ts';
 import { type DatabaseState, describeState, detectRelease, TOOL_VERSION } from './database.ts';
@@ -153,16 +153,15 @@ async function prepareTarget(target: Connection, header: ArchiveHeader, items: C
 }
 
 async function dropEveryTable(target: Connection): Promise<void> {
-  await dropForeignKeys(target);
+  await prepareForLoading(target);
   const schema = await target.introspector.introspect();
   for (const table of tablesInDependencyOrder(schema).reverse()) for (const sql of target.compiler.dropTable(table.name)) await target.execute(sql);
 }
 
-/** The backup's schema in the target, without foreign keys where they can be added after the load. */
+/** The backup's schema in the target, as a bulk load wants it: completeSchema builds the rest afterwards. */
 async function createSchema(target: Connection, schema: SchemaModel): Promise<void> {
   for (const table of tablesInDependencyOrder(schema)) {
-    const created = target.adapter.addsForeignKeys ? { ...table, foreignKeys: [] } : table;
-    for (const sql of target.compiler.createTable(created)) await target.execute(sql);
+    for (const sql of target.compiler.createTable(tableForLoading(target, table))) await target.execute(sql);
   }
 }
 

