@@ -7,6 +7,7 @@ import { InputError } from '../src/engine/errors.ts';
 import { generate, type GenerateOptions } from '../src/wfm/generate/index.ts';
 import { PRIVILEGES_7_6, PRIVILEGES_8_5_2 } from '../src/wfm/privileges.ts';
 import { createDatabase } from '../src/wfm/database.ts';
+import { HISTORY_TABLE } from '../src/wfm/releases/index.ts';
 import { isLegacyRelease, type Release } from '../src/wfm/releases/versions.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, type TestDatabase } from './helpers/databases.ts';
@@ -17,6 +18,13 @@ const LEGACY_RIGHTS = ['ORG_VIEW', 'ORG_EDIT', 'POLICY_VIEW', 'POLICY_EDIT', 'CA
 
 /** Catalogues the runs share (found by code, never written twice) and the legacy release row. */
 const SHARED_TABLES = new Set(['db_info', 'genesys_event', 'aux_code', 'agent_state', 'reason', 'wm_db_version']);
+
+/** What the generator wrote: every table but the history, whose one row says when the schema was created. */
+async function generatedContent(connection: Connection): Promise<Map<string, { rows: number; hash: string }>> {
+  const content = await databaseContent(connection);
+  content.delete(HISTORY_TABLE);
+  return content;
+}
 
 const legacy = (release: Release) => isLegacyRelease(release);
 
@@ -124,8 +132,8 @@ describe('generate on SQLite', { skip: sqlite?.skip ?? (sqlite ? undefined : 'no
         const progress = new Map<string, number>();
         const summary = await generate(first, release, { ...SMALL, onProgress: (table, rows) => progress.set(table, rows) });
         await generate(second, release, SMALL);
-        const content = await databaseContent(first);
-        assert.deepEqual(content, await databaseContent(second));
+        const content = await generatedContent(first);
+        assert.deepEqual(content, await generatedContent(second));
         for (const [table, rows] of Object.entries(summary.rowsPerTable)) {
           assert.equal(content.get(table)?.rows, rows, `rows reported for ${table}`);
           assert.equal(progress.get(table), rows, `last progress of ${table}`);
