@@ -130,7 +130,7 @@ describe('generate on SQLite', { skip: sqlite?.skip ?? (sqlite ? undefined : 'no
         first = await open(`gen${release}a`, release);
         const second = await open(`gen${release}b`, release);
         const progress = new Map<string, number>();
-        const summary = await generate(first, release, { ...SMALL, onProgress: (table, rows) => progress.set(table, rows) });
+        const summary = await generate(first, release, { ...SMALL, onProgress: (event) => event.type === 'table-progress' && progress.set(event.table, event.rows) });
         await generate(second, release, SMALL);
         const content = await generatedContent(first);
         assert.deepEqual(content, await generatedContent(second));

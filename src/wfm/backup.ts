@@ -175,7 +175,7 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
   try {
     const lock = await target.acquireLock(RESTORE_LOCK, describeHolder('wfm bru restore'));
     try {
-      if (options.wfmUser) await requireBackupRestorePrivilegeFor(target, file, options.wfmUser);
+      if (options.wfmUser) await requireBackupRestorePrivilegeFor(target, file, report, options.wfmUser);
       const mode = await prepareTarget(target, header, items, options);
       if (mode === 'create') await createSchema(target, header.schema);
       // A restore starts over: what an earlier, interrupted one loaded has just been replaced or refused.
@@ -214,10 +214,9 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
  * The user must hold Allow Backup/Restore where the restore lands: in the target when it already holds a WFM
  * database, otherwise in the backup's own users, read from the archive into a database in memory.
  */
-async function requireBackupRestorePrivilegeFor(target: Connection, file: string, login: string): Promise<void> {
+async function requireBackupRestorePrivilegeFor(target: Connection, file: string, report: ArchiveReport & { header: ArchiveHeader }, login: string): Promise<void> {
   const state = await detectRelease(target);
   if (state.kind === 'current' || state.kind === 'legacy') return requireBackupRestorePrivilege(target, state, login);
-  const report = await requireIntactArchive(file);
   const scratch = await connect({ engine: 'sqlite', path: ':memory:' });
   try {
     await createSchema(scratch, report.header.schema);

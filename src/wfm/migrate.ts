@@ -125,8 +125,7 @@ async function writeUsersAndRoles(sink: DatabaseSink, context: LegacyContext): P
   for (const [table, columns, rows] of parts) {
     const started = performance.now();
     const item: CopyItem = { name: table, source: { table: 'supervisor', columns: [], key: [] }, target: { table, columns } };
-    const hash = new ContentHash();
-    for (const row of rows) hash.add(row);
+    const hash = ContentHash.of(rows);
     if (!(await sink.load(item))?.done) {
       const checkpoint = { lastKey: null, rowsRead: rows.length, rowsWritten: rows.length, rowsRejected: 0, chunks: 1, contentHash: hash.toString(), done: true };
       await sink.write(item, rows, [], checkpoint);

@@ -7,7 +7,6 @@ import { InputError } from '../engine/errors.ts';
 import { describeState, detectRelease } from './database.ts';
 import { derivedUsersAndRoles, loadLegacyContext, ROLE_COLUMNS, ROLE_PRIVILEGE_COLUMNS, WFM_USER_COLUMNS } from './legacy65/index.ts';
 import { copyItemsFor, migratedMappings } from './migrate.ts';
-import type { SqlValue } from '../engine/dialect/types.ts';
 
 export interface TableVerification {
   source: string;
@@ -18,12 +17,6 @@ export interface TableVerification {
   sourceHash: string;
   targetHash: string;
   equal: boolean;
-}
-
-function hashRows(rows: readonly SqlValue[][]): ContentHash {
-  const hash = new ContentHash();
-  for (const row of rows) hash.add(row);
-  return hash;
 }
 
 export async function verifyMigration(from: ConnectionTarget, to: ConnectionTarget, options: { allowMigratePerformance: boolean }): Promise<TableVerification[]> {
@@ -50,9 +43,9 @@ export async function verifyMigration(from: ConnectionTarget, to: ConnectionTarg
         equal: actual.toString() === expected.toString(),
       });
     };
-    await compare('supervisor', 'role', ROLE_COLUMNS, hashRows(derived.roles), 0);
-    await compare('supervisor', 'role_privilege', ROLE_PRIVILEGE_COLUMNS, hashRows(derived.rolePrivileges), 0);
-    await compare('supervisor', 'wfm_user', WFM_USER_COLUMNS, hashRows(derived.users), context.supervisorRejections.length + derived.rejections.length);
+    await compare('supervisor', 'role', ROLE_COLUMNS, ContentHash.of(derived.roles), 0);
+    await compare('supervisor', 'role_privilege', ROLE_PRIVILEGE_COLUMNS, ContentHash.of(derived.rolePrivileges), 0);
+    await compare('supervisor', 'wfm_user', WFM_USER_COLUMNS, ContentHash.of(derived.users), context.supervisorRejections.length + derived.rejections.length);
     for (const item of copyItemsFor(migratedMappings(options.allowMigratePerformance), sourceState.release, context)) {
       const result = await copyItem(new DatabaseSource(source), hashOnlySink, item);
       await compare(item.source.table, item.target.table, item.target.columns, ContentHash.parse(result.contentHash), result.rowsRejected);

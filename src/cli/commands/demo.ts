@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { tableContentHash } from '../../engine/copy/index.ts';
 import { connect, type Connection, type ConnectionTarget } from '../../engine/dialect/index.ts';
 import { OperationError } from '../../engine/errors.ts';
-import { type ProgressListener, RateMeter } from '../../engine/progress.ts';
+import type { ProgressListener } from '../../engine/progress.ts';
 import { verifyArchive } from '../../engine/archive/index.ts';
 import { compareAccess, effectivePrivileges } from '../../wfm/access.ts';
 import { backupDatabase, restoreDatabase } from '../../wfm/backup.ts';
@@ -50,15 +50,10 @@ interface Size {
 async function generated(path: string, release: Release, size: Size, listener: ProgressListener): Promise<Connection> {
   const connection = await connect(`sqlite:${path}`);
   await createDatabase(connection, release);
-  const meters = new Map<string, RateMeter>();
   await generate(connection, release, {
     ...size,
     seed: 1,
-    onProgress: (table, rows) => {
-      const meter = meters.get(table) ?? new RateMeter(table);
-      meters.set(table, meter);
-      listener(meter.event(rows));
-    },
+    onProgress: listener,
   });
   return connection;
 }

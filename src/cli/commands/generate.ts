@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
-import { RateMeter } from '../../engine/progress.ts';
 import { createDatabase, describeState, detectRelease } from '../../wfm/database.ts';
 import { generate } from '../../wfm/generate/index.ts';
 import { withDatabase } from '../connections.ts';
@@ -31,16 +30,11 @@ export function registerGenerate(program: Command): void {
         else if (!(state.kind === 'legacy' || state.kind === 'current') || state.release !== release) {
           throw new InputError(`${connection.description} is ${describeState(state)}; generate --version ${release} needs an empty database or one at ${release}`);
         }
-        const meters = new Map<string, RateMeter>();
         return generate(connection, release, {
           agents,
           days,
           seed,
-          onProgress: (table, rows) => {
-            const meter = meters.get(table) ?? new RateMeter(table);
-            meters.set(table, meter);
-            listener(meter.event(rows));
-          },
+          onProgress: listener,
         });
       });
       const durationMs = Math.round(performance.now() - started);

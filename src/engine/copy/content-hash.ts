@@ -41,6 +41,12 @@ export class ContentHash {
   private a = 0;
   private b = 0;
 
+  static of(rows: Iterable<readonly SqlValue[]>): ContentHash {
+    const hash = new ContentHash();
+    for (const row of rows) hash.add(row);
+    return hash;
+  }
+
   add(values: readonly SqlValue[]): void {
     const text = rowText(values);
     this.rows++;

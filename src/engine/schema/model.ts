@@ -62,10 +62,6 @@ export function requireTable(schema: SchemaModel, name: string): TableModel {
   return table;
 }
 
-export function cloneSchema(schema: SchemaModel): SchemaModel {
-  return structuredClone(schema);
-}
-
 /** Tables in an order where every table comes after the tables its foreign keys reference. */
 export function tablesInDependencyOrder(schema: SchemaModel): TableModel[] {
   const byName = new Map(schema.tables.map((t) => [t.name, t]));

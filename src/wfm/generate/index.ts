@@ -13,6 +13,7 @@ import { UniqueNames } from './names.ts';
 import { buildOrganization } from './organization.ts';
 import { existingCodes, existingValues, TableSink } from './sink.ts';
 import { dayOfIsoDate } from './time.ts';
+import type { ProgressListener } from '../../engine/progress.ts';
 
 export interface GenerateOptions {
   /** About this many agents, spread over the sites. */
@@ -23,7 +24,8 @@ export interface GenerateOptions {
   /** First day of the history, YYYY-MM-DD; default 2024-01-01. */
   startDate?: string;
   /** Rows written so far to a table, now and then while it is written and once when it is done. */
-  onProgress?: (table: string, rows: number) => void;
+  /** Per table: rows written, rate and (never known in advance) no ETA. */
+  onProgress?: ProgressListener;
 }
 
 export interface GenerateSummary {

@@ -2,6 +2,7 @@
 // memory stays flat, columns matched against what the database really has, rows counted per table.
 import type { Connection, SqlValue } from '../../engine/dialect/types.ts';
 import { InputError } from '../../engine/errors.ts';
+import { type ProgressListener, RateMeter } from '../../engine/progress.ts';
 
 const PROGRESS_EVERY_ROWS = 50_000;
 
@@ -14,14 +15,16 @@ export interface TableSpec {
 
 export class TableSink {
   readonly rowsPerTable: Record<string, number> = {};
+  /** One per table, started when the table's first rows are written. */
+  private readonly meters = new Map<string, RateMeter>();
 
   private constructor(
     private readonly connection: Connection,
     private readonly columnsOf: Map<string, Set<string>>,
-    private readonly onProgress?: (table: string, rows: number) => void,
+    private readonly onProgress?: ProgressListener,
   ) {}
 
-  static async open(connection: Connection, onProgress?: (table: string, rows: number) => void): Promise<TableSink> {
+  static async open(connection: Connection, onProgress?: ProgressListener): Promise<TableSink> {
     const schema = await connection.introspector.introspect();
     return new TableSink(connection, new Map(schema.tables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))])), onProgress);
   }
@@ -42,7 +45,7 @@ export class TableSink {
     const missing = spec.columns.filter((c) => !present.has(c));
     const absentRequired = missing.filter((c) => !spec.optional?.includes(c));
     if (absentRequired.length > 0) throw new InputError(`table ${spec.table} has no column ${absentRequired.join(', ')}: the database is not at the release being generated`);
-    this.onProgress?.(spec.table, this.rowsPerTable[spec.table] ?? 0);
+    this.report(spec.table, this.rowsPerTable[spec.table] ?? 0);
     const keep = spec.columns.flatMap((c, i) => (present.has(c) ? [i] : []));
     const projected = missing.length === 0 ? rows : project(rows, keep);
     const written = await this.connection.bulkInsert(
@@ -52,7 +55,14 @@ export class TableSink {
     );
     const total = (this.rowsPerTable[spec.table] ?? 0) + written;
     this.rowsPerTable[spec.table] = total;
-    this.onProgress?.(spec.table, total);
+    this.report(spec.table, total);
+  }
+
+  private report(table: string, rows: number): void {
+    if (!this.onProgress) return;
+    const meter = this.meters.get(table) ?? new RateMeter(table);
+    this.meters.set(table, meter);
+    this.onProgress(meter.event(rows));
   }
 
   private *counted(table: string, rows: Iterable<SqlValue[]>): Generator<SqlValue[]> {
@@ -60,7 +70,7 @@ export class TableSink {
     let count = 0;
     for (const row of rows) {
       yield row;
-      if (++count % PROGRESS_EVERY_ROWS === 0) this.onProgress?.(table, before + count);
+      if (++count % PROGRESS_EVERY_ROWS === 0) this.report(table, before + count);
     }
   }
 }
