@@ -1,28 +1,54 @@
-// Opening the databases a command names. A password can stay off the command line: from an environment
-// variable (--password-env NAME) or typed at a prompt (--password-prompt); it is never printed.
+// Opening the databases a command names: by connection string, or by the name of a database access point
+// of the configuration. A password can stay off the command line: from an environment variable
+// (--password-env NAME, or the access point's passwordEnv) or typed at a prompt (--password-prompt); it is
+// never printed.
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { connect, parseConnectionString, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { InputError } from '../engine/errors.ts';
+import { ConfigFile } from '../wfm/config/config-file.ts';
 
-export interface PasswordOptions {
+export interface ConnectionOptions {
+  config?: string;
+  dap?: string;
   passwordEnv?: string;
   passwordPrompt?: boolean;
 }
 
-export async function resolveTarget(text: string, options: PasswordOptions = {}): Promise<ConnectionTarget> {
-  const target = parseConnectionString(text);
+/** The configuration the command was given, if any. */
+export function configOf(options: ConnectionOptions): ConfigFile | undefined {
+  return options.config ? ConfigFile.load(options.config) : undefined;
+}
+
+/** A connection string, or an access point's name when a configuration is given; --dap when text is absent. */
+function connectionText(text: string | undefined, options: ConnectionOptions): { text: string; passwordEnv?: string } {
+  const config = configOf(options);
+  const name = text ?? options.dap;
+  if (name === undefined) throw new InputError('name the database: --db CONNECTION, or --config wfm.yaml --dap NAME');
+  if (!config) {
+    if (text === undefined) throw new InputError(`--dap ${name} needs the configuration that defines it: --config wfm.yaml (or WFM_CONFIG)`);
+    return { text };
+  }
+  if (text !== undefined && !config.databases.some((d) => d.name === text)) return { text };
+  const point = config.database(name);
+  return { text: point.connection, passwordEnv: point.passwordEnv };
+}
+
+export async function resolveTarget(text: string | undefined, options: ConnectionOptions = {}): Promise<ConnectionTarget> {
+  const resolved = connectionText(text, options);
+  const target = parseConnectionString(resolved.text);
   if (target.engine === 'sqlite' || target.password !== undefined) return target;
-  if (options.passwordEnv) {
-    const value = process.env[options.passwordEnv];
-    if (value === undefined) throw new InputError(`the environment variable ${options.passwordEnv} (from --password-env) is not set`);
+  const passwordEnv = options.passwordEnv ?? resolved.passwordEnv;
+  if (passwordEnv) {
+    const value = process.env[passwordEnv];
+    if (value === undefined) throw new InputError(`the environment variable ${passwordEnv} (which holds the password of ${target.database ?? 'the database'}) is not set`);
     return { ...target, password: value };
   }
   if (options.passwordPrompt) return { ...target, password: await promptPassword(`password for ${target.user ?? 'the database user'}: `) };
   return target;
 }
 
-export async function openDatabase(text: string, options: PasswordOptions = {}): Promise<Connection> {
+export async function openDatabase(text: string | undefined, options: ConnectionOptions = {}): Promise<Connection> {
   return connect(await resolveTarget(text, options));
 }
 
@@ -47,7 +73,7 @@ async function promptPassword(question: string): Promise<string> {
 }
 
 /** Runs fn with the connection and closes it whatever happens. */
-export async function withDatabase<T>(text: string, options: PasswordOptions, fn: (connection: Connection) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(text: string | undefined, options: ConnectionOptions, fn: (connection: Connection) => Promise<T>): Promise<T> {
   const connection = await openDatabase(text, options);
   try {
     return await fn(connection);

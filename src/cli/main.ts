@@ -10,6 +10,8 @@ import { registerGenerate } from './commands/generate.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerSchema } from './commands/schema.ts';
 import { registerVerify } from './commands/verify.ts';
+import { registerConfig } from './commands/config.ts';
+import { registerAggregator } from './commands/aggregator.ts';
 
 function buildProgram(): Command {
   const program = new Command('wfm')
@@ -21,7 +23,7 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(wfm --help lists the commands)');
   // Subcommands inherit exitOverride and the output settings from the program when they are created.
-  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerVerify, registerDemo]) register(program);
+  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerVerify, registerConfig, registerAggregator, registerDemo]) register(program);
   return program;
 }
 

@@ -1,16 +1,21 @@
 import { type Command, Option } from 'commander';
 import { InputError } from '../engine/errors.ts';
-import type { PasswordOptions } from './connections.ts';
+import type { ConnectionOptions } from './connections.ts';
 
-/** How a command that opens databases gets a password that is not in the connection string. */
-export function withPasswordOptions(command: Command): Command {
+/**
+ * How a command that opens databases finds them: a connection string, or a database access point of the
+ * configuration (--config FILE --dap NAME); and a password that is not in the connection string.
+ */
+export function withConnectionOptions(command: Command): Command {
   return command
+    .addOption(new Option('--config <file>', 'the configuration (wfm.yaml) whose database access points and options to use').env('WFM_CONFIG'))
+    .addOption(new Option('--dap <name>', 'the database access point of the configuration to open (instead of --db)'))
     .addOption(new Option('--password-env <name>', 'read the database password from this environment variable'))
     .addOption(new Option('--password-prompt', 'ask for the database password on the terminal'));
 }
 
-export function passwordOptions(command: Command): PasswordOptions {
-  return command.opts<PasswordOptions>();
+export function connectionOptions(command: Command): ConnectionOptions {
+  return command.opts<ConnectionOptions>();
 }
 
 export function positiveInteger(text: string, option: string): number {

@@ -7,8 +7,9 @@ import { verifyArchive } from '../../engine/archive/index.ts';
 import { backupDatabase, restoreDatabase } from '../../wfm/backup.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { LATEST_RELEASE } from '../../wfm/releases/versions.ts';
+import { requireWfmUserIfConfigured } from '../config-options.ts';
 import { resolveTarget, withDatabase } from '../connections.ts';
-import { passwordOptions, withPasswordOptions } from '../options.ts';
+import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatBytes, formatCount, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
 import { parseSeconds, printChange } from './dbu.ts';
 
@@ -39,15 +40,15 @@ export function registerBru(program: Command): void {
     .command('bru')
     .description('the Backup-Restore Utility; also as the original: -BACKUP|-RESTORE -DB "<conn>" -FILE f [-TABLES a,b], -VERIFY -FILE f, -UPDATE -DB "<conn>" [-SCRIPT f]');
   registerBackupRestore(bru);
-  withPasswordOptions(bru.command('update'))
+  withConnectionOptions(bru.command('update'))
     .description('update a database to the latest release; an empty database is created at it')
-    .requiredOption('--db <connection>', 'the database')
+    .option('--db <connection>', 'the database')
     .option('--script <file>', 'a script from wfm schema script: run only if it holds the needed steps unchanged')
     .option('--wait <seconds>', 'wait this long for another update of the same database to finish', '0')
     .option('--json', 'machine-readable output')
-    .action(async (options: { db: string; script?: string; wait: string; json?: boolean }, command: Command) => {
+    .action(async (options: { db?: string; script?: string; wait: string; json?: boolean }, command: Command) => {
       const script = options.script ? readScript(options.script) : undefined;
-      const result = await withDatabase(options.db, passwordOptions(command), (connection) =>
+      const result = await withDatabase(options.db, connectionOptions(command), (connection) =>
         updateDatabase(connection, LATEST_RELEASE, {
           createWhenEmpty: true,
           script,
@@ -60,14 +61,15 @@ export function registerBru(program: Command): void {
 }
 
 export function registerBackupRestore(bru: Command): void {
-  withPasswordOptions(bru.command('backup'))
+  withConnectionOptions(bru.command('backup'))
     .description('back up a WFM database (any release, any engine) into one file, from one snapshot while it is in use')
-    .requiredOption('--db <connection>', 'the database to back up')
+    .option('--db <connection>', 'the database to back up')
     .requiredOption('--file <file>', 'the backup file to write')
     .option('--wfm-user <login>', 'the WFM user doing this; must hold Allow Backup/Restore')
     .option('--json', 'machine-readable output')
-    .action(async (options: { db: string; file: string; wfmUser?: string; json?: boolean }, command: Command) => {
-      const result = await backupDatabase(await resolveTarget(options.db, passwordOptions(command)), options.file, {
+    .action(async (options: { db?: string; file: string; wfmUser?: string; json?: boolean }, command: Command) => {
+      requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
+      const result = await backupDatabase(await resolveTarget(options.db, connectionOptions(command)), options.file, {
         wfmUser: options.wfmUser,
         onProgress: progressPrinter(Boolean(options.json)),
       });
@@ -75,16 +77,17 @@ export function registerBackupRestore(bru: Command): void {
       if (options.json) printJson({ ...result, rows });
       else printLine(`${result.release} (${result.engine}) backed up to ${result.file}: ${result.tables.length} tables, ${formatCount(rows)} rows, ${formatBytes(result.bytes)} in ${formatDuration(Math.round(result.seconds * 1000))}`);
     });
-  withPasswordOptions(bru.command('restore'))
+  withConnectionOptions(bru.command('restore'))
     .description('restore a backup into any engine, after checking the whole file; into an empty database unless --replace')
-    .requiredOption('--db <connection>', 'the database to restore into (created if absent)')
+    .option('--db <connection>', 'the database to restore into (created if absent)')
     .requiredOption('--file <file>', 'the backup file')
     .option('--tables <names>', 'restore only these tables (comma-separated)')
     .option('--replace', 'replace what the database holds (with --tables: those tables’ rows)')
     .option('--wfm-user <login>', 'the WFM user doing this; must hold Allow Backup/Restore')
     .option('--json', 'machine-readable output')
-    .action(async (options: { db: string; file: string; tables?: string; replace?: boolean; wfmUser?: string; json?: boolean }, command: Command) => {
-      const result = await restoreDatabase(options.file, await resolveTarget(options.db, passwordOptions(command)), {
+    .action(async (options: { db?: string; file: string; tables?: string; replace?: boolean; wfmUser?: string; json?: boolean }, command: Command) => {
+      requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
+      const result = await restoreDatabase(options.file, await resolveTarget(options.db, connectionOptions(command)), {
         tables: options.tables?.split(',').map((t) => t.trim()).filter((t) => t.length > 0),
         replace: options.replace,
         wfmUser: options.wfmUser,

@@ -5,7 +5,7 @@ import { type ChangeResult, createDatabase, describeState, stepProgress, updateD
 import { type CurrentRelease, isCurrentRelease, isRelease, LATEST_RELEASE, type Release, ALL_RELEASES, CURRENT_RELEASES } from '../../wfm/releases/versions.ts';
 import { withDatabase } from '../connections.ts';
 import { registerMigrate } from './migrate.ts';
-import { passwordOptions, withPasswordOptions } from '../options.ts';
+import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatDuration, printJson, printLine, progressPrinter } from '../output.ts';
 
 export function parseRelease(text: string): Release {
@@ -43,29 +43,29 @@ export function printChange(result: ChangeResult, json: boolean): void {
 
 export function registerDbu(program: Command): void {
   const dbu = program.command('dbu').description('the Database Utility: create, update in place, migrate 6.5');
-  withPasswordOptions(dbu.command('create'))
+  withConnectionOptions(dbu.command('create'))
     .description('create the WFM schema of a release in an empty database')
-    .requiredOption('--db <connection>', 'the empty database')
+    .option('--db <connection>', 'the empty database')
     .option('--version <release>', `the release to create (${ALL_RELEASES.join(', ')})`, LATEST_RELEASE)
     .option('--dry-run', 'print the SQL instead of running it')
     .option('--json', 'machine-readable output')
-    .action(async (options: { db: string; version: string; dryRun?: boolean; json?: boolean }, command: Command) => {
+    .action(async (options: { db?: string; version: string; dryRun?: boolean; json?: boolean }, command: Command) => {
       const release = parseRelease(options.version);
-      const result = await withDatabase(options.db, passwordOptions(command), (connection) =>
+      const result = await withDatabase(options.db, connectionOptions(command), (connection) =>
         createDatabase(connection, release, { dryRun: options.dryRun, progress: stepProgress(progressPrinter(Boolean(options.json))) }),
       );
       printChange(result, Boolean(options.json));
     });
-  withPasswordOptions(dbu.command('update'))
+  withConnectionOptions(dbu.command('update'))
     .description('update a 7.6 or later database in place, step by step, keeping every row')
-    .requiredOption('--db <connection>', 'the database to update')
+    .option('--db <connection>', 'the database to update')
     .option('--to <release>', 'the release to reach', LATEST_RELEASE)
     .option('--dry-run', 'print the SQL of every step instead of running it')
     .option('--wait <seconds>', 'wait this long for another update of the same database to finish', '0')
     .option('--json', 'machine-readable output')
-    .action(async (options: { db: string; to: string; dryRun?: boolean; wait: string; json?: boolean }, command: Command) => {
+    .action(async (options: { db?: string; to: string; dryRun?: boolean; wait: string; json?: boolean }, command: Command) => {
       const to = parseCurrentRelease(options.to);
-      const result = await withDatabase(options.db, passwordOptions(command), (connection) =>
+      const result = await withDatabase(options.db, connectionOptions(command), (connection) =>
         updateDatabase(connection, to, {
           dryRun: options.dryRun,
           lockWaitMs: parseSeconds(options.wait) * 1000,

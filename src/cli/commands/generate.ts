@@ -3,20 +3,20 @@ import { InputError } from '../../engine/errors.ts';
 import { createDatabase, describeState, detectRelease } from '../../wfm/database.ts';
 import { generate } from '../../wfm/generate/index.ts';
 import { withDatabase } from '../connections.ts';
-import { passwordOptions, positiveInteger, withPasswordOptions } from '../options.ts';
+import { connectionOptions, positiveInteger, withConnectionOptions } from '../options.ts';
 import { formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
 import { parseRelease } from './dbu.ts';
 
 export function registerGenerate(program: Command): void {
-  withPasswordOptions(program.command('generate'))
+  withConnectionOptions(program.command('generate'))
     .description('fill a database with realistic, deterministic WFM data of a release (created first if the database is empty)')
     .requiredOption('--version <release>', 'the release of the data (6.5.104, 6.5.201, 7.6 ... 8.5.2)')
-    .requiredOption('--db <connection>', 'the database: empty, or already at that release')
+    .option('--db <connection>', 'the database: empty, or already at that release')
     .option('--agents <n>', 'number of agents', '200')
     .option('--days <n>', 'days of history', '28')
     .option('--seed <n>', 'random seed: the same seed gives the same data', '1')
     .option('--json', 'machine-readable output')
-    .action(async (options: { version: string; db: string; agents: string; days: string; seed: string; json?: boolean }, command: Command) => {
+    .action(async (options: { version: string; db?: string; agents: string; days: string; seed: string; json?: boolean }, command: Command) => {
       const release = parseRelease(options.version);
       const agents = positiveInteger(options.agents, '--agents');
       const days = positiveInteger(options.days, '--days');
@@ -24,7 +24,7 @@ export function registerGenerate(program: Command): void {
       if (!Number.isInteger(seed)) throw new InputError(`--seed must be a whole number, not "${options.seed}"`);
       const listener = progressPrinter(Boolean(options.json));
       const started = performance.now();
-      const summary = await withDatabase(options.db, passwordOptions(command), async (connection) => {
+      const summary = await withDatabase(options.db, connectionOptions(command), async (connection) => {
         const state = await detectRelease(connection);
         if (state.kind === 'empty') await createDatabase(connection, release);
         else if (!(state.kind === 'legacy' || state.kind === 'current') || state.release !== release) {

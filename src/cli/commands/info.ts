@@ -2,15 +2,15 @@ import type { Command } from 'commander';
 import { databaseInfo } from '../../wfm/database.ts';
 import { withDatabase } from '../connections.ts';
 import { formatBytes, formatTable, printJson, printLine } from '../output.ts';
-import { passwordOptions, withPasswordOptions } from '../options.ts';
+import { connectionOptions, withConnectionOptions } from '../options.ts';
 
 export function registerInfo(program: Command): void {
-  withPasswordOptions(program.command('info'))
+  withConnectionOptions(program.command('info'))
     .description('engine, release, size and row counts of a database')
-    .requiredOption('--db <connection>', 'the database (URL or "<engine>;<server>;<database>;<user>;<password>")')
+    .option('--db <connection>', 'the database (URL or "<engine>;<server>;<database>;<user>;<password>")')
     .option('--json', 'machine-readable output')
-    .action(async (options: { db: string; json?: boolean }, command: Command) => {
-      const info = await withDatabase(options.db, passwordOptions(command), databaseInfo);
+    .action(async (options: { db?: string; json?: boolean }, command: Command) => {
+      const info = await withDatabase(options.db, connectionOptions(command), databaseInfo);
       if (options.json) {
         printJson({ ...info, release: 'release' in info.state ? info.state.release : info.state.kind === 'newer' ? info.state.version : null });
         return;

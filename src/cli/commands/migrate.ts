@@ -1,30 +1,26 @@
 // `wfm dbu migrate`: a 6.5 database into a new 8.5.2 database.
 import type { Command } from 'commander';
-import { InputError } from '../../engine/errors.ts';
+import { flagOption } from '../config-options.ts';
 import { migrateLegacy } from '../../wfm/migrate.ts';
 import { resolveTarget } from '../connections.ts';
-import { passwordOptions, positiveInteger, withPasswordOptions } from '../options.ts';
+import { connectionOptions, positiveInteger, withConnectionOptions } from '../options.ts';
 import { formatCount, rowsPerSecond, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
 
-export function parseFlag(text: string, option: string): boolean {
-  if (text === '0' || text === '1') return text === '1';
-  throw new InputError(`${option} takes 0 or 1, not "${text}"`);
-}
-
 export function registerMigrate(dbu: Command): void {
-  withPasswordOptions(dbu.command('migrate'))
+  withConnectionOptions(dbu.command('migrate'))
     .description('migrate a 6.5 database (6.5.104 or 6.5.201) into a new 8.5.2 database; the source is only read')
     .requiredOption('--from <connection>', 'the 6.5 database')
     .requiredOption('--to <connection>', 'the new database: absent or empty (or partly migrated, with --resume)')
-    .option('--allow-migrate-performance <0|1>', 'AllowMigratePerformance: 0 leaves performance data for step two', '1')
+    .option('--allow-migrate-performance <0|1>', 'AllowMigratePerformance: 0 leaves performance data for step two (default: the WFM Client option in --config, else 1)')
     .option('--reject-file <file>', 'write rows that break the 6.5 encodings here (JSON lines) and migrate the rest')
     .option('--resume', 'finish a migration that was interrupted, from its checkpoints')
     .option('--chunk-rows <n>', 'rows per chunk: the unit of a transaction, a checkpoint and a hash', '50000')
     .option('--json', 'machine-readable output')
-    .action(async (options: { from: string; to: string; allowMigratePerformance: string; rejectFile?: string; resume?: boolean; chunkRows: string; json?: boolean }, command: Command) => {
-      const passwords = passwordOptions(command);
+    .action(async (options: { from: string; to: string; allowMigratePerformance?: string; rejectFile?: string; resume?: boolean; chunkRows: string; json?: boolean }, command: Command) => {
+      const passwords = connectionOptions(command);
+      const allow = flagOption(passwords, options.allowMigratePerformance, 'client', 'AllowMigratePerformance', true);
       const result = await migrateLegacy(await resolveTarget(options.from, passwords), await resolveTarget(options.to, passwords), {
-        allowMigratePerformance: parseFlag(options.allowMigratePerformance, '--allow-migrate-performance'),
+        allowMigratePerformance: allow.value,
         rejectFile: options.rejectFile,
         resume: options.resume,
         chunkRows: positiveInteger(options.chunkRows, '--chunk-rows'),

@@ -1,21 +1,21 @@
 import type { Command } from 'commander';
 import { verifyMigration } from '../../wfm/verify.ts';
+import { flagOption } from '../config-options.ts';
 import { resolveTarget } from '../connections.ts';
-import { passwordOptions, withPasswordOptions } from '../options.ts';
+import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatTable, printJson, printLine } from '../output.ts';
-import { parseFlag } from './migrate.ts';
 
 export function registerVerify(program: Command): void {
-  withPasswordOptions(program.command('verify'))
+  withConnectionOptions(program.command('verify'))
     .description('recompute the row count and content hash of every table of a 6.5 database (under the mapping) and of the 8.5.2 database it was migrated to')
     .requiredOption('--from <connection>', 'the 6.5 database')
     .requiredOption('--to <connection>', 'the 8.5.2 database')
-    .option('--allow-migrate-performance <0|1>', '0: the performance data was left for step two, do not compare it', '1')
+    .option('--allow-migrate-performance <0|1>', '0: the performance data was left for step two, do not compare it (default: the WFM Client option in --config, else 1)')
     .option('--json', 'machine-readable output')
-    .action(async (options: { from: string; to: string; allowMigratePerformance: string; json?: boolean }, command: Command) => {
-      const passwords = passwordOptions(command);
+    .action(async (options: { from: string; to: string; allowMigratePerformance?: string; json?: boolean }, command: Command) => {
+      const passwords = connectionOptions(command);
       const tables = await verifyMigration(await resolveTarget(options.from, passwords), await resolveTarget(options.to, passwords), {
-        allowMigratePerformance: parseFlag(options.allowMigratePerformance, '--allow-migrate-performance'),
+        allowMigratePerformance: flagOption(passwords, options.allowMigratePerformance, 'client', 'AllowMigratePerformance', true).value,
       });
       const different = tables.filter((t) => !t.equal);
       if (options.json) {

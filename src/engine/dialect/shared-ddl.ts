@@ -57,3 +57,29 @@ export function standardStringLiteral(value: string): string {
 export function doubleQuotedIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/** VALUES (...), (...) with numbered placeholders, row after row. */
+export function valuesList(parameter: (n: number) => string, width: number, rows: number): string {
+  const groups: string[] = [];
+  for (let r = 0; r < rows; r++) groups.push(`(${Array.from({ length: width }, (_, c) => parameter(r * width + c + 1)).join(', ')})`);
+  return groups.join(', ');
+}
+
+/** INSERT ... ON CONFLICT (key) DO ..., as PostgreSQL and SQLite write it. */
+export function onConflictUpsert(
+  quote: (name: string) => string,
+  parameter: (n: number) => string,
+  table: string,
+  columns: readonly string[],
+  key: readonly string[],
+  rows: number,
+  onConflict: 'ignore' | 'replace' | 'add',
+): string {
+  const insert = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${valuesList(parameter, columns.length, rows)} ON CONFLICT (${key.map(quote).join(', ')})`;
+  const others = columns.filter((c) => !key.includes(c));
+  if (onConflict === 'ignore' || others.length === 0) return `${insert} DO NOTHING`;
+  const set = others.map((c) =>
+    onConflict === 'replace' ? `${quote(c)} = excluded.${quote(c)}` : `${quote(c)} = COALESCE(${quote(table)}.${quote(c)}, 0) + COALESCE(excluded.${quote(c)}, 0)`,
+  );
+  return `${insert} DO UPDATE SET ${set.join(', ')}`;
+}

@@ -41,7 +41,15 @@ export interface QueryCompiler {
   /** Only where the adapter says `addsForeignKeys`. */
   addForeignKey(table: string, foreignKey: ForeignKeyModel): string[];
   dropForeignKey(table: string, foreignKey: string): string[];
+  /**
+   * INSERT of `rows` rows of `columns` (as parameters) where a row whose `key` exists already is left
+   * alone ('ignore'), takes the new values ('replace'), or adds the new values to its own ('add', NULL
+   * counting as 0).
+   */
+  upsert(table: string, columns: readonly string[], key: readonly string[], rows: number, onConflict: UpsertAction): string;
 }
+
+export type UpsertAction = 'ignore' | 'replace' | 'add';
 
 export interface Introspector {
   tableNames(): Promise<string[]>;

@@ -4,6 +4,7 @@ import { bigint, date, double, integer, NULLABLE, references, table, timestamp, 
 import type { QueryCompiler, Row } from '../../engine/dialect/types.ts';
 import type { Operation, Step } from '../../engine/steps/operations.ts';
 import { BACKUP_RESTORE_8_5_1, CALENDAR_SPLIT_8_5_0, PRIVILEGES_7_6 } from '../privileges.ts';
+import { COLLECTION_TABLES_8_5_2 } from './collection-8.5.2.ts';
 import { dataAggregatorColumns, TABLES_7_6 } from './release-7.6.ts';
 import type { CurrentRelease } from './versions.ts';
 
@@ -156,11 +157,12 @@ export const RELEASE_STEPS: ReadonlyArray<Step & { version: CurrentRelease }> = 
   },
   {
     version: '8.5.2',
-    description: 'the backup-restore era: the version history records each step’s checksum, tool version and duration',
+    description: 'the backup-restore era: the version history records each step’s checksum, tool version and duration; components register, the aggregator counts each event once',
     operations: [
       { kind: 'addColumn', table: 'wm_db_version', column: varchar('checksum', 64, NULLABLE) },
       { kind: 'addColumn', table: 'wm_db_version', column: varchar('tool_version', 32, NULLABLE) },
       { kind: 'addColumn', table: 'wm_db_version', column: integer('duration_ms', NULLABLE) },
+      ...COLLECTION_TABLES_8_5_2.map((t): Operation => ({ kind: 'createTable', table: t })),
     ],
   },
 ];

@@ -2,8 +2,8 @@
 // as DATETIME holding UTC (the session time zone is UTC, so nothing converts them), the LONG text and blob
 // types so no value is ever too long for its column.
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, TableModel } from '../../schema/model.ts';
-import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, foreignKeyClause } from '../shared-ddl.ts';
-import type { QueryCompiler, SqlValue } from '../types.ts';
+import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, foreignKeyClause, identifierList, valuesList } from '../shared-ddl.ts';
+import type { QueryCompiler, SqlValue, UpsertAction } from '../types.ts';
 
 /**
  * Binary, so case and accents are distinct; NO PAD, because utf8mb4_bin compares 'a' and 'a ' as equal and
@@ -72,6 +72,19 @@ function addColumn(table: string, column: ColumnModel, fk?: ForeignKeyModel): st
   return [`ALTER TABLE ${quoteIdentifier(table)} ADD COLUMN ${columnDefinition(parts, column)}${constraint}`];
 }
 
+/** ON DUPLICATE KEY UPDATE acts on any unique key; the tables it is used on have only their primary key. */
+function upsert(table: string, columns: readonly string[], key: readonly string[], rows: number, onConflict: UpsertAction): string {
+  const insert = `INSERT INTO ${quoteIdentifier(table)} (${identifierList(parts, columns)}) VALUES ${valuesList(() => '?', columns.length, rows)}`;
+  const others = columns.filter((c) => !key.includes(c));
+  const firstKey = quoteIdentifier(key[0] ?? columns[0] ?? '');
+  if (onConflict === 'ignore' || others.length === 0) return `${insert} ON DUPLICATE KEY UPDATE ${firstKey} = ${firstKey}`;
+  const set = others.map((c) => {
+    const q = quoteIdentifier(c);
+    return onConflict === 'replace' ? `${q} = VALUES(${q})` : `${q} = COALESCE(${q}, 0) + COALESCE(VALUES(${q}), 0)`;
+  });
+  return `${insert} ON DUPLICATE KEY UPDATE ${set.join(', ')}`;
+}
+
 export const mysqlQueryCompiler: QueryCompiler = {
   quoteIdentifier,
   literal,
@@ -90,4 +103,5 @@ export const mysqlQueryCompiler: QueryCompiler = {
   dropIndex: (table, index) => [`DROP INDEX ${quoteIdentifier(index)} ON ${quoteIdentifier(table)}`],
   addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)}`],
   dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP FOREIGN KEY ${quoteIdentifier(fk)}`],
+  upsert,
 };

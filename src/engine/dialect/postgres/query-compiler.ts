@@ -1,7 +1,7 @@
 // PostgreSQL's SQL: double-quoted identifiers, $n parameters, timestamps as TIMESTAMPTZ (the sessions run
 // in UTC, so the stored instant and the neutral UTC text agree), binary as BYTEA.
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, TableModel } from '../../schema/model.ts';
-import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, foreignKeyClause, identifierList, standardStringLiteral } from '../shared-ddl.ts';
+import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, foreignKeyClause, identifierList, standardStringLiteral, onConflictUpsert } from '../shared-ddl.ts';
 import type { QueryCompiler, SqlValue } from '../types.ts';
 
 const quoteIdentifier = doubleQuotedIdentifier;
@@ -75,4 +75,5 @@ export const postgresQueryCompiler: QueryCompiler = {
   dropIndex: (_table, index) => [`DROP INDEX ${quoteIdentifier(index)}`],
   addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)}`],
   dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP CONSTRAINT ${quoteIdentifier(fk)}`],
+  upsert: (table, columns, key, rows, onConflict) => onConflictUpsert(quoteIdentifier, (n) => `$${n}`, table, columns, key, rows, onConflict),
 };

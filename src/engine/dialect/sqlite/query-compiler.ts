@@ -1,7 +1,7 @@
 // SQLite's SQL: double-quoted identifiers, the declared type names the legacy DDL uses (SQLite keeps
 // them, so introspection reads back exactly what was declared), dates and timestamps stored as text.
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, TableModel } from '../../schema/model.ts';
-import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, standardStringLiteral } from '../shared-ddl.ts';
+import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, standardStringLiteral, onConflictUpsert } from '../shared-ddl.ts';
 import type { QueryCompiler, SqlValue } from '../types.ts';
 
 const quoteIdentifier = doubleQuotedIdentifier;
@@ -68,4 +68,5 @@ export const sqliteQueryCompiler: QueryCompiler = {
   dropForeignKey: (table) => {
     throw new Error(`SQLite cannot drop a foreign key of the existing table ${table}`);
   },
+  upsert: (table, columns, key, rows, onConflict) => onConflictUpsert(quoteIdentifier, () => '?', table, columns, key, rows, onConflict),
 };

@@ -1,0 +1,288 @@
+// What the Data Aggregator writes into the 8.5.2 database. A batch of events is applied in one
+// transaction together with the ids of its events, so an event replayed after a crash or resent by its
+// source finds its id and counts nothing a second time. Interactions add to their activity's 15-minute
+// row; an agent's state becomes a row of agent_adherence when the agent's next state begins. An interval
+// is closed once event time is well past its end: every activity then has its row for it, zero or not.
+import type { Connection, SqlValue } from '../../engine/dialect/types.ts';
+import { timestampText } from '../generate/time.ts';
+import type { Catalog } from './catalog.ts';
+import { epochSecondsOf, INTERVAL_SECONDS, intervalOf, type AgentStateEvent, type AggregatorEvent, type InteractionEvent } from './events.ts';
+
+export const PERFORMANCE_COLUMNS = ['activity_id', 'interval_start', 'offered', 'handled', 'abandoned', 'handle_seconds', 'answered_in_service_level', 'queue_seconds', 'staff_seconds'];
+const ADHERENCE_COLUMNS = ['agent_id', 'starts_at', 'duration_seconds', 'agent_state_id', 'reason_id'];
+const OPEN_STATE_COLUMNS = ['agent_id', 'starts_at', 'agent_state_id', 'reason_id'];
+/** Rows per multi-row statement: well under every engine's parameter limit. */
+const ROWS_PER_STATEMENT = 400;
+/** Event ids are remembered this long (in event time) after their interval; an older event is refused. */
+export const EVENT_MEMORY_SECONDS = 7 * 86_400;
+export const MAINTENANCE_SETTING = 'maintenance';
+
+export interface ApplyResult {
+  applied: number;
+  duplicates: number;
+  /** Events refused, with the reason: a reference the database does not know, or too late to count once. */
+  refused: { event: AggregatorEvent; reason: string }[];
+  /** The latest event time seen, in seconds since the epoch. */
+  latestEventTime: number;
+}
+
+export const timestampOf = (epochSeconds: number): string => timestampText(epochSeconds);
+export const epochOfTimestamp = (value: SqlValue | undefined): number => Math.floor(Date.parse(`${String(value).replace(' ', 'T')}Z`) / 1000);
+
+/** When the event happened in the aggregator's clock: an interaction when it ended, a state when it began. */
+export function eventTime(event: AggregatorEvent): number {
+  if (event.type === 'agent_state') return epochSecondsOf(event.at) ?? 0;
+  return (epochSecondsOf(event.offered_at) ?? 0) + event.queue_seconds + event.handle_seconds;
+}
+
+export function intervalOfEvent(event: AggregatorEvent): number {
+  return intervalOf(epochSecondsOf(event.type === 'interaction' ? event.offered_at : event.at) ?? 0);
+}
+
+async function upsertRows(connection: Connection, table: string, columns: readonly string[], key: readonly string[], rows: readonly SqlValue[][], action: 'ignore' | 'replace' | 'add'): Promise<void> {
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    const part = rows.slice(start, start + ROWS_PER_STATEMENT);
+    await connection.execute(connection.compiler.upsert(table, columns, key, part.length, action), part.flat());
+  }
+}
+
+async function knownEventIds(connection: Connection, ids: readonly string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  const q = connection.compiler;
+  for (let start = 0; start < ids.length; start += ROWS_PER_STATEMENT) {
+    const part = ids.slice(start, start + ROWS_PER_STATEMENT);
+    const rows = await connection.query(`SELECT event_id FROM aggregator_event WHERE event_id IN (${part.map((_, i) => q.parameter(i + 1)).join(', ')})`, part);
+    for (const row of rows) known.add(String(row.event_id));
+  }
+  return known;
+}
+
+/** Why the catalog cannot take an event, or undefined when it can. */
+export function referenceProblem(catalog: Catalog, event: AggregatorEvent): string | undefined {
+  if (event.type === 'interaction') {
+    return catalog.activities.some((a) => a.id === event.activity_id) ? undefined : `activity ${event.activity_id} is not an activity of this database (or it is deleted)`;
+  }
+  if (!catalog.agents.some((a) => a.id === event.agent_id)) return `agent ${event.agent_id} is not an agent of this database (or has left)`;
+  if (!catalog.agent_states.some((s) => s.id === event.agent_state_id)) return `agent state ${event.agent_state_id} is not an agent state of this database`;
+  if (event.reason_id !== null && !catalog.reasons.some((r) => r.id === event.reason_id)) return `reason ${event.reason_id} is not a reason of this database`;
+  return undefined;
+}
+
+/** Allowed drift of an event's time ahead of this machine's clock. */
+const FUTURE_SECONDS = 86_400;
+
+function timeProblem(event: AggregatorEvent, latest: number): string | undefined {
+  if (intervalOfEvent(event) < latest - EVENT_MEMORY_SECONDS) return 'older than the aggregator remembers events (7 days), so it could be counted twice';
+  if (eventTime(event) > Date.now() / 1000 + FUTURE_SECONDS) return 'more than a day ahead of this machine’s clock; check the clock of the event source';
+  return undefined;
+}
+
+/** The interaction totals of each activity and interval, as rows to add. */
+function performanceIncrements(events: readonly InteractionEvent[], catalog: Catalog): SqlValue[][] {
+  const serviceLevel = new Map(catalog.activities.map((a) => [a.id, a.service_level_seconds]));
+  const totals = new Map<string, number[]>();
+  for (const event of events) {
+    const interval = intervalOfEvent(event);
+    const key = `${event.activity_id}:${interval}`;
+    const sums = totals.get(key) ?? [event.activity_id, interval, 0, 0, 0, 0, 0, 0];
+    const handled = event.outcome === 'handled' ? 1 : 0;
+    sums[2] = (sums[2] ?? 0) + 1;
+    sums[3] = (sums[3] ?? 0) + handled;
+    sums[4] = (sums[4] ?? 0) + 1 - handled;
+    sums[5] = (sums[5] ?? 0) + event.handle_seconds;
+    sums[6] = (sums[6] ?? 0) + (handled && event.queue_seconds <= (serviceLevel.get(event.activity_id) ?? 0) ? 1 : 0);
+    sums[7] = (sums[7] ?? 0) + event.queue_seconds;
+    totals.set(key, sums);
+  }
+  return [...totals.values()].map(([activity, interval, ...sums]) => [activity ?? 0, timestampOf(interval ?? 0), ...sums, 0]);
+}
+
+interface OpenState {
+  startsAt: number;
+  agentStateId: number;
+  reasonId: number | null;
+}
+
+async function openStates(connection: Connection, agents: readonly number[]): Promise<Map<number, OpenState>> {
+  const open = new Map<number, OpenState>();
+  const q = connection.compiler;
+  for (let start = 0; start < agents.length; start += ROWS_PER_STATEMENT) {
+    const part = agents.slice(start, start + ROWS_PER_STATEMENT);
+    const rows = await connection.query(
+      `SELECT agent_id, starts_at, agent_state_id, reason_id FROM aggregator_open_state WHERE agent_id IN (${part.map((_, i) => q.parameter(i + 1)).join(', ')})`,
+      part,
+    );
+    for (const row of rows) {
+      open.set(Number(row.agent_id), { startsAt: epochOfTimestamp(row.starts_at), agentStateId: Number(row.agent_state_id), reasonId: row.reason_id === null ? null : Number(row.reason_id) });
+    }
+  }
+  return open;
+}
+
+/**
+ * A state that arrives after a later one of the same agent: it takes its place in the history, shortening
+ * the state it interrupts, and lasts until the next state the history holds.
+ */
+async function insertLateState(connection: Connection, event: AgentStateEvent, openStartsAt: number): Promise<boolean> {
+  const q = connection.compiler;
+  const at = epochSecondsOf(event.at) ?? 0;
+  const [previous] = await connection.query(
+    `SELECT starts_at, duration_seconds FROM agent_adherence WHERE agent_id = ${q.parameter(1)} AND starts_at <= ${q.parameter(2)} ORDER BY starts_at DESC LIMIT 1`,
+    [event.agent_id, timestampOf(at)],
+  );
+  const [next] = await connection.query(
+    `SELECT starts_at FROM agent_adherence WHERE agent_id = ${q.parameter(1)} AND starts_at > ${q.parameter(2)} ORDER BY starts_at LIMIT 1`,
+    [event.agent_id, timestampOf(at)],
+  );
+  const previousStart = previous ? epochOfTimestamp(previous.starts_at) : undefined;
+  if (previousStart === at) return false;
+  const ends = next ? Math.min(epochOfTimestamp(next.starts_at), openStartsAt) : openStartsAt;
+  if (previous && previousStart !== undefined && previousStart + Number(previous.duration_seconds) > at) {
+    await connection.execute(`UPDATE agent_adherence SET duration_seconds = ${q.parameter(1)} WHERE agent_id = ${q.parameter(2)} AND starts_at = ${q.parameter(3)}`, [
+      at - previousStart,
+      event.agent_id,
+      timestampOf(previousStart),
+    ]);
+  }
+  await upsertRows(connection, 'agent_adherence', ADHERENCE_COLUMNS, ['agent_id', 'starts_at'], [[event.agent_id, timestampOf(at), ends - at, event.agent_state_id, event.reason_id]], 'ignore');
+  return true;
+}
+
+/** Agent states in time order per agent: closed states become adherence rows, the newest stays open. */
+async function applyStates(connection: Connection, events: readonly AgentStateEvent[]): Promise<number> {
+  const byAgent = new Map<number, AgentStateEvent[]>();
+  for (const event of events) byAgent.set(event.agent_id, [...(byAgent.get(event.agent_id) ?? []), event]);
+  const open = await openStates(connection, [...byAgent.keys()]);
+  const closed: SqlValue[][] = [];
+  const late: { event: AgentStateEvent; openStartsAt: number }[] = [];
+  let duplicates = 0;
+  for (const [agent, agentEvents] of byAgent) {
+    agentEvents.sort((a, b) => (epochSecondsOf(a.at) ?? 0) - (epochSecondsOf(b.at) ?? 0));
+    for (const event of agentEvents) {
+      const at = epochSecondsOf(event.at) ?? 0;
+      const current = open.get(agent);
+      if (current && at < current.startsAt) late.push({ event, openStartsAt: current.startsAt });
+      else if (current && at === current.startsAt) duplicates++;
+      else {
+        if (current) closed.push([agent, timestampOf(current.startsAt), at - current.startsAt, current.agentStateId, current.reasonId]);
+        open.set(agent, { startsAt: at, agentStateId: event.agent_state_id, reasonId: event.reason_id });
+      }
+    }
+  }
+  await upsertRows(connection, 'agent_adherence', ADHERENCE_COLUMNS, ['agent_id', 'starts_at'], closed, 'ignore');
+  for (const { event, openStartsAt } of late) if (!(await insertLateState(connection, event, openStartsAt))) duplicates++;
+  const openRows = [...byAgent.keys()].map((agent) => {
+    const state = open.get(agent) as OpenState;
+    return [agent, timestampOf(state.startsAt), state.agentStateId, state.reasonId];
+  });
+  await upsertRows(connection, 'aggregator_open_state', OPEN_STATE_COLUMNS, ['agent_id'], openRows, 'replace');
+  return duplicates;
+}
+
+/**
+ * Applies a batch in one transaction. Events already counted are skipped; events that name what the
+ * catalog does not hold, or that are older than the event memory, are refused and returned.
+ */
+export async function applyEvents(connection: Connection, aggregator: string, events: readonly AggregatorEvent[], catalog: Catalog, latestEventTime: number): Promise<ApplyResult> {
+  const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+  const refused: ApplyResult['refused'] = [];
+  const latest = unique.reduce((max, e) => (timeProblem(e, max) === undefined ? Math.max(max, eventTime(e)) : max), latestEventTime);
+  const acceptable = unique.filter((event) => {
+    const problem = referenceProblem(catalog, event) ?? timeProblem(event, latest);
+    if (problem) refused.push({ event, reason: problem });
+    return problem === undefined;
+  });
+  return connection.transaction(async () => {
+    const known = await knownEventIds(connection, acceptable.map((e) => e.id));
+    const fresh = acceptable.filter((e) => !known.has(e.id));
+    if (fresh.length > 0) await connection.bulkInsert('aggregator_event', ['event_id', 'interval_start'], fresh.map((e) => [e.id, timestampOf(intervalOfEvent(e))]));
+    const interactions = fresh.filter((e): e is InteractionEvent => e.type === 'interaction');
+    await upsertRows(connection, 'activity_performance', PERFORMANCE_COLUMNS, ['activity_id', 'interval_start'], performanceIncrements(interactions, catalog), 'add');
+    const stateDuplicates = await applyStates(connection, fresh.filter((e): e is AgentStateEvent => e.type === 'agent_state'));
+    const intervals = [...new Set(fresh.map(intervalOfEvent))].map((interval) => [timestampOf(interval), aggregator, null]);
+    await upsertRows(connection, 'aggregator_interval', ['interval_start', 'aggregator', 'closed_at'], ['interval_start'], intervals, 'ignore');
+    return { applied: fresh.length - stateDuplicates, duplicates: events.length - fresh.length + stateDuplicates - refused.length, refused, latestEventTime: latest };
+  });
+}
+
+/** Intervals to close: from the one after the last closed (or the first collected) up to `until`. */
+async function intervalsToClose(connection: Connection, until: number): Promise<number[]> {
+  const [row] = await connection.query('SELECT MIN(interval_start) AS first, MAX(CASE WHEN closed_at IS NOT NULL THEN interval_start END) AS last_closed FROM aggregator_interval');
+  if (!row || row.first === null) return [];
+  const from = row.last_closed === null ? epochOfTimestamp(row.first) : epochOfTimestamp(row.last_closed) + INTERVAL_SECONDS;
+  const q = connection.compiler;
+  const open = await connection.query(`SELECT interval_start FROM aggregator_interval WHERE closed_at IS NULL AND interval_start <= ${q.parameter(1)}`, [timestampOf(until)]);
+  const intervals = new Set(open.map((r) => epochOfTimestamp(r.interval_start)));
+  for (let interval = from; interval <= until; interval += INTERVAL_SECONDS) intervals.add(interval);
+  return [...intervals].sort((a, b) => a - b);
+}
+
+/**
+ * Closes every interval that ended `closeAfterSeconds` or more before the latest event time, including
+ * those in which nothing happened: each activity still in use gets its row (zeros where nothing was
+ * offered), so that the timeline has no gap. Returns how many intervals were closed. Event ids older than
+ * the event memory are forgotten.
+ */
+export async function closeIntervals(connection: Connection, aggregator: string, latestEventTime: number, closeAfterSeconds: number): Promise<number> {
+  const q = connection.compiler;
+  const due = await intervalsToClose(connection, intervalOf(latestEventTime - closeAfterSeconds) - INTERVAL_SECONDS);
+  const closedAt = timestampOf(Math.floor(Date.now() / 1000));
+  for (let start = 0; start < due.length; start += ROWS_PER_STATEMENT) {
+    const part = due.slice(start, start + ROWS_PER_STATEMENT);
+    await connection.transaction(async () => {
+      await upsertRows(connection, 'aggregator_interval', ['interval_start', 'aggregator', 'closed_at'], ['interval_start'], part.map((i) => [timestampOf(i), aggregator, null]), 'ignore');
+      for (const interval of part) {
+        await connection.execute(
+          `INSERT INTO activity_performance (${PERFORMANCE_COLUMNS.join(', ')}) SELECT a.id, ${q.parameter(1)}, 0, 0, 0, 0, 0, 0, 0 FROM activity a ` +
+            `WHERE a.deleted = 0 AND NOT EXISTS (SELECT 1 FROM activity_performance p WHERE p.activity_id = a.id AND p.interval_start = ${q.parameter(2)})`,
+          [timestampOf(interval), timestampOf(interval)],
+        );
+      }
+      await connection.execute(
+        `UPDATE aggregator_interval SET closed_at = ${q.parameter(1)} WHERE closed_at IS NULL AND interval_start <= ${q.parameter(2)}`,
+        [closedAt, timestampOf(part.at(-1) ?? 0)],
+      );
+    });
+  }
+  await connection.execute(`DELETE FROM aggregator_event WHERE interval_start < ${q.parameter(1)}`, [timestampOf(latestEventTime - EVENT_MEMORY_SECONDS - INTERVAL_SECONDS)]);
+  return due.length;
+}
+
+/** The latest interval the aggregator has collected: where event time resumes after a restart. */
+export async function latestCollectedInterval(connection: Connection): Promise<number> {
+  const [row] = await connection.query('SELECT MAX(interval_start) AS latest FROM aggregator_interval');
+  return row?.latest === null || row?.latest === undefined ? 0 : epochOfTimestamp(row.latest);
+}
+
+export async function maintenanceMode(connection: Connection): Promise<boolean> {
+  const q = connection.compiler;
+  const [row] = await connection.query(`SELECT value FROM system_setting WHERE name = ${q.parameter(1)}`, [MAINTENANCE_SETTING]);
+  return row?.value === 'on';
+}
+
+export async function setMaintenanceMode(connection: Connection, on: boolean): Promise<void> {
+  await upsertRows(connection, 'system_setting', ['name', 'value', 'changed_at'], ['name'], [[MAINTENANCE_SETTING, on ? 'on' : 'off', timestampOf(Math.floor(Date.now() / 1000))]], 'replace');
+}
+
+export interface ComponentRegistration {
+  name: string;
+  kind: string;
+  release: string;
+  host: string;
+  pid: number;
+  endpoint: string | null;
+  startedAt: number;
+  state: string;
+}
+
+/** Records (or refreshes) a component and its heartbeat, so that the migration procedure can see it. */
+export async function recordHeartbeat(connection: Connection, component: ComponentRegistration): Promise<void> {
+  await upsertRows(
+    connection,
+    'component',
+    ['name', 'kind', 'wfm_release', 'host', 'pid', 'endpoint', 'started_at', 'heartbeat_at', 'state'],
+    ['name'],
+    [[component.name, component.kind, component.release, component.host, component.pid, component.endpoint, timestampOf(component.startedAt), timestampOf(Math.floor(Date.now() / 1000)), component.state]],
+    'replace',
+  );
+}

@@ -1,0 +1,74 @@
+// The applications a WFM installation configures, and the options this suite reads from them, declared
+// once. An option not listed here may still be set (the Configuration Server lets an administrator create
+// any option); a listed one is checked against its values wherever it is read or set.
+
+export const APPLICATION_TYPES = ['client', 'data-aggregator', 'server', 'web', 'database-utility'] as const;
+export type ApplicationType = (typeof APPLICATION_TYPES)[number];
+
+/** How each type is called in the guide, for messages. */
+export const APPLICATION_TITLES: Record<ApplicationType, string> = {
+  client: 'WFM Client',
+  'data-aggregator': 'WFM Data Aggregator',
+  server: 'WFM Server',
+  web: 'WFM Web',
+  'database-utility': 'WFM Database Utility',
+};
+
+export interface KnownOption {
+  application: ApplicationType;
+  section: string;
+  name: string;
+  /** The values the option accepts. */
+  values: readonly string[] | 'port' | 'path' | 'seconds';
+  /** The value when the option is absent. */
+  fallback: string;
+  description: string;
+}
+
+export const KNOWN_OPTIONS: readonly KnownOption[] = [
+  {
+    application: 'client',
+    section: 'Options',
+    name: 'AllowMigratePerformance',
+    values: ['0', '1'],
+    fallback: '1',
+    description: '0: `wfm dbu migrate` leaves performance data for step two; 1: it migrates performance data, and `wfm dbu migrate-performance` is allowed',
+  },
+  {
+    application: 'database-utility',
+    section: 'Options',
+    name: 'RequireWfmUser',
+    values: ['0', '1'],
+    fallback: '0',
+    description: '1: backups and restores must name a WFM user (--wfm-user) who holds Allow Backup/Restore',
+  },
+  { application: 'data-aggregator', section: 'Options', name: 'Port', values: 'port', fallback: '7310', description: 'the HTTP port events are posted to' },
+  { application: 'data-aggregator', section: 'Options', name: 'SpoolDirectory', values: 'path', fallback: 'wfm-aggregator-spool', description: 'where events wait until the database takes them' },
+  {
+    application: 'data-aggregator',
+    section: 'Options',
+    name: 'CloseIntervalAfter',
+    values: 'seconds',
+    fallback: '1800',
+    description: 'seconds after its end (in event time) that an interval is closed: every activity gets its row',
+  },
+  { application: 'data-aggregator', section: 'Options', name: 'HeartbeatSeconds', values: 'seconds', fallback: '5', description: 'how often the aggregator records that it is alive' },
+];
+
+export function knownOption(application: ApplicationType, section: string, name: string): KnownOption | undefined {
+  return KNOWN_OPTIONS.find((o) => o.application === application && o.section === section && o.name === name);
+}
+
+/** Why a value does not fit a known option, or undefined when it does. */
+export function optionValueProblem(option: KnownOption, value: string): string | undefined {
+  if (Array.isArray(option.values)) return option.values.includes(value) ? undefined : `takes ${option.values.join(' or ')}`;
+  if (option.values === 'port') {
+    const port = Number(value);
+    return Number.isInteger(port) && port >= 0 && port <= 65_535 ? undefined : 'takes a port number from 0 to 65535';
+  }
+  if (option.values === 'seconds') {
+    const seconds = Number(value);
+    return Number.isFinite(seconds) && seconds > 0 ? undefined : 'takes a number of seconds above 0';
+  }
+  return value.trim() === '' ? 'takes a path' : undefined;
+}
