@@ -12,6 +12,7 @@ import { registerSchema } from './commands/schema.ts';
 import { registerVerify } from './commands/verify.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerAggregator } from './commands/aggregator.ts';
+import { registerSimulate } from './commands/simulate.ts';
 
 function buildProgram(): Command {
   const program = new Command('wfm')
@@ -23,7 +24,7 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(wfm --help lists the commands)');
   // Subcommands inherit exitOverride and the output settings from the program when they are created.
-  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerVerify, registerConfig, registerAggregator, registerDemo]) register(program);
+  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerVerify, registerConfig, registerAggregator, registerSimulate, registerDemo]) register(program);
   return program;
 }
 
