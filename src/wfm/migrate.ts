@@ -204,7 +204,7 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
       await verifyTables(target, tables);
       const verify = clock.lap();
       const rejections = [...users.rejections, ...((await sink.rejections()) as Rejection[])];
-      if (options.rejectFile) writeRejectFile(options.rejectFile, rejections);
+      if (options.rejectFile) writeJsonLines(options.rejectFile, rejections);
       return { release, tables: tables.map((t) => t.summary), rejections, seconds: (performance.now() - started) / 1000, phases: { validate, copy, foreignKeys, verify } };
     } finally {
       await lock.release();
@@ -228,7 +228,7 @@ function phaseClock(): { lap(): number } {
   };
 }
 
-/** One JSON object per line: table, key, column, value, reason. */
-function writeRejectFile(file: string, rejections: readonly Rejection[]): void {
-  writeFileSync(file, rejections.map((r) => JSON.stringify(r)).join('\n') + (rejections.length > 0 ? '\n' : ''));
+/** One JSON object per line: a reject file (table, key, column, value, reason) or a conflict file. */
+export function writeJsonLines(file: string, items: readonly object[]): void {
+  writeFileSync(file, items.map((item) => JSON.stringify(item)).join('\n') + (items.length > 0 ? '\n' : ''));
 }

@@ -5,6 +5,7 @@ import { type ChangeResult, createDatabase, describeState, stepProgress, updateD
 import { type CurrentRelease, isCurrentRelease, isRelease, LATEST_RELEASE, type Release, ALL_RELEASES, CURRENT_RELEASES } from '../../wfm/releases/versions.ts';
 import { withDatabase } from '../connections.ts';
 import { registerMigrate } from './migrate.ts';
+import { registerMigratePerformance } from './migrate-performance.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatDuration, printJson, printLine, progressPrinter } from '../output.ts';
 
@@ -42,7 +43,7 @@ export function printChange(result: ChangeResult, json: boolean): void {
 }
 
 export function registerDbu(program: Command): void {
-  const dbu = program.command('dbu').description('the Database Utility: create, update in place, migrate 6.5');
+  const dbu = program.command('dbu').description('the Database Utility: create, update in place, migrate 6.5, migrate performance data');
   withConnectionOptions(dbu.command('create'))
     .description('create the WFM schema of a release in an empty database')
     .option('--db <connection>', 'the empty database')
@@ -75,6 +76,7 @@ export function registerDbu(program: Command): void {
       printChange(result, Boolean(options.json));
     });
   registerMigrate(dbu);
+  registerMigratePerformance(dbu);
 }
 
 export function parseSeconds(text: string): number {

@@ -1,0 +1,395 @@
+// Step two of a two-step migration (the Database Utility's "Migrate Performance Data"): the 6.5
+// performance data merged into an 8.5.2 database that the new Data Aggregator is already collecting into.
+// The new aggregator owns every interval it collected: a 6.5 row for such an interval is a conflict,
+// kept out (the default), written over it, or a reason to stop before writing anything. Every other 6.5
+// row is inserted, or updated where an earlier run copied an older version of it. A run records how far
+// it read, so the next run (a catch-up while the old aggregator still collects) reads only from there.
+import { connect, type Connection, type ConnectionTarget, type Row, type SqlValue } from '../engine/dialect/index.ts';
+import { describeHolder } from '../engine/dialect/lock.ts';
+import { InputError, OperationError } from '../engine/errors.ts';
+import { RateMeter, type ProgressListener } from '../engine/progress.ts';
+import { INTERVAL_SECONDS } from './aggregator/events.ts';
+import { epochOfTimestamp, timestampOf } from './aggregator/store.ts';
+import { describeState, detectRelease } from './database.ts';
+import { loadLegacyContext, TABLE_MAPPINGS, type LegacyContext, type Rejection, type TableMapping } from './legacy65/index.ts';
+import type { LegacyRelease } from './releases/versions.ts';
+
+export const CONFLICT_POLICIES = ['keep-target', 'overwrite', 'fail'] as const;
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+
+const LOCK = 'wfm performance migration';
+
+export interface PerformanceMigrationOptions {
+  conflict: ConflictPolicy;
+  /** First and last day (YYYY-MM-DD) of 6.5 data to read; by default from where the last run ended. */
+  since?: string;
+  until?: string;
+  chunkRows?: number;
+  onProgress?: ProgressListener;
+}
+
+export interface Conflict {
+  table: string;
+  key: string;
+  resolution: 'kept target' | 'overwritten';
+}
+
+export interface PerformanceTableResult {
+  source: string;
+  target: string;
+  /** The first 6.5 day read (YYYYMMDD), or null for the whole table. */
+  fromDay: number | null;
+  rowsRead: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  conflicts: number;
+  rejected: number;
+  seconds: number;
+  /** Read back after writing: every row holds what this run decided. */
+  verified: boolean;
+}
+
+export interface PerformanceMigrationResult {
+  runId: number;
+  release: LegacyRelease;
+  policy: ConflictPolicy;
+  tables: PerformanceTableResult[];
+  conflicts: Conflict[];
+  rejections: Rejection[];
+  seconds: number;
+}
+
+/** The performance mappings with what step two needs beyond them: the day column and the target key. */
+interface PerformanceTable {
+  mapping: TableMapping;
+  dayColumn: string;
+  /** Target key columns; the second is the instant whose 15-minute interval decides ownership. */
+  key: [string, string];
+  throughColumn: 'performance_through' | 'adherence_through';
+}
+
+const PERFORMANCE_TABLES: PerformanceTable[] = [
+  { mapping: requireMapping('performance_data'), dayColumn: 'perf_date', key: ['activity_id', 'interval_start'], throughColumn: 'performance_through' },
+  { mapping: requireMapping('agent_compliance'), dayColumn: 'state_date', key: ['agent_id', 'starts_at'], throughColumn: 'adherence_through' },
+];
+
+function requireMapping(source: string): TableMapping {
+  const mapping = TABLE_MAPPINGS.find((m) => m.source === source);
+  if (!mapping) throw new Error(`no mapping reads ${source}`);
+  return mapping;
+}
+
+/** YYYY-MM-DD as the 6.5 day number YYYYMMDD. */
+export function legacyDay(text: string, option: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const date = match ? new Date(`${text}T00:00:00Z`) : undefined;
+  if (!match || !date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) throw new InputError(`${option} takes a day as YYYY-MM-DD, not "${text}"`);
+  return Number(text.replaceAll('-', ''));
+}
+
+async function openSource(from: ConnectionTarget): Promise<{ source: Connection; release: LegacyRelease }> {
+  const source = await connect({ ...from, readOnly: true });
+  const state = await detectRelease(source);
+  if (state.kind !== 'legacy') {
+    await source.close();
+    throw new InputError(`${source.description} is ${describeState(state)}; wfm dbu migrate-performance reads the 6.5.104 or 6.5.201 database of step one`);
+  }
+  return { source, release: state.release };
+}
+
+async function openTarget(to: ConnectionTarget): Promise<Connection> {
+  const target = await connect(to);
+  const state = await detectRelease(target);
+  if (state.kind !== 'current' || state.release !== '8.5.2') {
+    await target.close();
+    throw new InputError(`${target.description} is ${describeState(state)}; step two writes into the 8.5.2 database that step one (wfm dbu migrate) created`);
+  }
+  const [agents] = await target.query('SELECT COUNT(*) AS n FROM agent');
+  if (Number(agents?.n) === 0) {
+    await target.close();
+    throw new InputError(`${target.description} has no agents: run step one (wfm dbu migrate with AllowMigratePerformance = 0) before migrating the performance data`);
+  }
+  return target;
+}
+
+/** The intervals the new aggregator collected: its own, whatever 6.5 holds for them. */
+async function aggregatorIntervals(target: Connection): Promise<Set<number>> {
+  const rows = await target.query('SELECT interval_start FROM aggregator_interval');
+  return new Set(rows.map((r) => epochOfTimestamp(r.interval_start)));
+}
+
+const ownedByAggregator = (owned: ReadonlySet<number>, instant: SqlValue): boolean =>
+  owned.has(Math.floor(epochOfTimestamp(instant) / INTERVAL_SECONDS) * INTERVAL_SECONDS);
+
+/** Where each table's reading starts: --since, or the last day the last finished run read. */
+async function startingDays(target: Connection, since: number | undefined): Promise<Record<PerformanceTable['throughColumn'], number | null>> {
+  if (since !== undefined) return { performance_through: since, adherence_through: since };
+  const [last] = await target.query('SELECT performance_through, adherence_through FROM performance_migration_run WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1');
+  const day = (value: SqlValue | undefined): number | null => (value === null || value === undefined ? null : Number(value));
+  return { performance_through: day(last?.performance_through), adherence_through: day(last?.adherence_through) };
+}
+
+async function startRun(target: Connection, source: Connection, policy: ConflictPolicy): Promise<number> {
+  const [row] = await target.query('SELECT MAX(id) AS id FROM performance_migration_run');
+  const id = Number(row?.id ?? 0) + 1;
+  const q = target.compiler;
+  await target.execute(
+    'INSERT INTO performance_migration_run (id, started_at, source, conflict_policy, rows_inserted, rows_updated, rows_unchanged, conflicts) ' +
+      `VALUES (${q.parameter(1)}, ${q.parameter(2)}, ${q.parameter(3)}, ${q.parameter(4)}, 0, 0, 0, 0)`,
+    [id, timestampOf(Math.floor(Date.now() / 1000)), source.description.slice(0, 255), policy],
+  );
+  return id;
+}
+
+/** Rows of one chunk as this run decides them, with what the target held for their keys before. */
+interface ChunkPlan {
+  inserts: SqlValue[][];
+  updates: SqlValue[][];
+  unchanged: number;
+  conflicts: Conflict[];
+  /** Key → the row the target must hold afterwards. */
+  expected: Map<string, SqlValue[]>;
+}
+
+const keyText = (row: readonly SqlValue[]): string => `${String(row[0])}|${String(row[1])}`;
+const sameRow = (a: readonly SqlValue[], b: readonly SqlValue[]): boolean => a.length === b.length && a.every((v, i) => (v === null ? b[i] === null : b[i] !== null && String(v) === String(b[i])));
+
+/** What the target holds between two keys (in key order), by key. */
+async function existingRows(target: Connection, table: PerformanceTable, columns: readonly string[], first: readonly SqlValue[], last: readonly SqlValue[]): Promise<Map<string, SqlValue[]>> {
+  const q = target.compiler;
+  const [a, b] = table.key.map((k) => q.quoteIdentifier(k));
+  const rows = await target.query(
+    `SELECT ${columns.map((c) => q.quoteIdentifier(c)).join(', ')} FROM ${q.quoteIdentifier(table.mapping.target)} ` +
+      `WHERE (${a} > ${q.parameter(1)} OR (${a} = ${q.parameter(2)} AND ${b} >= ${q.parameter(3)})) AND (${a} < ${q.parameter(4)} OR (${a} = ${q.parameter(5)} AND ${b} <= ${q.parameter(6)}))`,
+    [first[0] ?? null, first[0] ?? null, first[1] ?? null, last[0] ?? null, last[0] ?? null, last[1] ?? null],
+  );
+  return new Map(rows.map((r: Row) => columns.map((c) => r[c] ?? null)).map((values) => [keyText(values), values]));
+}
+
+function planChunk(table: PerformanceTable, mapped: readonly SqlValue[][], existing: Map<string, SqlValue[]>, owned: ReadonlySet<number>, policy: ConflictPolicy): ChunkPlan {
+  const plan: ChunkPlan = { inserts: [], updates: [], unchanged: 0, conflicts: [], expected: new Map() };
+  for (const row of mapped) {
+    const key = keyText(row);
+    const before = existing.get(key);
+    if (ownedByAggregator(owned, row[1] ?? null)) {
+      plan.conflicts.push({ table: table.mapping.target, key: `${table.key[0]}=${String(row[0])}, ${table.key[1]}=${String(row[1])}`, resolution: policy === 'overwrite' ? 'overwritten' : 'kept target' });
+      if (policy !== 'overwrite') {
+        if (before) plan.expected.set(key, before);
+        continue;
+      }
+    }
+    plan.expected.set(key, row);
+    if (!before) plan.inserts.push(row);
+    else if (sameRow(before, row)) plan.unchanged++;
+    else plan.updates.push(row);
+  }
+  return plan;
+}
+
+async function writeChunk(target: Connection, table: PerformanceTable, columns: readonly string[], plan: ChunkPlan, runId: number): Promise<void> {
+  const q = target.compiler;
+  const others = columns.slice(2);
+  const update =
+    `UPDATE ${q.quoteIdentifier(table.mapping.target)} SET ${others.map((c, i) => `${q.quoteIdentifier(c)} = ${q.parameter(i + 1)}`).join(', ')} ` +
+    `WHERE ${q.quoteIdentifier(table.key[0])} = ${q.parameter(others.length + 1)} AND ${q.quoteIdentifier(table.key[1])} = ${q.parameter(others.length + 2)}`;
+  await target.transaction(async () => {
+    if (plan.inserts.length > 0) await target.bulkInsert(table.mapping.target, columns, plan.inserts);
+    for (const row of plan.updates) await target.execute(update, [...row.slice(2), row[0] ?? null, row[1] ?? null]);
+    if (plan.conflicts.length > 0) {
+      await target.bulkInsert(
+        'performance_migration_conflict',
+        ['run_id', 'table_name', 'row_key', 'resolution'],
+        plan.conflicts.map((c) => [runId, c.table, c.key, c.resolution]),
+      );
+    }
+  });
+}
+
+/** Reads the chunk's range back: every key holds what the plan decided. */
+async function chunkVerified(target: Connection, table: PerformanceTable, columns: readonly string[], plan: ChunkPlan, first: readonly SqlValue[], last: readonly SqlValue[]): Promise<boolean> {
+  const after = await existingRows(target, table, columns, first, last);
+  for (const [key, row] of plan.expected) {
+    const actual = after.get(key);
+    if (!actual || !sameRow(actual, row)) return false;
+  }
+  return true;
+}
+
+interface TableRun {
+  table: PerformanceTable;
+  fromDay: number | null;
+  untilDay: number | null;
+}
+
+function sourceQuery(source: Connection, run: TableRun, release: LegacyRelease): { sql: string; params: SqlValue[] } {
+  const q = source.compiler;
+  const { mapping, dayColumn } = run.table;
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (run.fromDay !== null) where.push(`${q.quoteIdentifier(dayColumn)} >= ${q.parameter(params.push(run.fromDay))}`);
+  if (run.untilDay !== null) where.push(`${q.quoteIdentifier(dayColumn)} <= ${q.parameter(params.push(run.untilDay))}`);
+  return {
+    sql:
+      `SELECT ${mapping.sourceColumns(release).map((c) => q.quoteIdentifier(c)).join(', ')} FROM ${q.quoteIdentifier(mapping.source)}` +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY ${mapping.sourceKey.map((c) => q.quoteIdentifier(c)).join(', ')}`,
+    params,
+  };
+}
+
+interface Chunk {
+  mapped: SqlValue[][];
+  rejections: Rejection[];
+  rowsRead: number;
+  lastDay: number | null;
+}
+
+/** The 6.5 rows of a table, mapped, chunk by chunk; mapped rows come sorted by target key. */
+async function* chunks(source: Connection, run: TableRun, release: LegacyRelease, context: LegacyContext, chunkRows: number): AsyncGenerator<Chunk> {
+  const { sql, params } = sourceQuery(source, run, release);
+  const transform = run.table.mapping.transform(context);
+  for await (const rows of source.streamQuery(sql, params, chunkRows)) {
+    const chunk: Chunk = { mapped: [], rejections: [], rowsRead: rows.length, lastDay: null };
+    for (const row of rows) {
+      const result = transform(row);
+      if ('row' in result) chunk.mapped.push(result.row);
+      else chunk.rejections.push(result.rejection);
+      const day = Number(row[run.table.dayColumn]);
+      if (chunk.lastDay === null || day > chunk.lastDay) chunk.lastDay = day;
+    }
+    chunk.mapped.sort((a, b) => Number(a[0]) - Number(b[0]) || String(a[1]).localeCompare(String(b[1])));
+    yield chunk;
+  }
+}
+
+/** For --conflict fail: the conflicts the run would meet, found before anything is written. */
+async function findConflicts(source: Connection, runs: readonly TableRun[], release: LegacyRelease, context: LegacyContext, owned: ReadonlySet<number>, chunkRows: number): Promise<Conflict[]> {
+  const found: Conflict[] = [];
+  if (owned.size === 0) return found;
+  const firstOwnedDay = Number(new Date((Math.min(...owned) - 86_400) * 1000).toISOString().slice(0, 10).replaceAll('-', ''));
+  for (const run of runs) {
+    const narrowed = { ...run, fromDay: Math.max(run.fromDay ?? 0, firstOwnedDay) };
+    for await (const chunk of chunks(source, narrowed, release, context, chunkRows)) {
+      found.push(...planChunk(run.table, chunk.mapped, new Map(), owned, 'fail').conflicts);
+    }
+  }
+  return found;
+}
+
+async function migrateTable(
+  source: Connection,
+  target: Connection,
+  run: TableRun,
+  release: LegacyRelease,
+  context: LegacyContext,
+  owned: ReadonlySet<number>,
+  options: PerformanceMigrationOptions & { runId: number },
+): Promise<{ result: PerformanceTableResult; conflicts: Conflict[]; rejections: Rejection[]; lastDay: number | null }> {
+  const started = performance.now();
+  const columns = run.table.mapping.targetColumns;
+  const meter = new RateMeter(run.table.mapping.target);
+  const result: PerformanceTableResult = {
+    source: run.table.mapping.source,
+    target: run.table.mapping.target,
+    fromDay: run.fromDay,
+    rowsRead: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    conflicts: 0,
+    rejected: 0,
+    seconds: 0,
+    verified: true,
+  };
+  const conflicts: Conflict[] = [];
+  const rejections: Rejection[] = [];
+  let lastDay: number | null = null;
+  for await (const chunk of chunks(source, run, release, context, options.chunkRows ?? 50_000)) {
+    result.rowsRead += chunk.rowsRead;
+    rejections.push(...chunk.rejections);
+    if (chunk.lastDay !== null && (lastDay === null || chunk.lastDay > lastDay)) lastDay = chunk.lastDay;
+    const first = chunk.mapped[0];
+    const last = chunk.mapped.at(-1);
+    if (first && last) {
+      const plan = planChunk(run.table, chunk.mapped, await existingRows(target, run.table, columns, first, last), owned, options.conflict);
+      await writeChunk(target, run.table, columns, plan, options.runId);
+      result.verified &&= await chunkVerified(target, run.table, columns, plan, first, last);
+      result.inserted += plan.inserts.length;
+      result.updated += plan.updates.length;
+      result.unchanged += plan.unchanged;
+      result.conflicts += plan.conflicts.length;
+      conflicts.push(...plan.conflicts);
+    }
+    options.onProgress?.(meter.event(result.rowsRead));
+  }
+  result.rejected = rejections.length;
+  result.seconds = (performance.now() - started) / 1000;
+  options.onProgress?.(meter.done(result.rowsRead));
+  return { result, conflicts, rejections, lastDay };
+}
+
+async function finishRun(target: Connection, runId: number, tables: readonly { run: TableRun; lastDay: number | null }[], results: readonly PerformanceTableResult[]): Promise<void> {
+  const q = target.compiler;
+  const through = (column: PerformanceTable['throughColumn']): number | null => {
+    const entry = tables.find((t) => t.run.table.throughColumn === column);
+    return entry ? (entry.lastDay ?? entry.run.fromDay) : null;
+  };
+  const sum = (field: 'inserted' | 'updated' | 'unchanged' | 'conflicts'): number => results.reduce((total, r) => total + r[field], 0);
+  await target.execute(
+    `UPDATE performance_migration_run SET finished_at = ${q.parameter(1)}, performance_through = ${q.parameter(2)}, adherence_through = ${q.parameter(3)}, ` +
+      `rows_inserted = ${q.parameter(4)}, rows_updated = ${q.parameter(5)}, rows_unchanged = ${q.parameter(6)}, conflicts = ${q.parameter(7)} WHERE id = ${q.parameter(8)}`,
+    [timestampOf(Math.floor(Date.now() / 1000)), through('performance_through'), through('adherence_through'), sum('inserted'), sum('updated'), sum('unchanged'), sum('conflicts'), runId],
+  );
+}
+
+export async function migratePerformance(from: ConnectionTarget, to: ConnectionTarget, options: PerformanceMigrationOptions): Promise<PerformanceMigrationResult> {
+  const started = performance.now();
+  const since = options.since === undefined ? undefined : legacyDay(options.since, '--since');
+  const until = options.until === undefined ? null : legacyDay(options.until, '--until');
+  if (since !== undefined && until !== null && since > until) throw new InputError(`--since ${options.since} is after --until ${options.until}`);
+  const { source, release } = await openSource(from);
+  try {
+    const target = await openTarget(to);
+    try {
+      const lock = await target.acquireLock(LOCK, describeHolder('wfm dbu migrate-performance'));
+      try {
+        const context = await loadLegacyContext(source, release);
+        const owned = await aggregatorIntervals(target);
+        const startDays = await startingDays(target, since);
+        const runs: TableRun[] = PERFORMANCE_TABLES.map((table) => ({ table, fromDay: startDays[table.throughColumn], untilDay: until }));
+        if (options.conflict === 'fail') {
+          const found = await findConflicts(source, runs, release, context, owned, options.chunkRows ?? 50_000);
+          if (found.length > 0) {
+            throw new OperationError(
+              `${found.length} rows of 6.5 performance data fall in intervals the new Data Aggregator collected; nothing was written (--conflict fail).\n` +
+                found.slice(0, 10).map((c) => `  ${c.table}: ${c.key}`).join('\n') +
+                (found.length > 10 ? `\n  ... and ${found.length - 10} more` : '') +
+                '\nKeep the aggregator’s rows with --conflict keep-target, or replace them with --conflict overwrite.',
+            );
+          }
+        }
+        const runId = await startRun(target, source, options.conflict);
+        const done: { run: TableRun; lastDay: number | null }[] = [];
+        const tables: PerformanceTableResult[] = [];
+        const conflicts: Conflict[] = [];
+        const rejections: Rejection[] = [];
+        for (const run of runs) {
+          const outcome = await migrateTable(source, target, run, release, context, owned, { ...options, runId });
+          tables.push(outcome.result);
+          conflicts.push(...outcome.conflicts);
+          rejections.push(...outcome.rejections);
+          done.push({ run, lastDay: outcome.lastDay });
+        }
+        await finishRun(target, runId, done, tables);
+        return { runId, release, policy: options.conflict, tables, conflicts, rejections, seconds: (performance.now() - started) / 1000 };
+      } finally {
+        await lock.release();
+      }
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
