@@ -3,26 +3,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { tableContentHash } from '../../engine/copy/index.ts';
-import { connect, type Connection, type ConnectionTarget } from '../../engine/dialect/index.ts';
+import { connect, type ConnectionTarget } from '../../engine/dialect/index.ts';
 import { OperationError } from '../../engine/errors.ts';
 import type { ProgressListener } from '../../engine/progress.ts';
 import { verifyArchive } from '../../engine/archive/index.ts';
 import { compareAccess, effectivePrivileges } from '../../wfm/access.ts';
 import { backupDatabase, restoreDatabase } from '../../wfm/backup.ts';
-import { createDatabase, databaseInfo, stepProgress, updateDatabase } from '../../wfm/database.ts';
-import { generate } from '../../wfm/generate/index.ts';
-import { migrateLegacy } from '../../wfm/migrate.ts';
+import { databaseInfo, stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { HISTORY_TABLE } from '../../wfm/releases/index.ts';
-import type { Release } from '../../wfm/releases/versions.ts';
-import { verifyMigration } from '../../wfm/verify.ts';
 import { positiveInteger } from '../options.ts';
-import { formatBytes, rowsPerSecond, formatCount, formatDuration, formatTable, printLine, progressPrinter } from '../output.ts';
+import { contentHashes, generated, type Size } from './demo-parts.ts';
+import { twoStepStory } from './demo-two-step.ts';
+import { formatBytes, formatCount, formatDuration, printLine, progressPrinter } from '../output.ts';
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the story on SQLite: a 6.5 database migrated into a new 8.5.2 one and verified, backed up and restored, then a 7.6 database updated in place')
+    .description('the story on SQLite: a two-step migration of 6.5 with a live Data Aggregator, verified; a backup restored; a 7.6 database updated in place')
     .option('--dir <folder>', 'where to put the demo databases (default: a new temporary folder, removed afterwards)')
     .option('--agents <n>', 'agents in the generated databases', '300')
     .option('--days <n>', 'days of history', '28')
@@ -31,7 +28,7 @@ export function registerDemo(program: Command): void {
       const size = { agents: positiveInteger(options.agents, '--agents'), days: positiveInteger(options.days, '--days') };
       try {
         const listener = progressPrinter(false);
-        const migrated = await migrationStory(dir, size, listener);
+        const migrated = await twoStepStory(dir, size, listener);
         printLine();
         await backupStory(dir, migrated, listener);
         printLine();
@@ -40,67 +37,6 @@ export function registerDemo(program: Command): void {
         if (!options.dir) rmSync(dir, { recursive: true, force: true });
       }
     });
-}
-
-interface Size {
-  agents: number;
-  days: number;
-}
-
-async function generated(path: string, release: Release, size: Size, listener: ProgressListener): Promise<Connection> {
-  const connection = await connect(`sqlite:${path}`);
-  await createDatabase(connection, release);
-  await generate(connection, release, {
-    ...size,
-    seed: 1,
-    onProgress: listener,
-  });
-  return connection;
-}
-
-async function contentHashes(connection: Connection): Promise<Map<string, string>> {
-  const schema = await connection.introspector.introspect();
-  const hashes = new Map<string, string>();
-  for (const table of schema.tables) hashes.set(table.name, (await tableContentHash(connection, table.name, table.columns.map((c) => c.name))).toString());
-  return hashes;
-}
-
-async function migrationStory(dir: string, size: Size, listener: ProgressListener): Promise<ConnectionTarget> {
-  const legacyPath = join(dir, 'wfm-6.5.201.db');
-  const source = await generated(legacyPath, '6.5.201', size, listener);
-  const info = await databaseInfo(source);
-  const before = await contentHashes(source);
-  await source.close();
-  const rows = info.tables.reduce((sum, t) => sum + t.rows, 0);
-  printLine(`Migrating WFM 6.5 into a new 8.5.2 database`);
-  printLine(`1. A WFM 6.5.201 database (${legacyPath}): ${size.agents} agents, ${size.days} days, ${formatCount(rows)} rows in ${info.tables.length} tables, ${formatBytes(info.sizeBytes)}`);
-
-  const from: ConnectionTarget = { engine: 'sqlite', path: legacyPath };
-  const to: ConnectionTarget = { engine: 'sqlite', path: join(dir, 'wfm-8.5.2.db') };
-  printLine('2. wfm dbu migrate: every table renamed to its current term, times from PABX standard time to UTC, supervisors to users sharing roles:');
-  const result = await migrateLegacy(from, to, { allowMigratePerformance: true, onProgress: listener });
-  printLine(
-    indent(
-      formatTable(
-        ['6.5 table', '8.5.2 table', 'rows', 'rows/s', 'verified'],
-        result.tables.map((t) => [t.source, t.target, t.rowsWritten, rowsPerSecond(t), t.verified ? 'yes' : 'NO']),
-      ),
-    ),
-  );
-  printLine(`   ${formatCount(result.tables.reduce((sum, t) => sum + t.rowsWritten, 0))} rows in ${formatDuration(Math.round(result.seconds * 1000))}`);
-
-  const verification = await verifyMigration(from, to, { allowMigratePerformance: true });
-  const differing = verification.filter((t) => !t.equal);
-  const reader = await connect({ ...from, readOnly: true });
-  const after = await contentHashes(reader);
-  await reader.close();
-  const changed = [...before].filter(([table, hash]) => after.get(table) !== hash).map(([table]) => table);
-  printLine(`3. wfm verify: ${differing.length === 0 ? `all ${verification.length} tables equal` : `${differing.length} tables differ`} (counts and content hashes, recomputed on both sides)`);
-  printLine(`4. The 6.5 database is unchanged: ${changed.length === 0 ? `every one of its ${before.size} tables has the content hash it had before` : `${changed.join(', ')} changed`}`);
-  if (differing.length > 0 || changed.length > 0 || result.tables.some((t) => !t.verified)) {
-    throw new OperationError(`the demo found a difference: ${[...differing.map((t) => t.target), ...changed].join(', ')}`);
-  }
-  return to;
 }
 
 async function backupStory(dir: string, database: ConnectionTarget, listener: ProgressListener): Promise<void> {
@@ -153,11 +89,4 @@ async function updateStory(dir: string, size: Size, listener: ProgressListener):
   } finally {
     await connection.close();
   }
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => `   ${line}`)
-    .join('\n');
 }
