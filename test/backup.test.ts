@@ -1,11 +1,15 @@
 // The Backup-Restore Utility against real databases: round trips within and across engines, damaged files
 // refused before anything is written, selective restore, the Allow Backup/Restore privilege, and a backup
-// taken while another session writes.
+// taken while the Data Aggregator writes.
 import { strict as assert } from 'node:assert';
-import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { connect, type Connection } from '../src/engine/dialect/index.ts';
+import { connect } from '../src/engine/dialect/index.ts';
+import { Aggregator } from '../src/wfm/aggregator/service.ts';
 import { backupDatabase, restoreDatabase } from '../src/wfm/backup.ts';
+import { simulate } from '../src/wfm/simulate/index.ts';
 import { createDatabase, detectRelease } from '../src/wfm/database.ts';
 import { generate } from '../src/wfm/generate/index.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
@@ -150,38 +154,40 @@ describe(`backup and restore (${[...engines.keys()].join(', ')})`, () => {
   });
 
   for (const engine of [...engines.values()]) {
-    it(`backs up ${engine.engine} from one moment while another session writes`, async () => {
+    it(`backs up ${engine.engine} from one moment while the Data Aggregator writes`, async () => {
       const original = await generated(engine);
-      const writer: Connection = await connect(original.url);
-      const q = writer.compiler;
-      let writing = true;
-      let written = 0;
-      // Each transaction adds one interval to two tables: at any moment both have grown by the same count.
-      const writes = (async () => {
-        while (writing) {
-          const at = `2031-01-01 ${String(Math.floor(written / 60) % 24).padStart(2, '0')}:${String(written % 60).padStart(2, '0')}:00`;
-          await writer.transaction(async () => {
-            await writer.execute(`INSERT INTO activity_performance (activity_id, interval_start, offered, handled, abandoned, handle_seconds, queue_seconds, staff_seconds) SELECT MIN(id), ${q.parameter(1)}, 1, 1, 0, 60, 0, 0 FROM activity`, [at]);
-            await writer.execute(`INSERT INTO agent_adherence (agent_id, starts_at, duration_seconds, agent_state_id) SELECT MIN(a.id), ${q.parameter(1)}, 60, MIN(s.id) FROM agent a, agent_state s`, [at]);
-          });
-          written++;
-          await new Promise((resolve) => setTimeout(resolve, 2));
-        }
-      })();
+      const aggregator = await Aggregator.start({
+        name: 'aggregator under backup',
+        release: '8.5.2',
+        target: original.target,
+        spoolDirectory: mkdtempSync(join(tmpdir(), 'wfm-backup-spool-')),
+        port: 0,
+        host: '127.0.0.1',
+        closeAfterSeconds: 1800,
+        heartbeatSeconds: 1,
+      });
+      const start = Date.UTC(2024, 0, 10) / 1000;
       const backupFile = `${(await fresh(sqlite, 'live')).target.path}.backup.db`;
-      await backupDatabase(original.target, backupFile, { chunkRows: 500 });
-      writing = false;
-      await writes;
-      await writer.close();
+      try {
+        const sending = simulate({ target: { url: aggregator.url }, seed: 3, start, durationSeconds: 12 * 3600, interactionsPerHour: 3000 });
+        while (aggregator.status().applied === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        await backupDatabase(original.target, backupFile, { chunkRows: 500 });
+        await sending;
+        assert.ok(await aggregator.drain(30_000));
+      } finally {
+        await aggregator.stop();
+      }
       const restored = await fresh(sqlite, 'liverestored');
       await restoreDatabase(backupFile, restored.target);
       const check = await connect(restored.url);
-      const count = async (table: string, column: string) => Number((await check.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} >= '2031-01-01'`))[0]?.n);
-      const performance = await count('activity_performance', 'interval_start');
-      const adherence = await count('agent_adherence', 'starts_at');
+      // Each aggregator transaction records its interactions' ids and adds them to `offered`: at any one
+      // moment the two agree.
+      const [ids] = await check.query("SELECT COUNT(*) AS n FROM aggregator_event WHERE event_id LIKE 'i-%'");
+      const [offered] = await check.query(`SELECT COALESCE(SUM(offered), 0) AS n FROM activity_performance WHERE interval_start >= '2024-01-10'`);
       await check.close();
-      assert.ok(written > 0, 'the writer wrote during the backup');
-      assert.equal(performance, adherence, 'both tables come from the same moment');
+      assert.ok(Number(ids?.n) > 0, 'the backup holds what the aggregator had written when it started');
+      assert.equal(Number(offered?.n), Number(ids?.n), 'the events and the totals come from the same moment');
+      assert.ok(Number(ids?.n) < aggregator.status().applied, 'the aggregator went on writing during the backup');
     });
   }
 });
