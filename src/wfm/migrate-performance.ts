@@ -222,20 +222,34 @@ interface TableRun {
   untilDay: number | null;
 }
 
+/** The run's days of the table, as a WHERE clause (or nothing) and its parameters. */
+function dayRange(source: Connection, run: TableRun): { where: string; params: SqlValue[] } {
+  const q = source.compiler;
+  const day = q.quoteIdentifier(run.table.dayColumn);
+  const conditions: string[] = [];
+  const params: SqlValue[] = [];
+  if (run.fromDay !== null) conditions.push(`${day} >= ${q.parameter(params.push(run.fromDay))}`);
+  if (run.untilDay !== null) conditions.push(`${day} <= ${q.parameter(params.push(run.untilDay))}`);
+  return { where: conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
 function sourceQuery(source: Connection, run: TableRun, release: LegacyRelease): { sql: string; params: SqlValue[] } {
   const q = source.compiler;
-  const { mapping, dayColumn } = run.table;
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (run.fromDay !== null) where.push(`${q.quoteIdentifier(dayColumn)} >= ${q.parameter(params.push(run.fromDay))}`);
-  if (run.untilDay !== null) where.push(`${q.quoteIdentifier(dayColumn)} <= ${q.parameter(params.push(run.untilDay))}`);
+  const { mapping } = run.table;
+  const { where, params } = dayRange(source, run);
   return {
     sql:
-      `SELECT ${mapping.sourceColumns(release).map((c) => q.quoteIdentifier(c)).join(', ')} FROM ${q.quoteIdentifier(mapping.source)}` +
-      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+      `SELECT ${mapping.sourceColumns(release).map((c) => q.quoteIdentifier(c)).join(', ')} FROM ${q.quoteIdentifier(mapping.source)}${where}` +
       ` ORDER BY ${mapping.sourceKey.map((c) => q.quoteIdentifier(c)).join(', ')}`,
     params,
   };
+}
+
+/** Rows the run will read: what the progress line's ETA is measured against. */
+async function rowsToRead(source: Connection, run: TableRun): Promise<number> {
+  const { where, params } = dayRange(source, run);
+  const [row] = await source.query(`SELECT COUNT(*) AS n FROM ${source.compiler.quoteIdentifier(run.table.mapping.source)}${where}`, params);
+  return Number(row?.n ?? 0);
 }
 
 interface Chunk {
@@ -288,7 +302,7 @@ async function migrateTable(
 ): Promise<{ result: PerformanceTableResult; conflicts: Conflict[]; rejections: Rejection[]; lastDay: number | null }> {
   const started = performance.now();
   const columns = run.table.mapping.targetColumns;
-  const meter = new RateMeter(run.table.mapping.target);
+  const meter = new RateMeter(run.table.mapping.target, await rowsToRead(source, run));
   const result: PerformanceTableResult = {
     source: run.table.mapping.source,
     target: run.table.mapping.target,
