@@ -11,7 +11,9 @@ import { connect, parseConnectionString, type Connection, type Row } from '../sr
 import type { AggregatorEvent } from '../src/wfm/aggregator/events.ts';
 import { Aggregator } from '../src/wfm/aggregator/service.ts';
 import { epochOfTimestamp } from '../src/wfm/aggregator/store.ts';
+import { diffSchemas } from '../src/engine/schema/diff.ts';
 import { createDatabase } from '../src/wfm/database.ts';
+import { releaseModel } from '../src/wfm/releases/index.ts';
 import { generate } from '../src/wfm/generate/index.ts';
 import { loadLegacyContext, TABLE_MAPPINGS } from '../src/wfm/legacy65/index.ts';
 import { migratePerformance } from '../src/wfm/migrate-performance.ts';
@@ -146,10 +148,19 @@ for (const engine of await testEngines()) {
       const first = JSON.parse(stepTwo.stdout) as { tables: { verified: boolean; inserted: number }[]; conflicts: number };
       assert.ok(first.tables.every((t) => t.verified && t.inserted > 0), stepTwo.stdout);
       await run(t0 + 3 * HOUR, 1, 'old-3', { legacyDb: legacyTarget });
-      const catchUp = await migratePerformance(parseConnectionString(legacyDb.url), parseConnectionString(targetDb.url), { conflict: 'keep-target' });
+      const catchUp = await migratePerformance(parseConnectionString(legacyDb.url), parseConnectionString(targetDb.url), { conflict: 'keep-target', deferForeignKeysFrom: 1 });
       assert.ok(catchUp.tables.every((t) => t.verified));
       assert.ok(catchUp.tables.every((t) => t.fromDay !== null), 'the catch-up reads from where the first run ended');
       assert.ok(catchUp.conflicts.length > 0, 'the old aggregator’s last hour overlaps the new one');
+
+      // The foreign keys dropped for the load are back; a run killed without them gets them back first.
+      await withConnection(targetDb.url, async (c) => {
+        assert.deepEqual(diffSchemas(releaseModel('8.5.2'), await c.introspector.introspect()), []);
+        if (!c.adapter.addsForeignKeys) return;
+        for (const sql of c.compiler.dropForeignKey('agent_adherence', 'agent_adherence_agent_id_fk')) await c.execute(sql);
+      });
+      await migratePerformance(parseConnectionString(legacyDb.url), parseConnectionString(targetDb.url), { conflict: 'keep-target' });
+      await withConnection(targetDb.url, async (c) => assert.deepEqual(diffSchemas(releaseModel('8.5.2'), await c.introspector.introspect()), []));
 
       // The new aggregator's rows are exactly as it wrote them.
       assert.deepEqual(await withConnection(targetDb.url, aggregatorRows), collected);

@@ -28,6 +28,14 @@ export async function prepareForLoading(connection: Connection): Promise<void> {
   }
 }
 
+/** Drops the foreign keys of tables about to take many rows, where the engine can add them back. */
+export async function dropForeignKeysOf(connection: Connection, tables: readonly string[]): Promise<void> {
+  if (!connection.adapter.addsForeignKeys) return;
+  for (const table of (await connection.introspector.introspect()).tables.filter((t) => tables.includes(t.name))) {
+    for (const fk of table.foreignKeys) for (const sql of connection.compiler.dropForeignKey(table.name, fk.name)) await connection.execute(sql);
+  }
+}
+
 /** Builds the model's indexes and foreign keys the database lacks, then checks that the database is the model. */
 export async function completeSchema(connection: Connection, model: SchemaModel, onProgress?: ProgressListener): Promise<void> {
   const actual = await connection.introspector.introspect();
