@@ -85,6 +85,7 @@ describe('wfm.yaml', () => {
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /has no database access point named "other"; it has "main"/);
     assert.equal(wfm(['info', '--dap', 'main']).stderr, 'wfm: --dap main needs the configuration that defines it: --config wfm.yaml (or WFM_CONFIG)\n');
+    assert.equal(wfm(['dbu', 'migrate', '--from', `sqlite:${db}`]).stderr, 'wfm: name the database: --to CONNECTION, or --config wfm.yaml --dap NAME\n');
   });
 
   it('step one: AllowMigratePerformance = 0 in the configuration leaves the performance data for step two', async () => {
@@ -94,7 +95,7 @@ describe('wfm.yaml', () => {
     await generate(connection, '6.5.201', { agents: 10, days: 2, seed: 4 });
     await connection.close();
     const path = configWith(EXAMPLE.replace('sqlite:wfm65.db', `sqlite:${legacy}`).replace('postgres://wfm@127.0.0.1:5432/wfm852', `sqlite:${join(directory, 'step-one.db')}`));
-    const migrated = wfm(['dbu', 'migrate', '--config', path, '--from', 'wfm65', '--to', 'wfm852', '--json']);
+    const migrated = wfm(['dbu', 'migrate', '--config', path, '--from', 'wfm65', '--dap', 'wfm852', '--json']);
     assert.equal(migrated.status, 0, migrated.stderr);
     const targets = (JSON.parse(migrated.stdout).tables as { target: string }[]).map((t) => t.target);
     assert.ok(targets.includes('agent') && !targets.includes('activity_performance') && !targets.includes('agent_adherence'), targets.join(', '));

@@ -21,10 +21,10 @@ export function configOf(options: ConnectionOptions): ConfigFile | undefined {
 }
 
 /** A connection string, or an access point's name when a configuration is given; --dap when text is absent. */
-function connectionText(text: string | undefined, options: ConnectionOptions): { text: string; passwordEnv?: string } {
+function connectionText(text: string | undefined, options: ConnectionOptions, flag: string): { text: string; passwordEnv?: string } {
   const config = configOf(options);
   const name = text ?? options.dap;
-  if (name === undefined) throw new InputError('name the database: --db CONNECTION, or --config wfm.yaml --dap NAME');
+  if (name === undefined) throw new InputError(`name the database: ${flag} CONNECTION, or --config wfm.yaml --dap NAME`);
   if (!config) {
     if (text === undefined) throw new InputError(`--dap ${name} needs the configuration that defines it: --config wfm.yaml (or WFM_CONFIG)`);
     return { text };
@@ -34,8 +34,9 @@ function connectionText(text: string | undefined, options: ConnectionOptions): {
   return { text: point.connection, passwordEnv: point.passwordEnv };
 }
 
-export async function resolveTarget(text: string | undefined, options: ConnectionOptions = {}): Promise<ConnectionTarget> {
-  const resolved = connectionText(text, options);
+/** `flag` names the option that gives the database, for the message when none is given. */
+export async function resolveTarget(text: string | undefined, options: ConnectionOptions = {}, flag = '--db'): Promise<ConnectionTarget> {
+  const resolved = connectionText(text, options, flag);
   const target = parseConnectionString(resolved.text);
   if (target.engine === 'sqlite' || target.password !== undefined) return target;
   const passwordEnv = options.passwordEnv ?? resolved.passwordEnv;

@@ -10,7 +10,7 @@ import { formatCount, formatDuration, formatTable, printJson, printLine, progres
 
 interface Flags {
   from: string;
-  to: string;
+  to?: string;
   conflict: string;
   since?: string;
   until?: string;
@@ -32,7 +32,7 @@ export function registerMigratePerformance(dbu: Command): void {
   withConnectionOptions(dbu.command('migrate-performance'))
     .description('step two: merge the 6.5 performance data into the 8.5.2 database the new Data Aggregator collects into; run again to catch up')
     .requiredOption('--from <connection>', 'the 6.5 database of step one')
-    .requiredOption('--to <connection>', 'the 8.5.2 database step one created')
+    .option('--to <connection>', 'the 8.5.2 database step one created (or --dap NAME)')
     .option('--conflict <policy>', 'a 6.5 row for an interval the new aggregator collected: keep-target (keep the aggregator’s), overwrite, or fail before writing', 'keep-target')
     .option('--since <day>', 'read 6.5 data from this day (YYYY-MM-DD); default: where the last run ended')
     .option('--until <day>', 'read 6.5 data up to this day (YYYY-MM-DD)')
@@ -50,7 +50,7 @@ export function registerMigratePerformance(dbu: Command): void {
             'set it to 1 in the WFM Client application’s Options section: wfm config set "WFM Client" Options.AllowMigratePerformance 1',
         );
       }
-      const result = await migratePerformance(await resolveTarget(flags.from, connection), await resolveTarget(flags.to, connection), {
+      const result = await migratePerformance(await resolveTarget(flags.from, connection), await resolveTarget(flags.to, connection, '--to'), {
         conflict: parsePolicy(flags.conflict),
         since: flags.since,
         until: flags.until,

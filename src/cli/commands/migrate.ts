@@ -10,16 +10,16 @@ export function registerMigrate(dbu: Command): void {
   withConnectionOptions(dbu.command('migrate'))
     .description('migrate a 6.5 database (6.5.104 or 6.5.201) into a new 8.5.2 database; the source is only read')
     .requiredOption('--from <connection>', 'the 6.5 database')
-    .requiredOption('--to <connection>', 'the new database: absent or empty (or partly migrated, with --resume)')
+    .option('--to <connection>', 'the new database: absent or empty, or partly migrated with --resume (or --dap NAME)')
     .option('--allow-migrate-performance <0|1>', 'AllowMigratePerformance: 0 leaves performance data for step two (default: the WFM Client option in --config, else 1)')
     .option('--reject-file <file>', 'write rows that break the 6.5 encodings here (JSON lines) and migrate the rest')
     .option('--resume', 'finish a migration that was interrupted, from its checkpoints')
     .option('--chunk-rows <n>', 'rows per chunk: the unit of a transaction, a checkpoint and a hash', '50000')
     .option('--json', 'machine-readable output')
-    .action(async (options: { from: string; to: string; allowMigratePerformance?: string; rejectFile?: string; resume?: boolean; chunkRows: string; json?: boolean }, command: Command) => {
+    .action(async (options: { from: string; to?: string; allowMigratePerformance?: string; rejectFile?: string; resume?: boolean; chunkRows: string; json?: boolean }, command: Command) => {
       const passwords = connectionOptions(command);
       const allow = flagOption(passwords, options.allowMigratePerformance, 'client', 'AllowMigratePerformance', true);
-      const result = await migrateLegacy(await resolveTarget(options.from, passwords), await resolveTarget(options.to, passwords), {
+      const result = await migrateLegacy(await resolveTarget(options.from, passwords), await resolveTarget(options.to, passwords, '--to'), {
         allowMigratePerformance: allow.value,
         rejectFile: options.rejectFile,
         resume: options.resume,

@@ -9,12 +9,12 @@ export function registerVerify(program: Command): void {
   withConnectionOptions(program.command('verify'))
     .description('recompute the row count and content hash of every table of a 6.5 database (under the mapping) and of the 8.5.2 database it was migrated to')
     .requiredOption('--from <connection>', 'the 6.5 database')
-    .requiredOption('--to <connection>', 'the 8.5.2 database')
+    .option('--to <connection>', 'the 8.5.2 database (or --dap NAME)')
     .option('--allow-migrate-performance <0|1>', '0: the performance data was left for step two, do not compare it (default: the WFM Client option in --config, else 1)')
     .option('--json', 'machine-readable output')
-    .action(async (options: { from: string; to: string; allowMigratePerformance?: string; json?: boolean }, command: Command) => {
+    .action(async (options: { from: string; to?: string; allowMigratePerformance?: string; json?: boolean }, command: Command) => {
       const passwords = connectionOptions(command);
-      const tables = await verifyMigration(await resolveTarget(options.from, passwords), await resolveTarget(options.to, passwords), {
+      const tables = await verifyMigration(await resolveTarget(options.from, passwords), await resolveTarget(options.to, passwords, '--to'), {
         allowMigratePerformance: flagOption(passwords, options.allowMigratePerformance, 'client', 'AllowMigratePerformance', true).value,
       });
       const different = tables.filter((t) => !t.equal);
