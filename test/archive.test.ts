@@ -7,7 +7,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createDeflateRaw } from 'node:zlib';
+import { serialize } from 'node:v8';
+import { createDeflateRaw, deflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import {
   ArchiveSink,
@@ -20,6 +21,7 @@ import {
 } from '../src/engine/archive/index.ts';
 import { copyItems, DatabaseSink, DatabaseSource, tableContentHash, type CopyItem, type RowSource } from '../src/engine/copy/index.ts';
 import { connect, type EngineName, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
+import { decodeRows, encodeRows } from '../src/engine/archive/payload.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
@@ -243,7 +245,7 @@ describe('archive values', () => {
     const db = new Database(path, { readonly: true });
     assert.deepEqual(
       db.prepare('SELECT encoding FROM archive_chunk ORDER BY chunk_no').all().map((r) => (r as { encoding: string }).encoding),
-      ['v8', 'v8+deflate-raw'],
+      ['v8-columns', 'v8-columns+deflate-raw'],
     );
     assert.equal(db.pragma('application_id', { simple: true }), 0x43544131);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'delete');
@@ -316,6 +318,20 @@ async function schemaOf(url: string): Promise<TableModel[]> {
     await connection.close();
   }
 }
+
+describe('payload encodings', () => {
+  it('reads chunks written row by row, as earlier backups are, and checks them as strictly', () => {
+    const rows: SqlValue[][] = [[1, 'a', null], [2, '', 1.5], [3, 'é', Buffer.from([0, 1])]];
+    const raw = serialize(rows);
+    const deflated = deflateRawSync(raw);
+    assert.deepEqual(decodeRows({ encoding: 'v8', rawBytes: raw.length, payload: raw }, 3, 3), rows);
+    assert.deepEqual(decodeRows({ encoding: 'v8+deflate-raw', rawBytes: raw.length, payload: deflated }, 3, 3), rows);
+    assert.throws(() => decodeRows({ encoding: 'v8', rawBytes: raw.length, payload: raw }, 3, 4), /the payload holds 3 rows, not the 4 recorded/);
+    const columns = encodeRows(rows, 3);
+    assert.deepEqual(decodeRows(columns, 3, 3), rows);
+    assert.throws(() => decodeRows(columns, 2, 3), /the payload does not hold 2 columns/);
+  });
+});
 
 describe('backup and restore between engines', () => {
   const databases: TestDatabase[] = [];
