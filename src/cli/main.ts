@@ -13,6 +13,7 @@ import { registerVerify } from './commands/verify.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerAggregator } from './commands/aggregator.ts';
 import { registerSimulate } from './commands/simulate.ts';
+import { registerPlan } from './commands/plan.ts';
 
 function buildProgram(): Command {
   const program = new Command('wfm')
@@ -24,7 +25,7 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(wfm --help lists the commands)');
   // Subcommands inherit exitOverride and the output settings from the program when they are created.
-  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerVerify, registerConfig, registerAggregator, registerSimulate, registerDemo]) register(program);
+  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerVerify, registerConfig, registerAggregator, registerSimulate, registerPlan, registerDemo]) register(program);
   return program;
 }
 
@@ -33,6 +34,12 @@ function exitCodeOf(error: unknown): number {
   if (error instanceof InputError || error instanceof OperationError) return error.exitCode;
   return 1;
 }
+
+// A reader that stops early (`wfm ... | head`) closes the pipe: that ends the output, not in an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 async function main(): Promise<void> {
   try {

@@ -95,6 +95,13 @@ export interface Connection {
   acquireLock(name: string, holder: string, waitMs?: number): Promise<Lock>;
   /** Bytes the database occupies, as the engine counts them. */
   sizeBytes(): Promise<number>;
+  /** Whether this session's user may create tables in the database. */
+  canCreateTables(): Promise<boolean>;
+  /**
+   * Free bytes where the database keeps its files, where this process can see them (a SQLite file, a
+   * server on this machine); undefined elsewhere.
+   */
+  freeBytes(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

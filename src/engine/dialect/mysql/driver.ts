@@ -13,6 +13,7 @@ import {
   type TypeCastNext,
 } from 'mysql2/promise';
 import type { Connection as CoreConnection } from 'mysql2';
+import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError, OperationError } from '../../errors.ts';
 import { batches } from '../batches.ts';
@@ -352,6 +353,22 @@ class MysqlConnection implements Connection {
       'SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS size FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()',
     );
     return Number(rows[0]?.size ?? 0);
+  }
+
+  async canCreateTables(): Promise<boolean> {
+    // The user's CREATE privilege, global or on this database, as information_schema names the grantee.
+    const grantee = "CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')";
+    const rows = await this.query(
+      `SELECT (SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'CREATE' AND GRANTEE = ${grantee}) + ` +
+        `(SELECT COUNT(*) FROM information_schema.SCHEMA_PRIVILEGES WHERE PRIVILEGE_TYPE = 'CREATE' AND TABLE_SCHEMA = DATABASE() AND GRANTEE = ${grantee}) AS n`,
+    );
+    return Number(rows[0]?.n ?? 0) > 0;
+  }
+
+  async freeBytes(): Promise<number | undefined> {
+    if (!isLocalHost(this.target.host)) return undefined;
+    const rows = await this.query('SELECT @@datadir AS dir');
+    return rows[0]?.dir ? freeBytesAt(String(rows[0].dir)) : undefined;
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { from as copyFrom } from 'pg-copy-streams';
+import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
@@ -223,6 +224,17 @@ class PostgresConnection implements Connection {
   async sizeBytes(): Promise<number> {
     const rows = await this.query('SELECT pg_database_size(current_database()) AS size');
     return Number(rows[0]?.size);
+  }
+
+  async canCreateTables(): Promise<boolean> {
+    const rows = await this.query("SELECT CASE WHEN has_schema_privilege(current_schema(), 'CREATE') THEN 1 ELSE 0 END AS ok");
+    return Number(rows[0]?.ok) === 1;
+  }
+
+  async freeBytes(): Promise<number | undefined> {
+    if (!isLocalHost(this.target.host)) return undefined;
+    const rows = await this.query("SELECT setting FROM pg_settings WHERE name = 'data_directory'");
+    return rows[0]?.setting ? freeBytesAt(String(rows[0].setting)) : undefined;
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,12 @@
 // SQLite through better-sqlite3: one synchronous handle per connection, WAL so readers are not blocked
 // by a writer, bulk writes as one prepared statement inside large transactions.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { batches } from '../batches.ts';
+import { freeBytesAt } from '../local-disk.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
 import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
 import { sqliteAdapter } from './adapter.ts';
@@ -164,6 +165,23 @@ class SqliteConnection implements Connection {
     const pages = this.db.pragma('page_count', { simple: true }) as number;
     const pageSize = this.db.pragma('page_size', { simple: true }) as number;
     return pages * pageSize;
+  }
+
+  async canCreateTables(): Promise<boolean> {
+    const path = databasePath(this.target);
+    if (path === ':memory:') return true;
+    try {
+      accessSync(path, constants.W_OK);
+      accessSync(dirname(path), constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async freeBytes(): Promise<number | undefined> {
+    const path = databasePath(this.target);
+    return path === ':memory:' ? undefined : freeBytesAt(dirname(path));
   }
 
   async close(): Promise<void> {
