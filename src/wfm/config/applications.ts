@@ -42,6 +42,14 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
     fallback: '0',
     description: '1: backups and restores must name a WFM user (--wfm-user) who holds Allow Backup/Restore',
   },
+  {
+    application: 'web',
+    section: 'Options',
+    name: 'Maintenance',
+    values: ['0', '1'],
+    fallback: '0',
+    description: '1: the console shows its "under construction" page to everyone but an administrator (set and cleared by wfm run)',
+  },
   { application: 'data-aggregator', section: 'Options', name: 'Port', values: 'port', fallback: '7310', description: 'the HTTP port events are posted to' },
   { application: 'data-aggregator', section: 'Options', name: 'SpoolDirectory', values: 'path', fallback: 'wfm-aggregator-spool', description: 'where events wait until the database takes them' },
   {

@@ -1,0 +1,119 @@
+// `wfm run` and `wfm rollback`: the order of migration as a resumable procedure with a journal.
+import type { Command } from 'commander';
+import { parseConnectionString } from '../../engine/dialect/connection-string.ts';
+import { InputError } from '../../engine/errors.ts';
+import { loadJournal, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions, type StepRecord } from '../../wfm/run.ts';
+import { configOf, resolveTarget, type ConnectionOptions } from '../connections.ts';
+import { connectionOptions, withConnectionOptions } from '../options.ts';
+import { formatDuration, printJson, printLine, progressPrinter } from '../output.ts';
+
+interface RunFlags {
+  from?: string;
+  to?: string;
+  resume?: string;
+  backupDir: string;
+  runsDir: string;
+  twoStep?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** A run journal keeps its connection strings: a password must come from the environment instead. */
+function withoutPassword(text: string | undefined): void {
+  if (text === undefined) return;
+  let password: string | undefined;
+  try {
+    password = parseConnectionString(text).password;
+  } catch {
+    return; // an access point's name
+  }
+  if (password !== undefined) throw new InputError('a run keeps its connections in its journal: give the password with --password-env NAME, not in the connection string');
+}
+
+function runOptions(flags: RunFlags, connection: ConnectionOptions): RunOptions {
+  return {
+    runsDirectory: flags.runsDir,
+    backupDirectory: flags.backupDir,
+    config: configOf(connection),
+    twoStep: flags.twoStep,
+    force: flags.force,
+    onProgress: progressPrinter(Boolean(flags.json)),
+    onStep: (step: StepRecord, journal: RunJournal) => {
+      if (step.state === 'running') return;
+      const line = `${String(journal.steps.indexOf(step) + 1).padStart(2)}. ${step.name.padEnd(24)} ${step.state.toUpperCase().padEnd(6)} ${formatDuration(step.durationMs ?? 0).padStart(9)}  ${step.detail ?? ''}`;
+      if (flags.json) printLine(JSON.stringify({ runId: journal.runId, step }));
+      else printLine(line);
+    },
+  };
+}
+
+function finish(journal: RunJournal, json: boolean): void {
+  if (json) printJson({ runId: journal.runId, state: journal.state, path: journal.path, backupFile: journal.backupFile, steps: journal.steps });
+  else {
+    printLine();
+    printLine(
+      journal.state === 'done'
+        ? `${journal.runId} done: ${journal.path} to 8.5.2 in ${formatDuration(journal.steps.reduce((s, step) => s + (step.durationMs ?? 0), 0))}; the backup is ${journal.backupFile}`
+        : `${journal.runId} stopped at "${journal.steps.find((s) => s.state === 'failed')?.name}". Fix what it says, then: wfm run --resume ${journal.runId} (or undo it: wfm rollback --run ${journal.runId})`,
+    );
+  }
+  if (journal.state !== 'done') process.exitCode = 1;
+}
+
+export function registerRun(program: Command): void {
+  withConnectionOptions(program.command('run'))
+    .description('carry out the order of migration: checks, maintenance mode, stop components, back up, migrate or update, deploy, verify, enable access')
+    .option('--from <connection>', 'the database to migrate or update (or --dap NAME)')
+    .option('--to <connection>', 'the new database, for a 6.5 migration (left out, or the same database, for an update in place)')
+    .option('--resume <run>', 'go on with an interrupted run from the step it was in (`last` for the latest)')
+    .option('--backup-dir <dir>', 'where the run writes its backup', '.')
+    .option('--runs-dir <dir>', 'where runs keep their journals', 'wfm-runs')
+    .option('--two-step', 'migrate 6.5 in two steps (performance data afterwards, while collecting)')
+    .option('--force', 'do not wait for registered components to stop')
+    .option('--json', 'machine-readable output: the run id, then a line per step')
+    .action(async (flags: RunFlags, command: Command) => {
+      const connection = connectionOptions(command);
+      const options = runOptions(flags, connection);
+      const resolveText = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
+      if (flags.resume) {
+        const journal = loadJournal(flags.runsDir, flags.resume);
+        printLine(flags.json ? JSON.stringify({ runId: journal.runId, resumed: true }) : `${journal.runId} (resumed)`);
+        finish(await resumeRun(journal, resolveText, options), Boolean(flags.json));
+        return;
+      }
+      const from = flags.from ?? connection.dap;
+      if (from === undefined) throw new InputError('name the database: --from CONNECTION, or --config wfm.yaml --dap NAME (or --resume RUN)');
+      withoutPassword(from);
+      withoutPassword(flags.to);
+      let announced = false;
+      const journal = await startRun(
+        { from, to: flags.to, configPath: connection.config, resolve: resolveText },
+        {
+          ...options,
+          onStep: (step, j) => {
+            if (!announced) printLine(flags.json ? JSON.stringify({ runId: j.runId }) : j.runId);
+            announced = true;
+            options.onStep?.(step, j);
+          },
+        },
+      );
+      finish(journal, Boolean(flags.json));
+    });
+  withConnectionOptions(program.command('rollback'))
+    .description('undo a run: restore the backup it took (update in place) or drop the new database (migration), give the configuration its releases back, enable access')
+    .requiredOption('--run <run>', 'the run (`last` for the latest)')
+    .option('--runs-dir <dir>', 'where runs keep their journals', 'wfm-runs')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { run: string; runsDir: string; json?: boolean }, command: Command) => {
+      const connection = connectionOptions(command);
+      const journal = loadJournal(flags.runsDir, flags.run);
+      const done = await rollbackRun(journal, (text) => resolveTarget(text, { ...connection, dap: undefined }), {
+        runsDirectory: flags.runsDir,
+        backupDirectory: '.',
+        config: configOf(connection),
+        onProgress: progressPrinter(Boolean(flags.json)),
+      });
+      if (flags.json) printJson({ runId: journal.runId, rolledBack: done });
+      else for (const line of [`${journal.runId} rolled back:`, ...done.map((d) => `  ${d}`)]) printLine(line);
+    });
+}

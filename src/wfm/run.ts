@@ -1,0 +1,324 @@
+// `wfm run`: the guide's order of migration carried out as one procedure with a journal. Each step is
+// recorded as it starts and ends, in a file of the runs folder, so that `--resume` goes on from the step
+// that was interrupted and `wfm rollback` knows what to undo: the backup the run took, the database it
+// created, the releases the configuration held before.
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { connect, dialectFor, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { describeTarget } from '../engine/dialect/connection-string.ts';
+import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
+import type { ProgressListener } from '../engine/progress.ts';
+import { epochOfTimestamp, setMaintenanceMode } from './aggregator/store.ts';
+import { backupDatabase, restoreDatabase } from './backup.ts';
+import type { ConfigFile } from './config/config-file.ts';
+import { detectRelease, updateDatabase } from './database.ts';
+import { migrateLegacy } from './migrate.ts';
+import { planMigration, type MigrationPath } from './plan.ts';
+import { LATEST_RELEASE } from './releases/versions.ts';
+import { verifyMigration } from './verify.ts';
+
+export const RUN_STEPS = ['check prerequisites', 'disable access', 'stop server components', 'back up', 'migrate or update', 'deploy', 'verify', 'enable access'] as const;
+export type RunStepName = (typeof RUN_STEPS)[number];
+
+export interface StepRecord {
+  name: RunStepName;
+  state: 'pending' | 'running' | 'done' | 'failed';
+  startedAt?: string;
+  durationMs?: number;
+  detail?: string;
+}
+
+export interface RunJournal {
+  runId: string;
+  /** Connection strings as given: a password comes from the environment, never from here. */
+  from: string;
+  to: string | null;
+  config: string | null;
+  path: MigrationPath;
+  twoStep: boolean;
+  backupFile: string;
+  /** The applications' releases before the Deploy step, for a rollback. */
+  releasesBefore: Record<string, string | null>;
+  state: 'running' | 'failed' | 'done' | 'rolled back';
+  steps: StepRecord[];
+}
+
+export interface RunOptions {
+  runsDirectory: string;
+  backupDirectory: string;
+  config?: ConfigFile;
+  twoStep?: boolean;
+  /** Do not wait for registered components to stop. */
+  force?: boolean;
+  /** How long to wait for heartbeats to stop. */
+  componentWaitMs?: number;
+  onProgress?: ProgressListener;
+  /** Called when a step starts and ends, for a front end. */
+  onStep?: (step: StepRecord, journal: RunJournal) => void;
+}
+
+/** Drills: WFM_RUN_FAIL_AT=<step name> makes the run fail as that step starts, to rehearse --resume. */
+const FAULT_DRILL = 'WFM_RUN_FAIL_AT';
+
+export function journalPath(runsDirectory: string, runId: string): string {
+  return join(runsDirectory, `${runId}.json`);
+}
+
+function saveJournal(runsDirectory: string, journal: RunJournal): void {
+  mkdirSync(runsDirectory, { recursive: true });
+  const path = journalPath(runsDirectory, journal.runId);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(journal, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** A run's journal; `last` names the latest run in the folder. */
+export function loadJournal(runsDirectory: string, runId: string): RunJournal {
+  let id = runId;
+  if (runId === 'last') {
+    const runs = (() => {
+      try {
+        return readdirSync(runsDirectory).filter((n) => n.endsWith('.json')).sort();
+      } catch {
+        return [];
+      }
+    })();
+    const latest = runs.at(-1);
+    if (!latest) throw new InputError(`${runsDirectory} holds no runs; start one with wfm run`);
+    id = latest.replace(/\.json$/, '');
+  }
+  try {
+    return JSON.parse(readFileSync(journalPath(runsDirectory, id), 'utf8')) as RunJournal;
+  } catch {
+    throw new InputError(`no run ${id} in ${runsDirectory}; wfm run prints the id of each run on its first line`);
+  }
+}
+
+function newRunId(): string {
+  return `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+}
+
+interface RunContext {
+  journal: RunJournal;
+  from: ConnectionTarget;
+  to: ConnectionTarget | undefined;
+  options: RunOptions;
+}
+
+async function withConnection<T>(target: ConnectionTarget, fn: (connection: Connection) => Promise<T>): Promise<T> {
+  const connection = await connect(target);
+  try {
+    return await fn(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Maintenance mode where a database has the switch (8.5.2), and in the WFM Web options of the configuration. */
+async function setAccess(context: RunContext, enabled: boolean): Promise<string> {
+  const places: string[] = [];
+  for (const target of [context.from, context.to]) {
+    if (!target) continue;
+    const recorded = await withConnection(target, async (connection) => {
+      const state = await detectRelease(connection);
+      if (state.kind !== 'current' || state.release !== LATEST_RELEASE) return false;
+      await setMaintenanceMode(connection, !enabled);
+      return true;
+    }).catch(() => false);
+    if (recorded) places.push(describeTarget(target));
+  }
+  const web = context.options.config?.applicationOfType('web');
+  if (context.options.config && web) {
+    context.options.config.setOption(web, 'Options', 'Maintenance', enabled ? '0' : '1');
+    places.push(`${web.name} Options.Maintenance in ${context.options.config.name}`);
+  }
+  return `maintenance mode ${enabled ? 'off' : 'on'}${places.length > 0 ? `: ${places.join('; ')}` : ' (no database or configuration holds the switch yet)'}`;
+}
+
+/** Waits until no registered component has a fresh heartbeat. */
+async function stopComponents(context: RunContext): Promise<string> {
+  const names: string[] = [];
+  const deadline = Date.now() + (context.options.componentWaitMs ?? 60_000);
+  for (const target of [context.from, context.to]) {
+    if (!target) continue;
+    const running = async (): Promise<string[]> =>
+      withConnection(target, async (connection) => {
+        if (!(await connection.introspector.tableNames()).includes('component')) return [];
+        const rows = await connection.query("SELECT name, heartbeat_at FROM component WHERE state <> 'stopped'");
+        const now = Date.now() / 1000;
+        return rows.filter((r) => now - epochOfTimestamp(r.heartbeat_at ?? null) < 30).map((r) => String(r.name));
+      }).catch(() => []);
+    let alive = await running();
+    while (alive.length > 0 && !context.options.force && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      alive = await running();
+    }
+    if (alive.length > 0 && !context.options.force) {
+      throw new OperationError(`${alive.join(', ')} still send heartbeats to ${describeTarget(target)}; stop them, then wfm run --resume ${context.journal.runId} (or --force)`);
+    }
+    names.push(...alive);
+  }
+  return names.length > 0 ? `went on without waiting for ${names.join(', ')} (--force)` : 'no registered component is running';
+}
+
+async function checkStep(context: RunContext): Promise<string> {
+  const plan = await planMigration(context.from, context.journal.path === 'update in place' ? undefined : context.to, {
+    config: context.options.config,
+    twoStep: context.journal.twoStep,
+    backupDirectory: context.options.backupDirectory,
+  });
+  // A resumed migration finds its own half-written target: that is not a reason to stop.
+  const failed = plan.checks.filter((c) => c.status === 'fail' && !(c.name === 'target' && context.journal.steps.some((s) => s.name === 'migrate or update' && s.state !== 'pending')));
+  if (failed.length > 0) throw new OperationError(`prerequisites not met:\n${failed.map((c) => `  ${c.name}: ${c.detail}${c.action ? `; ${c.action}` : ''}`).join('\n')}`);
+  return `${plan.path}: ${plan.checks.filter((c) => c.status === 'pass').length} checks pass, ${plan.checks.filter((c) => c.status === 'warn').length} warn`;
+}
+
+async function backupStep(context: RunContext): Promise<string> {
+  const result = await backupDatabase(context.from, context.journal.backupFile, { onProgress: context.options.onProgress });
+  return `${result.tables.length} tables, ${result.tables.reduce((s, t) => s + t.rows, 0).toLocaleString('en-US')} rows into ${result.file}`;
+}
+
+async function changeStep(context: RunContext): Promise<string> {
+  if (context.journal.path === 'update in place') {
+    const result = await withConnection(context.from, (connection) => updateDatabase(connection, LATEST_RELEASE));
+    return result.steps.length === 0 ? `already at ${LATEST_RELEASE}` : `updated to ${LATEST_RELEASE} in ${result.steps.length} steps`;
+  }
+  if (!context.to) throw new InputError('a migration needs --to');
+  const resume = (await withConnection(context.to, detectRelease).catch(() => ({ kind: 'empty' }) as const)).kind === 'current';
+  const result = await migrateLegacy(context.from, context.to, { allowMigratePerformance: !context.journal.twoStep, resume, onProgress: context.options.onProgress });
+  const unverified = result.tables.filter((t) => !t.verified);
+  if (unverified.length > 0) throw new OperationError(`${unverified.map((t) => t.target).join(', ')} do not hold what was written`);
+  return `${result.tables.reduce((s, t) => s + t.rowsWritten, 0).toLocaleString('en-US')} rows migrated${context.journal.twoStep ? '; the performance data waits for step two (wfm dbu migrate-performance)' : ''}`;
+}
+
+function deployStep(context: RunContext): string {
+  const config = context.options.config;
+  if (!config) return 'no configuration: deploy the 8.5.2 components by hand';
+  for (const app of config.applications) {
+    if (!(app.name in context.journal.releasesBefore)) context.journal.releasesBefore[app.name] = app.release ?? null;
+    config.setRelease(app, LATEST_RELEASE);
+  }
+  return `${config.applications.length} applications recorded at ${LATEST_RELEASE} in ${config.name}`;
+}
+
+async function verifyStep(context: RunContext): Promise<string> {
+  if (context.journal.path === 'update in place') {
+    const state = await withConnection(context.from, detectRelease);
+    if (state.kind !== 'current' || state.release !== LATEST_RELEASE) throw new OperationError(`the database is ${state.kind === 'current' ? state.release : state.kind} after the update`);
+    return `the database is at ${LATEST_RELEASE}; the update checked every user's access`;
+  }
+  const tables = await verifyMigration(context.from, context.to as ConnectionTarget, { allowMigratePerformance: !context.journal.twoStep });
+  const different = tables.filter((t) => !t.equal);
+  if (different.length > 0) throw new OperationError(`${different.map((t) => t.target).join(', ')} differ from the source`);
+  return `all ${tables.length} tables equal to the source under the mapping`;
+}
+
+const STEP_WORK: Record<RunStepName, (context: RunContext) => Promise<string> | string> = {
+  'check prerequisites': checkStep,
+  'disable access': (context) => setAccess(context, false),
+  'stop server components': stopComponents,
+  'back up': backupStep,
+  'migrate or update': changeStep,
+  deploy: deployStep,
+  verify: verifyStep,
+  'enable access': (context) => setAccess(context, true),
+};
+
+async function runSteps(context: RunContext): Promise<RunJournal> {
+  const { journal, options } = context;
+  journal.state = 'running';
+  for (const step of journal.steps) {
+    if (step.state === 'done') continue;
+    step.state = 'running';
+    step.startedAt = new Date().toISOString();
+    saveJournal(options.runsDirectory, journal);
+    options.onStep?.(step, journal);
+    const started = performance.now();
+    try {
+      if (process.env[FAULT_DRILL] === step.name) throw new OperationError(`drill: ${FAULT_DRILL} stopped the run at "${step.name}"`);
+      step.detail = await STEP_WORK[step.name](context);
+      step.state = 'done';
+    } catch (error) {
+      step.state = 'failed';
+      step.detail = errorMessage(error);
+      journal.state = 'failed';
+    }
+    step.durationMs = Math.round(performance.now() - started);
+    saveJournal(options.runsDirectory, journal);
+    options.onStep?.(step, journal);
+    if (step.state === 'failed') return journal;
+  }
+  journal.state = 'done';
+  saveJournal(options.runsDirectory, journal);
+  return journal;
+}
+
+export interface StartRun {
+  from: string;
+  to?: string;
+  configPath?: string;
+  resolve: (text: string) => Promise<ConnectionTarget>;
+}
+
+/** Starts a run: the journal is written before the first step, so even a failed check can be resumed. */
+export async function startRun(start: StartRun, options: RunOptions): Promise<RunJournal> {
+  const from = await start.resolve(start.from);
+  const to = start.to === undefined ? undefined : await start.resolve(start.to);
+  const sameDatabase = to !== undefined && describeTarget(to) === describeTarget(from);
+  const plan = await planMigration(from, sameDatabase ? undefined : to, { config: options.config, twoStep: options.twoStep, backupDirectory: options.backupDirectory });
+  if (plan.path === 'none') throw new InputError(`${plan.checks[0]?.detail ?? 'the source cannot be migrated'}; wfm plan says more`);
+  if (plan.path === 'nothing to do') throw new InputError(`${plan.source} is already at ${LATEST_RELEASE}: there is nothing to run`);
+  const runId = newRunId();
+  const journal: RunJournal = {
+    runId,
+    from: start.from,
+    to: plan.path === 'update in place' ? null : (start.to ?? null),
+    config: start.configPath ? resolve(start.configPath) : null,
+    path: plan.path,
+    twoStep: plan.path === 'two-step migration',
+    backupFile: join(resolve(options.backupDirectory), `${runId}.backup.db`),
+    releasesBefore: {},
+    state: 'running',
+    steps: RUN_STEPS.map((name) => ({ name, state: 'pending' })),
+  };
+  saveJournal(options.runsDirectory, journal);
+  return runSteps({ journal, from, to: journal.to === null ? undefined : to, options });
+}
+
+/** Goes on with a run from the step it was in. */
+export async function resumeRun(journal: RunJournal, resolveTarget: (text: string) => Promise<ConnectionTarget>, options: RunOptions): Promise<RunJournal> {
+  if (journal.state === 'done') throw new InputError(`${journal.runId} is done: there is nothing to resume`);
+  if (journal.state === 'rolled back') throw new InputError(`${journal.runId} was rolled back; start a new run`);
+  const from = await resolveTarget(journal.from);
+  const to = journal.to === null ? undefined : await resolveTarget(journal.to);
+  return runSteps({ journal, from, to, options });
+}
+
+/**
+ * Undoes a run: the database updated in place gets the run's backup back; a new database is dropped; the
+ * configuration's releases return to what they were; access is enabled again.
+ */
+export async function rollbackRun(journal: RunJournal, resolveTarget: (text: string) => Promise<ConnectionTarget>, options: RunOptions): Promise<string[]> {
+  if (journal.state === 'rolled back') throw new InputError(`${journal.runId} was rolled back already`);
+  const from = await resolveTarget(journal.from);
+  const to = journal.to === null ? undefined : await resolveTarget(journal.to);
+  const done: string[] = [];
+  const backedUp = journal.steps.find((s) => s.name === 'back up')?.state === 'done';
+  if (journal.path === 'update in place') {
+    if (!backedUp) throw new OperationError(`${journal.runId} took no backup (it stopped before "back up"), and nothing was changed`);
+    const result = await restoreDatabase(journal.backupFile, from, { replace: true, onProgress: options.onProgress });
+    done.push(`${describeTarget(from)} restored from ${journal.backupFile}: ${result.tables.length} tables, each checked against the backup`);
+  } else if (to) {
+    await (await dialectFor(to.engine)).dropDatabase(to);
+    done.push(`the new database ${describeTarget(to)} dropped; the 6.5 database was only read`);
+  }
+  const config = options.config;
+  for (const [name, release] of Object.entries(journal.releasesBefore)) {
+    if (!config || release === null) continue;
+    config.setRelease(config.application(name), release);
+    done.push(`${name} back at ${release} in ${config.name}`);
+  }
+  done.push(await setAccess({ journal, from, to: undefined, options }, true));
+  journal.state = 'rolled back';
+  saveJournal(options.runsDirectory, journal);
+  return done;
+}
