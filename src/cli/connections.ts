@@ -53,7 +53,8 @@ export async function openDatabase(text: string | undefined, options: Connection
   return connect(await resolveTarget(text, options));
 }
 
-async function promptPassword(question: string): Promise<string> {
+/** A secret typed at the terminal, not echoed. */
+export async function promptPassword(question: string): Promise<string> {
   if (!process.stdin.isTTY) throw new InputError('--password-prompt needs a terminal; use --password-env NAME instead');
   let muted = false;
   const output = new Writable({

@@ -15,6 +15,7 @@ import { detectRelease, updateDatabase } from './database.ts';
 import { migrateLegacy } from './migrate.ts';
 import { planMigration, type MigrationPath } from './plan.ts';
 import { LATEST_RELEASE } from './releases/versions.ts';
+import { verifySettings } from './settings.ts';
 import { verifyMigration } from './verify.ts';
 
 export const RUN_STEPS = ['check prerequisites', 'disable access', 'stop server components', 'back up', 'migrate or update', 'deploy', 'verify', 'enable access'] as const;
@@ -200,16 +201,21 @@ function deployStep(context: RunContext): string {
   return `${config.applications.length} applications recorded at ${LATEST_RELEASE} in ${config.name}`;
 }
 
+/** The data first: it must hold; then the settings, reported for the administrator to finish. */
 async function verifyStep(context: RunContext): Promise<string> {
+  let data: string;
   if (context.journal.path === 'update in place') {
     const state = await withConnection(context.from, detectRelease);
     if (state.kind !== 'current' || state.release !== LATEST_RELEASE) throw new OperationError(`the database is ${state.kind === 'current' ? state.release : state.kind} after the update`);
-    return `the database is at ${LATEST_RELEASE}; the update checked every user's access`;
+    data = `the database is at ${LATEST_RELEASE}; the update checked every user's access`;
+  } else {
+    const tables = await verifyMigration(context.from, context.to as ConnectionTarget, { allowMigratePerformance: !context.journal.twoStep });
+    const different = tables.filter((t) => !t.equal);
+    if (different.length > 0) throw new OperationError(`${different.map((t) => t.target).join(', ')} differ from the source`);
+    data = `all ${tables.length} tables equal to the source under the mapping`;
   }
-  const tables = await verifyMigration(context.from, context.to as ConnectionTarget, { allowMigratePerformance: !context.journal.twoStep });
-  const different = tables.filter((t) => !t.equal);
-  if (different.length > 0) throw new OperationError(`${different.map((t) => t.target).join(', ')} differ from the source`);
-  return `all ${tables.length} tables equal to the source under the mapping`;
+  const findings = await withConnection(context.to ?? context.from, verifySettings);
+  return `${data}; ${findings.length === 0 ? 'every setting in place' : `${findings.length} settings to complete (wfm verify --settings lists them with their fixes)`}`;
 }
 
 const STEP_WORK: Record<RunStepName, (context: RunContext) => Promise<string> | string> = {

@@ -1,19 +1,28 @@
 import type { Command } from 'commander';
 import { verifyMigration } from '../../wfm/verify.ts';
 import { flagOption } from '../config-options.ts';
-import { resolveTarget } from '../connections.ts';
+import { resolveTarget, withDatabase } from '../connections.ts';
+import { InputError } from '../../engine/errors.ts';
+import { verifySettings, type SettingFinding } from '../../wfm/settings.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatTable, printJson, printLine } from '../output.ts';
 
 export function registerVerify(program: Command): void {
   withConnectionOptions(program.command('verify'))
-    .description('recompute the row count and content hash of every table of a 6.5 database (under the mapping) and of the 8.5.2 database it was migrated to')
-    .requiredOption('--from <connection>', 'the 6.5 database')
+    .description('data: recompute the row count and content hash of every table of a 6.5 database (under the mapping) and of the 8.5.2 database it was migrated to; settings (--settings): the connections and settings the guide asks to verify')
+    .option('--from <connection>', 'the 6.5 database')
+    .option('--db <connection>', 'with --settings: the 8.5.2 database (or --dap NAME)')
+    .option('--settings', 'check the Data Aggregator settings of business units and sites, WFM Servers, agents per site, and users')
     .option('--to <connection>', 'the 8.5.2 database (or --dap NAME)')
     .option('--allow-migrate-performance <0|1>', '0: the performance data was left for step two, do not compare it (default: the WFM Client option in --config, else 1)')
     .option('--json', 'machine-readable output')
-    .action(async (options: { from: string; to?: string; allowMigratePerformance?: string; json?: boolean }, command: Command) => {
+    .action(async (options: { from?: string; to?: string; db?: string; settings?: boolean; allowMigratePerformance?: string; json?: boolean }, command: Command) => {
       const passwords = connectionOptions(command);
+      if (options.settings) {
+        printSettings(await withDatabase(options.db, passwords, verifySettings), Boolean(options.json));
+        return;
+      }
+      if (options.from === undefined) throw new InputError('name the 6.5 database with --from (or check settings with --settings --db URL)');
       const tables = await verifyMigration(await resolveTarget(options.from, passwords), await resolveTarget(options.to, passwords, '--to'), {
         allowMigratePerformance: flagOption(passwords, options.allowMigratePerformance, 'client', 'AllowMigratePerformance', true).value,
       });
@@ -32,4 +41,15 @@ export function registerVerify(program: Command): void {
       }
       if (different.length > 0) process.exitCode = 1;
     });
+}
+
+function printSettings(findings: SettingFinding[], json: boolean): void {
+  if (json) printJson({ ok: findings.length === 0, findings });
+  else if (findings.length === 0) printLine('every business unit, site and user has its settings: nothing to fix');
+  else {
+    printLine(formatTable(['object', 'name', 'finding', 'fix'], findings.map((f) => [f.object, f.name, f.problem, f.fix])));
+    printLine();
+    printLine(`${findings.length} finding${findings.length === 1 ? '' : 's'}; each fix is a command (DB: the database's connection)`);
+  }
+  if (findings.length > 0) process.exitCode = 1;
 }

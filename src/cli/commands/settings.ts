@@ -1,0 +1,77 @@
+// `wfm org set` and `wfm user set`: the settings the guide asks to verify after a migration, changed from
+// the command line. A Data Aggregator password comes from an environment variable or a prompt, is never
+// echoed, and is stored protected with the key file.
+import type { Command } from 'commander';
+import { InputError } from '../../engine/errors.ts';
+import { loadKey } from '../../wfm/secrets.ts';
+import { setOrganization, setUser, type OrganizationSettings } from '../../wfm/settings.ts';
+import { promptPassword, withDatabase } from '../connections.ts';
+import { connectionOptions, positiveInteger, withConnectionOptions } from '../options.ts';
+import { printLine } from '../output.ts';
+
+interface OrgFlags {
+  db?: string;
+  businessUnit?: string;
+  site?: string;
+  dataAggregator?: string;
+  tenant?: string;
+  daPasswordEnv?: string;
+  daPasswordPrompt?: boolean;
+  timeProfile?: string;
+  wfmServer?: string;
+  assignAgents?: string;
+  keyFile: string;
+}
+
+async function daPassword(flags: OrgFlags): Promise<string | undefined> {
+  if (flags.daPasswordEnv) {
+    const value = process.env[flags.daPasswordEnv];
+    if (value === undefined) throw new InputError(`the environment variable ${flags.daPasswordEnv} (from --da-password-env) is not set`);
+    return value;
+  }
+  return flags.daPasswordPrompt ? promptPassword('Data Aggregator password: ') : undefined;
+}
+
+export function registerSettings(program: Command): void {
+  const org = program.command('org').description('the Organization settings the guide asks to verify after a migration');
+  withConnectionOptions(org.command('set'))
+    .description('set the Data Aggregator name, tenant, password and time profile of a business unit or site, the WFM Server of a site, or assign agents to a site')
+    .option('--db <connection>', 'the 8.5.2 database (or --dap NAME)')
+    .option('--business-unit <name>', 'the business unit to change')
+    .option('--site <name>', 'the site to change')
+    .option('--data-aggregator <name>', 'the Data Aggregator application')
+    .option('--tenant <tenant>', 'the Data Aggregator tenant')
+    .option('--da-password-env <variable>', 'read the Data Aggregator password from this environment variable')
+    .option('--da-password-prompt', 'type the Data Aggregator password at a prompt')
+    .option('--time-profile <profile>', 'the Data Aggregator time profile')
+    .option('--wfm-server <name>', 'the WFM Server of the site')
+    .option('--assign-agents <ids>', 'assign these agents (comma-separated ids) to the site')
+    .option('--key-file <file>', 'the key that protects stored passwords (created on first use, owner-only)', 'wfm-secret.key')
+    .action(async (flags: OrgFlags, command: Command) => {
+      if ((flags.site === undefined) === (flags.businessUnit === undefined)) throw new InputError('name one object: --site NAME or --business-unit NAME');
+      const secret = await daPassword(flags);
+      const settings: OrganizationSettings = {
+        dataAggregator: flags.dataAggregator,
+        tenant: flags.tenant,
+        password: secret === undefined ? undefined : { secret, key: loadKey(flags.keyFile, true) },
+        timeProfile: flags.timeProfile,
+        wfmServer: flags.wfmServer,
+        assignAgents: flags.assignAgents?.split(',').map((id) => positiveInteger(id.trim(), '--assign-agents')),
+      };
+      const object = flags.site !== undefined ? 'site' : 'business unit';
+      const changed = await withDatabase(flags.db, connectionOptions(command), (connection) => setOrganization(connection, object, (flags.site ?? flags.businessUnit) as string, settings));
+      for (const line of changed) printLine(line);
+    });
+  const user = program.command('user').description('the Users settings the guide asks to verify after a migration');
+  withConnectionOptions(user.command('set'))
+    .description('set the time zone, WFM Builder and role of a WFM user')
+    .option('--db <connection>', 'the 8.5.2 database (or --dap NAME)')
+    .requiredOption('--login <login>', 'the user')
+    .option('--time-zone <zone>', 'the user’s time zone, such as Europe/Paris')
+    .option('--builder <name>', 'the WFM Builder the user works with')
+    .option('--role <name>', 'the user’s role')
+    .action(async (flags: { db?: string; login: string; timeZone?: string; builder?: string; role?: string }, command: Command) => {
+      const changed = await withDatabase(flags.db, connectionOptions(command), (connection) => setUser(connection, flags.login, { timeZone: flags.timeZone, builder: flags.builder, role: flags.role }));
+      for (const line of changed) printLine(line);
+    });
+}

@@ -1,0 +1,140 @@
+// The guide's last step, "Verify your connections and settings", as a check of the database: for each
+// business unit and site the Data Aggregator name, tenant, password and time profile; the WFM Server of
+// each site; the agents assigned to each site; each user's time zone, WFM Builder and role. Every finding
+// names the object and the command that fixes it; `setOrganization` and `setUser` are those commands.
+import type { Connection, SqlValue } from '../engine/dialect/types.ts';
+import { InputError } from '../engine/errors.ts';
+import { describeState, detectRelease } from './database.ts';
+import { isProtected, protect } from './secrets.ts';
+
+export interface SettingFinding {
+  object: 'business unit' | 'site' | 'user';
+  name: string;
+  problem: string;
+  /** The command that fixes it; DB stands for the database's connection. */
+  fix: string;
+}
+
+const DATA_AGGREGATOR_SETTINGS = [
+  ['data_aggregator_name', 'Data Aggregator name', '--data-aggregator NAME'],
+  ['data_aggregator_tenant', 'Data Aggregator tenant', '--tenant TENANT'],
+  ['data_aggregator_password', 'Data Aggregator password', '--da-password-env VARIABLE'],
+  ['data_aggregator_time_profile', 'Data Aggregator time profile', '--time-profile PROFILE'],
+] as const;
+
+const missing = (value: SqlValue | undefined): boolean => value === null || value === undefined || String(value).trim() === '';
+const quoted = (name: string): string => `"${name.replaceAll('"', '\\"')}"`;
+
+async function require852(connection: Connection): Promise<void> {
+  const state = await detectRelease(connection);
+  if (state.kind !== 'current' || state.release !== '8.5.2') throw new InputError(`${connection.description} is ${describeState(state)}; the settings check reads an 8.5.2 database`);
+}
+
+function organizationFindings(object: 'business unit' | 'site', rows: Record<string, SqlValue>[]): SettingFinding[] {
+  const findings: SettingFinding[] = [];
+  const flag = object === 'site' ? '--site' : '--business-unit';
+  for (const row of rows) {
+    const name = String(row.name);
+    for (const [column, label, option] of DATA_AGGREGATOR_SETTINGS) {
+      if (missing(row[column])) findings.push({ object, name, problem: `${label} is not set`, fix: `wfm org set --db DB ${flag} ${quoted(name)} ${option}` });
+    }
+    if (!missing(row.data_aggregator_password) && !isProtected(String(row.data_aggregator_password))) {
+      findings.push({ object, name, problem: 'Data Aggregator password is stored in clear', fix: `wfm org set --db DB ${flag} ${quoted(name)} --da-password-env VARIABLE` });
+    }
+    if (object === 'site' && missing(row.wfm_server_name)) findings.push({ object, name, problem: 'WFM Server is not set', fix: `wfm org set --db DB --site ${quoted(name)} --wfm-server NAME` });
+    if (object === 'site' && Number(row.agents) === 0) findings.push({ object, name, problem: 'no agent is assigned to it', fix: `wfm org set --db DB --site ${quoted(name)} --assign-agents ID,ID` });
+  }
+  return findings;
+}
+
+export async function verifySettings(connection: Connection): Promise<SettingFinding[]> {
+  await require852(connection);
+  const settings = DATA_AGGREGATOR_SETTINGS.map(([column]) => column).join(', ');
+  const units = await connection.query(`SELECT name, ${settings} FROM business_unit WHERE deleted = 0 ORDER BY name`);
+  const sites = await connection.query(
+    `SELECT s.name, ${DATA_AGGREGATOR_SETTINGS.map(([column]) => `s.${column}`).join(', ')}, s.wfm_server_name, ` +
+      '(SELECT COUNT(*) FROM agent a WHERE a.site_id = s.id AND a.termination_date IS NULL) AS agents FROM site s WHERE s.deleted = 0 ORDER BY s.name',
+  );
+  const users = await connection.query('SELECT u.login, u.time_zone, u.builder_name, u.role_id FROM wfm_user u WHERE u.disabled = 0 ORDER BY u.login');
+  const findings = [...organizationFindings('business unit', units), ...organizationFindings('site', sites)];
+  for (const user of users) {
+    const login = String(user.login);
+    const fix = (option: string): string => `wfm user set --db DB --login ${quoted(login)} ${option}`;
+    if (missing(user.time_zone)) findings.push({ object: 'user', name: login, problem: 'time zone is not set', fix: fix('--time-zone ZONE') });
+    if (missing(user.builder_name)) findings.push({ object: 'user', name: login, problem: 'WFM Builder is not set', fix: fix('--builder NAME') });
+    if (missing(user.role_id)) findings.push({ object: 'user', name: login, problem: 'has no role', fix: fix('--role ROLE') });
+  }
+  return findings;
+}
+
+export interface OrganizationSettings {
+  dataAggregator?: string;
+  tenant?: string;
+  /** In clear; stored protected with the key. */
+  password?: { secret: string; key: Buffer };
+  timeProfile?: string;
+  wfmServer?: string;
+  /** Agents (by id) to assign to the site. */
+  assignAgents?: number[];
+}
+
+/** Changes a business unit's or a site's settings; returns what changed, passwords never shown. */
+export async function setOrganization(connection: Connection, object: 'business unit' | 'site', name: string, settings: OrganizationSettings): Promise<string[]> {
+  await require852(connection);
+  const table = object === 'site' ? 'site' : 'business_unit';
+  const q = connection.compiler;
+  const [row] = await connection.query(`SELECT id FROM ${table} WHERE name = ${q.parameter(1)} AND deleted = 0`, [name]);
+  if (!row) throw new InputError(`${connection.description} has no ${object} named "${name}"`);
+  if (object === 'business unit' && (settings.wfmServer !== undefined || settings.assignAgents)) throw new InputError('--wfm-server and --assign-agents are settings of a site');
+  const changes: [string, SqlValue, string][] = [];
+  if (settings.dataAggregator !== undefined) changes.push(['data_aggregator_name', settings.dataAggregator, `Data Aggregator name = ${settings.dataAggregator}`]);
+  if (settings.tenant !== undefined) changes.push(['data_aggregator_tenant', settings.tenant, `tenant = ${settings.tenant}`]);
+  if (settings.password) changes.push(['data_aggregator_password', protect(settings.password.secret, settings.password.key), 'password set (stored protected)']);
+  if (settings.timeProfile !== undefined) changes.push(['data_aggregator_time_profile', settings.timeProfile, `time profile = ${settings.timeProfile}`]);
+  if (settings.wfmServer !== undefined) changes.push(['wfm_server_name', settings.wfmServer, `WFM Server = ${settings.wfmServer}`]);
+  if (changes.length === 0 && !settings.assignAgents) throw new InputError('name at least one setting to change (see wfm org set --help)');
+  await connection.transaction(async () => {
+    if (changes.length > 0) {
+      await connection.execute(`UPDATE ${table} SET ${changes.map(([column], i) => `${column} = ${q.parameter(i + 1)}`).join(', ')} WHERE id = ${q.parameter(changes.length + 1)}`, [
+        ...changes.map(([, value]) => value),
+        row.id ?? null,
+      ]);
+    }
+    for (const agent of settings.assignAgents ?? []) {
+      // A team belongs to one site: an agent who moves leaves its team.
+      const moved = await connection.execute(`UPDATE agent SET site_id = ${q.parameter(1)}, team_id = NULL WHERE id = ${q.parameter(2)}`, [row.id ?? null, agent]);
+      if (moved === 0) throw new InputError(`${connection.description} has no agent ${agent}; nothing was changed`);
+    }
+  });
+  return [...changes.map(([, , text]) => text), ...(settings.assignAgents ?? []).map((agent) => `agent ${agent} assigned`)].map((text) => `${object} "${name}": ${text}`);
+}
+
+export interface UserSettings {
+  timeZone?: string;
+  builder?: string;
+  role?: string;
+}
+
+export async function setUser(connection: Connection, login: string, settings: UserSettings): Promise<string[]> {
+  await require852(connection);
+  const q = connection.compiler;
+  const [user] = await connection.query(`SELECT id FROM wfm_user WHERE login = ${q.parameter(1)}`, [login]);
+  if (!user) throw new InputError(`${connection.description} has no WFM user with the login "${login}"`);
+  const changes: [string, SqlValue, string][] = [];
+  if (settings.timeZone !== undefined) changes.push(['time_zone', settings.timeZone, `time zone = ${settings.timeZone}`]);
+  if (settings.builder !== undefined) changes.push(['builder_name', settings.builder, `WFM Builder = ${settings.builder}`]);
+  if (settings.role !== undefined) {
+    const [role] = await connection.query(`SELECT id FROM role WHERE name = ${q.parameter(1)}`, [settings.role]);
+    if (!role) {
+      const names = (await connection.query('SELECT name FROM role ORDER BY name')).map((r) => `"${String(r.name)}"`);
+      throw new InputError(`${connection.description} has no role named "${settings.role}"; its roles are ${names.join(', ') || 'none'}`);
+    }
+    changes.push(['role_id', role.id ?? null, `role = ${settings.role}`]);
+  }
+  if (changes.length === 0) throw new InputError('name at least one setting to change: --time-zone, --builder or --role');
+  await connection.execute(`UPDATE wfm_user SET ${changes.map(([column], i) => `${column} = ${q.parameter(i + 1)}`).join(', ')} WHERE id = ${q.parameter(changes.length + 1)}`, [
+    ...changes.map(([, value]) => value),
+    user.id ?? null,
+  ]);
+  return changes.map(([, , text]) => `user "${login}": ${text}`);
+}
