@@ -1,6 +1,7 @@
 // npm run bench: the 6.5 migration on PostgreSQL, measured against the engine's own bulk path (server-side
 // COPY of the same target rows from a file) and against pgloader copying the two big tables as they are;
-// then backup and restore of the migrated database against pg_dump/pg_restore (-Fc, and -Fd -j 2).
+// then backup and restore of the migrated database against pg_dump/pg_restore (-Fc, and -Fd -j 2); then
+// the two-step migration: step one, step two (the performance data merged) and a catch-up run.
 // A benchmark, not a test: it prints figures and asserts nothing. Sizes: --agents N --days D (default
 // 2000 x 270: about 5 million performance rows and 13 million adherence rows); a quarter-size run is
 // measured first so that peak memory can be compared as the size grows.
@@ -203,6 +204,34 @@ async function backupRestore(database: ConnectionTarget): Promise<string[]> {
   }
 }
 
+/** One `wfm` command in its own process, with its --json result and its wall-clock seconds. */
+function wfmJson<T>(args: string[]): { result: T; seconds: number } {
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [WFM, ...args, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`wfm ${args[0]} ${args[1]} failed:\n${run.stderr.split('\n').slice(-10).join('\n')}`);
+  return { result: JSON.parse(run.stdout) as T, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Step one without the performance data, step two merging it, and a catch-up that reads only the last day. */
+async function twoStep(source: ConnectionTarget): Promise<string[]> {
+  const target = at('wfm_bench_dst_two_step');
+  await (await dialectFor('postgres')).dropDatabase(target);
+  log(`two-step migration of ${source.database} into ${target.database} ...`);
+  const stepOne = wfmJson<{ tables: { rowsWritten: number }[] }>(['dbu', 'migrate', '--from', url(source), '--to', url(target), '--allow-migrate-performance', '0']);
+  type Run = { tables: { target: string; rowsRead: number; inserted: number; unchanged: number; seconds: number }[] };
+  const stepTwo = wfmJson<Run>(['dbu', 'migrate-performance', '--from', url(source), '--to', url(target)]);
+  const catchUp = wfmJson<Run>(['dbu', 'migrate-performance', '--from', url(source), '--to', url(target)]);
+  const rows = (run: Run): number => run.tables.reduce((sum, t) => sum + t.rowsRead, 0);
+  return [
+    '',
+    'two-step migration',
+    `step one, without performance data  ${n(stepOne.result.tables.reduce((sum, t) => sum + t.rowsWritten, 0))} rows in ${stepOne.seconds.toFixed(1)} s`,
+    `step two, performance data          ${n(rows(stepTwo.result))} rows in ${stepTwo.seconds.toFixed(1)} s: ${n(perSecond(rows(stepTwo.result), stepTwo.seconds))} rows/s`,
+    ...stepTwo.result.tables.map((t) => `  ${t.target.padEnd(33)} ${n(t.inserted)} rows inserted in ${t.seconds.toFixed(1)} s: ${n(perSecond(t.rowsRead, t.seconds))} rows/s`),
+    `catch-up (reads from the last day)  ${n(rows(catchUp.result))} rows read in ${catchUp.seconds.toFixed(1)} s`,
+  ];
+}
+
 const perSecond = (rows: number, seconds: number): number => Math.round(rows / Math.max(seconds, 1e-9));
 const n = (value: number): string => value.toLocaleString('en-US');
 
@@ -214,6 +243,10 @@ async function main(): Promise<void> {
     const migrated = at('wfm_bench_dst_full');
     if ((await count(migrated, 'agent_adherence').catch(() => 0)) === 0) await migrate(await legacySource(agents, days), 'full');
     process.stdout.write(`${(await backupRestore(migrated)).join('\n')}\n`);
+    return;
+  }
+  if (args.only === 'two-step') {
+    process.stdout.write(`${(await twoStep(await legacySource(agents, days))).join('\n')}\n`);
     return;
   }
   const quarter = await migrate(await legacySource(agents, Math.max(1, Math.round(days / 4))), 'quarter');
@@ -240,7 +273,7 @@ async function main(): Promise<void> {
     typeof loader === 'string' ? '' : `migration copy / pgloader        ${(migrationRate / perSecond(loader.rows, loader.seconds)).toFixed(2)} (pgloader neither maps, validates nor verifies)`,
     `peak memory of the migration     ${full.peakRssMiB.toFixed(0)} MiB for ${n(full.rows)} rows; ${quarter.peakRssMiB.toFixed(0)} MiB for ${n(quarter.rows)} rows (a quarter of the days)`,
   ];
-  lines.push(...(await backupRestore(at('wfm_bench_dst_full'))));
+  lines.push(...(await backupRestore(at('wfm_bench_dst_full'))), ...(await twoStep(source)));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
