@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { connect, parseConnectionString, type Connection } from '../src/engine/dialect/index.ts';
+import { connect, withConnection, parseConnectionString } from '../src/engine/dialect/index.ts';
 import type { AggregatorEvent } from '../src/wfm/aggregator/events.ts';
 import { Aggregator } from '../src/wfm/aggregator/service.ts';
 import { setMaintenanceMode } from '../src/wfm/aggregator/store.ts';
@@ -70,15 +70,6 @@ const lines = (list: readonly AggregatorEvent[]): string => list.map((e) => JSON
 async function post(url: string, body: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${url}/events`, { method: 'POST', body });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-async function withConnection<T>(url: string, fn: (c: Connection) => Promise<T>): Promise<T> {
-  const connection = await connect(url);
-  try {
-    return await fn(connection);
-  } finally {
-    await connection.close();
-  }
 }
 
 /** offered, handled and handle seconds of the interactions, summed per activity and interval. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import { registerSimulate } from '../src/cli/commands/simulate.ts';
-import { connect, type Connection } from '../src/engine/dialect/index.ts';
+import { connect, withConnection, type Connection } from '../src/engine/dialect/index.ts';
 import { InputError, OperationError } from '../src/engine/errors.ts';
 import { type Catalog, loadCatalog } from '../src/wfm/aggregator/catalog.ts';
 import { type AggregatorEvent, epochSecondsOf, formatEvent, INTERVAL_SECONDS, intervalOf, parseEvent, parseEventLines } from '../src/wfm/aggregator/events.ts';
@@ -160,15 +160,6 @@ async function legacyDatabase(engine: TestEngine, release: LegacyRelease): Promi
   return database;
 }
 
-async function withConnection<T>(database: TestDatabase, fn: (connection: Connection) => Promise<T>): Promise<T> {
-  const connection = await connect(database.url);
-  try {
-    return await fn(connection);
-  } finally {
-    await connection.close();
-  }
-}
-
 const dayOf = (compact: number): number => Date.UTC(Math.floor(compact / 10_000), (Math.floor(compact / 100) % 100) - 1, compact % 100) / 86_400_000;
 const compactOf = (day: number): number => {
   const date = new Date(day * 86_400_000);
@@ -285,7 +276,7 @@ for (const engine of all) {
   describe(`simulate into a 6.5.201 database on ${engine.engine}`, { skip: engine.skip }, () => {
     it('writes the events’ totals in PABX standard time, right after the last collected interval, the same rows when run again', async () => {
       const database = await legacyDatabase(engine, '6.5.201');
-      const { offsets, lastCollected, catalog } = await withConnection(database, async (connection) => {
+      const { offsets, lastCollected, catalog } = await withConnection(database.url, async (connection) => {
         const found = await offsetsOf(connection);
         const rows = await connection.query('SELECT activity_id, perf_date, interval_no FROM performance_data');
         const last = Math.max(...rows.map((r) => utcOf(Number(r.perf_date), Number(r.interval_no) * INTERVAL_SECONDS, found.ofActivity.get(Number(r.activity_id)) ?? 0)));
@@ -305,7 +296,7 @@ for (const engine of all) {
 
       const activityIds = catalog.activities.map((a) => a.id);
       const agentIds = catalog.agents.map((a) => a.id);
-      await withConnection(database, async (connection) => {
+      await withConnection(database.url, async (connection) => {
         const written = await performanceIn(connection, offsets, start, end + 2 * HOUR);
         assert.deepEqual(written, expectedPerformance(sent, activityIds, offsets, start, end));
         assert.equal(summary.rowsWritten?.performance_data, written.size);
@@ -318,16 +309,16 @@ for (const engine of all) {
         assert.equal(await checkAdherence(connection, offsets, agentIds, start, end), summary.rowsWritten?.agent_compliance);
       });
 
-      const before = await withConnection(database, (c) => contentOf(c));
+      const before = await withConnection(database.url, (c) => contentOf(c));
       const again = await simulate({ target, seed: 5, start, durationSeconds: 3 * HOUR, interactionsPerHour: 900 });
       assert.deepEqual(withoutTiming(again), withoutTiming(summary));
-      assert.deepEqual(await withConnection(database, (c) => contentOf(c)), before, 'the same period written again gives the same rows');
+      assert.deepEqual(await withConnection(database.url, (c) => contentOf(c)), before, 'the same period written again gives the same rows');
 
       // A run overlapping the last two hours and going one further agrees on the shared intervals.
-      const sharedBefore = await withConnection(database, (c) => performanceIn(c, offsets, start + HOUR, end));
+      const sharedBefore = await withConnection(database.url, (c) => performanceIn(c, offsets, start + HOUR, end));
       const laterOut = eventsFile();
       await simulate({ target, seed: 5, start: start + HOUR, durationSeconds: 3 * HOUR, interactionsPerHour: 900, eventsOut: laterOut });
-      await withConnection(database, async (connection) => {
+      await withConnection(database.url, async (connection) => {
         assert.deepEqual(await performanceIn(connection, offsets, start + HOUR, end), sharedBefore);
         assert.deepEqual(await performanceIn(connection, offsets, end, end + HOUR), expectedPerformance(readEvents(laterOut).filter((e) => keyTime(e) >= end), activityIds, offsets, end, end + HOUR));
         await checkAdherence(connection, offsets, agentIds, start, end + HOUR);
@@ -357,7 +348,7 @@ describe('simulate into 6.5 on SQLite', () => {
     // An hour in half a second: intervals are written as they end, and again as their late interactions end.
     const summary = await simulate({ target: { legacyDb: database.target }, seed: 2, durationSeconds: HOUR, interactionsPerHour: 600, speed: 7200, eventsOut: out });
     const start = epochSecondsOf(summary.start) as number;
-    await withConnection(database, async (connection) => {
+    await withConnection(database.url, async (connection) => {
       const offsets = await offsetsOf(connection);
       const { catalog } = await readLegacyDatabase(connection);
       const written = await performanceIn(connection, offsets, start, start + HOUR, false);
@@ -371,13 +362,13 @@ describe('simulate into 6.5 on SQLite', () => {
     const source = await legacyDatabase(sqlite, '6.5.201');
     const target = await fresh(sqlite, 'simmigrated');
     await migrateLegacy(source.target, target.target, { allowMigratePerformance: false });
-    const legacy = await withConnection(source, async (c) => (await readLegacyDatabase(c)).catalog);
-    assert.deepEqual(legacy, await withConnection(target, (c) => loadCatalog(c)));
+    const legacy = await withConnection(source.url, async (c) => (await readLegacyDatabase(c)).catalog);
+    assert.deepEqual(legacy, await withConnection(target.url, (c) => loadCatalog(c)));
   });
 
   it('refuses a database that is not 6.5', async () => {
     const database = await fresh(sqlite, 'simcurrent');
-    await withConnection(database, (c) => createDatabase(c, '8.5.2'));
+    await withConnection(database.url, (c) => createDatabase(c, '8.5.2'));
     await assert.rejects(simulate({ target: { legacyDb: database.target }, seed: 1, durationSeconds: HOUR, interactionsPerHour: 600 }), (error: Error) => error instanceof InputError && /6\.5\.104 or 6\.5\.201/.test(error.message));
   });
 });

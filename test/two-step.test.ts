@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { connect, parseConnectionString, type Connection, type Row } from '../src/engine/dialect/index.ts';
+import { withConnection, parseConnectionString, type Connection, type Row } from '../src/engine/dialect/index.ts';
 import type { AggregatorEvent } from '../src/wfm/aggregator/events.ts';
 import { Aggregator } from '../src/wfm/aggregator/service.ts';
 import { epochOfTimestamp } from '../src/wfm/aggregator/store.ts';
@@ -28,15 +28,6 @@ const SEED = 21;
 const RATE = 900;
 const fresh = trackedDatabases();
 const directory = mkdtempSync(join(tmpdir(), 'wfm-two-step-'));
-
-async function withConnection<T>(url: string, fn: (c: Connection) => Promise<T>): Promise<T> {
-  const connection = await connect(url);
-  try {
-    return await fn(connection);
-  } finally {
-    await connection.close();
-  }
-}
 
 const readEvents = (file: string): AggregatorEvent[] =>
   readFileSync(file, 'utf8')

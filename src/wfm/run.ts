@@ -4,7 +4,7 @@
 // created, the releases the configuration held before.
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { connect, dialectFor, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { dialectFor, withConnection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeTarget } from '../engine/dialect/connection-string.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
@@ -103,15 +103,6 @@ interface RunContext {
   from: ConnectionTarget;
   to: ConnectionTarget | undefined;
   options: RunOptions;
-}
-
-async function withConnection<T>(target: ConnectionTarget, fn: (connection: Connection) => Promise<T>): Promise<T> {
-  const connection = await connect(target);
-  try {
-    return await fn(connection);
-  } finally {
-    await connection.close();
-  }
 }
 
 /** Maintenance mode where a database has the switch (8.5.2), and in the WFM Web options of the configuration. */

@@ -30,24 +30,40 @@ async function require852(connection: Connection): Promise<void> {
   if (state.kind !== 'current' || state.release !== '8.5.2') throw new InputError(`${connection.description} is ${describeState(state)}; the settings check reads an 8.5.2 database`);
 }
 
-function organizationFindings(object: 'business unit' | 'site', rows: Record<string, SqlValue>[]): SettingFinding[] {
-  const findings: SettingFinding[] = [];
-  const flag = object === 'site' ? '--site' : '--business-unit';
-  for (const row of rows) {
-    const name = String(row.name);
-    for (const [column, label, option] of DATA_AGGREGATOR_SETTINGS) {
-      if (missing(row[column])) findings.push({ object, name, problem: `${label} is not set`, fix: `wfm org set --db DB ${flag} ${quoted(name)} ${option}` });
-    }
-    if (!missing(row.data_aggregator_password) && !isProtected(String(row.data_aggregator_password))) {
-      findings.push({ object, name, problem: 'Data Aggregator password is stored in clear', fix: `wfm org set --db DB ${flag} ${quoted(name)} --da-password-env VARIABLE` });
-    }
-    if (object === 'site' && missing(row.wfm_server_name)) findings.push({ object, name, problem: 'WFM Server is not set', fix: `wfm org set --db DB --site ${quoted(name)} --wfm-server NAME` });
-    if (object === 'site' && Number(row.agents) === 0) findings.push({ object, name, problem: 'no agent is assigned to it', fix: `wfm org set --db DB --site ${quoted(name)} --assign-agents ID,ID` });
-  }
-  return findings;
+/** One business unit, site or user the check looked at, and what it found there (nothing: it is in place). */
+export interface SettingsCheck {
+  object: SettingFinding['object'];
+  name: string;
+  findings: SettingFinding[];
 }
 
-export async function verifySettings(connection: Connection): Promise<SettingFinding[]> {
+function organizationCheck(object: 'business unit' | 'site', row: Record<string, SqlValue>): SettingsCheck {
+  const name = String(row.name);
+  const flag = object === 'site' ? '--site' : '--business-unit';
+  const findings: SettingFinding[] = [];
+  for (const [column, label, option] of DATA_AGGREGATOR_SETTINGS) {
+    if (missing(row[column])) findings.push({ object, name, problem: `${label} is not set`, fix: `wfm org set --db DB ${flag} ${quoted(name)} ${option}` });
+  }
+  if (!missing(row.data_aggregator_password) && !isProtected(String(row.data_aggregator_password))) {
+    findings.push({ object, name, problem: 'Data Aggregator password is stored in clear', fix: `wfm org set --db DB ${flag} ${quoted(name)} --da-password-env VARIABLE` });
+  }
+  if (object === 'site' && missing(row.wfm_server_name)) findings.push({ object, name, problem: 'WFM Server is not set', fix: `wfm org set --db DB --site ${quoted(name)} --wfm-server NAME` });
+  if (object === 'site' && Number(row.agents) === 0) findings.push({ object, name, problem: 'no agent is assigned to it', fix: `wfm org set --db DB --site ${quoted(name)} --assign-agents ID,ID` });
+  return { object, name, findings };
+}
+
+function userCheck(user: Record<string, SqlValue>): SettingsCheck {
+  const login = String(user.login);
+  const fix = (option: string): string => `wfm user set --db DB --login ${quoted(login)} ${option}`;
+  const findings: SettingFinding[] = [];
+  if (missing(user.time_zone)) findings.push({ object: 'user', name: login, problem: 'time zone is not set', fix: fix('--time-zone ZONE') });
+  if (missing(user.builder_name)) findings.push({ object: 'user', name: login, problem: 'WFM Builder is not set', fix: fix('--builder NAME') });
+  if (missing(user.role_id)) findings.push({ object: 'user', name: login, problem: 'has no role', fix: fix('--role ROLE') });
+  return { object: 'user', name: login, findings };
+}
+
+/** Every business unit, site and enabled user, each with its findings. */
+export async function checkSettings(connection: Connection): Promise<SettingsCheck[]> {
   await require852(connection);
   const settings = DATA_AGGREGATOR_SETTINGS.map(([column]) => column).join(', ');
   const units = await connection.query(`SELECT name, ${settings} FROM business_unit WHERE deleted = 0 ORDER BY name`);
@@ -56,15 +72,11 @@ export async function verifySettings(connection: Connection): Promise<SettingFin
       '(SELECT COUNT(*) FROM agent a WHERE a.site_id = s.id AND a.termination_date IS NULL) AS agents FROM site s WHERE s.deleted = 0 ORDER BY s.name',
   );
   const users = await connection.query('SELECT u.login, u.time_zone, u.builder_name, u.role_id FROM wfm_user u WHERE u.disabled = 0 ORDER BY u.login');
-  const findings = [...organizationFindings('business unit', units), ...organizationFindings('site', sites)];
-  for (const user of users) {
-    const login = String(user.login);
-    const fix = (option: string): string => `wfm user set --db DB --login ${quoted(login)} ${option}`;
-    if (missing(user.time_zone)) findings.push({ object: 'user', name: login, problem: 'time zone is not set', fix: fix('--time-zone ZONE') });
-    if (missing(user.builder_name)) findings.push({ object: 'user', name: login, problem: 'WFM Builder is not set', fix: fix('--builder NAME') });
-    if (missing(user.role_id)) findings.push({ object: 'user', name: login, problem: 'has no role', fix: fix('--role ROLE') });
-  }
-  return findings;
+  return [...units.map((u) => organizationCheck('business unit', u)), ...sites.map((s) => organizationCheck('site', s)), ...users.map(userCheck)];
+}
+
+export async function verifySettings(connection: Connection): Promise<SettingFinding[]> {
+  return (await checkSettings(connection)).flatMap((check) => check.findings);
 }
 
 export interface OrganizationSettings {

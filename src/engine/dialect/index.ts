@@ -32,6 +32,16 @@ export async function connect(target: ConnectionTarget | string): Promise<Connec
   }
 }
 
+/** Opens a connection for `fn` and closes it however `fn` ends. */
+export async function withConnection<T>(target: ConnectionTarget | string, fn: (connection: Connection) => Promise<T>): Promise<T> {
+  const connection = await connect(target);
+  try {
+    return await fn(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
 export { describeTarget, parseConnectionString } from './connection-string.ts';
 export type { ConnectionTarget, EngineName } from './connection-string.ts';
 export type { Connection, Dialect, Row, SqlValue } from './types.ts';

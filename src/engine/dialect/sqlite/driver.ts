@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { batches } from '../batches.ts';
@@ -59,6 +60,17 @@ function sideFileMutex(path: string): Mutex {
   };
 }
 
+/**
+ * better-sqlite3 answers synchronously, so a long read would never let the event loop run: between batches
+ * it gets a turn, and a server in the same process (the console following a run) keeps answering.
+ */
+async function* givingTurns(source: AsyncIterable<Row[]>): AsyncIterable<Row[]> {
+  for await (const batch of source) {
+    yield batch;
+    await nextTurn();
+  }
+}
+
 class SqliteConnection implements Connection {
   readonly adapter = sqliteAdapter;
   readonly compiler = sqliteQueryCompiler;
@@ -88,7 +100,7 @@ class SqliteConnection implements Connection {
   }
 
   streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
-    return batches(this.db.prepare(sql).iterate(...params) as Iterable<Row>, batchRows);
+    return givingTurns(batches(this.db.prepare(sql).iterate(...params) as Iterable<Row>, batchRows));
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
