@@ -16,6 +16,7 @@ import { registerSimulate } from './commands/simulate.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSettings } from './commands/settings.ts';
+import { registerWeb } from './commands/web.ts';
 
 function buildProgram(): Command {
   const program = new Command('wfm')
@@ -27,7 +28,7 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(wfm --help lists the commands)');
   // Subcommands inherit exitOverride and the output settings from the program when they are created.
-  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerVerify, registerConfig, registerAggregator, registerSimulate, registerPlan, registerRun, registerSettings, registerDemo]) register(program);
+  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerVerify, registerConfig, registerAggregator, registerSimulate, registerPlan, registerRun, registerSettings, registerWeb, registerDemo]) register(program);
   return program;
 }
 

@@ -19,7 +19,7 @@ export interface KnownOption {
   section: string;
   name: string;
   /** The values the option accepts. */
-  values: readonly string[] | 'port' | 'path' | 'seconds';
+  values: readonly string[] | 'port' | 'path' | 'seconds' | 'text';
   /** The value when the option is absent. */
   fallback: string;
   description: string;
@@ -50,6 +50,9 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
     fallback: '0',
     description: '1: the console shows its "under construction" page to everyone but an administrator (set and cleared by wfm run)',
   },
+  { application: 'web', section: 'Options', name: 'AdminToken', values: 'text', fallback: '', description: 'signs an administrator in to the console (wfm web); keep this file readable by its owner only' },
+  { application: 'web', section: 'Options', name: 'ViewerToken', values: 'text', fallback: '', description: 'signs a viewer in to the console: pages only, and the maintenance page while a run is on' },
+  { application: 'web', section: 'Options', name: 'Port', values: 'port', fallback: '7320', description: 'the console’s HTTP port' },
   { application: 'data-aggregator', section: 'Options', name: 'Port', values: 'port', fallback: '7310', description: 'the HTTP port events are posted to' },
   { application: 'data-aggregator', section: 'Options', name: 'SpoolDirectory', values: 'path', fallback: 'wfm-aggregator-spool', description: 'where events wait until the database takes them' },
   {
@@ -78,5 +81,5 @@ export function optionValueProblem(option: KnownOption, value: string): string |
     const seconds = Number(value);
     return Number.isFinite(seconds) && seconds > 0 ? undefined : 'takes a number of seconds above 0';
   }
-  return value.trim() === '' ? 'takes a path' : undefined;
+  return value.trim() === '' ? `takes ${option.values === 'path' ? 'a path' : 'a text'}` : undefined;
 }

@@ -1,0 +1,45 @@
+// `wfm web`: the console, on localhost unless told otherwise.
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { InputError } from '../../engine/errors.ts';
+import { buildConsole, type ConsoleOptions } from '../../web/server.ts';
+import { configOf, resolveTarget } from '../connections.ts';
+import { connectionOptions, withConnectionOptions } from '../options.ts';
+import { printLine } from '../output.ts';
+
+export function registerWeb(program: Command): void {
+  withConnectionOptions(program.command('web'))
+    .description('the console: follow plans, runs, backups and restores live, read the verification report, fix Organization and Users settings')
+    .option('--db <connection>', 'the database to work on (default: the WFM Web application’s connection)')
+    .option('--port <port>', 'the HTTP port (default: WFM Web Options.Port, 7320; 0 picks a free one)')
+    .option('--host <address>', 'the address to listen on; anything but localhost exposes the console to the network', '127.0.0.1')
+    .option('--runs-dir <dir>', 'where runs keep their journals', 'wfm-runs')
+    .option('--backup-dir <dir>', 'where backups are written', '.')
+    .option('--key-file <file>', 'the key that protects stored passwords', 'wfm-secret.key')
+    .action(async (flags: { db?: string; port?: string; host: string; runsDir: string; backupDir: string; keyFile: string }, command: Command) => {
+      const connection = connectionOptions(command);
+      const config = configOf(connection);
+      const web = config?.applicationOfType('web');
+      const databaseText = flags.db ?? connection.dap ?? web?.connections[0];
+      if (databaseText === undefined) throw new InputError('name the database: --db CONNECTION, or --config wfm.yaml with a WFM Web application that has a connection');
+      const adminToken = config && web ? config.option(web, 'Options', 'AdminToken') : undefined;
+      const viewerToken = config && web ? config.option(web, 'Options', 'ViewerToken') : undefined;
+      const tokens: ConsoleOptions['tokens'] = [];
+      if (adminToken) tokens.push({ token: adminToken, role: 'administrator' });
+      if (viewerToken) tokens.push({ token: viewerToken, role: 'viewer' });
+      const oneTime = adminToken ? undefined : randomBytes(24).toString('base64url');
+      if (oneTime) tokens.push({ token: oneTime, role: 'administrator', oneTime: true });
+      const resolve = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
+      const app = buildConsole({ database: await resolve(databaseText), config, tokens, runsDirectory: flags.runsDir, backupDirectory: flags.backupDir, keyFile: flags.keyFile, resolve });
+      const port = Number(flags.port ?? (config && web ? config.option(web, 'Options', 'Port') : '7320'));
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InputError(`the port must be a number from 0 to 65535, not "${flags.port}"`);
+      const address = await app.listen({ port, host: flags.host });
+      const base = address.replace('[::1]', 'localhost');
+      printLine(oneTime ? `console at ${base}; sign in once as administrator: ${base}/sign-in?token=${oneTime}` : `console at ${base}; sign in with the WFM Web AdminToken`);
+      await new Promise<void>((resolveStop) => {
+        const stop = (): void => void app.close().then(() => resolveStop());
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+}
