@@ -132,6 +132,28 @@ describe(`backup and restore (${[...engines.keys()].join(', ')})`, () => {
     assert.deepEqual(await contentOf(original.url), before);
   });
 
+  it('a backup run again after an interruption is one moment of the database, even when it changed meanwhile', async () => {
+    const original = await generated(sqlite);
+    const backupFile = `${original.target.path}.interrupted.backup.db`;
+    const connection = await connect(original.url);
+    const tables = (await connection.introspector.introspect()).tables;
+    let tablesDone = 0;
+    const stopNearTheEnd = (event: { type: string }): void => {
+      if (event.type === 'table-done' && ++tablesDone === tables.length - 3) throw new Error('interrupted');
+    };
+    await assert.rejects(backupDatabase(original.target, backupFile, { onProgress: stopNearTheEnd }), /interrupted/);
+    // Change every table no other table refers to, most of them already in the unfinished file.
+    const referenced = new Set(tables.flatMap((t) => t.foreignKeys.map((k) => k.referencedTable)));
+    for (const table of tables.filter((t) => !referenced.has(t.name) && t.name !== 'wm_db_version')) {
+      await connection.execute(`DELETE FROM "${table.name}" WHERE rowid IN (SELECT MAX(rowid) FROM "${table.name}")`);
+    }
+    await connection.close();
+    await backupDatabase(original.target, backupFile);
+    const restored = await fresh(sqlite, 'after-interruption');
+    await restoreDatabase(backupFile, restored.target);
+    assert.deepEqual(await contentOf(restored.url), await contentOf(original.url));
+  });
+
   it('requires Allow Backup/Restore of the named WFM user', async () => {
     const original = await generated(sqlite);
     const connection = await connect(original.url);

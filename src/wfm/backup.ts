@@ -46,10 +46,14 @@ function backupItems(schema: SchemaModel): CopyItem[] {
   });
 }
 
+/**
+ * Backs `from` up into `file` from one snapshot. An unfinished backup left at `file` is started over, unless
+ * `resume` says the source cannot have changed since (access off, components stopped).
+ */
 export async function backupDatabase(
   from: ConnectionTarget,
   file: string,
-  options: { wfmUser?: string; chunkRows?: number; onProgress?: ProgressListener } = {},
+  options: { wfmUser?: string; chunkRows?: number; onProgress?: ProgressListener; resume?: boolean } = {},
 ): Promise<BackupResult> {
   const started = performance.now();
   const connection = await connect({ ...from, readOnly: true });
@@ -67,7 +71,7 @@ export async function backupDatabase(
         toolVersion: TOOL_VERSION,
         schema,
         items: items.map(archiveItemOf),
-      });
+      }, { resume: options.resume ?? false });
       await sink.prepare();
       const source = new DatabaseSource(connection);
       const counts: TableCount[] = [];
@@ -77,7 +81,7 @@ export async function backupDatabase(
           counts.push({ table: item.name, rows: result.rowsWritten, seconds: result.seconds });
         }
       } catch (error) {
-        // Left unfinished, the file resumes when the same backup runs again.
+        // Left unfinished: run again, it starts over, unless the caller knows the source has not changed.
         await sink.close();
         throw error;
       }

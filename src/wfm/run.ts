@@ -165,7 +165,8 @@ async function checkStep(context: RunContext): Promise<string> {
 }
 
 async function backupStep(context: RunContext): Promise<string> {
-  const result = await backupDatabase(context.from, context.journal.backupFile, { onProgress: context.options.onProgress });
+  // Access is off and the components are stopped: the source has not changed since a failed attempt.
+  const result = await backupDatabase(context.from, context.journal.backupFile, { onProgress: context.options.onProgress, resume: true });
   return `${result.tables.length} tables, ${result.tables.reduce((s, t) => s + t.rows, 0).toLocaleString('en-US')} rows into ${result.file}`;
 }
 

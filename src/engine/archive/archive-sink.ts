@@ -2,7 +2,7 @@
 // item's checkpoint go in one SQLite transaction, so a backup killed at any moment resumes from its last
 // chunk; finish() adds the manifest and its digest, makes the file self-contained and seals it with a CRC.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ContentHash } from '../copy/content-hash.ts';
 import type { Checkpoint, ChunkSink, CopyItem } from '../copy/types.ts';
@@ -61,11 +61,14 @@ export class ArchiveSink implements ChunkSink {
   /**
    * A new archive at `path`, or the unfinished archive already there when it was started with the same
    * header fields (a backup run again resumes it); any other existing file is refused and left untouched.
+   * With `resume: false`, an unfinished archive of this format is started over instead: a source that may
+   * have changed since cannot be resumed into one consistent moment.
    */
-  static async create(path: string, fields: ArchiveHeaderFields): Promise<ArchiveSink> {
+  static async create(path: string, fields: ArchiveHeaderFields, options: { resume?: boolean } = {}): Promise<ArchiveSink> {
     // A header that would not read back would make the whole archive unreadable: checked before it is written.
     parseHeader(headerRowOf(newHeader(fields)));
     mkdirSync(dirname(path), { recursive: true });
+    if (options.resume === false && isUnfinishedArchive(path)) removeArchive(path);
     const existed = existsSync(path) && statSync(path).size > 0;
     const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     try {
@@ -254,6 +257,26 @@ function existingHeader(db: Database.Database, path: string, fields: ArchiveHead
     throw new InputError(`${path} is an unfinished backup of something else (release ${header.release}, ${header.engine}); choose another file or delete it`);
   }
   return header;
+}
+
+/** Whether `path` holds an archive of this format that its writer left before the end. */
+function isUnfinishedArchive(path: string): boolean {
+  if (!existsSync(path) || statSync(path).size === 0) return false;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    if (formatProblem(db)) return false;
+    const row = readHeaderRow(db);
+    return row !== undefined && !isFinished(row);
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
+}
+
+function removeArchive(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
 }
 
 function fieldsOf(header: ArchiveHeaderFields): ArchiveHeaderFields {
