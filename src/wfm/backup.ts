@@ -94,13 +94,22 @@ export async function backupDatabase(
   }
 }
 
+function unknownRelease(file: string, header: ArchiveHeader): string {
+  return `${file} is a backup of release ${header.release}, which this tool (${TOOL_VERSION}) does not know; use the wfm-migrate that wrote it (${header.toolVersion}) or a later one`;
+}
+
+/** The archive checked whole, and of a release this tool can restore: what `bru verify` reports. */
+export async function verifyBackup(file: string): Promise<ArchiveReport> {
+  const report = await verifyArchive(file);
+  if (report.header && !isRelease(report.header.release)) return { ...report, ok: false, problems: [...report.problems, unknownRelease(file, report.header)] };
+  return report;
+}
+
 /** The archive checked whole, before anything is written anywhere: a damaged part stops the restore. */
 export async function requireIntactArchive(file: string): Promise<ArchiveReport & { header: ArchiveHeader }> {
   const report = await verifyArchive(file);
   if (!report.ok || !report.header) throw new OperationError(`${file} cannot be restored:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
-  if (!isRelease(report.header.release)) {
-    throw new InputError(`${file} is a backup of release ${report.header.release}, which this tool (${TOOL_VERSION}) does not know`);
-  }
+  if (!isRelease(report.header.release)) throw new InputError(unknownRelease(file, report.header));
   return report as ArchiveReport & { header: ArchiveHeader };
 }
 

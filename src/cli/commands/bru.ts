@@ -3,8 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
-import { verifyArchive } from '../../engine/archive/index.ts';
-import { backupDatabase, restoreDatabase } from '../../wfm/backup.ts';
+import { backupDatabase, restoreDatabase, verifyBackup } from '../../wfm/backup.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { LATEST_RELEASE } from '../../wfm/releases/versions.ts';
 import { requireWfmUserIfConfigured } from '../config-options.ts';
@@ -111,7 +110,7 @@ export function registerBackupRestore(bru: Command): void {
     .requiredOption('--file <file>', 'the backup file')
     .option('--json', 'machine-readable output')
     .action(async (options: { file: string; json?: boolean }) => {
-      const report = await verifyArchive(options.file);
+      const report = await verifyBackup(options.file);
       if (options.json) printJson(report);
       else if (report.ok && report.header) {
         const rows = report.tables.reduce((sum, t) => sum + t.rows, 0);

@@ -42,9 +42,24 @@ export function parseConnectionString(text: string): ConnectionTarget {
   const trimmed = text.trim();
   if (trimmed === '') throw new InputError(`the connection string is empty; ${EXAMPLES}`);
   const scheme = /^([a-z0-9]+):/i.exec(trimmed)?.[1]?.toLowerCase();
-  if (scheme && !trimmed.includes(';') && ENGINE_ALIASES[scheme]) return parseUrl(trimmed, ENGINE_ALIASES[scheme]);
+  // A URL may hold a ';' (in its password): it is a URL when it starts like one.
+  const engine = scheme === undefined ? undefined : engineNamed(scheme);
+  if (engine) return parseUrl(trimmed, engine);
   if (trimmed.includes(';')) return parseOriginalForm(trimmed);
   throw new InputError(`"${describeUnparsed(trimmed)}" is not a connection string; ${EXAMPLES}`);
+}
+
+/** Only the aliases themselves: "constructor" or "__proto__" name no engine. */
+function engineNamed(name: string): EngineName | undefined {
+  return Object.hasOwn(ENGINE_ALIASES, name) ? ENGINE_ALIASES[name] : undefined;
+}
+
+function decoded(text: string, part: string, engine: EngineName, url: URL): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new InputError(`the ${part} in the ${engine} URL "${redactUrl(url)}" has a malformed %-escape; write a % as %25`);
+  }
 }
 
 function parseUrl(text: string, engine: EngineName): ConnectionTarget {
@@ -59,7 +74,7 @@ function parseUrl(text: string, engine: EngineName): ConnectionTarget {
   } catch {
     throw new InputError(`"${describeUnparsed(text)}" is not a valid ${engine} URL; ${EXAMPLES}`);
   }
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const database = decoded(url.pathname.replace(/^\//, ''), 'database name', engine, url);
   if (!url.hostname) throw new InputError(`the ${engine} URL "${redactUrl(url)}" names no server`);
   if (!database) throw new InputError(`the ${engine} URL "${redactUrl(url)}" names no database; add /<database> after the server`);
   return withDefaults({
@@ -67,14 +82,14 @@ function parseUrl(text: string, engine: EngineName): ConnectionTarget {
     host: url.hostname,
     port: url.port ? parsePort(url.port, text) : undefined,
     database,
-    user: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
+    user: url.username ? decoded(url.username, 'user name', engine, url) : undefined,
+    password: url.password ? decoded(url.password, 'password', engine, url) : undefined,
   });
 }
 
 function parseOriginalForm(text: string): ConnectionTarget {
   const parts = text.split(';');
-  const engine = ENGINE_ALIASES[(parts[0] ?? '').trim().toLowerCase()];
+  const engine = engineNamed((parts[0] ?? '').trim().toLowerCase());
   if (!engine) {
     throw new InputError(
       `unknown database engine "${(parts[0] ?? '').trim()}" in the connection string; ` +
@@ -127,7 +142,8 @@ function redactUrl(url: URL): string {
 
 /** A connection string as it may be shown: anything that could be a password is cut out. */
 function describeUnparsed(text: string): string {
-  return text.replace(/(:\/\/[^:/@]*):[^@]*@/, '$1@').replace(/^([^;]*;[^;]*;[^;]*;[^;]*);.*$/, '$1;***');
+  // Up to the last '@': a password may hold one.
+  return text.replace(/(:\/\/[^:/@]*):.*@/, '$1@').replace(/^([^;]*;[^;]*;[^;]*;[^;]*);.*$/, '$1;***');
 }
 
 /** How a target is named in messages and logs: never with its password. */

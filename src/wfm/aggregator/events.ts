@@ -39,9 +39,15 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\
 
 /** Seconds since 1970-01-01 UTC of an ISO 8601 instant with a zone, or undefined when it is not one. */
 export function epochSecondsOf(text: string): number | undefined {
-  if (!ISO_INSTANT.test(text)) return undefined;
+  if (!ISO_INSTANT.test(text) || !isCalendarDate(text.slice(0, 10))) return undefined;
   const millis = Date.parse(text);
   return Number.isFinite(millis) ? Math.floor(millis / 1000) : undefined;
+}
+
+/** Date.parse takes 2026-02-30 for March 2: a day the month does not have is refused instead. */
+function isCalendarDate(date: string): boolean {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
 }
 
 /** The start, in seconds since the epoch, of the 15-minute interval holding an instant. */
