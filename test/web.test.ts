@@ -101,6 +101,21 @@ describe('the console', () => {
     await app.close();
   });
 
+  it('refuses a run whose connection holds a password (a journal would keep it), and shows it nowhere', async () => {
+    const app = consoleFor(await database('8.5.2'));
+    const cookie = await signIn(app, 'admin-token');
+    const started = await app.inject({ method: 'POST', url: '/runs', ...form({ from: 'postgres://wfm:pw-in-form-zq7@127.0.0.1:5432/wfm', action: 'run' }), headers: { ...form({}).headers, cookie } });
+    assert.equal(started.statusCode, 302);
+    const events = await eventsOf(app, cookie, String(started.headers.location));
+    const end = events.at(-1) as { type: string; state: string; text: string };
+    assert.equal(end.state, 'failed');
+    assert.match(end.text, /--password-env/);
+    assert.ok(!JSON.stringify(events).includes('pw-in-form-zq7'), 'the password is in no event');
+    const page = await app.inject({ url: String(started.headers.location), headers: { cookie } });
+    assert.ok(!page.body.includes('pw-in-form-zq7'), 'nor on the page');
+    await app.close();
+  });
+
   it('shows the verification report, and a fix made in the Organization module clears its finding', async () => {
     const url = await database('8.5.2');
     const app = consoleFor(url);

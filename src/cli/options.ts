@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { InputError } from '../engine/errors.ts';
-import type { ConnectionOptions } from './connections.ts';
+import { DEFAULT_KEY_FILE, type ConnectionOptions } from './connections.ts';
 
 /**
  * How a command that opens databases finds them: a connection string, or a database access point of the
@@ -11,7 +11,8 @@ export function withConnectionOptions(command: Command): Command {
     .addOption(new Option('--config <file>', 'the configuration (wfm.yaml) whose database access points and options to use').env('WFM_CONFIG'))
     .addOption(new Option('--dap <name>', 'the database access point of the configuration to open (instead of --db)'))
     .addOption(new Option('--password-env <name>', 'read the database password from this environment variable'))
-    .addOption(new Option('--password-prompt', 'ask for the database password on the terminal'));
+    .addOption(new Option('--password-prompt', 'ask for the database password on the terminal'))
+    .addOption(new Option('--key-file <file>', 'the key that protects stored passwords (created on first use, owner-only)').default(DEFAULT_KEY_FILE));
 }
 
 export function connectionOptions(command: Command): ConnectionOptions {

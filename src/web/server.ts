@@ -54,6 +54,21 @@ function cookieOf(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the browser says the request comes from a page of another origin: its Origin, or without one its
+ * Referer, or Sec-Fetch-Site. A page on another port of this host is same-site but not the console's own.
+ */
+function fromAnotherPage(request: FastifyRequest): boolean {
+  const own = `http://${request.headers.host}`;
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = request.headers.origin;
+  if (origin !== undefined) return origin !== own;
+  const referer = request.headers.referer;
+  if (referer === undefined) return false;
+  return !URL.canParse(referer) || new URL(referer).origin !== own;
+}
+
 export function buildConsole(options: ConsoleOptions): FastifyInstance {
   const app = Fastify({ logger: false });
   const sessions = new Map<string, Session>();
@@ -89,10 +104,9 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
 
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      // A state-changing request from another site's page is refused, whatever cookie it carries.
-      const origin = request.headers.origin;
-      if (origin !== undefined && origin !== `http://${request.headers.host}`) return reply.code(403).send({ error: 'requests that change anything must come from the console’s own pages' });
+    // A state-changing request from another site's page is refused, whatever cookie it carries.
+    if (request.method !== 'GET' && request.method !== 'HEAD' && fromAnotherPage(request)) {
+      return reply.code(403).send({ error: 'requests that change anything must come from the console’s own pages' });
     }
     if (path === '/sign-in') return;
     const session = sessionOf(request);

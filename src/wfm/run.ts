@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dialectFor, withConnection, type ConnectionTarget } from '../engine/dialect/index.ts';
-import { describeTarget } from '../engine/dialect/connection-string.ts';
+import { describeTarget, parseConnectionString } from '../engine/dialect/connection-string.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import { epochOfTimestamp, setMaintenanceMode } from './aggregator/store.ts';
@@ -258,7 +258,21 @@ export interface StartRun {
 }
 
 /** Starts a run: the journal is written before the first step, so even a failed check can be resumed. */
+/** A run journal keeps its connection texts: a password must come from elsewhere (the environment, wfm.yaml). */
+function withoutPassword(text: string | undefined): void {
+  if (text === undefined) return;
+  let password: string | undefined;
+  try {
+    password = parseConnectionString(text).password;
+  } catch {
+    return; // an access point's name
+  }
+  if (password !== undefined) throw new InputError('a run keeps its connections in its journal: give the password with --password-env NAME (or a database access point of wfm.yaml), not in the connection string');
+}
+
 export async function startRun(start: StartRun, options: RunOptions): Promise<RunJournal> {
+  withoutPassword(start.from);
+  withoutPassword(start.to);
   const from = await start.resolve(start.from);
   const to = start.to === undefined ? undefined : await start.resolve(start.to);
   const sameDatabase = to !== undefined && describeTarget(to) === describeTarget(from);

@@ -1,12 +1,24 @@
 // `wfm config`: reads and changes the options of the applications in wfm.yaml, as an administrator does in
-// the Configuration Server.
+// the Configuration Server, and stores a database access point's password protected with the key file.
 import { Command, Option } from 'commander';
 import { InputError } from '../../engine/errors.ts';
 import { KNOWN_OPTIONS } from '../../wfm/config/applications.ts';
 import { ConfigFile, splitOptionPath } from '../../wfm/config/config-file.ts';
+import { loadKey, protect } from '../../wfm/secrets.ts';
+import { DEFAULT_KEY_FILE, promptPassword } from '../connections.ts';
 import { formatTable, printJson, printLine } from '../output.ts';
 
 const configOption = (): Option => new Option('--config <file>', 'the configuration file').env('WFM_CONFIG').default('wfm.yaml');
+
+async function passwordToStore(point: string, variable: string | undefined): Promise<string> {
+  if (variable === undefined) {
+    if (!process.stdin.isTTY) throw new InputError(`wfm config set-password asks for the password of ${point} on a terminal; elsewhere give it with --password-env VARIABLE`);
+    return promptPassword(`password of ${point}: `);
+  }
+  const value = process.env[variable];
+  if (value === undefined || value === '') throw new InputError(`the environment variable ${variable} (from --password-env) is not set; set it to the password of ${point}`);
+  return value;
+}
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('read and change the options of the applications in wfm.yaml');
@@ -41,6 +53,20 @@ export function registerConfig(program: Command): void {
       const before = application.options[section]?.[name];
       file.setOption(application, section, name, value);
       printLine(`${application.name} ${section}.${name} = ${value}${before === undefined ? ' (created)' : before === value ? ' (unchanged)' : ` (was ${before})`}`);
+    });
+  config
+    .command('set-password')
+    .description('store the password of a database access point protected (AES-256-GCM, key in --key-file) in place of passwordEnv')
+    .argument('<database>', 'the database access point')
+    .option('--password-env <variable>', 'read the password from this environment variable (otherwise it is asked on the terminal)')
+    .option('--key-file <file>', 'the key that protects stored passwords (created on first use, owner-only)', DEFAULT_KEY_FILE)
+    .addOption(configOption())
+    .action(async (name: string, options: { config: string; passwordEnv?: string; keyFile: string }) => {
+      const file = ConfigFile.load(options.config);
+      const point = file.database(name);
+      const secret = await passwordToStore(name, options.passwordEnv);
+      file.setPassword(point, protect(secret, loadKey(options.keyFile, true)));
+      printLine(`database ${name}: password stored protected in ${file.name} (opened with the key file ${options.keyFile})`);
     });
   config
     .command('show')

@@ -1,6 +1,5 @@
 // `wfm run` and `wfm rollback`: the order of migration as a resumable procedure with a journal.
 import type { Command } from 'commander';
-import { parseConnectionString } from '../../engine/dialect/connection-string.ts';
 import { InputError } from '../../engine/errors.ts';
 import { loadJournal, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions, type StepRecord } from '../../wfm/run.ts';
 import { configOf, resolveTarget, type ConnectionOptions } from '../connections.ts';
@@ -16,18 +15,6 @@ interface RunFlags {
   twoStep?: boolean;
   force?: boolean;
   json?: boolean;
-}
-
-/** A run journal keeps its connection strings: a password must come from the environment instead. */
-function withoutPassword(text: string | undefined): void {
-  if (text === undefined) return;
-  let password: string | undefined;
-  try {
-    password = parseConnectionString(text).password;
-  } catch {
-    return; // an access point's name
-  }
-  if (password !== undefined) throw new InputError('a run keeps its connections in its journal: give the password with --password-env NAME, not in the connection string');
 }
 
 function runOptions(flags: RunFlags, connection: ConnectionOptions): RunOptions {
@@ -83,8 +70,6 @@ export function registerRun(program: Command): void {
       }
       const from = flags.from ?? connection.dap;
       if (from === undefined) throw new InputError('name the database: --from CONNECTION, or --config wfm.yaml --dap NAME (or --resume RUN)');
-      withoutPassword(from);
-      withoutPassword(flags.to);
       let announced = false;
       const journal = await startRun(
         { from, to: flags.to, configPath: connection.config, resolve: resolveText },

@@ -46,7 +46,6 @@ export function registerSettings(program: Command): void {
     .option('--time-profile <profile>', 'the Data Aggregator time profile')
     .option('--wfm-server <name>', 'the WFM Server of the site')
     .option('--assign-agents <ids>', 'assign these agents (comma-separated ids) to the site')
-    .option('--key-file <file>', 'the key that protects stored passwords (created on first use, owner-only)', 'wfm-secret.key')
     .action(async (flags: OrgFlags, command: Command) => {
       if ((flags.site === undefined) === (flags.businessUnit === undefined)) throw new InputError('name one object: --site NAME or --business-unit NAME');
       const secret = await daPassword(flags);

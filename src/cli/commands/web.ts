@@ -15,7 +15,6 @@ export function registerWeb(program: Command): void {
     .option('--host <address>', 'the address to listen on; anything but localhost exposes the console to the network', '127.0.0.1')
     .option('--runs-dir <dir>', 'where runs keep their journals', 'wfm-runs')
     .option('--backup-dir <dir>', 'where backups are written', '.')
-    .option('--key-file <file>', 'the key that protects stored passwords', 'wfm-secret.key')
     .action(async (flags: { db?: string; port?: string; host: string; runsDir: string; backupDir: string; keyFile: string }, command: Command) => {
       const connection = connectionOptions(command);
       const config = configOf(connection);

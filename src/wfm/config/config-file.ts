@@ -8,6 +8,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import { parseConnectionString } from '../../engine/dialect/connection-string.ts';
 import { errorMessage, InputError } from '../../engine/errors.ts';
 import { isRelease } from '../releases/versions.ts';
+import { isProtected } from '../secrets.ts';
 import { APPLICATION_TITLES, APPLICATION_TYPES, knownOption, optionValueProblem, type ApplicationType } from './applications.ts';
 
 export interface DatabaseAccessPoint {
@@ -16,6 +17,8 @@ export interface DatabaseAccessPoint {
   connection: string;
   /** The environment variable holding the password, kept out of the file. */
   passwordEnv?: string;
+  /** The password stored protected (`wfm config set-password`), opened with the key file. */
+  password?: string;
 }
 
 export interface Application {
@@ -29,7 +32,7 @@ export interface Application {
 }
 
 const TOP_LEVEL = ['databases', 'applications'];
-const DATABASE_KEYS = ['connection', 'passwordEnv'];
+const DATABASE_KEYS = ['connection', 'passwordEnv', 'password'];
 const APPLICATION_KEYS = ['type', 'release', 'connections', 'options'];
 
 const keyOf = (pair: Pair): string => (isScalar(pair.key) ? String(pair.key.value) : String(pair.key));
@@ -107,6 +110,15 @@ export class ConfigFile {
     this.save();
   }
 
+  /** Stores an access point's password, already protected, in place of the variable that held it. */
+  setPassword(point: DatabaseAccessPoint, stored: string): void {
+    this.document.deleteIn(['databases', point.name, 'passwordEnv']);
+    this.document.setIn(['databases', point.name, 'password'], stored);
+    point.password = stored;
+    delete point.passwordEnv;
+    this.save();
+  }
+
   /** Records the release an application now runs (the Deploy step of the order of migration). */
   setRelease(application: Application, release: string): void {
     this.document.setIn(['applications', application.name, 'release'], release);
@@ -152,18 +164,30 @@ export class ConfigFile {
   private readDatabase(pair: Pair): DatabaseAccessPoint {
     const name = keyOf(pair);
     const point: DatabaseAccessPoint = { name, connection: '' };
-    for (const field of this.mapPairs(pair.value, `database ${name}`, pair)) {
+    const fields = this.mapPairs(pair.value, `database ${name}`, pair);
+    for (const field of fields) {
       const key = keyOf(field);
-      if (!DATABASE_KEYS.includes(key)) this.fail(field, `database ${name}: unknown setting "${key}"; a database has ${DATABASE_KEYS.join(' and ')}`);
+      if (!DATABASE_KEYS.includes(key)) this.fail(field, `database ${name}: unknown setting "${key}"; a database has ${DATABASE_KEYS.join(', ')}`);
       if (key === 'connection') point.connection = this.text(field, `database ${name}: connection`);
       if (key === 'passwordEnv') point.passwordEnv = this.text(field, `database ${name}: passwordEnv`);
+      if (key === 'password') point.password = this.text(field, `database ${name}: password`);
     }
     if (point.connection === '') this.fail(pair, `database ${name} has no connection`);
+    const connectionField = fields.find((f) => keyOf(f) === 'connection');
+    let password: string | undefined;
     try {
-      parseConnectionString(point.connection);
+      password = parseConnectionString(point.connection).password;
     } catch (error) {
       this.fail(pair, `database ${name}: ${errorMessage(error)}`);
     }
+    if (password !== undefined) {
+      this.fail(connectionField, `database ${name}: the connection holds a password in clear; take it out, then give it with passwordEnv: VARIABLE or store it protected: wfm config set-password ${name} --password-env VARIABLE`);
+    }
+    const passwordField = fields.find((f) => keyOf(f) === 'password');
+    if (point.password !== undefined && !isProtected(point.password)) {
+      this.fail(passwordField, `database ${name}: password holds a password in clear; remove it and store it protected: wfm config set-password ${name} --password-env VARIABLE`);
+    }
+    if (point.password !== undefined && point.passwordEnv !== undefined) this.fail(passwordField, `database ${name} has both password and passwordEnv; keep one`);
     return point;
   }
 
