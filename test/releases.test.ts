@@ -8,7 +8,8 @@ import { diffSchemas, formatDifferences } from '../src/engine/schema/diff.ts';
 import { compareAccess, effectivePrivileges } from '../src/wfm/access.ts';
 import { createDatabase, detectRelease, UPDATE_LOCK, updateDatabase } from '../src/wfm/database.ts';
 import { generate } from '../src/wfm/generate/index.ts';
-import { releaseModel } from '../src/wfm/releases/index.ts';
+import { RELEASE_STEPS, releaseModel } from '../src/wfm/releases/index.ts';
+import { renderStep } from '../src/engine/steps/runner.ts';
 import type { CurrentRelease } from '../src/wfm/releases/versions.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, type TestDatabase } from './helpers/databases.ts';
@@ -18,6 +19,15 @@ const SMALL = { agents: 30, days: 2, seed: 7 };
 
 /** History rows differ by design (when, how long); every other table is compared row for row. */
 const HISTORY = 'wm_db_version';
+
+/** The index in step 8.0 of the statement after the one that drops `table`: a failure there comes after the drop. */
+function statementAfterDrop(connection: Connection, table: string): number {
+  const step = RELEASE_STEPS.find((s) => s.version === '8.0');
+  assert.ok(step);
+  const index = renderStep(connection, step).findIndex((s) => /DROP TABLE/i.test(s.sql) && s.sql.includes(table));
+  assert.ok(index > 0, `step 8.0 drops ${table}`);
+  return index + 1;
+}
 
 for (const engine of await testEngines()) {
   describe(`create and update on ${engine.engine}`, { skip: engine.skip }, () => {
@@ -102,26 +112,32 @@ for (const engine of await testEngines()) {
       assert.deepEqual(versions.map((r) => r.version), ['7.6', '8.0', '8.1', '8.5.0', '8.5.1', '8.5.2']);
     });
 
-    it(`leaves a step that fails halfway ${engine.engine === 'mysql' ? 'resumable to completion' : 'undone: the database stays at the previous release'}`, async () => {
-      const connection = await open('fail');
-      await createDatabase(connection, '7.6');
-      await generate(connection, '7.6', SMALL);
-      const content = await databaseContent(connection);
-      const access = await effectivePrivileges(connection, '7.6');
-      const failing = {
-        beforeStatement: (step: { version: string }, index: number) => {
-          if (step.version === '8.0' && index === 6) throw new Error('injected failure halfway through step 8.0');
-        },
-      };
-      await assert.rejects(updateDatabase(connection, '8.5.2', { progress: failing }), /injected failure/);
-      assert.deepEqual(await detectRelease(connection), { kind: 'current', release: '7.6' });
-      if (connection.adapter.transactionalDdl) {
-        assert.equal(formatDifferences(diffSchemas(releaseModel('7.6'), await connection.introspector.introspect())), '');
-        assert.deepEqual(await databaseContent(connection), content);
-      }
-      await updateDatabase(connection, '8.5.2');
-      assert.equal(formatDifferences(diffSchemas(reference, await connection.introspector.introspect())), '');
-      assert.deepEqual(compareAccess(access, await effectivePrivileges(connection, '8.5.2'), '7.6', '8.5.2'), []);
-    });
+    for (const [where, failAt] of [
+      ['halfway', (): number => 6],
+      ['right after the 7.6 privileges are dropped', (connection: Connection): number => statementAfterDrop(connection, 'user_privilege')],
+    ] as const) {
+      it(`leaves a step that fails ${where} ${engine.engine === 'mysql' ? 'resumable to completion' : 'undone: the database stays at the previous release'}`, async () => {
+        const connection = await open('fail');
+        await createDatabase(connection, '7.6');
+        await generate(connection, '7.6', SMALL);
+        const content = await databaseContent(connection);
+        const access = await effectivePrivileges(connection, '7.6');
+        const index = failAt(connection);
+        const failing = {
+          beforeStatement: (step: { version: string }, at: number) => {
+            if (step.version === '8.0' && at === index) throw new Error('injected failure in step 8.0');
+          },
+        };
+        await assert.rejects(updateDatabase(connection, '8.5.2', { progress: failing }), /injected failure/);
+        assert.deepEqual(await detectRelease(connection), { kind: 'current', release: '7.6' });
+        if (connection.adapter.transactionalDdl) {
+          assert.equal(formatDifferences(diffSchemas(releaseModel('7.6'), await connection.introspector.introspect())), '');
+          assert.deepEqual(await databaseContent(connection), content);
+        }
+        await updateDatabase(connection, '8.5.2');
+        assert.equal(formatDifferences(diffSchemas(reference, await connection.introspector.introspect())), '');
+        assert.deepEqual(compareAccess(access, await effectivePrivileges(connection, '8.5.2'), '7.6', '8.5.2'), []);
+      });
+    }
   });
 }

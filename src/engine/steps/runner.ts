@@ -80,8 +80,10 @@ async function runStatements(
   done: ReadonlySet<number>,
   afterEach?: (index: number, statement: Statement) => Promise<void>,
 ): Promise<void> {
+  // A check guards the statements after it: once one of those is done, it passed in the run that did it.
+  const lastDone = Math.max(-1, ...done);
   for (const [index, statement] of statements.entries()) {
-    if (done.has(index)) continue;
+    if (done.has(index) || (statement.problem && index < lastDone)) continue;
     await options.beforeStatement?.(step, index);
     if (statement.problem) await runCheck(connection, step, statement);
     else if (afterEach) await afterEach(index, statement);
