@@ -4,11 +4,12 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { connect, type Connection, type SqlValue } from '../src/engine/dialect/index.ts';
+import { asConnectionLost, connect, type Connection, type SqlValue } from '../src/engine/dialect/index.ts';
 import { LockHeldError } from '../src/engine/errors.ts';
 import { diffSchemas, formatDifferences } from '../src/engine/schema/diff.ts';
 import type { SchemaModel, TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase } from './helpers/databases.ts';
+import { cutConnections } from './helpers/faults.ts';
 
 const parent: TableModel = {
   name: 'parent',
@@ -221,6 +222,38 @@ for (const engine of await testEngines()) {
       await once(holder, 'exit');
       const lock = await connection.acquireLock('wfm killed', 'me', 10_000);
       await lock.release();
+    });
+
+    it('fails a streamed read, never hangs, when the server ends its session mid-read', { skip: engine.engine === 'sqlite' ? 'an embedded database has no session to end' : undefined }, async () => {
+      const reader = await connect(database.url);
+      try {
+        // 200 MB from nothing, in the dialect's own words: more than a server sends ahead of its reader.
+        const rows =
+          engine.engine === 'postgres'
+            ? "SELECT g AS n, repeat('x', 1000) AS pad FROM generate_series(1, 200000) g"
+            : "SELECT seq AS n, REPEAT('x', 1000) AS pad FROM seq_1_to_200000";
+        const batches = reader.streamQuery(rows, [], 100)[Symbol.asyncIterator]();
+        assert.equal(((await batches.next()).value as unknown[]).length, 100);
+        let settled = false;
+        const read = (async () => {
+          for (let next = await batches.next(); !next.done; next = await batches.next());
+        })().then(
+          () => 'completed',
+          (error: Error) => error,
+        );
+        void read.finally(() => (settled = true));
+        // Cut until the read settles: a session that had not shown up yet in the server's list is cut too.
+        for (let tries = 0; tries < 50 && !settled; tries++) {
+          await cutConnections(database.target);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        const hung = new Promise((resolve) => setTimeout(() => resolve('hung'), 5_000));
+        const outcome = await Promise.race([read, hung]);
+        assert.ok(outcome instanceof Error, `the read ${String(outcome)} instead of failing`);
+        assert.ok((await asConnectionLost(outcome)) !== undefined, `told as a lost connection: ${outcome.message}`);
+      } finally {
+        await reader.close().catch(() => undefined);
+      }
     });
   });
 }

@@ -1,6 +1,7 @@
 // The `wfm` command. Results go to stdout; progress and errors to stderr. Exit 0 on success, 1 when an
 // operation or verification failed, 2 on bad input; no stack trace unless WFM_DEBUG=1.
 import { Command, CommanderError } from 'commander';
+import { asConnectionLost } from '../engine/dialect/index.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import { TOOL_VERSION } from '../wfm/database.ts';
 import { originalSyntax, registerBru } from './commands/bru.ts';
@@ -47,12 +48,13 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(originalSyntax(process.argv));
-  } catch (error) {
+  } catch (thrown) {
+    const error = (await asConnectionLost(thrown)) ?? thrown;
     const code = exitCodeOf(error);
     if (!(error instanceof CommanderError)) {
       const known = error instanceof InputError || error instanceof OperationError;
       process.stderr.write(`wfm: ${known ? '' : 'internal error: '}${errorMessage(error)}\n`);
-      if (process.env.WFM_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      if (process.env.WFM_DEBUG === '1' && thrown instanceof Error) process.stderr.write(`${thrown.stack}\n`);
     }
     process.exitCode = code;
   }

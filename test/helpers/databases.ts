@@ -20,7 +20,7 @@ export interface TestEngine {
   newDatabase(label: string): Promise<TestDatabase>;
 }
 
-const SERVER_URLS: Record<'postgres' | 'mysql', string> = {
+export const SERVER_URLS: Record<'postgres' | 'mysql', string> = {
   postgres: process.env.WFM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   mysql: process.env.WFM_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mysql',
 };

@@ -1,5 +1,5 @@
 // The registry of dialects by engine name, and connecting from a connection string.
-import { InputError } from '../errors.ts';
+import { errorMessage, InputError, OperationError } from '../errors.ts';
 import { describeTarget, parseConnectionString, type ConnectionTarget, type EngineName } from './connection-string.ts';
 import { sqliteDialect } from './sqlite/index.ts';
 import type { Connection, Dialect } from './types.ts';
@@ -9,6 +9,19 @@ const loaders: Partial<Record<EngineName, () => Promise<Dialect>>> = {
   postgres: async () => (await import('./postgres/index.ts')).postgresDialect,
   mysql: async () => (await import('./mysql/index.ts')).mysqlDialect,
 };
+
+/**
+ * The failure told as what it is when a server ended the session: an operation that can be run again, not a
+ * fault of the tool. Every change is committed in steps, so what was committed stays and the rest is undone.
+ */
+export async function asConnectionLost(error: unknown): Promise<OperationError | undefined> {
+  for (const load of Object.values(loaders)) {
+    if ((await load()).isConnectionLost(error)) {
+      return new OperationError(`the database connection was lost (${errorMessage(error)}); what was committed is kept: run the same command again to finish (a 6.5 migration with --resume)`);
+    }
+  }
+  return undefined;
+}
 
 export async function dialectFor(engine: EngineName): Promise<Dialect> {
   const load = loaders[engine];

@@ -113,4 +113,6 @@ export interface Dialect {
   createDatabase(target: ConnectionTarget): Promise<void>;
   /** Drops the database named by the target if it exists. */
   dropDatabase(target: ConnectionTarget): Promise<void>;
+  /** Whether an error of this driver means the server ended the session (killed, restarted, network gone). */
+  isConnectionLost(error: unknown): boolean;
 }

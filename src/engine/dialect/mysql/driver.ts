@@ -228,11 +228,21 @@ class MysqlConnection implements Connection {
     return Array.isArray(result) ? (result as Row[]) : [];
   }
 
-  streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
+  async *streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
     // The callback connection under the promise one streams rows and pauses the socket when not read;
     // mysql2's typings declare it on pool connections only.
     const core = (this.server as unknown as { connection: CoreConnection }).connection;
-    return batches(core.query({ sql, values: [...params] }).stream({ highWaterMark: batchRows }) as AsyncIterable<Row>, batchRows);
+    const rows = core.query({ sql, values: [...params] }).stream({ highWaterMark: batchRows });
+    // A paused row stream is never told that its session ended: it is ended with the reason here.
+    const lost = (error?: Error): void => void rows.destroy(error ?? new Error('Connection lost: The server closed the connection.'));
+    core.once('error', lost);
+    core.once('end', lost);
+    try {
+      yield* batches(rows as AsyncIterable<Row>, batchRows);
+    } finally {
+      core.off('error', lost);
+      core.off('end', lost);
+    }
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -388,9 +398,18 @@ async function onServer(target: ConnectionTarget, sql: string): Promise<void> {
   }
 }
 
+const LOST_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ER_CONNECTION_KILLED', 'ER_QUERY_INTERRUPTED', 'ECONNRESET', 'EPIPE']);
+
+function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && LOST_CODES.has(code)) || /connection is in closed state|Connection lost/.test(error.message);
+}
+
 export const mysqlDialect: Dialect = {
   adapter: mysqlAdapter,
   compiler: mysqlQueryCompiler,
+  isConnectionLost,
   connect: async (target) => new MysqlConnection(target, await open(target, requireDatabase(target))),
   createDatabase: (target) =>
     onServer(target, `CREATE DATABASE IF NOT EXISTS ${quote(requireDatabase(target))} CHARACTER SET utf8mb4 COLLATE ${MYSQL_COLLATION}`),

@@ -139,6 +139,9 @@ class PostgresConnection implements Connection {
   readonly description: string;
   private depth = 0;
   private closed = false;
+  /** Why the session ended under us, once it has: a cursor waiting for rows is never told (node-postgres #2468). */
+  private lost: Error | undefined;
+  private readonly sessionEnded: Promise<never>;
 
   constructor(
     readonly target: ConnectionTarget,
@@ -146,6 +149,15 @@ class PostgresConnection implements Connection {
   ) {
     this.introspector = postgresIntrospector(client);
     this.description = describeTarget(target);
+    this.sessionEnded = new Promise<never>((_, reject) => {
+      const end = (error?: Error): void => {
+        this.lost ??= error ?? new Error('Connection terminated unexpectedly');
+        if (!this.closed) reject(this.lost);
+      };
+      client.on('error', end);
+      client.on('end', () => end());
+    });
+    this.sessionEnded.catch(() => undefined);
   }
 
   get inTransaction(): boolean {
@@ -159,10 +171,19 @@ class PostgresConnection implements Connection {
 
   async *streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
     const cursor = this.client.query(new Cursor<Row>(sql, params as SqlValue[], { types: neutralTypes }));
+    let failed = false;
+    const read = (): Promise<Row[]> =>
+      Promise.race([cursor.read(batchRows), this.sessionEnded]).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      });
     try {
-      for (let rows = await cursor.read(batchRows); rows.length > 0; rows = await cursor.read(batchRows)) yield rows;
+      for (let rows = await read(); rows.length > 0; rows = await read()) yield rows;
+      // A cursor can answer "no more rows" as its session dies (node-postgres #3768): that is not the end.
+      if (this.lost) throw this.lost;
     } finally {
-      await cursor.close();
+      // Closing a cursor after a failed read, or whose session is gone, never resolves (node-postgres #2588, #2642).
+      if (!failed && !this.lost) await cursor.close();
     }
   }
 
@@ -204,7 +225,7 @@ class PostgresConnection implements Connection {
   async bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number> {
     const q = this.compiler;
     const copy = this.client.query(copyFrom(`COPY ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) FROM STDIN`));
-    await pipeline(Readable.from(copyChunks(rows)), copy);
+    await Promise.race([pipeline(Readable.from(copyChunks(rows)), copy), this.sessionEnded]);
     return copy.rowCount;
   }
 
@@ -244,9 +265,20 @@ class PostgresConnection implements Connection {
   }
 }
 
+/** Admin shutdown, crash shutdown, cannot connect now, connection failure, connection does not exist. */
+const LOST_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08006', '08003']);
+const LOST_MESSAGES = /Connection terminated|not queryable|ECONNRESET|EPIPE/;
+
+function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && (LOST_SQLSTATES.has(code) || code === 'ECONNRESET' || code === 'EPIPE')) || LOST_MESSAGES.test(error.message);
+}
+
 export const postgresDialect: Dialect = {
   adapter: postgresAdapter,
   compiler: postgresQueryCompiler,
+  isConnectionLost,
   connect: async (target) => new PostgresConnection(target, await openClient(target, databaseName(target))),
   createDatabase: async (target) => {
     const name = databaseName(target);

@@ -204,6 +204,8 @@ class SqliteConnection implements Connection {
 export const sqliteDialect: Dialect = {
   adapter: sqliteAdapter,
   compiler: sqliteQueryCompiler,
+  // An embedded database has no session a server could end.
+  isConnectionLost: () => false,
   connect: async (target) => new SqliteConnection(target, open(databasePath(target), target.readOnly)),
   createDatabase: async (target) => {
     open(databasePath(target)).close();
