@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { serialize } from 'node:v8';
-import { createDeflateRaw, deflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import {
   ArchiveSink,
@@ -25,6 +25,7 @@ import { decodeRows, encodeRows } from '../src/engine/archive/payload.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
+import { deflatedZeros } from './helpers/deflate.ts';
 
 const CHUNK_ROWS = 1_000;
 const COLUMNS = ['id', 'big', 'ratio', 'code', 'note', 'day', 'at', 'data', 'label'];
@@ -591,18 +592,3 @@ describe('damage', () => {
     }
   });
 });
-
-/** `bytes` zeros, deflated as they stream: the bomb is built without holding what it inflates to. */
-async function deflatedZeros(bytes: number): Promise<Buffer> {
-  const deflate = createDeflateRaw({ level: 9 });
-  const parts: Buffer[] = [];
-  deflate.on('data', (part: Buffer) => parts.push(part));
-  const zeros = Buffer.alloc(16 * 1024 * 1024);
-  for (let written = 0; written < bytes; written += zeros.length) {
-    if (!deflate.write(zeros)) await new Promise((resolve) => deflate.once('drain', resolve));
-  }
-  const ended = new Promise((resolve) => deflate.once('end', resolve));
-  deflate.end();
-  await ended;
-  return Buffer.concat(parts);
-}

@@ -8,7 +8,6 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { createDeflateRaw } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { verifyArchive } from '../src/engine/archive/index.ts';
 import { archiveDigests } from '../src/engine/archive/digest.ts';
@@ -22,6 +21,7 @@ import { goodFixture, legacyDatabase } from './fixtures/legacy65.ts';
 import { wfm, type CliResult } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { deflatedZeros } from './helpers/deflate.ts';
 
 const all = await testEngines();
 const sqlite = all.find((e) => e.engine === 'sqlite') as TestEngine;
@@ -412,19 +412,4 @@ function maxRssReporter(): string {
   const path = join(directory, 'max-rss.cjs');
   writeFileSync(path, "process.on('exit', () => process.stderr.write(`max-rss-kb=${process.resourceUsage().maxRSS}\\n`));\n");
   return path;
-}
-
-/** `bytes` zeros, deflated as they stream: the bomb is built without holding what it inflates to. */
-async function deflatedZeros(bytes: number): Promise<Buffer> {
-  const deflate = createDeflateRaw({ level: 9 });
-  const parts: Buffer[] = [];
-  deflate.on('data', (part: Buffer) => parts.push(part));
-  const zeros = Buffer.alloc(16 * 1024 * 1024);
-  for (let written = 0; written < bytes; written += zeros.length) {
-    if (!deflate.write(zeros)) await new Promise((resolve) => deflate.once('drain', resolve));
-  }
-  const ended = new Promise((resolve) => deflate.once('end', resolve));
-  deflate.end();
-  await ended;
-  return Buffer.concat(parts);
 }
