@@ -1,0 +1,463 @@
+// Faults, the way a machine fails: the real `wfm` process killed with SIGKILL at a random moment, or its
+// database sessions ended by the server mid-transaction, during an update in place, a 6.5 migration, a
+// performance migration, a backup, a restore and the Data Aggregator. After each fault the user's next step
+// (run it again, or --resume) must finish, and the data must verify: nothing missing, nothing twice.
+// Moments are drawn from a seeded generator: WFM_FAULT_SEED replays a run, WFM_FAULT_TRIALS sets the trials
+// per operation and fault (1 inside `npm test`, 20 in `npm run test:faults`). Every trial is recorded in
+// artifacts/faults/ for docs/reliability.md.
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { withConnection, type ConnectionTarget } from '../src/engine/dialect/index.ts';
+import { createDatabase } from '../src/wfm/database.ts';
+import { generate } from '../src/wfm/generate/index.ts';
+import type { Release } from '../src/wfm/releases/versions.ts';
+import { wfm } from './helpers/cli.ts';
+import { databaseContent } from './helpers/content.ts';
+import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { clearRecords, cutAt, cutConnections, killedAt, record, seededRandom, type Outcome } from './helpers/faults.ts';
+
+const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
+const TRIALS = Number(process.env.WFM_FAULT_TRIALS ?? '1');
+const SEED = Number(process.env.WFM_FAULT_SEED ?? '20261130');
+const engines = await testEngines();
+const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
+const servers = engines.filter((e) => e.engine !== 'sqlite');
+const fresh = trackedDatabases();
+const directory = mkdtempSync(join(tmpdir(), 'wfm-faults-'));
+let files = 0;
+const newFile = (name: string): string => join(directory, `${++files}-${name}`);
+
+type Content = Map<string, { rows: number; hash: string }>;
+
+async function generated(on: TestEngine, release: Release, label: string, size: { agents: number; days: number }): Promise<TestDatabase> {
+  const db = await fresh(on, label);
+  await withConnection(db.url, async (connection) => {
+    await createDatabase(connection, release);
+    await generate(connection, release, { ...size, seed: 11 });
+  });
+  return db;
+}
+
+// When each release step was applied differs from run to run by nature; what was applied must not.
+const comparedColumns = (table: string): string[] | undefined => (table === 'wm_db_version' ? ['version', 'checksum', 'tool_version'] : undefined);
+const contentOf = (url: string): Promise<Content> => withConnection(url, (connection) => databaseContent(connection, comparedColumns));
+const tail = (text: string): string => text.slice(-600);
+
+/** The tables where two content maps differ, with their row counts. */
+function differences(actual: Content, expected: Content, only?: readonly string[]): string[] {
+  const names = only ?? [...new Set([...actual.keys(), ...expected.keys()])];
+  return names
+    .filter((name) => actual.get(name)?.hash !== expected.get(name)?.hash)
+    .map((name) => `${name}: ${actual.get(name)?.rows ?? 'absent'} rows, expected ${expected.get(name)?.rows ?? 'absent'}`);
+}
+
+function succeeded(args: string[], what: string): string {
+  const result = wfm(args);
+  assert.equal(result.status, 0, `${what}: ${tail(result.stderr)}`);
+  return result.stdout;
+}
+
+interface Trial {
+  /** The command the fault interrupts. */
+  args: string[];
+  /** The database whose sessions a connection cut ends. */
+  target: ConnectionTarget;
+  /** The user's next step after the fault, then the check; returns what it did, throws when it did not hold. */
+  recover(outcome: Outcome): Promise<string>;
+}
+
+interface Operation {
+  name: string;
+  /** Sets up one trial on `engine`. */
+  trial(engine: TestEngine): Promise<Trial>;
+}
+
+/** How long the operation takes uninterrupted, so that fault moments spread over all of it. */
+const durations = new Map<string, number>();
+
+async function calibrated(operation: Operation, engine: TestEngine): Promise<number> {
+  const key = `${operation.name}/${engine.engine}`;
+  const known = durations.get(key);
+  if (known !== undefined) return known;
+  const trial = await operation.trial(engine);
+  const outcome = await killedAt(trial.args, 600_000);
+  assert.equal(outcome.code, 0, `${operation.name} without a fault: ${tail(outcome.stderr)}`);
+  await trial.recover(outcome);
+  durations.set(key, outcome.durationMs);
+  return outcome.durationMs;
+}
+
+const UPDATE_SIZE = { agents: 50, days: 7 };
+
+const legacySources = new Map<string, Promise<TestDatabase>>();
+/** One 6.5 source for every trial: it is only ever read. */
+const legacySource = (): Promise<TestDatabase> => {
+  const key = 'legacy';
+  if (!legacySources.has(key)) legacySources.set(key, generated(sqlite, '6.5.201', 'fault-legacy', { agents: 50, days: 14 }));
+  return legacySources.get(key) as Promise<TestDatabase>;
+};
+
+const updateInPlace: Operation = {
+  name: 'update in place',
+  async trial(engine) {
+    const reference = await updatedReference(engine);
+    const db = await generated(engine, '7.6', 'fault-update', UPDATE_SIZE);
+    return {
+      args: ['dbu', 'update', '--db', db.url],
+      target: db.target,
+      async recover() {
+        succeeded(['dbu', 'update', '--db', db.url], 'the update run again');
+        const wrong = differences(await contentOf(db.url), await reference);
+        assert.deepEqual(wrong, [], 'the database equals the same one updated without a fault');
+        return 'run again: equal to an update without a fault';
+      },
+    };
+  },
+};
+
+const updatedReferences = new Map<string, Promise<Content>>();
+function updatedReference(engine: TestEngine): Promise<Content> {
+  if (!updatedReferences.has(engine.engine)) {
+    updatedReferences.set(
+      engine.engine,
+      generated(engine, '7.6', 'fault-update-ref', UPDATE_SIZE).then((db) => {
+        succeeded(['dbu', 'update', '--db', db.url], 'the reference update');
+        return contentOf(db.url);
+      }),
+    );
+  }
+  return updatedReferences.get(engine.engine) as Promise<Content>;
+}
+
+const legacyMigration: Operation = {
+  name: '6.5 migration',
+  async trial(engine) {
+    const source = await legacySource();
+    const target = await fresh(engine, 'fault-migrate');
+    return {
+      args: ['dbu', 'migrate', '--from', source.url, '--to', target.url, '--chunk-rows', '2000'],
+      target: target.target,
+      async recover(outcome) {
+        const resumed = outcome.code !== 0;
+        if (resumed) succeeded(['dbu', 'migrate', '--from', source.url, '--to', target.url, '--resume'], 'the migration resumed');
+        succeeded(['verify', '--from', source.url, '--to', target.url], 'the verification of every table');
+        return `${resumed ? 'resumed' : 'had finished'}: every table verified against the source`;
+      },
+    };
+  },
+};
+
+const performanceReferences = new Map<string, Promise<Content>>();
+const PERFORMANCE_TABLES = ['activity_performance', 'agent_adherence'];
+
+/** An 8.5.2 database after step one of a two-step migration: performance data still in 6.5. */
+async function stepOne(engine: TestEngine, label: string): Promise<TestDatabase> {
+  const source = await legacySource();
+  const target = await fresh(engine, label);
+  succeeded(['dbu', 'migrate', '--from', source.url, '--to', target.url, '--allow-migrate-performance', '0'], 'step one');
+  return target;
+}
+
+const performanceMigration: Operation = {
+  name: 'performance migration',
+  async trial(engine) {
+    const source = await legacySource();
+    if (!performanceReferences.has(engine.engine)) {
+      performanceReferences.set(
+        engine.engine,
+        stepOne(engine, 'fault-perf-ref').then((db) => {
+          succeeded(['dbu', 'migrate-performance', '--from', source.url, '--to', db.url], 'the reference step two');
+          return contentOf(db.url);
+        }),
+      );
+    }
+    const reference = await (performanceReferences.get(engine.engine) as Promise<Content>);
+    const target = await stepOne(engine, 'fault-perf');
+    return {
+      args: ['dbu', 'migrate-performance', '--from', source.url, '--to', target.url, '--chunk-rows', '2000'],
+      target: target.target,
+      async recover(outcome) {
+        if (outcome.code !== 0) succeeded(['dbu', 'migrate-performance', '--from', source.url, '--to', target.url], 'step two run again');
+        assert.deepEqual(differences(await contentOf(target.url), reference, PERFORMANCE_TABLES), [], 'performance data equal to a step two without a fault');
+        return `${outcome.code !== 0 ? 'run again' : 'had finished'}: performance tables equal to a step two without a fault`;
+      },
+    };
+  },
+};
+
+const backupSources = new Map<string, Promise<{ db: TestDatabase; content: Content }>>();
+function backupSource(engine: TestEngine): Promise<{ db: TestDatabase; content: Content }> {
+  if (!backupSources.has(engine.engine)) {
+    backupSources.set(
+      engine.engine,
+      generated(engine, '8.5.2', 'fault-backup-src', { agents: 50, days: 10 }).then(async (db) => ({ db, content: await contentOf(db.url) })),
+    );
+  }
+  return backupSources.get(engine.engine) as Promise<{ db: TestDatabase; content: Content }>;
+}
+
+/** Restores `file` into a new SQLite database and compares it with `content`. */
+async function restoresTo(file: string, content: Content): Promise<void> {
+  const check = await fresh(sqlite, 'fault-check');
+  succeeded(['bru', 'restore', '--db', check.url, '--file', file], 'a restore of the backup');
+  assert.deepEqual(differences(await contentOf(check.url), content), [], 'the restored database equals the source');
+}
+
+const backup: Operation = {
+  name: 'backup',
+  async trial(engine) {
+    const source = await backupSource(engine);
+    const file = newFile('fault.backup.db');
+    return {
+      args: ['bru', 'backup', '--db', source.db.url, '--file', file],
+      target: source.db.target,
+      async recover(outcome) {
+        let detail = 'had finished';
+        if (outcome.code !== 0) {
+          // What the fault left must never pass for a backup.
+          if (existsSync(file)) {
+            const verdict = wfm(['bru', 'verify', '--file', file]);
+            assert.notEqual(verdict.status, 0, 'an interrupted backup does not verify');
+            assert.match(verdict.stdout + verdict.stderr, /unfinished|not a backup|damaged|truncated/, tail(verdict.stdout + verdict.stderr));
+          }
+          succeeded(['bru', 'backup', '--db', source.db.url, '--file', file], 'the backup run again');
+          detail = `the interrupted file ${existsSync(file) ? 'was refused by verify, then ' : ''}completed by the backup run again`;
+        }
+        succeeded(['bru', 'verify', '--file', file], 'the verification of the backup');
+        await restoresTo(file, source.content);
+        return `${detail}; verified and restored equal to the source`;
+      },
+    };
+  },
+};
+
+const backupFiles = new Map<string, Promise<{ file: string; content: Content }>>();
+const restore: Operation = {
+  name: 'restore',
+  async trial(engine) {
+    if (!backupFiles.has(engine.engine)) {
+      backupFiles.set(
+        engine.engine,
+        backupSource(engine).then((source) => {
+          const file = newFile('restore-source.backup.db');
+          succeeded(['bru', 'backup', '--db', source.db.url, '--file', file], 'the backup to restore');
+          return { file, content: source.content };
+        }),
+      );
+    }
+    const { file, content } = await (backupFiles.get(engine.engine) as Promise<{ file: string; content: Content }>);
+    const target = await fresh(engine, 'fault-restore');
+    return {
+      args: ['bru', 'restore', '--db', target.url, '--file', file],
+      target: target.target,
+      async recover(outcome) {
+        let detail = 'had finished';
+        if (outcome.code !== 0) {
+          const again = wfm(['bru', 'restore', '--db', target.url, '--file', file]);
+          detail = 'run again';
+          if (again.status !== 0) {
+            // A database left partly restored is not empty: the user is told to replace it, and does.
+            assert.equal(again.status, 2, again.stderr);
+            assert.match(again.stderr, /--replace/);
+            succeeded(['bru', 'restore', '--db', target.url, '--file', file, '--replace'], 'the restore with --replace');
+            detail = 'run again: refused as not empty, naming --replace; with --replace';
+          }
+        }
+        assert.deepEqual(differences(await contentOf(target.url), content), [], 'the restored database equals the source');
+        return `${detail}: equal to the source`;
+      },
+    };
+  },
+};
+
+/** The Data Aggregator as a process of its own, on a spool directory that outlives it. */
+async function startAggregator(url: string, spool: string): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, [WFM, 'aggregator', '--db', url, '--port', '0', '--spool-dir', spool], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the aggregator exited with ${code}`)));
+  });
+  return { child, address: line.replace('listening on ', '') };
+}
+
+async function stopAggregator(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function waitForDrain(address: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const status = (await (await fetch(`${address}/status`)).json()) as { spooledEvents: number; state: string };
+    if (status.spooledEvents === 0 && status.state === 'collecting') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the aggregator at ${address} did not drain its spool in 60 s`);
+}
+
+interface AggregatorFixture {
+  events: string[];
+  reference: Content;
+}
+
+const aggregatorFixtures = new Map<string, Promise<AggregatorFixture>>();
+const EVENT_START = new Date(Math.floor(Date.now() / 86_400_000 - 1) * 86_400_000).toISOString();
+
+/** A seeded day part of events, sent once to an aggregator with no fault: what every trial must reach. */
+function aggregatorFixture(engine: TestEngine): Promise<AggregatorFixture> {
+  if (!aggregatorFixtures.has(engine.engine)) {
+    aggregatorFixtures.set(
+      engine.engine,
+      (async () => {
+        const db = await generated(engine, '8.5.2', 'fault-agg-ref', { agents: 12, days: 1 });
+        const aggregator = await startAggregator(db.url, mkdtempSync(join(directory, 'spool-')));
+        const eventsFile = newFile('events.jsonl');
+        succeeded(['simulate', '--url', aggregator.address, '--seed', '5', '--start', EVENT_START, '--duration', '4h', '--rate', '1200', '--speed', 'max', '--events-out', eventsFile], 'the simulated events');
+        await waitForDrain(aggregator.address);
+        await stopAggregator(aggregator.child);
+        const events = readFileSync(eventsFile, 'utf8').split('\n').filter((line) => line.trim() !== '');
+        return { events, reference: await aggregatedContent(db.url) };
+      })(),
+    );
+  }
+  return aggregatorFixtures.get(engine.engine) as Promise<AggregatorFixture>;
+}
+
+async function aggregatedContent(url: string): Promise<Content> {
+  const content = await contentOf(url);
+  return new Map(PERFORMANCE_TABLES.map((name) => [name, content.get(name) ?? { rows: 0, hash: '' }]));
+}
+
+/**
+ * Sends the events in batches as a source does: a batch that gets no 202 is sent again (to whichever
+ * aggregator is listening by then), so events may arrive twice but are never dropped by the sender.
+ */
+async function sendAll(events: readonly string[], addressOf: () => string): Promise<number> {
+  let resent = 0;
+  for (let i = 0; i < events.length; i += 50) {
+    const body = events.slice(i, i + 50).join('\n');
+    for (;;) {
+      const status = await fetch(`${addressOf()}/events`, { method: 'POST', body }).then(
+        (response) => response.status,
+        () => 0,
+      );
+      if (status === 202) break;
+      resent++;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return resent;
+}
+
+/** The aggregator under faults: one trial is a whole sending, with the fault at a random moment in it. */
+async function aggregatorTrial(engine: TestEngine, fault: 'SIGKILL' | 'connection cut', delayMs: number): Promise<{ interrupted: boolean; detail: string }> {
+  const fixture = await aggregatorFixture(engine);
+  const db = await generated(engine, '8.5.2', 'fault-agg', { agents: 12, days: 1 });
+  const spool = mkdtempSync(join(directory, 'spool-'));
+  let current = await startAggregator(db.url, spool);
+  let interrupted = false;
+  let finished = false;
+  const faultDone = (async () => {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (finished) return;
+    interrupted = true;
+    if (fault === 'connection cut') return cutConnections(db.target);
+    const exited = new Promise((resolve) => current.child.once('exit', resolve));
+    current.child.kill('SIGKILL');
+    await exited;
+    current = await startAggregator(db.url, spool);
+  })();
+  const resent = await sendAll(fixture.events, () => current.address);
+  finished = true;
+  await faultDone;
+  await waitForDrain(current.address);
+  await stopAggregator(current.child);
+  assert.deepEqual(differences(await aggregatedContent(db.url), fixture.reference), [], 'every event counted once, as without a fault');
+  return { interrupted, detail: `${fixture.events.length} events, ${resent} batch sends repeated; performance and adherence equal to a run without a fault` };
+}
+
+const aggregatorDurations = new Map<string, number>();
+async function aggregatorCalibration(engine: TestEngine): Promise<number> {
+  const known = aggregatorDurations.get(engine.engine);
+  if (known !== undefined) return known;
+  const fixture = await aggregatorFixture(engine);
+  const db = await generated(engine, '8.5.2', 'fault-agg-cal', { agents: 12, days: 1 });
+  const aggregator = await startAggregator(db.url, mkdtempSync(join(directory, 'spool-')));
+  const started = performance.now();
+  await sendAll(fixture.events, () => aggregator.address);
+  const duration = performance.now() - started;
+  aggregatorDurations.set(engine.engine, duration);
+  await stopAggregator(aggregator.child);
+  return duration;
+}
+
+const OPERATIONS = [updateInPlace, legacyMigration, performanceMigration, backup, restore];
+const random = seededRandom(SEED);
+clearRecords();
+let held = 0;
+let trials = 0;
+
+after(() => console.log(`faults: ${held} of ${trials} trials held (seed ${SEED}, ${TRIALS} per operation and fault)`));
+
+async function faultTrial(operation: Operation, engine: TestEngine, fault: 'SIGKILL' | 'connection cut', trial: number): Promise<void> {
+  const duration = await calibrated(operation, engine);
+  const delayMs = Math.round(random() * duration);
+  const setup = await operation.trial(engine);
+  const outcome = fault === 'SIGKILL' ? await killedAt(setup.args, delayMs) : await cutAt(setup.args, delayMs, setup.target);
+  trials++;
+  const base = { operation: operation.name, fault, engine: engine.engine, seed: SEED, trial, delayMs, interrupted: outcome.interrupted, code: outcome.code };
+  try {
+    if (fault === 'connection cut' && outcome.interrupted && outcome.code !== 0) {
+      // Told in one line: a cut mid-work is an operation failure (1); one that ends a connection being opened reads as "cannot connect" (2).
+      assert.ok(outcome.code === 1 || outcome.code === 2, `exit ${outcome.code}: ${tail(outcome.stderr)}`);
+      assert.match(outcome.stderr, /^wfm: (?!internal error)/m, `a message, not a crash: ${tail(outcome.stderr)}`);
+    }
+    const detail = await setup.recover(outcome);
+    record({ ...base, held: true, detail });
+    held++;
+  } catch (error) {
+    record({ ...base, held: false, detail: (error as Error).message });
+    throw error;
+  }
+}
+
+for (const operation of OPERATIONS) {
+  describe(`${operation.name} under faults`, () => {
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      it(`SIGKILL at a random moment on sqlite (trial ${trial}): run again, verified`, () => faultTrial(operation, sqlite, 'SIGKILL', trial));
+    }
+    for (const engine of servers) {
+      for (let trial = 1; trial <= TRIALS; trial++) {
+        it(`connection cut on ${engine.engine} mid-transaction (trial ${trial}): run again, verified`, { skip: engine.skip }, () => faultTrial(operation, engine, 'connection cut', trial));
+      }
+    }
+  });
+}
+
+describe('the Data Aggregator under faults', () => {
+  const cases: [TestEngine, 'SIGKILL' | 'connection cut'][] = [[sqlite, 'SIGKILL'], ...servers.map((engine): [TestEngine, 'connection cut'] => [engine, 'connection cut'])];
+  for (const [engine, fault] of cases) {
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      it(`${fault} at a random moment on ${engine.engine} (trial ${trial}): every event counted once`, { skip: engine.skip }, async () => {
+        const delayMs = Math.round(random() * (await aggregatorCalibration(engine)));
+        trials++;
+        const base = { operation: 'aggregator', fault, engine: engine.engine, seed: SEED, trial, delayMs, code: null };
+        try {
+          const result = await aggregatorTrial(engine, fault, delayMs);
+          record({ ...base, interrupted: result.interrupted, held: true, detail: result.detail });
+          held++;
+        } catch (error) {
+          record({ ...base, interrupted: true, held: false, detail: (error as Error).message });
+          throw error;
+        }
+      });
+    }
+  }
+});
