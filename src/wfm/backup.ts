@@ -62,6 +62,7 @@ export async function backupDatabase(
     if (state.kind !== 'legacy' && state.kind !== 'current') throw new InputError(`${connection.description} is ${describeState(state)}; there is nothing to back up`);
     if (options.wfmUser) await requireBackupRestorePrivilege(connection, state, options.wfmUser);
     // Every table is read inside one snapshot: the backup is the database at one moment.
+    let sealed: TableCount[] | undefined;
     const tables = await connection.snapshot(async () => {
       const schema = await connection.introspector.introspect();
       const items = backupItems(schema);
@@ -86,11 +87,17 @@ export async function backupDatabase(
         throw error;
       }
       await sink.finish();
+      sealed = counts;
       return counts;
+    }).catch((error: unknown) => {
+      // Once every row is read and the file sealed, only ending the read-only snapshot failed: the backup is whole.
+      if (sealed === undefined) throw error;
+      return sealed;
     });
     return { file, release: releaseOf(state), engine: connection.adapter.engine, tables, bytes: statSync(file).size, seconds: (performance.now() - started) / 1000 };
   } finally {
-    await connection.close();
+    // A read-only session that cannot be closed cleanly (its server went away) has nothing left to lose.
+    await connection.close().catch(() => undefined);
   }
 }
 
