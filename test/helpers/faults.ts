@@ -87,13 +87,15 @@ export interface TrialRecord {
   detail: string;
 }
 
+const recordFile = (operation: string): string => `${RECORDS}${operation.replaceAll(' ', '-')}.jsonl`;
+
 /** One JSON line per trial in artifacts/faults/, where docs/reliability.md's figures come from. */
 export function record(trial: TrialRecord): void {
   mkdirSync(RECORDS, { recursive: true });
-  appendFileSync(`${RECORDS}${trial.operation.replaceAll(' ', '-')}.jsonl`, `${JSON.stringify(trial)}\n`);
+  appendFileSync(recordFile(trial.operation), `${JSON.stringify(trial)}\n`);
 }
 
-/** A run's records replace the last run's. */
-export function clearRecords(): void {
-  rmSync(RECORDS, { recursive: true, force: true });
+/** A run's records replace the last run's, for the operations it runs. */
+export function clearRecords(operations: readonly string[]): void {
+  for (const operation of operations) rmSync(recordFile(operation), { force: true });
 }
