@@ -39,8 +39,10 @@ async function runWithFault(args: string[], delayMs: number, fault: (pid: number
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let ended = false;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => ((ended = true), resolve(code))));
-  const timer = new Promise<void>((resolve) => setTimeout(resolve, delayMs));
-  await Promise.race([exited, timer]);
+  let timer: NodeJS.Timeout | undefined;
+  const due = new Promise<void>((resolve) => (timer = setTimeout(resolve, delayMs)));
+  await Promise.race([exited, due]);
+  clearTimeout(timer);
   const interrupted = !ended;
   if (interrupted) await fault(child.pid as number);
   const code = await exited;
