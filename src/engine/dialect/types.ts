@@ -31,6 +31,11 @@ export interface QueryCompiler {
   columnType(type: ColumnType): string;
   /** String concatenation of SQL expressions (numbers are converted to text). */
   concat(expressions: readonly string[]): string;
+  /**
+   * A condition true where an integer column holds something that is not a whole number, or undefined
+   * where the engine's column type cannot hold anything else.
+   */
+  notWholeNumber(expression: string): string | undefined;
   createTable(table: TableModel, options?: { ifNotExists?: boolean }): string[];
   dropTable(table: string): string[];
   /** Adds a column; a foreign key on that one column is added with it (the only way SQLite can). */

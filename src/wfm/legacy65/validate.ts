@@ -60,9 +60,9 @@ class RuleSearch {
 
   private async outOfRange(rule: ValueRule, range: { min: number; max: number }): Promise<Finding[]> {
     const column = `t.${this.id(this.columnRule.column)}`;
-    // SQLite keeps 5.5 or 'abc' in an INTEGER column as it was given; inside the range, only its type tells.
-    const notWhole = this.connection.adapter.engine === 'sqlite' ? ` OR typeof(${column}) NOT IN ('integer', 'null')` : '';
-    const rows = await this.rows(`WHERE ${column} < ${this.q.parameter(1)} OR ${column} > ${this.q.parameter(2)}${notWhole}`, [range.min, range.max]);
+    // A value inside the range that is not a whole number is as wrong as one outside it.
+    const notWhole = this.q.notWholeNumber(column);
+    const rows = await this.rows(`WHERE ${column} < ${this.q.parameter(1)} OR ${column} > ${this.q.parameter(2)}${notWhole ? ` OR ${notWhole}` : ''}`, [range.min, range.max]);
     return this.findings(rows, (row) => rule.accepts(row[this.columnRule.column] ?? null));
   }
 

@@ -92,6 +92,7 @@ export const mysqlQueryCompiler: QueryCompiler = {
   columnType: mysqlColumnType,
   // CONCAT, not ||: that is OR unless sql_mode has PIPES_AS_CONCAT.
   concat: (expressions) => `CONCAT(${expressions.join(', ')})`,
+  notWholeNumber: () => undefined,
   createTable: (table: TableModel, options) => [
     `${createTableStatement(parts, table, options?.ifNotExists ?? false)} ${TABLE_OPTIONS}`,
     ...table.indexes.map((i) => createIndexStatement(parts, table.name, i)),

@@ -59,6 +59,7 @@ export const postgresQueryCompiler: QueryCompiler = {
   columnType: postgresColumnType,
   // || has no integer || integer form, and an untyped parameter on both sides is ambiguous: text it is.
   concat: (expressions) => `(${expressions.map((e) => `CAST(${e} AS TEXT)`).join(' || ')})`,
+  notWholeNumber: () => undefined,
   createTable: (table: TableModel, options) => [
     createTableStatement(parts, table, options?.ifNotExists ?? false),
     ...table.indexes.map((i) => createIndexStatement(parts, table.name, i)),

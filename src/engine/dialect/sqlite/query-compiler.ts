@@ -50,6 +50,8 @@ export const sqliteQueryCompiler: QueryCompiler = {
   parameter: () => '?',
   columnType: sqliteColumnType,
   concat: (expressions) => `(${expressions.join(' || ')})`,
+  // SQLite keeps 5.5 or 'abc' in an INTEGER column as it was given: only the value's own type tells.
+  notWholeNumber: (expression) => `typeof(${expression}) NOT IN ('integer', 'null')`,
   createTable: (table: TableModel, options) => [
     createTableStatement(parts, table, options?.ifNotExists ?? false),
     ...table.indexes.map((i) => createIndexStatement(parts, table.name, i)),
