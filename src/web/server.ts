@@ -15,7 +15,7 @@ import { describeState, detectRelease } from '../wfm/database.ts';
 import { planMigration } from '../wfm/plan.ts';
 import { loadJournal, rollbackRun, startRun, type RunOptions } from '../wfm/run.ts';
 import { loadKey } from '../wfm/secrets.ts';
-import { checkSettings, setOrganization, setUser, type SettingsCheck } from '../wfm/settings.ts';
+import { checkSettings, organizationRows, setOrganization, setUser, settingsReleaseProblem, type SettingsCheck } from '../wfm/settings.ts';
 import { html, LIVE_SCRIPT, page, type Html } from './html.ts';
 import { LiveJobs, type LiveEvent } from './live-runs.ts';
 
@@ -84,13 +84,20 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
     return id ? sessions.get(id) : undefined;
   };
 
-  const inMaintenance = async (): Promise<boolean> => {
+  const readMaintenance = async (): Promise<boolean> => {
     const web = options.config?.applicationOfType('web');
     if (options.config && web && options.config.option(web, 'Options', 'Maintenance') === '1') return true;
     return withConnection(options.database, async (c) => {
       const state = await detectRelease(c);
       return state.kind === 'current' && state.release === '8.5.2' && (await maintenanceMode(c));
     }).catch(() => false);
+  };
+  // Read once per request: the gate, the banner and the overview all ask.
+  const maintenanceOfRequest = new WeakMap<FastifyRequest, Promise<boolean>>();
+  const inMaintenance = (request: FastifyRequest): Promise<boolean> => {
+    let known = maintenanceOfRequest.get(request);
+    if (!known) maintenanceOfRequest.set(request, (known = readMaintenance()));
+    return known;
   };
 
   const signIn = (reply: FastifyReply, token: string): FastifyReply => {
@@ -111,14 +118,14 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
     if (path === '/sign-in') return;
     const session = sessionOf(request);
     if (!session) return path.startsWith('/api/') ? reply.code(401).send({ error: 'sign in first' }) : reply.redirect('/sign-in');
-    if (session.role !== 'administrator' && (await inMaintenance())) {
+    if (session.role !== 'administrator' && (await inMaintenance(request))) {
       return reply.code(503).type('text/html').send(page({ title: 'Under construction' }, html`<div class="card"><h1>Under construction</h1><p>WFM is being migrated. It will be back shortly.</p></div>`));
     }
     if (session.role !== 'administrator' && request.method !== 'GET') return reply.code(403).send({ error: 'only an administrator may change anything' });
   });
 
   const render = async (request: FastifyRequest, reply: FastifyReply, title: string, active: string, body: Html, script?: string): Promise<FastifyReply> =>
-    reply.type('text/html').send(page({ title, active, signedIn: Boolean(sessionOf(request)), maintenance: await inMaintenance(), script }, body));
+    reply.type('text/html').send(page({ title, active, signedIn: Boolean(sessionOf(request)), maintenance: await inMaintenance(request), script }, body));
 
   app.get('/sign-in', async (request, reply) => {
     const token = (request.query as { token?: string }).token;
@@ -128,7 +135,7 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
   app.post('/sign-in', async (request, reply) => signIn(reply, String((request.body as { token?: string }).token ?? '')));
 
   app.get('/api/status', async () => overview(options));
-  app.get('/', async (request, reply) => render(request, reply, 'Overview', '/', overviewPage(await overview(options), await inMaintenance())));
+  app.get('/', async (request, reply) => render(request, reply, 'Overview', '/', overviewPage(await overview(options), await inMaintenance(request))));
 
   app.get('/runs', async (request, reply) => render(request, reply, 'Plans & runs', '/runs', runsPage(jobs.list(), options)));
   app.post('/runs', async (request, reply) => {
@@ -275,25 +282,31 @@ interface Overview {
   applications: { name: string; type: string; release: string }[];
 }
 
+async function registeredComponents(connection: Connection): Promise<Overview['components']> {
+  if (!(await connection.introspector.tableNames()).includes('component')) return [];
+  const now = Date.now() / 1000;
+  return (await connection.query('SELECT name, kind, wfm_release, state, heartbeat_at FROM component ORDER BY name')).map((r) => ({
+    name: String(r.name),
+    kind: String(r.kind),
+    release: String(r.wfm_release),
+    state: String(r.state),
+    heartbeatSecondsAgo: Math.round(now - epochOfTimestamp(r.heartbeat_at ?? null)),
+  }));
+}
+
+const unreachable = (error: unknown): string => `unreachable: ${errorMessage(error)}`;
+
 async function overview(options: ConsoleOptions): Promise<Overview> {
-  const release = await withConnection(options.database, async (c) => describeState(await detectRelease(c))).catch((error: unknown) => `unreachable: ${errorMessage(error)}`);
-  const components = await withConnection(options.database, async (c) => {
-    if (!(await c.introspector.tableNames()).includes('component')) return [];
-    const now = Date.now() / 1000;
-    return (await c.query('SELECT name, kind, wfm_release, state, heartbeat_at FROM component ORDER BY name')).map((r) => ({
-      name: String(r.name),
-      kind: String(r.kind),
-      release: String(r.wfm_release),
-      state: String(r.state),
-      heartbeatSecondsAgo: Math.round(now - epochOfTimestamp(r.heartbeat_at ?? null)),
-    }));
-  }).catch(() => []);
+  const { release, components } = await withConnection(options.database, async (c) => ({
+    release: describeState(await detectRelease(c)),
+    components: await registeredComponents(c).catch(() => []),
+  })).catch((error: unknown) => ({ release: unreachable(error), components: [] }));
   const databases: Overview['databases'] = [];
   for (const point of options.config?.databases ?? []) {
     const state = await options
       .resolve(point.name)
       .then((target) => withConnection(target, async (c) => describeState(await detectRelease(c))))
-      .catch((error: unknown) => `unreachable: ${errorMessage(error)}`);
+      .catch(unreachable);
     databases.push({ name: point.name, release: state });
   }
   const applications = (options.config?.applications ?? []).map((a) => ({ name: a.name, type: a.type, release: a.release ?? '' }));
@@ -350,22 +363,13 @@ function anchorOf(object: string, name: string): string {
 }
 
 /** The Organization and Users modules edit an 8.5.2 database; any other release gets a card that says so. */
-async function notAtCurrentRelease(connection: Connection, module: string): Promise<Html | undefined> {
-  const state = await detectRelease(connection);
-  if (state.kind === 'current' && state.release === '8.5.2') return undefined;
-  return html`<h1>${module}</h1><div class="card warn">${connection.description} is ${describeState(state)}. The ${module} module works on an 8.5.2 database: update or migrate it first from <a href="/runs">Plans &amp; runs</a>.</div>`;
+function notAtCurrentRelease(problem: string, module: string): Html {
+  return html`<h1>${module}</h1><div class="card warn">${problem}. The ${module} module works on an 8.5.2 database: update or migrate it first from <a href="/runs">Plans &amp; runs</a>.</div>`;
 }
 
 async function organizationPage(database: ConnectionTarget): Promise<Html> {
-  const earlier = await withConnection(database, (c) => notAtCurrentRelease(c, 'Organization'));
-  if (earlier) return earlier;
-  const rows = await withConnection(database, async (c) => ({
-    units: await c.query('SELECT name, data_aggregator_name, data_aggregator_tenant, data_aggregator_password, data_aggregator_time_profile FROM business_unit WHERE deleted = 0 ORDER BY name'),
-    sites: await c.query(
-      'SELECT s.name, s.data_aggregator_name, s.data_aggregator_tenant, s.data_aggregator_password, s.data_aggregator_time_profile, s.wfm_server_name, ' +
-        '(SELECT COUNT(*) FROM agent a WHERE a.site_id = s.id AND a.termination_date IS NULL) AS agents FROM site s WHERE s.deleted = 0 ORDER BY s.name',
-    ),
-  }));
+  const rows = await withConnection(database, async (c) => (await settingsReleaseProblem(c)) ?? organizationRows(c));
+  if (typeof rows === 'string') return notAtCurrentRelease(rows, 'Organization');
   const form = (object: string, row: Record<string, unknown>): Html => html`<form class="inline" method="post" action="/organization">
 <input type="hidden" name="object" value="${object}"><input type="hidden" name="name" value="${row.name}">
 <label>Data Aggregator<input name="dataAggregator" value="${row.data_aggregator_name ?? ''}"></label>
@@ -380,12 +384,16 @@ ${object === 'site' ? html`<label>WFM Server<input name="wfmServer" value="${row
 }
 
 async function usersPage(database: ConnectionTarget): Promise<Html> {
-  const earlier = await withConnection(database, (c) => notAtCurrentRelease(c, 'Users'));
-  if (earlier) return earlier;
-  const { users, roles } = await withConnection(database, async (c) => ({
-    users: await c.query('SELECT u.login, u.full_name, u.time_zone, u.builder_name, r.name AS role FROM wfm_user u LEFT JOIN role r ON r.id = u.role_id ORDER BY u.login'),
-    roles: (await c.query('SELECT name FROM role ORDER BY name')).map((r) => String(r.name)),
-  }));
+  const read = await withConnection(database, async (c) => {
+    const problem = await settingsReleaseProblem(c);
+    if (problem) return problem;
+    return {
+      users: await c.query('SELECT u.login, u.full_name, u.time_zone, u.builder_name, r.name AS role FROM wfm_user u LEFT JOIN role r ON r.id = u.role_id ORDER BY u.login'),
+      roles: (await c.query('SELECT name FROM role ORDER BY name')).map((r) => String(r.name)),
+    };
+  });
+  if (typeof read === 'string') return notAtCurrentRelease(read, 'Users');
+  const { users, roles } = read;
   return html`<h1>Users</h1><table><tr><th>user</th><th>time zone · WFM Builder · role</th></tr>
 ${users.map(
   (u) => html`<tr id="${anchorOf('user', String(u.login))}"><td><b>${u.login}</b><br><span class="muted">${u.full_name}</span></td><td><form class="inline" method="post" action="/users"><input type="hidden" name="login" value="${u.login}">

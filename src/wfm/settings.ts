@@ -25,9 +25,26 @@ const DATA_AGGREGATOR_SETTINGS = [
 const missing = (value: SqlValue | undefined): boolean => value === null || value === undefined || String(value).trim() === '';
 const quoted = (name: string): string => `"${name.replaceAll('"', '\\"')}"`;
 
-async function require852(connection: Connection): Promise<void> {
+/** Why the settings of this database cannot be read or changed here, or undefined when it is at 8.5.2. */
+export async function settingsReleaseProblem(connection: Connection): Promise<string | undefined> {
   const state = await detectRelease(connection);
-  if (state.kind !== 'current' || state.release !== '8.5.2') throw new InputError(`${connection.description} is ${describeState(state)}; the settings check reads an 8.5.2 database`);
+  return state.kind === 'current' && state.release === '8.5.2' ? undefined : `${connection.description} is ${describeState(state)}`;
+}
+
+async function require852(connection: Connection): Promise<void> {
+  const problem = await settingsReleaseProblem(connection);
+  if (problem) throw new InputError(`${problem}; the settings check reads an 8.5.2 database`);
+}
+
+/** The business units and sites in use: their Data Aggregator settings, a site's WFM Server and its active agents. */
+export async function organizationRows(connection: Connection): Promise<{ units: Record<string, SqlValue>[]; sites: Record<string, SqlValue>[] }> {
+  const settings = DATA_AGGREGATOR_SETTINGS.map(([column]) => column).join(', ');
+  const units = await connection.query(`SELECT name, ${settings} FROM business_unit WHERE deleted = 0 ORDER BY name`);
+  const sites = await connection.query(
+    `SELECT s.name, ${DATA_AGGREGATOR_SETTINGS.map(([column]) => `s.${column}`).join(', ')}, s.wfm_server_name, ` +
+      '(SELECT COUNT(*) FROM agent a WHERE a.site_id = s.id AND a.termination_date IS NULL) AS agents FROM site s WHERE s.deleted = 0 ORDER BY s.name',
+  );
+  return { units, sites };
 }
 
 /** One business unit, site or user the check looked at, and what it found there (nothing: it is in place). */
@@ -65,12 +82,7 @@ function userCheck(user: Record<string, SqlValue>): SettingsCheck {
 /** Every business unit, site and enabled user, each with its findings. */
 export async function checkSettings(connection: Connection): Promise<SettingsCheck[]> {
   await require852(connection);
-  const settings = DATA_AGGREGATOR_SETTINGS.map(([column]) => column).join(', ');
-  const units = await connection.query(`SELECT name, ${settings} FROM business_unit WHERE deleted = 0 ORDER BY name`);
-  const sites = await connection.query(
-    `SELECT s.name, ${DATA_AGGREGATOR_SETTINGS.map(([column]) => `s.${column}`).join(', ')}, s.wfm_server_name, ` +
-      '(SELECT COUNT(*) FROM agent a WHERE a.site_id = s.id AND a.termination_date IS NULL) AS agents FROM site s WHERE s.deleted = 0 ORDER BY s.name',
-  );
+  const { units, sites } = await organizationRows(connection);
   const users = await connection.query('SELECT u.login, u.time_zone, u.builder_name, u.role_id FROM wfm_user u WHERE u.disabled = 0 ORDER BY u.login');
   return [...units.map((u) => organizationCheck('business unit', u)), ...sites.map((s) => organizationCheck('site', s)), ...users.map(userCheck)];
 }

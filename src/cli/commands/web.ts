@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
+import { knownOption, optionValueProblem, type KnownOption } from '../../wfm/config/applications.ts';
 import { buildConsole, type ConsoleOptions } from '../../web/server.ts';
 import { configOf, resolveTarget } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
@@ -21,8 +22,9 @@ export function registerWeb(program: Command): void {
       const web = config?.applicationOfType('web');
       const databaseText = flags.db ?? connection.dap ?? web?.connections[0];
       if (databaseText === undefined) throw new InputError('name the database: --db CONNECTION, or --config wfm.yaml with a WFM Web application that has a connection');
-      const adminToken = config && web ? config.option(web, 'Options', 'AdminToken') : undefined;
-      const viewerToken = config && web ? config.option(web, 'Options', 'ViewerToken') : undefined;
+      const option = (name: string): string | undefined => (config && web ? config.option(web, 'Options', name) : undefined);
+      const adminToken = option('AdminToken');
+      const viewerToken = option('ViewerToken');
       const tokens: ConsoleOptions['tokens'] = [];
       if (adminToken) tokens.push({ token: adminToken, role: 'administrator' });
       if (viewerToken) tokens.push({ token: viewerToken, role: 'viewer' });
@@ -30,9 +32,11 @@ export function registerWeb(program: Command): void {
       if (oneTime) tokens.push({ token: oneTime, role: 'administrator', oneTime: true });
       const resolve = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
       const app = buildConsole({ database: await resolve(databaseText), config, tokens, runsDirectory: flags.runsDir, backupDirectory: flags.backupDir, keyFile: flags.keyFile, resolve });
-      const port = Number(flags.port ?? (config && web ? config.option(web, 'Options', 'Port') : '7320'));
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InputError(`the port must be a number from 0 to 65535, not "${flags.port}"`);
-      const address = await app.listen({ port, host: flags.host });
+      const portOption = knownOption('web', 'Options', 'Port') as KnownOption;
+      const port = flags.port ?? option('Port') ?? portOption.fallback;
+      const problem = optionValueProblem(portOption, port);
+      if (problem) throw new InputError(`--port ${problem}, not "${port}"`);
+      const address = await app.listen({ port: Number(port), host: flags.host });
       const base = address.replace('[::1]', 'localhost');
       printLine(oneTime ? `console at ${base}; sign in once as administrator: ${base}/sign-in?token=${oneTime}` : `console at ${base}; sign in with the WFM Web AdminToken`);
       await new Promise<void>((resolveStop) => {
