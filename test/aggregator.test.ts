@@ -13,10 +13,9 @@ import { connect, withConnection, parseConnectionString } from '../src/engine/di
 import type { AggregatorEvent } from '../src/wfm/aggregator/events.ts';
 import { Aggregator } from '../src/wfm/aggregator/service.ts';
 import { setMaintenanceMode } from '../src/wfm/aggregator/store.ts';
-import { createDatabase } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
 import { wfm } from './helpers/cli.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 
 const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
 const all = await testEngines();
@@ -28,12 +27,7 @@ const START = Date.UTC(2026, 10, 2, 8, 0, 0) / 1000;
 const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 
 async function database(on: TestEngine): Promise<TestDatabase> {
-  const db = await fresh(on, 'aggregator');
-  const connection = await connect(db.url);
-  await createDatabase(connection, '8.5.2');
-  await generate(connection, '8.5.2', { agents: 12, days: 1, seed: 3 });
-  await connection.close();
-  return db;
+  return generatedDatabase(fresh, on, 'aggregator', '8.5.2', { agents: 12, days: 1, seed: 3 });
 }
 
 /** Interactions over `intervals` quarter hours on two activities, and state changes of two agents. */

@@ -10,12 +10,12 @@ import { connect } from '../src/engine/dialect/index.ts';
 import { Aggregator } from '../src/wfm/aggregator/service.ts';
 import { backupDatabase, restoreDatabase } from '../src/wfm/backup.ts';
 import { simulate } from '../src/wfm/simulate/index.ts';
-import { createDatabase, detectRelease } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
+import { detectRelease } from '../src/wfm/database.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 
 const all = await testEngines();
 const engines = new Map(all.filter((e) => !e.skip).map((e) => [e.engine, e]));
@@ -23,12 +23,7 @@ const sqlite = engines.get('sqlite') as TestEngine;
 const fresh = trackedDatabases();
 
 async function generated(engine: TestEngine, release: Release = '8.5.2'): Promise<TestDatabase> {
-  const database = await fresh(engine, 'original');
-  const connection = await connect(database.url);
-  await createDatabase(connection, release);
-  await generate(connection, release, { agents: 25, days: 3, seed: 5 });
-  await connection.close();
-  return database;
+  return generatedDatabase(fresh, engine, 'original', release, { agents: 25, days: 3, seed: 5 });
 }
 
 async function contentOf(url: string): Promise<Map<string, { rows: number; hash: string }>> {

@@ -12,15 +12,14 @@ import Database from 'better-sqlite3';
 import { verifyArchive } from '../src/engine/archive/index.ts';
 import { archiveDigests } from '../src/engine/archive/digest.ts';
 import { stampCrc } from '../src/engine/archive/sqlite-file.ts';
-import { connect, withConnection } from '../src/engine/dialect/index.ts';
+import { withConnection } from '../src/engine/dialect/index.ts';
 import { Aggregator } from '../src/wfm/aggregator/service.ts';
 import { backupDatabase } from '../src/wfm/backup.ts';
-import { createDatabase } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
 import { goodFixture, legacyDatabase } from './fixtures/legacy65.ts';
 import { wfm, type CliResult } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 import { deflatedZeros } from './helpers/deflate.ts';
 
 const all = await testEngines();
@@ -43,12 +42,7 @@ function assertRefused(result: CliResult, status: 1 | 2, pattern: RegExp, output
 }
 
 async function generated(label: string, agents = 5): Promise<TestDatabase> {
-  const database = await fresh(sqlite, label);
-  const connection = await connect(database.url);
-  await createDatabase(connection, '8.5.2');
-  await generate(connection, '8.5.2', { agents, days: 1, seed: 3 });
-  await connection.close();
-  return database;
+  return generatedDatabase(fresh, sqlite, label, '8.5.2', { agents, days: 1, seed: 3 });
 }
 
 describe('malformed connection strings', () => {

@@ -14,12 +14,11 @@ import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { withConnection, type ConnectionTarget } from '../src/engine/dialect/index.ts';
-import { createDatabase } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 import { clearRecords, cutAt, cutConnections, killedAt, record, seededRandom, type Outcome } from './helpers/faults.ts';
 
 const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
@@ -36,12 +35,7 @@ const newFile = (name: string): string => join(directory, `${++files}-${name}`);
 type Content = Map<string, { rows: number; hash: string }>;
 
 async function generated(on: TestEngine, release: Release, label: string, size: { agents: number; days: number }): Promise<TestDatabase> {
-  const db = await fresh(on, label);
-  await withConnection(db.url, async (connection) => {
-    await createDatabase(connection, release);
-    await generate(connection, release, { ...size, seed: 11 });
-  });
-  return db;
+  return generatedDatabase(fresh, on, label, release, { ...size, seed: 11 });
 }
 
 // When each release step was applied differs from run to run by nature; what was applied must not.
@@ -95,13 +89,19 @@ async function calibrated(operation: Operation, engine: TestEngine): Promise<num
 
 const UPDATE_SIZE = { agents: 50, days: 7 };
 
-const legacySources = new Map<string, Promise<TestDatabase>>();
-/** One 6.5 source for every trial: it is only ever read. */
-const legacySource = (): Promise<TestDatabase> => {
-  const key = 'legacy';
-  if (!legacySources.has(key)) legacySources.set(key, generated(sqlite, '6.5.201', 'fault-legacy', { agents: 50, days: 14 }));
-  return legacySources.get(key) as Promise<TestDatabase>;
-};
+/** `make` run once per engine: every trial that asks shares its promise. */
+function perEngine<T>(make: (engine: TestEngine) => Promise<T>): (engine: TestEngine) => Promise<T> {
+  const made = new Map<string, Promise<T>>();
+  return (engine) => {
+    let promise = made.get(engine.engine);
+    if (!promise) made.set(engine.engine, (promise = make(engine)));
+    return promise;
+  };
+}
+
+/** One 6.5 source, on SQLite, for every trial: it is only ever read. */
+let legacy: Promise<TestDatabase> | undefined;
+const legacySource = (): Promise<TestDatabase> => (legacy ??= generated(sqlite, '6.5.201', 'fault-legacy', { agents: 50, days: 14 }));
 
 const updateInPlace: Operation = {
   name: 'update in place',
@@ -121,19 +121,11 @@ const updateInPlace: Operation = {
   },
 };
 
-const updatedReferences = new Map<string, Promise<Content>>();
-function updatedReference(engine: TestEngine): Promise<Content> {
-  if (!updatedReferences.has(engine.engine)) {
-    updatedReferences.set(
-      engine.engine,
-      generated(engine, '7.6', 'fault-update-ref', UPDATE_SIZE).then((db) => {
-        succeeded(['dbu', 'update', '--db', db.url], 'the reference update');
-        return contentOf(db.url);
-      }),
-    );
-  }
-  return updatedReferences.get(engine.engine) as Promise<Content>;
-}
+const updatedReference = perEngine(async (engine) => {
+  const db = await generated(engine, '7.6', 'fault-update-ref', UPDATE_SIZE);
+  succeeded(['dbu', 'update', '--db', db.url], 'the reference update');
+  return contentOf(db.url);
+});
 
 const legacyMigration: Operation = {
   name: '6.5 migration',
@@ -153,7 +145,6 @@ const legacyMigration: Operation = {
   },
 };
 
-const performanceReferences = new Map<string, Promise<Content>>();
 const PERFORMANCE_TABLES = ['activity_performance', 'agent_adherence'];
 
 /** An 8.5.2 database after step one of a two-step migration: performance data still in 6.5. */
@@ -164,20 +155,18 @@ async function stepOne(engine: TestEngine, label: string): Promise<TestDatabase>
   return target;
 }
 
+const performanceReference = perEngine(async (engine) => {
+  const source = await legacySource();
+  const db = await stepOne(engine, 'fault-perf-ref');
+  succeeded(['dbu', 'migrate-performance', '--from', source.url, '--to', db.url], 'the reference step two');
+  return contentOf(db.url);
+});
+
 const performanceMigration: Operation = {
   name: 'performance migration',
   async trial(engine) {
     const source = await legacySource();
-    if (!performanceReferences.has(engine.engine)) {
-      performanceReferences.set(
-        engine.engine,
-        stepOne(engine, 'fault-perf-ref').then((db) => {
-          succeeded(['dbu', 'migrate-performance', '--from', source.url, '--to', db.url], 'the reference step two');
-          return contentOf(db.url);
-        }),
-      );
-    }
-    const reference = await (performanceReferences.get(engine.engine) as Promise<Content>);
+    const reference = await performanceReference(engine);
     const target = await stepOne(engine, 'fault-perf');
     return {
       args: ['dbu', 'migrate-performance', '--from', source.url, '--to', target.url, '--chunk-rows', '2000'],
@@ -191,16 +180,10 @@ const performanceMigration: Operation = {
   },
 };
 
-const backupSources = new Map<string, Promise<{ db: TestDatabase; content: Content }>>();
-function backupSource(engine: TestEngine): Promise<{ db: TestDatabase; content: Content }> {
-  if (!backupSources.has(engine.engine)) {
-    backupSources.set(
-      engine.engine,
-      generated(engine, '8.5.2', 'fault-backup-src', { agents: 50, days: 10 }).then(async (db) => ({ db, content: await contentOf(db.url) })),
-    );
-  }
-  return backupSources.get(engine.engine) as Promise<{ db: TestDatabase; content: Content }>;
-}
+const backupSource = perEngine(async (engine) => {
+  const db = await generated(engine, '8.5.2', 'fault-backup-src', { agents: 50, days: 10 });
+  return { db, content: await contentOf(db.url) };
+});
 
 /** Restores `file` into a new SQLite database and compares it with `content`. */
 async function restoresTo(file: string, content: Content): Promise<void> {
@@ -237,21 +220,17 @@ const backup: Operation = {
   },
 };
 
-const backupFiles = new Map<string, Promise<{ file: string; content: Content }>>();
+const backupFile = perEngine(async (engine) => {
+  const source = await backupSource(engine);
+  const file = newFile('restore-source.backup.db');
+  succeeded(['bru', 'backup', '--db', source.db.url, '--file', file], 'the backup to restore');
+  return { file, content: source.content };
+});
+
 const restore: Operation = {
   name: 'restore',
   async trial(engine) {
-    if (!backupFiles.has(engine.engine)) {
-      backupFiles.set(
-        engine.engine,
-        backupSource(engine).then((source) => {
-          const file = newFile('restore-source.backup.db');
-          succeeded(['bru', 'backup', '--db', source.db.url, '--file', file], 'the backup to restore');
-          return { file, content: source.content };
-        }),
-      );
-    }
-    const { file, content } = await (backupFiles.get(engine.engine) as Promise<{ file: string; content: Content }>);
+    const { file, content } = await backupFile(engine);
     const target = await fresh(engine, 'fault-restore');
     return {
       args: ['bru', 'restore', '--db', target.url, '--file', file],
@@ -307,28 +286,19 @@ interface AggregatorFixture {
   reference: Content;
 }
 
-const aggregatorFixtures = new Map<string, Promise<AggregatorFixture>>();
 const EVENT_START = new Date(Math.floor(Date.now() / 86_400_000 - 1) * 86_400_000).toISOString();
 
 /** A seeded day part of events, sent once to an aggregator with no fault: what every trial must reach. */
-function aggregatorFixture(engine: TestEngine): Promise<AggregatorFixture> {
-  if (!aggregatorFixtures.has(engine.engine)) {
-    aggregatorFixtures.set(
-      engine.engine,
-      (async () => {
-        const db = await generated(engine, '8.5.2', 'fault-agg-ref', { agents: 12, days: 1 });
-        const aggregator = await startAggregator(db.url, mkdtempSync(join(directory, 'spool-')));
-        const eventsFile = newFile('events.jsonl');
-        succeeded(['simulate', '--url', aggregator.address, '--seed', '5', '--start', EVENT_START, '--duration', '4h', '--rate', '1200', '--speed', 'max', '--events-out', eventsFile], 'the simulated events');
-        await waitForDrain(aggregator.address);
-        await stopAggregator(aggregator.child);
-        const events = readFileSync(eventsFile, 'utf8').split('\n').filter((line) => line.trim() !== '');
-        return { events, reference: await aggregatedContent(db.url) };
-      })(),
-    );
-  }
-  return aggregatorFixtures.get(engine.engine) as Promise<AggregatorFixture>;
-}
+const aggregatorFixture = perEngine(async (engine): Promise<AggregatorFixture> => {
+  const db = await generated(engine, '8.5.2', 'fault-agg-ref', { agents: 12, days: 1 });
+  const aggregator = await startAggregator(db.url, mkdtempSync(join(directory, 'spool-')));
+  const eventsFile = newFile('events.jsonl');
+  succeeded(['simulate', '--url', aggregator.address, '--seed', '5', '--start', EVENT_START, '--duration', '4h', '--rate', '1200', '--speed', 'max', '--events-out', eventsFile], 'the simulated events');
+  await waitForDrain(aggregator.address);
+  await stopAggregator(aggregator.child);
+  const events = readFileSync(eventsFile, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  return { events, reference: await aggregatedContent(db.url) };
+});
 
 async function aggregatedContent(url: string): Promise<Content> {
   const content = await contentOf(url);
@@ -383,20 +353,17 @@ async function aggregatorTrial(engine: TestEngine, fault: 'SIGKILL' | 'connectio
   return { interrupted, detail: `${fixture.events.length} events, ${resent} batch sends repeated; performance and adherence equal to a run without a fault` };
 }
 
-const aggregatorDurations = new Map<string, number>();
-async function aggregatorCalibration(engine: TestEngine): Promise<number> {
-  const known = aggregatorDurations.get(engine.engine);
-  if (known !== undefined) return known;
+/** How long one sending takes without a fault, so that fault moments spread over all of it. */
+const aggregatorCalibration = perEngine(async (engine) => {
   const fixture = await aggregatorFixture(engine);
   const db = await generated(engine, '8.5.2', 'fault-agg-cal', { agents: 12, days: 1 });
   const aggregator = await startAggregator(db.url, mkdtempSync(join(directory, 'spool-')));
   const started = performance.now();
   await sendAll(fixture.events, () => aggregator.address);
   const duration = performance.now() - started;
-  aggregatorDurations.set(engine.engine, duration);
   await stopAggregator(aggregator.child);
   return duration;
-}
+});
 
 /** WFM_FAULT_OPERATIONS=backup,aggregator runs only those (their records replace the last run's). */
 const chosen = process.env.WFM_FAULT_OPERATIONS?.split(',').map((name) => name.trim());

@@ -9,13 +9,11 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ArchiveSource } from '../src/engine/archive/index.ts';
 import { parseConnectionString } from '../src/engine/dialect/connection-string.ts';
-import { connect } from '../src/engine/dialect/index.ts';
 import { InputError, OperationError } from '../src/engine/errors.ts';
 import { backupDatabase, requireIntactArchive } from '../src/wfm/backup.ts';
 import { ConfigFile } from '../src/wfm/config/config-file.ts';
-import { createDatabase } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
 import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 
 const SEED = 20_261_130;
 const RUNS = Number(process.env.WFM_FUZZ_RUNS ?? 0) || undefined;
@@ -38,11 +36,7 @@ const fresh = trackedDatabases();
 
 /** A small real backup: a generated 8.5.2 database in chunks of 40 rows, so the file holds many chunks. */
 async function smallBackup(): Promise<{ path: string; bytes: Buffer }> {
-  const database = await fresh(sqlite, 'fuzzsource');
-  const connection = await connect(database.url);
-  await createDatabase(connection, '8.5.2');
-  await generate(connection, '8.5.2', { agents: 2, days: 1, seed: 3 });
-  await connection.close();
+  const database = await generatedDatabase(fresh, sqlite, 'fuzzsource', '8.5.2', { agents: 2, days: 1, seed: 3 });
   const path = `${database.target.path}.backup.db`;
   await backupDatabase(database.target, path, { chunkRows: 40 });
   return { path, bytes: readFileSync(path) };

@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { connect, type Connection, type Row } from '../src/engine/dialect/index.ts';
 import { createDatabase, detectRelease } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
 import { migrateLegacy } from '../src/wfm/migrate.ts';
 import { releaseModel } from '../src/wfm/releases/index.ts';
 import type { LegacyRelease } from '../src/wfm/releases/versions.ts';
@@ -17,6 +16,7 @@ import { verifyMigration } from '../src/wfm/verify.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 import { badFixture, expectedRows, goodFixture, legacyDatabase } from './fixtures/legacy65.ts';
 
 const all = await testEngines();
@@ -28,12 +28,7 @@ const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
 const fresh = trackedDatabases();
 
 async function generatedLegacy(engine: TestEngine, release: LegacyRelease, size: { agents: number; days: number }): Promise<TestDatabase> {
-  const database = await fresh(engine, `src${release}`);
-  const connection = await connect(database.url);
-  await createDatabase(connection, release);
-  await generate(connection, release, { ...size, seed: 11 });
-  await connection.close();
-  return database;
+  return generatedDatabase(fresh, engine, `src${release}`, release, { ...size, seed: 11 });
 }
 
 function byKey(table: string): (a: Row, b: Row) => number {

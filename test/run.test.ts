@@ -8,24 +8,19 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect, parseConnectionString, type ConnectionTarget } from '../src/engine/dialect/index.ts';
 import { ConfigFile } from '../src/wfm/config/config-file.ts';
-import { createDatabase, detectRelease } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
+import { detectRelease } from '../src/wfm/database.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
 import { loadJournal, resumeRun, RUN_STEPS, startRun, type RunOptions } from '../src/wfm/run.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 
 const engines = (await testEngines()).filter((e) => e.engine !== 'mysql'); // the issue asks for SQLite and PostgreSQL
 const fresh = trackedDatabases();
 
 async function database(engine: TestEngine, release: Release): Promise<string> {
-  const db = await fresh(engine, 'run');
-  const connection = await connect(db.url);
-  await createDatabase(connection, release);
-  await generate(connection, release, { agents: 10, days: 2, seed: 6 });
-  await connection.close();
-  return db.url;
+  return (await generatedDatabase(fresh, engine, 'run', release, { agents: 10, days: 2, seed: 6 })).url;
 }
 
 async function contentOf(url: string) {

@@ -25,6 +25,7 @@ import { buildConsole } from '../src/web/server.ts';
 import { wfm, type CliResult } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { targetUrl, testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 
 const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
 const all = await testEngines();
@@ -385,11 +386,7 @@ describe(`database passwords${suffix}`, () => {
 // ---- 3. The console lets nobody in and takes no order from another page ----
 
 async function consoleOn(): Promise<{ app: FastifyInstance; url: string }> {
-  const database = await fresh(sqlite, 'console');
-  const connection = await connect(database.url);
-  await createDatabase(connection, '8.5.2');
-  await generate(connection, '8.5.2', { agents: 4, days: 1, seed: 3 });
-  await connection.close();
+  const database = await generatedDatabase(fresh, sqlite, 'console', '8.5.2', { agents: 4, days: 1, seed: 3 });
   const home = mkdtempSync(join(directory, 'console-'));
   const app = buildConsole({
     database: parseConnectionString(database.url),

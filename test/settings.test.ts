@@ -7,23 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect, parseConnectionString } from '../src/engine/dialect/index.ts';
-import { createDatabase } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
 import { migrateLegacy } from '../src/wfm/migrate.ts';
 import { loadKey, reveal } from '../src/wfm/secrets.ts';
 import type { SettingFinding } from '../src/wfm/settings.ts';
 import { wfm } from './helpers/cli.ts';
 import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 
 const engines = (await testEngines()).filter((e) => e.engine !== 'mysql');
 const fresh = trackedDatabases();
 
 async function migrated(engine: TestEngine): Promise<string> {
-  const legacy = await fresh(engine, 'settingslegacy');
-  const connection = await connect(legacy.url);
-  await createDatabase(connection, '6.5.201');
-  await generate(connection, '6.5.201', { agents: 12, days: 1, seed: 8 });
-  await connection.close();
+  const legacy = await generatedDatabase(fresh, engine, 'settingslegacy', '6.5.201', { agents: 12, days: 1, seed: 8 });
   const target = await fresh(engine, 'settings');
   await migrateLegacy(parseConnectionString(legacy.url), parseConnectionString(target.url), { allowMigratePerformance: false });
   return target.url;

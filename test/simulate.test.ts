@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import { registerSimulate } from '../src/cli/commands/simulate.ts';
-import { connect, withConnection, type Connection } from '../src/engine/dialect/index.ts';
+import { withConnection, type Connection } from '../src/engine/dialect/index.ts';
 import { InputError, OperationError } from '../src/engine/errors.ts';
 import { type Catalog, loadCatalog } from '../src/wfm/aggregator/catalog.ts';
 import { type AggregatorEvent, epochSecondsOf, formatEvent, INTERVAL_SECONDS, intervalOf, parseEvent, parseEventLines } from '../src/wfm/aggregator/events.ts';
 import { createDatabase } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
 import { migrateLegacy } from '../src/wfm/migrate.ts';
 import type { LegacyRelease } from '../src/wfm/releases/versions.ts';
 import { type SentEvent, simulatedEvents } from '../src/wfm/simulate/events.ts';
@@ -22,6 +21,7 @@ import { simulate, type SimulateSummary } from '../src/wfm/simulate/index.ts';
 import { readLegacyDatabase } from '../src/wfm/simulate/legacy-writer.ts';
 import { tableHash } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 
 const HOUR = 3600;
 /** Monday 2024-01-08 00:00 UTC. */
@@ -149,15 +149,7 @@ const readEvents = (path: string): AggregatorEvent[] => {
 };
 
 async function legacyDatabase(engine: TestEngine, release: LegacyRelease): Promise<TestDatabase> {
-  const database = await fresh(engine, `sim${release}`);
-  const connection = await connect(database.url);
-  try {
-    await createDatabase(connection, release);
-    await generate(connection, release, { agents: 30, days: 2, seed: 11 });
-  } finally {
-    await connection.close();
-  }
-  return database;
+  return generatedDatabase(fresh, engine, `sim${release}`, release, { agents: 30, days: 2, seed: 11 });
 }
 
 const dayOf = (compact: number): number => Date.UTC(Math.floor(compact / 10_000), (Math.floor(compact / 100) % 100) - 1, compact % 100) / 86_400_000;

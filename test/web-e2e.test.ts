@@ -11,10 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { connect } from '../src/engine/dialect/index.ts';
-import { createDatabase } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
 import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 
 const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../artifacts/screenshots/', import.meta.url));
@@ -72,12 +70,8 @@ describe('the console in a browser', { skip }, () => {
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     const directory = mkdtempSync(join(tmpdir(), 'wfm-web-e2e-'));
-    const legacy = await fresh(sqlite, 'web-legacy');
-    const connection = await connect(legacy.url);
-    await createDatabase(connection, '6.5.104');
     // Large enough that the run's maintenance window lasts seconds, for the viewer to run into it.
-    await generate(connection, '6.5.104', { agents: 300, days: 14, seed: 7 });
-    await connection.close();
+    const legacy = await generatedDatabase(fresh, sqlite, 'web-legacy', '6.5.104', { agents: 300, days: 14, seed: 7 });
     const target = await fresh(sqlite, 'web-852');
     const config = join(directory, 'wfm.yaml');
     writeFileSync(

@@ -9,23 +9,17 @@ import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { connect, parseConnectionString } from '../src/engine/dialect/index.ts';
 import { setMaintenanceMode } from '../src/wfm/aggregator/store.ts';
-import { createDatabase } from '../src/wfm/database.ts';
-import { generate } from '../src/wfm/generate/index.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
 import type { LiveEvent } from '../src/web/live-runs.ts';
 import { buildConsole } from '../src/web/server.ts';
 import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
 
 const sqlite = (await testEngines()).find((e) => e.engine === 'sqlite') as TestEngine;
 const fresh = trackedDatabases();
 
 async function database(release: Release): Promise<string> {
-  const db = await fresh(sqlite, 'web');
-  const connection = await connect(db.url);
-  await createDatabase(connection, release);
-  await generate(connection, release, { agents: 12, days: 1, seed: 4 });
-  await connection.close();
-  return db.url;
+  return (await generatedDatabase(fresh, sqlite, 'web', release, { agents: 12, days: 1, seed: 4 })).url;
 }
 
 function consoleFor(url: string): FastifyInstance {

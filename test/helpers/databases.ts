@@ -98,8 +98,11 @@ export function testEngines(): Promise<TestEngine[]> {
   return cached;
 }
 
+/** A new, uniquely named database on an engine, dropped when the test file ends. */
+export type FreshDatabase = (engine: TestEngine, label: string) => Promise<TestDatabase>;
+
 /** New databases for a test file, all dropped when its tests end. */
-export function trackedDatabases(): (engine: TestEngine, label: string) => Promise<TestDatabase> {
+export function trackedDatabases(): FreshDatabase {
   const databases: TestDatabase[] = [];
   after(async () => {
     for (const database of databases) await database.drop();
