@@ -3,6 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { asConnectionLost, connect, type Connection, type SqlValue } from '../src/engine/dialect/index.ts';
 import { LockHeldError } from '../src/engine/errors.ts';
@@ -57,6 +59,12 @@ async function createSchema(connection: Connection): Promise<void> {
 
 function q(connection: Connection, name: string): string {
   return connection.compiler.quoteIdentifier(name);
+}
+
+/** The collector, to measure what is still held; tests run without --expose-gc. */
+function gcFunction(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 for (const engine of await testEngines()) {
@@ -160,6 +168,22 @@ for (const engine of await testEngines()) {
       assert.equal(expected, count);
       assert.deepEqual(sizes, [10_000, 10_000, 4_990]);
       assert.equal(Number((await connection.query('SELECT COUNT(*) AS c FROM numbers'))[0]?.c), count);
+    });
+
+    it('keeps no batch it has handed over: memory stays bounded however many rows are streamed', async () => {
+      const table: TableModel = { name: 'wide', columns: [{ name: 'n', type: { kind: 'integer' }, nullable: false }, { name: 'pad', type: { kind: 'text' }, nullable: false }], primaryKey: ['n'], indexes: [], foreignKeys: [] };
+      for (const sql of connection.compiler.createTable(table)) await connection.execute(sql);
+      await connection.bulkInsert('wide', ['n', 'pad'], Array.from({ length: 2_000 }, (_, i): SqlValue[] => [i, `${i}`.padEnd(1_000, '.')]));
+      const collect = gcFunction();
+      collect();
+      const baseline = process.memoryUsage().heapUsed;
+      let rows = 0;
+      // 2,000 x 100 rows of 1,000 characters: 200 MB, were the batches kept.
+      for await (const batch of connection.streamQuery('SELECT a.n, a.pad FROM wide a CROSS JOIN wide b WHERE b.n < 100', [], 5_000)) rows += batch.length;
+      collect();
+      const retainedMb = (process.memoryUsage().heapUsed - baseline) / 1e6;
+      assert.equal(rows, 200_000);
+      assert.ok(retainedMb < 40, `${retainedMb.toFixed(0)} MB are still held after the read ended`);
     });
 
     it('reads from one moment inside a snapshot while another session writes', async () => {

@@ -141,7 +141,8 @@ class PostgresConnection implements Connection {
   private closed = false;
   /** Why the session ended under us, once it has: a cursor waiting for rows is never told (node-postgres #2468). */
   private lost: Error | undefined;
-  private readonly sessionEnded: Promise<never>;
+  /** Rejecters of the reads and writes waiting now, told when the session ends. */
+  private readonly waiting = new Set<(error: Error) => void>();
 
   constructor(
     readonly target: ConnectionTarget,
@@ -149,15 +150,26 @@ class PostgresConnection implements Connection {
   ) {
     this.introspector = postgresIntrospector(client);
     this.description = describeTarget(target);
-    this.sessionEnded = new Promise<never>((_, reject) => {
-      const end = (error?: Error): void => {
-        this.lost ??= error ?? new Error('Connection terminated unexpectedly');
-        if (!this.closed) reject(this.lost);
-      };
-      client.on('error', end);
-      client.on('end', () => end());
+    const end = (error?: Error): void => {
+      this.lost ??= error ?? new Error('Connection terminated unexpectedly');
+      if (!this.closed) for (const reject of this.waiting) reject(this.lost);
+    };
+    client.on('error', end);
+    client.on('end', () => end());
+  }
+
+  /**
+   * `work`, or the reason the session ended while it waited. Each wait listens only while it lasts: a
+   * race against one promise that lives as long as the session would keep every result alive with it.
+   */
+  private untilSessionEnds<T>(work: Promise<T>): Promise<T> {
+    if (this.lost && !this.closed) return Promise.reject(this.lost);
+    let stop: (error: Error) => void = () => undefined;
+    const ended = new Promise<never>((_, reject) => {
+      stop = reject;
     });
-    this.sessionEnded.catch(() => undefined);
+    this.waiting.add(stop);
+    return Promise.race([work, ended]).finally(() => this.waiting.delete(stop));
   }
 
   get inTransaction(): boolean {
@@ -173,7 +185,7 @@ class PostgresConnection implements Connection {
     const cursor = this.client.query(new Cursor<Row>(sql, params as SqlValue[], { types: neutralTypes }));
     let failed = false;
     const read = (): Promise<Row[]> =>
-      Promise.race([cursor.read(batchRows), this.sessionEnded]).catch((error: unknown) => {
+      this.untilSessionEnds(cursor.read(batchRows)).catch((error: unknown) => {
         failed = true;
         throw error;
       });
@@ -225,7 +237,7 @@ class PostgresConnection implements Connection {
   async bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number> {
     const q = this.compiler;
     const copy = this.client.query(copyFrom(`COPY ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) FROM STDIN`));
-    await Promise.race([pipeline(Readable.from(copyChunks(rows)), copy), this.sessionEnded]);
+    await this.untilSessionEnds(pipeline(Readable.from(copyChunks(rows)), copy));
     return copy.rowCount;
   }
 
