@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Connection, type SqlValue } from '../src/engine/dialect/index.ts';
-import { copyItems, DatabaseSink, DatabaseSource, tableContentHash, type CopyItem } from '../src/engine/copy/index.ts';
+import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type CopyItem } from '../src/engine/copy/index.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
@@ -137,5 +137,33 @@ describe(`copy between engines${skipped.length > 0 ? ` (not ${skipped.join(', ')
     await connection.execute("UPDATE reading SET note = 'x' WHERE sensor = 3 AND slot = 4 AND day = 20240101");
     assert.notEqual((await tableContentHash(connection, 'reading', columns)).toString(), before);
     await connection.close();
+  });
+});
+
+describe('content hash', () => {
+  // Written by earlier versions into checkpoints and backup manifests: the hash of a row never changes.
+  const known: [SqlValue[], string][] = [
+    [[null, -0, NaN, 1e300, 2n ** 70n, Buffer.from([0, 255]), 'héllo\u{1F600}', ''], '1:2015e5c589ce669e'],
+    [[], '1:ebb6c228d9aaf7d3'],
+    [[''], '1:09b41ebcfbcc209b'],
+    [[null], '1:043b37569d1f2102'],
+    [[Buffer.alloc(0)], '1:d1ea6e84123967ec'],
+    [[-5], '1:801b0bec56d8d169'],
+    [[5n], '1:2ce18b471d65956f'],
+  ];
+  for (const [row, hash] of known) {
+    it(`hashes ${JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))} as every earlier version did`, () => {
+      assert.equal(ContentHash.of([row]).toString(), hash);
+    });
+  }
+
+  it('adds up chunk hashes to the hash of all their rows, in any order', () => {
+    const rows: SqlValue[][] = Array.from({ length: 1000 }, (_, i) => [i, `2026-01-01 00:00:${String(i % 60).padStart(2, '0')}`, i % 3 === 0 ? null : 'x'.repeat(i % 7)]);
+    const whole = ContentHash.of(rows);
+    const parts = ContentHash.of(rows.slice(500));
+    parts.merge(ContentHash.of(rows.slice(0, 500).reverse()));
+    assert.equal(parts.toString(), whole.toString());
+    assert.equal(whole.rows, 1000);
+    assert.notEqual(ContentHash.of([[1, 'a']]).toString(), ContentHash.of([['1', 'a']]).toString());
   });
 });

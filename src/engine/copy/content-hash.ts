@@ -1,39 +1,85 @@
 // An order-independent hash of a table's content: the sum, lane by lane, of a 64-bit hash of each row.
 // The sum does not depend on the order rows are read in, so two engines with different collations and
 // plans agree on equal content; chunk hashes add up to the table's hash.
+//
+// A row's hash is MurmurHash3's mixing, one UTF-16 code unit at a time, with two seeds, over the row's
+// text: per value, NUL then 'N' for NULL, '#' and the decimal text of a number, 's', the length, ':' and
+// the text itself for text, 'b' and the hex digits of binary. The text is fed to both lanes as it is
+// produced and never built: hashing is on the path of every row copied, backed up or verified.
 import type { SqlValue } from '../dialect/types.ts';
 
-function murmur32(text: string, seed: number): number {
-  let h = seed >>> 0;
+const SEED_A = 0x9747b28c | 0;
+const SEED_B = 0x5bd1e995 | 0;
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+const NUL = 0;
+const NULL_MARK = 0x4e; // N
+const NUMBER_MARK = 0x23; // #
+const TEXT_MARK = 0x73; // s
+const LENGTH_END = 0x3a; // :
+const BINARY_MARK = 0x62; // b
+
+/** The running state of the row being hashed: both lanes and the length of the text fed so far. */
+const lane = { a: 0, b: 0, length: 0 };
+
+function feedCode(code: number): void {
+  let k = Math.imul(code, C1);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, C2);
+  let a = lane.a ^ k;
+  a = (a << 13) | (a >>> 19);
+  lane.a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+  let b = lane.b ^ k;
+  b = (b << 13) | (b >>> 19);
+  lane.b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+  lane.length++;
+}
+
+function feedText(text: string): void {
+  let a = lane.a;
+  let b = lane.b;
   for (let i = 0; i < text.length; i++) {
-    let k = text.charCodeAt(i);
-    k = Math.imul(k, 0xcc9e2d51);
+    let k = Math.imul(text.charCodeAt(i), C1);
     k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    k = Math.imul(k, C2);
+    a ^= k;
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    b ^= k;
+    b = (b << 13) | (b >>> 19);
+    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
   }
-  h ^= text.length;
+  lane.a = a;
+  lane.b = b;
+  lane.length += text.length;
+}
+
+function feedValue(value: SqlValue): void {
+  feedCode(NUL);
+  if (value === null) {
+    feedCode(NULL_MARK);
+  } else if (typeof value === 'string') {
+    feedCode(TEXT_MARK);
+    feedText(String(value.length));
+    feedCode(LENGTH_END);
+    feedText(value);
+  } else if (typeof value === 'number' || typeof value === 'bigint') {
+    feedCode(NUMBER_MARK);
+    feedText(String(value));
+  } else {
+    feedCode(BINARY_MARK);
+    feedText(value.toString('hex'));
+  }
+}
+
+function finish(h: number, length: number): number {
+  h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-/** The one text form of a row that every engine's neutral values give alike. */
-export function rowText(values: readonly SqlValue[]): string {
-  let text = '';
-  for (const value of values) {
-    if (value === null) text += '\u0000N';
-    else if (typeof value === 'number') text += `\u0000#${value}`;
-    else if (typeof value === 'bigint') text += `\u0000#${value}`;
-    else if (typeof value === 'string') text += `\u0000s${value.length}:${value}`;
-    else text += `\u0000b${value.toString('hex')}`;
-  }
-  return text;
 }
 
 export class ContentHash {
@@ -48,10 +94,13 @@ export class ContentHash {
   }
 
   add(values: readonly SqlValue[]): void {
-    const text = rowText(values);
+    lane.a = SEED_A;
+    lane.b = SEED_B;
+    lane.length = 0;
+    for (let i = 0; i < values.length; i++) feedValue(values[i] as SqlValue);
     this.rows++;
-    this.a = (this.a + murmur32(text, 0x9747b28c)) >>> 0;
-    this.b = (this.b + murmur32(text, 0x5bd1e995)) >>> 0;
+    this.a = (this.a + finish(lane.a, lane.length)) >>> 0;
+    this.b = (this.b + finish(lane.b, lane.length)) >>> 0;
   }
 
   merge(other: ContentHash): void {

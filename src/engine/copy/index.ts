@@ -1,4 +1,4 @@
-export { ContentHash, rowText } from './content-hash.ts';
+export { ContentHash } from './content-hash.ts';
 export { copyItem, copyItems, DatabaseSource, sourceQuery, type CopyEndpoints, type CopyOptions } from './copy.ts';
 export { DatabaseSink } from './database-sink.ts';
 export { keyAfter } from './key-range.ts';
