@@ -19,9 +19,10 @@ import {
   type ArchiveHeaderFields,
   type ArchiveReport,
 } from '../src/engine/archive/index.ts';
-import { copyItems, DatabaseSink, DatabaseSource, tableContentHash, type CopyItem, type RowSource } from '../src/engine/copy/index.ts';
+import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type CopyItem, type RowSource } from '../src/engine/copy/index.ts';
 import { connect, type EngineName, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
-import { decodeRows, encodeRows } from '../src/engine/archive/payload.ts';
+import { columnsOf, decodeRows, encodeRows } from '../src/engine/archive/payload.ts';
+import { chunkRunner } from '../src/engine/archive/chunk-pool.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
@@ -331,6 +332,50 @@ describe('payload encodings', () => {
     const columns = encodeRows(rows, 3);
     assert.deepEqual(decodeRows(columns, 3, 3), rows);
     assert.throws(() => decodeRows(columns, 2, 3), /the payload does not hold 2 columns/);
+  });
+});
+
+describe('chunk work in worker threads', () => {
+  const rows: SqlValue[][] = Array.from({ length: 3_000 }, (_, i) => [
+    i,
+    i % 5 === 0 ? null : `2026-03-${String(1 + (i % 28)).padStart(2, '0')} 10:00:${String(i % 60).padStart(2, '0')}`,
+    i % 7 === 0 ? Buffer.from([i % 256, 0, 255]) : 'é\u{1F600}'.repeat(i % 3),
+    i === 1 ? -0 : i === 2 ? Number.NaN : i === 3 ? 2n ** 70n : i / 3,
+  ]);
+
+  it('encodes and sums up chunks in worker threads exactly as in this thread', async () => {
+    const pool = chunkRunner(2);
+    const inline = chunkRunner(0);
+    try {
+      const [threaded, here] = await Promise.all([pool.encode(columnsOf(rows, 4)), inline.encode(columnsOf(rows, 4))]);
+      assert.ok(Buffer.isBuffer(threaded.payload));
+      assert.equal(threaded.encoding, here.encoding);
+      // V8 may write a number it received from another thread in another of its forms: equal values, not bytes.
+      assert.deepEqual(decodeRows(threaded, 4, rows.length), rows);
+      assert.deepEqual(decodeRows(here, 4, rows.length), rows);
+      const stored = { encoding: threaded.encoding, rows: rows.length, rawBytes: threaded.rawBytes, payloadSha256: threaded.sha256, payload: threaded.payload };
+      const summaries = await Promise.all([pool.summarize(stored, 4, [0]), inline.summarize(stored, 4, [0])]);
+      assert.deepEqual(summaries[0], { rows: rows.length, contentHash: ContentHash.of(rows).toString(), lastKey: '[2999]' });
+      assert.deepEqual(summaries[1], summaries[0]);
+    } finally {
+      await pool.close();
+      await inline.close();
+    }
+  });
+
+  it('hands a damaged chunk back as an error that says what is wrong, and goes on with the next', async () => {
+    const pool = chunkRunner(1);
+    try {
+      const chunk = encodeRows(rows, 4);
+      const damaged = Buffer.from(chunk.payload);
+      damaged[10] = (damaged[10] as number) ^ 0xff;
+      const stored = { encoding: chunk.encoding, rows: rows.length, rawBytes: chunk.rawBytes, payloadSha256: chunk.sha256, payload: damaged };
+      await assert.rejects(pool.summarize(stored, 4, [0]), /its payload does not match its sha256/);
+      const intact = await pool.summarize({ ...stored, payload: chunk.payload }, 4, [0]);
+      assert.equal(intact.rows, rows.length);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -28,7 +28,8 @@ import {
   type HeaderRow,
   type SealRow,
 } from './format.ts';
-import { decodeKey, encodeKey, encodeRows, type EncodedChunk } from './payload.ts';
+import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
+import { columnsOf, decodeKey, encodeKey, type EncodedChunk } from './payload.ts';
 import { stampCrc } from './sqlite-file.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
@@ -54,6 +55,7 @@ export class ArchiveSink implements ChunkSink {
     readonly path: string,
     readonly header: ArchiveHeader,
     private readonly db: Database.Database,
+    private readonly runner: ChunkRunner,
   ) {
     this.items = new Map(header.items.map((i) => [i.name, i]));
   }
@@ -78,7 +80,7 @@ export class ArchiveSink implements ChunkSink {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       const header = db.transaction(() => existingHeader(db, path, fields) ?? initialize(db, fields)).immediate();
-      return new ArchiveSink(path, header, db);
+      return new ArchiveSink(path, header, db, chunkRunner());
     } catch (error) {
       db.close();
       if (error instanceof InputError) throw error;
@@ -116,8 +118,9 @@ export class ArchiveSink implements ChunkSink {
 
   async write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint, chunkHash: string): Promise<void> {
     const archived = this.archived(item);
-    // Encoded before the transaction: the CPU work does not hold the write lock.
-    const chunk = rows.length > 0 ? encodeChunk(archived, rows) : undefined;
+    // Encoded before the transaction, in a worker thread where there is one: the CPU work holds neither
+    // the write lock nor the thread that reads the next rows.
+    const chunk = rows.length > 0 ? await this.encodeChunk(archived, rows) : undefined;
     this.db
       .transaction(() => {
         if (chunk) this.insertChunk(archived, rows, chunk, chunkHash);
@@ -138,12 +141,27 @@ export class ArchiveSink implements ChunkSink {
     if (mode !== 'delete') throw new OperationError(`the backup file ${this.path} is still open elsewhere; close every other writer before finishing it`);
     this.db.transaction(() => this.seal()).immediate();
     this.db.close();
+    await this.runner.close();
     await stampCrc(this.path);
   }
 
   /** Closes the archive without finishing it: run the backup again to resume it. */
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+    await this.runner.close();
+  }
+
+  private async encodeChunk(item: ArchiveItem, rows: SqlValue[][]): Promise<EncodedChunk> {
+    let chunk: EncodedChunk;
+    try {
+      chunk = await this.runner.encode(columnsOf(rows, item.columns.length));
+    } catch (error) {
+      throw new OperationError(`the rows of ${item.name} cannot be backed up: ${(error as Error).message}`);
+    }
+    if (chunk.payload.length > MAX_PAYLOAD_BYTES) {
+      throw new OperationError(`a chunk of ${item.name} takes ${chunk.payload.length} bytes, more than one archive value holds; back it up in chunks of fewer rows`);
+    }
+    return chunk;
   }
 
   private requireOpen(): void {
@@ -226,19 +244,6 @@ export class ArchiveSink implements ChunkSink {
       .prepare(`INSERT INTO ${TABLES.manifest} (item, table_name, rows, chunks, content_hash) VALUES (?, ?, ?, ?, ?)`)
       .run(item.name, item.table, total.rows, chunks, total.toString());
   }
-}
-
-function encodeChunk(item: ArchiveItem, rows: SqlValue[][]): EncodedChunk {
-  let chunk: EncodedChunk;
-  try {
-    chunk = encodeRows(rows, item.columns.length);
-  } catch (error) {
-    throw new OperationError(`the rows of ${item.name} cannot be backed up: ${(error as Error).message}`);
-  }
-  if (chunk.payload.length > MAX_PAYLOAD_BYTES) {
-    throw new OperationError(`a chunk of ${item.name} takes ${chunk.payload.length} bytes, more than one archive value holds; back it up in chunks of fewer rows`);
-  }
-  return chunk;
 }
 
 /**

@@ -50,8 +50,18 @@ export function isEncoding(value: unknown): value is Encoding {
 
 /** Rows of `width` values each as a payload; throws naming the first value that is not a SqlValue. */
 export function encodeRows(rows: readonly SqlValue[][], width: number): EncodedChunk {
+  return encodeColumns(columnsOf(rows, width));
+}
+
+/** Rows of `width` values each, checked, as `width` columns: the form a chunk is encoded from. */
+export function columnsOf(rows: readonly SqlValue[][], width: number): SqlValue[][] {
   checkRows(rows, width);
-  const raw = serialize(Array.from({ length: width }, (_, column) => encodeColumn(rows.map((row) => row[column] as SqlValue))));
+  return Array.from({ length: width }, (_, column) => rows.map((row) => row[column] as SqlValue));
+}
+
+/** Columns of equal length, as a payload. */
+export function encodeColumns(columns: readonly SqlValue[][]): EncodedChunk {
+  const raw = serialize(columns.map(encodeColumn));
   const deflated = deflateRawSync(raw, { level: DEFLATE_LEVEL });
   // A chunk that would inflate past the reader's limit is stored plain, so every archive written is readable.
   const pays = deflated.length <= raw.length * (1 - MIN_SAVING) && raw.length <= inflateLimit(deflated.length);
@@ -93,6 +103,7 @@ const INT32_MIN = -0x8000_0000;
 const INT32_MAX = 0x7fff_ffff;
 const fitsInt32 = (n: number): boolean => n >= INT32_MIN && n <= INT32_MAX;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+const TIMESTAMP_LENGTH = 19;
 
 function differences(numbers: readonly number[]): Int32Array | undefined {
   const out = new Int32Array(numbers.length);
@@ -112,15 +123,53 @@ function encodeColumn(values: SqlValue[]): StoredColumn {
     const stored = differences(values as number[]);
     return stored ? { differences: 'integer', values: stored } : values;
   }
-  if (values.every((v) => typeof v === 'string' && TIMESTAMP.test(v))) {
-    const seconds = (values as string[]).map(epochSeconds);
-    // Only a timestamp that reads back as the same text is stored as a number: 2024-02-30 stays text.
-    if (seconds.every((s, i) => timestampText(s) === values[i])) {
-      const stored = differences(seconds);
-      if (stored) return { differences: 'timestamp', values: stored };
+  const seconds = timestampSeconds(values);
+  const stored = seconds && differences(seconds);
+  return stored ? { differences: 'timestamp', values: stored } : values;
+}
+
+/**
+ * Every value as seconds since the epoch when every one is a neutral timestamp that reads back as the
+ * same text (2024-02-30 does not, nor does a year before 1000), else undefined.
+ */
+function timestampSeconds(values: readonly SqlValue[]): number[] | undefined {
+  const seconds = new Array<number>(values.length);
+  let date = '';
+  let day = 0;
+  for (let i = 0; i < values.length; i++) {
+    const text = values[i];
+    if (typeof text !== 'string' || text.length !== TIMESTAMP_LENGTH || !TIMESTAMP.test(text)) return undefined;
+    // Rows come day after day: the date is read again only when it changes.
+    if (date === '' || !text.startsWith(date)) {
+      date = text.slice(0, 10);
+      const found = epochDay(text);
+      if (found === undefined) return undefined;
+      day = found;
     }
+    const hours = twoDigits(text, 11);
+    const minutes = twoDigits(text, 14);
+    const second = twoDigits(text, 17);
+    if (hours > 23 || minutes > 59 || second > 59) return undefined;
+    seconds[i] = day * 86_400 + hours * 3600 + minutes * 60 + second;
   }
-  return values;
+  return seconds;
+}
+
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days since 1970-01-01 of the text's 'YYYY-MM-DD', or undefined where that is no date from year 1000 on. */
+function epochDay(text: string): number | undefined {
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const dayOfMonth = twoDigits(text, 8);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (year < 1000 || month < 1 || month > 12 || dayOfMonth < 1) return undefined;
+  if (dayOfMonth > (DAYS_IN_MONTH[month - 1] as number) + (month === 2 && leap ? 1 : 0)) return undefined;
+  return Date.UTC(year, month - 1, dayOfMonth) / 86_400_000;
 }
 
 function decodeColumn(stored: unknown, index: number, rows: number, rawBytes: number): unknown[] {
@@ -142,7 +191,6 @@ function sums(values: Int32Array): number[] {
   return out;
 }
 
-const TIMESTAMP_LENGTH = 19;
 const digit = (n: number): number => 48 + n;
 
 /**
@@ -176,26 +224,6 @@ function timestampTexts(values: Int32Array): string[] {
     buffer[at + 18] = digit(seconds % 10);
   }
   return Array.from({ length: values.length }, (_, i) => buffer.toString('latin1', i * TIMESTAMP_LENGTH, (i + 1) * TIMESTAMP_LENGTH));
-}
-
-function epochSeconds(text: string): number {
-  const day = Date.UTC(Number(text.slice(0, 4)), Number(text.slice(5, 7)) - 1, Number(text.slice(8, 10))) / 1000;
-  return day + Number(text.slice(11, 13)) * 3600 + Number(text.slice(14, 16)) * 60 + Number(text.slice(17, 19));
-}
-
-let cachedDay = Number.NaN;
-let cachedDate = '';
-const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
-
-/** The neutral 'YYYY-MM-DD HH:MM:SS' of seconds since the epoch; rows come day after day, so the date is kept. */
-function timestampText(seconds: number): string {
-  const day = Math.floor(seconds / 86_400);
-  if (day !== cachedDay) {
-    cachedDay = day;
-    cachedDate = new Date(day * 86_400_000).toISOString().slice(0, 10);
-  }
-  const second = seconds - day * 86_400;
-  return `${cachedDate} ${two(Math.floor(second / 3600))}:${two(Math.floor((second % 3600) / 60))}:${two(second % 60)}`;
 }
 
 /** A checkpoint's key, kept as exactly as the rows: it goes back to the source as query parameters. */

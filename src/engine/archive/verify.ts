@@ -4,16 +4,13 @@
 import Database from 'better-sqlite3';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ContentHash } from '../copy/content-hash.ts';
-import type { SqlValue } from '../dialect/types.ts';
 import { errorMessage } from '../errors.ts';
 import { archiveDigests } from './digest.ts';
 import {
   APPLICATION_ID,
-  canonicalJson,
   describeChunk,
   formatProblem,
   isFinished,
-  keyOf,
   parseHeader,
   readHeaderRow,
   TABLES,
@@ -22,7 +19,8 @@ import {
   type HeaderRow,
   type SealRow,
 } from './format.ts';
-import { decodeRows, isEncoding, sha256 } from './payload.ts';
+import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
+import type { ChunkSummary } from './chunk-tasks.ts';
 import { fileCrc, inspectFile, SQLITE_HEADER_BYTES, type FileInspection, type SqliteFileHeader } from './sqlite-file.ts';
 
 export interface ArchiveTableReport {
@@ -234,12 +232,30 @@ function compareTotals(item: ArchiveItem, entry: ManifestEntry, tally: Tally, re
   if (entry.contentHash !== tally.hash.toString()) report.problems.push(`the manifest's content hash of ${owner} is ${entry.contentHash}, its rows hash to ${tally.hash.toString()}`);
 }
 
-/** Every chunk in order, one in memory at a time; returns what each item's chunks were found to hold. */
+/** A chunk read from the file, its summary on its way from a worker. */
+interface ChunkInFlight {
+  item: ArchiveItem;
+  chunk: ChunkRow;
+  summary: Promise<{ summary: ChunkSummary } | { error: string }>;
+}
+
+/**
+ * Every chunk in order, a few on their way at a time (decoded and hashed in worker threads where there
+ * are cores for them); returns what each item's chunks were found to hold.
+ */
 async function checkChunks(db: Database.Database, header: ArchiveHeader, report: ArchiveReport): Promise<Map<string, Tally>> {
   const items = new Map(header.items.map((i) => [i.name, i]));
   const tallies = new Map<string, Tally>();
   const strangers = new Set<string>();
+  const runner = chunkRunner();
+  const inFlight: ChunkInFlight[] = [];
   let last = 'the first chunk';
+  const settleFirst = async (): Promise<void> => {
+    const first = inFlight.shift() as ChunkInFlight;
+    const tally = tallies.get(first.item.name) ?? { rows: 0, chunks: 0, hash: new ContentHash() };
+    tallies.set(first.item.name, tally);
+    last = checkChunk(first.item, first.chunk, await first.summary, tally, report);
+  };
   try {
     const chunks = db.prepare(`SELECT * FROM ${TABLES.chunk} ORDER BY item, chunk_no`).iterate() as Iterable<ChunkRow>;
     for (const chunk of chunks) {
@@ -248,36 +264,42 @@ async function checkChunks(db: Database.Database, header: ArchiveHeader, report:
         strangers.add(String(chunk.item));
         continue;
       }
-      const tally = tallies.get(item.name) ?? { rows: 0, chunks: 0, hash: new ContentHash() };
-      tallies.set(item.name, tally);
-      last = checkChunk(item, chunk, tally, report);
+      inFlight.push({ item, chunk: { ...chunk, payload: null }, summary: summaryOf(runner, item, chunk) });
       // Other work (a progress display, a server) goes on while a large archive is read.
-      await nextTurn();
+      if (inFlight.length >= runner.window) await settleFirst();
+      else await nextTurn();
     }
+    while (inFlight.length > 0) await settleFirst();
   } catch (error) {
     report.problems.push(`the chunks after ${last} cannot be read: the file is damaged (${sqliteMessage(error)})`);
+  } finally {
+    await runner.close();
   }
   for (const name of strangers) report.problems.push(`the file holds chunks of ${name}, which the header does not list`);
   return tallies;
 }
 
-/** Checks one chunk and adds it to its item's tally; returns the chunk's name. */
-function checkChunk(item: ArchiveItem, chunk: ChunkRow, tally: Tally, report: ArchiveReport): string {
+function summaryOf(runner: ChunkRunner, item: ArchiveItem, chunk: ChunkRow): ChunkInFlight['summary'] {
+  const stored = { encoding: chunk.encoding, rows: chunk.rows, rawBytes: chunk.raw_bytes, payloadSha256: chunk.payload_sha256, payload: chunk.payload };
+  const keyColumns = item.key.map((k) => item.columns.indexOf(k));
+  return runner.summarize(stored, item.columns.length, keyColumns).then(
+    (summary) => ({ summary }),
+    (error: unknown) => ({ error: errorMessage(error) }),
+  );
+}
+
+/** Checks one chunk against its summary and adds it to its item's tally; returns the chunk's name. */
+function checkChunk(item: ArchiveItem, chunk: ChunkRow, found: Awaited<ChunkInFlight['summary']>, tally: Tally, report: ArchiveReport): string {
   const expectedNo = tally.chunks + 1;
   const recordedRows = isCount(chunk.rows) ? chunk.rows : 0;
   const name = describeChunk(item, expectedNo, tally.rows + 1, recordedRows);
   if (chunk.chunk_no !== expectedNo) report.problems.push(`${name} is numbered ${String(chunk.chunk_no)}: a chunk is missing or out of place`);
-  try {
-    const rows = chunkRows(item, chunk);
-    const hash = new ContentHash();
-    for (const row of rows) hash.add(row);
-    if (hash.toString() !== chunk.content_hash) throw new Error(`its rows hash to ${hash.toString()}, not the ${String(chunk.content_hash)} recorded`);
-    const lastKey = rows.length > 0 ? canonicalJson(keyOf(item, rows[rows.length - 1] as SqlValue[])) : undefined;
-    if (lastKey !== chunk.last_key) throw new Error(`its last row's key is ${String(lastKey)}, not the ${String(chunk.last_key)} recorded`);
-    tally.hash.merge(hash);
-    tally.rows += rows.length;
-  } catch (error) {
-    report.problems.push(`${name}: ${errorMessage(error)}`);
+  const problem = 'error' in found ? found.error : summaryProblem(chunk, found.summary);
+  if (problem === undefined && 'summary' in found) {
+    tally.hash.merge(ContentHash.parse(found.summary.contentHash));
+    tally.rows += found.summary.rows;
+  } else {
+    report.problems.push(`${name}: ${problem}`);
     // The totals go on with what the chunk claims, so that the manifest is compared with the rest.
     tally.hash.merge(recordedHash(chunk));
     tally.rows += recordedRows;
@@ -286,18 +308,16 @@ function checkChunk(item: ArchiveItem, chunk: ChunkRow, tally: Tally, report: Ar
   return name;
 }
 
+function summaryProblem(chunk: ChunkRow, summary: ChunkSummary): string | undefined {
+  if (summary.contentHash !== chunk.content_hash) return `its rows hash to ${summary.contentHash}, not the ${String(chunk.content_hash)} recorded`;
+  if (summary.lastKey !== chunk.last_key) return `its last row's key is ${String(summary.lastKey)}, not the ${String(chunk.last_key)} recorded`;
+  return undefined;
+}
+
 function recordedHash(chunk: ChunkRow): ContentHash {
   try {
     return ContentHash.parse(String(chunk.content_hash));
   } catch {
     return new ContentHash();
   }
-}
-
-/** The chunk's rows once its payload matches its sha256 (nothing unverified is inflated or decoded). */
-function chunkRows(item: ArchiveItem, chunk: ChunkRow): SqlValue[][] {
-  if (!Buffer.isBuffer(chunk.payload) || sha256(chunk.payload) !== chunk.payload_sha256) throw new Error('its payload does not match its sha256');
-  if (!isEncoding(chunk.encoding)) throw new Error(`its encoding ${String(chunk.encoding)} is unknown`);
-  if (!isCount(chunk.rows) || !isCount(chunk.raw_bytes)) throw new Error('its row count or size is malformed');
-  return decodeRows({ encoding: chunk.encoding, rawBytes: chunk.raw_bytes, payload: chunk.payload }, item.columns.length, chunk.rows);
 }

@@ -1,0 +1,51 @@
+// The CPU work on one chunk, as functions of plain values: run in the calling thread or, through
+// chunk-worker.ts, in a worker thread while the calling thread reads the file or talks to a database.
+import { ContentHash } from '../copy/content-hash.ts';
+import type { SqlValue } from '../dialect/types.ts';
+import { canonicalJson } from './format.ts';
+import { decodeRows, encodeColumns, isEncoding, sha256, type EncodedChunk } from './payload.ts';
+
+/** A chunk as stored, with what it claims; every field is checked before it is trusted. */
+export interface StoredChunk {
+  encoding: unknown;
+  rows: unknown;
+  rawBytes: unknown;
+  payloadSha256: unknown;
+  payload: unknown;
+}
+
+/** What a chunk's rows were found to hold. */
+export interface ChunkSummary {
+  rows: number;
+  contentHash: string;
+  /** The canonical JSON of the last row's key; undefined for a chunk without rows. */
+  lastKey: string | undefined;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** The chunk's rows once its payload matches its sha256 (nothing unverified is inflated or decoded). */
+function chunkRows(chunk: StoredChunk, width: number): SqlValue[][] {
+  if (!Buffer.isBuffer(chunk.payload) || sha256(chunk.payload) !== chunk.payloadSha256) throw new Error('its payload does not match its sha256');
+  if (!isEncoding(chunk.encoding)) throw new Error(`its encoding ${String(chunk.encoding)} is unknown`);
+  if (!isCount(chunk.rows) || !isCount(chunk.rawBytes)) throw new Error('its row count or size is malformed');
+  return decodeRows({ encoding: chunk.encoding, rawBytes: chunk.rawBytes, payload: chunk.payload }, width, chunk.rows);
+}
+
+/** Decodes the chunk and sums it up; throws saying what is wrong with it. */
+export function summarizeChunk(chunk: StoredChunk, width: number, keyColumns: readonly number[]): ChunkSummary {
+  const rows = chunkRows(chunk, width);
+  const last = rows[rows.length - 1];
+  return {
+    rows: rows.length,
+    contentHash: ContentHash.of(rows).toString(),
+    lastKey: last ? canonicalJson(keyColumns.map((i) => last[i])) : undefined,
+  };
+}
+
+/** The columns of a chunk to be written, encoded for the archive. */
+export function encodeChunk(columns: SqlValue[][]): EncodedChunk {
+  return encodeColumns(columns);
+}

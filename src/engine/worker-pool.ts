@@ -1,0 +1,111 @@
+// CPU work spread over worker threads: a machine's second core hashes, compresses and decodes chunks
+// while the first one talks to the database. Tasks are functions a worker module exports by name; a
+// caller gets each result back as a promise, and keeps as many tasks on their way as the memory it
+// allows them.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+interface Reply {
+  id: number;
+  result?: unknown;
+  error?: string;
+}
+
+/** The workers run the same TypeScript as the process, loaded the way bin/wfm.js loads it. */
+function bootstrap(moduleUrl: URL): string {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl.href)}); })`;
+}
+
+/** Threads worth starting beside the main one: none on a single core, where they would only take turns. */
+export function workerThreads(): number {
+  return Math.min(2, Math.max(0, availableParallelism() - 1));
+}
+
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private turn = 0;
+  private failure: Error | undefined;
+
+  constructor(moduleUrl: URL, size: number) {
+    for (let i = 0; i < size; i++) this.workers.push(this.start(moduleUrl));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Runs `task(...args)` in the next worker; `transfer` hands buffers over instead of copying them. */
+  async run<T>(task: string, args: unknown[], transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.failure) throw this.failure;
+    const worker = this.workers[this.turn++ % this.workers.length];
+    if (!worker) throw new Error('the worker pool has no workers');
+    const id = this.nextId++;
+    const result = new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject }));
+    worker.postMessage({ id, task, args }, transfer);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+    this.failWaiting(new Error('the worker pool is closed'));
+  }
+
+  private start(moduleUrl: URL): Worker {
+    const worker = new Worker(bootstrap(moduleUrl), { eval: true });
+    // A pool left open never keeps the process alive; its tasks are awaited by whoever started them.
+    worker.unref();
+    worker.on('message', (reply: Reply) => this.settle(reply));
+    worker.on('error', (error) => this.failWaiting(error));
+    worker.on('exit', (code) => {
+      if (code !== 0) this.failWaiting(new Error(`a worker thread stopped with exit code ${code}`));
+    });
+    return worker;
+  }
+
+  private settle(reply: Reply): void {
+    const pending = this.pending.get(reply.id);
+    if (!pending) return;
+    this.pending.delete(reply.id);
+    if (reply.error !== undefined) pending.reject(new Error(reply.error));
+    else pending.resolve(reply.result);
+  }
+
+  private failWaiting(error: Error): void {
+    this.failure ??= error;
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}
+
+/** Answers a pool's messages in a worker module with the module's own task functions. */
+export async function serveTasks(tasks: Record<string, (...args: never[]) => unknown>): Promise<void> {
+  const { parentPort } = await import('node:worker_threads');
+  if (!parentPort) throw new Error('serveTasks runs in a worker thread');
+  const port = parentPort;
+  port.on('message', async ({ id, task, args }: { id: number; task: string; args: never[] }) => {
+    const fn = tasks[task];
+    try {
+      if (!fn) throw new Error(`no task ${task}`);
+      const result = await fn(...args);
+      const transfer = transferables(result);
+      port.postMessage({ id, result }, transfer);
+    } catch (error) {
+      port.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+}
+
+/** Buffers a result holds at its top level: handed over to the main thread instead of copied. */
+function transferables(result: unknown): ArrayBuffer[] {
+  if (typeof result !== 'object' || result === null) return [];
+  return Object.values(result).filter((v): v is Buffer => Buffer.isBuffer(v) && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength).map((b) => b.buffer as ArrayBuffer);
+}
