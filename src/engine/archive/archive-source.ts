@@ -18,8 +18,15 @@ import {
   type HeaderRow,
   type SealRow,
 } from './format.ts';
-import { decodeRows, isEncoding, sha256 } from './payload.ts';
+import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
 import { inspectFile } from './sqlite-file.ts';
+
+/** A chunk being decoded while the ones before it are written. */
+interface ChunkAhead {
+  chunkNo: number;
+  rows: number;
+  columns: Promise<SqlValue[][] | Error>;
+}
 
 interface ChunkRow {
   chunk_no: number;
@@ -36,6 +43,7 @@ export class ArchiveSource implements RowSource {
     readonly path: string,
     readonly header: ArchiveHeader,
     private readonly db: Database.Database,
+    private readonly runner: ChunkRunner,
   ) {}
 
   /** Opens a finished archive read-only; the file is not changed, not even its journal mode. */
@@ -46,7 +54,7 @@ export class ArchiveSource implements RowSource {
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { readonly: true, fileMustExist: true });
-      return new ArchiveSource(path, readFinishedHeader(db, path), db);
+      return new ArchiveSource(path, readFinishedHeader(db, path), db, chunkRunner());
     } catch (error) {
       db?.close();
       if (error instanceof InputError) throw error;
@@ -66,23 +74,40 @@ export class ArchiveSource implements RowSource {
   /**
    * The item's rows, one batch per archived chunk (`batchRows` does not apply: the archive's chunks are
    * the unit). After a key, reading starts with the chunk after the one that ends with exactly that key.
+   * The next chunks are decoded, in worker threads where there are any, while this one is written.
    */
   async *read(item: CopyItem, after: SqlValue[] | null, _batchRows: number): AsyncIterable<Row[]> {
     const archived = this.archived(item);
     if (item.source.where) throw new Error(`${item.name}: a backup is restored item by item, without a condition on its rows`);
     const manifest = this.db.prepare(`SELECT chunks FROM ${TABLES.manifest} WHERE item = ?`).get(archived.name) as { chunks: number } | undefined;
     const chunks = manifest?.chunks ?? 0;
-    const first = after === null ? 1 : this.chunkEndingWith(archived, after) + 1;
-    let firstRow = this.rowsBefore(archived, first) + 1;
-    for (let chunkNo = first; chunkNo <= chunks; chunkNo++) {
-      const chunk = this.chunk(archived, chunkNo);
-      yield rowsOf(archived, chunk, describeChunk(archived, chunkNo, firstRow, chunk.rows), this.path);
+    let next = after === null ? 1 : this.chunkEndingWith(archived, after) + 1;
+    let firstRow = this.rowsBefore(archived, next) + 1;
+    const ahead: ChunkAhead[] = [];
+    const readAhead = (): void => {
+      for (; ahead.length < this.runner.window && next <= chunks; next++) ahead.push(this.decodeAhead(archived, next));
+    };
+    readAhead();
+    for (let chunk = ahead.shift(); chunk; chunk = ahead.shift()) {
+      const columns = await chunk.columns;
+      readAhead();
+      const name = describeChunk(archived, chunk.chunkNo, firstRow, chunk.rows);
+      if (columns instanceof Error) throw new InputError(`${name} of the backup ${this.path} is damaged: ${columns.message}`);
+      yield rowsOf(archived, columns, chunk.rows);
       firstRow += chunk.rows;
     }
   }
 
+  private decodeAhead(item: ArchiveItem, chunkNo: number): ChunkAhead {
+    const chunk = this.chunk(item, chunkNo);
+    const stored = { encoding: chunk.encoding, rows: chunk.rows, rawBytes: chunk.raw_bytes, payloadSha256: chunk.payload_sha256, payload: chunk.payload };
+    const columns = this.runner.decode(stored, item.columns.length).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    return { chunkNo, rows: chunk.rows, columns };
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+    await this.runner.close();
   }
 
   private archived(item: CopyItem): ArchiveItem {
@@ -121,19 +146,14 @@ function readFinishedHeader(db: Database.Database, path: string): ArchiveHeader 
   return parseHeader(row);
 }
 
-/** The chunk's rows as Rows, checked against its sha256 and row count however the file was verified before. */
-function rowsOf(item: ArchiveItem, chunk: ChunkRow, name: string, path: string): Row[] {
-  if (!Buffer.isBuffer(chunk.payload) || sha256(chunk.payload) !== chunk.payload_sha256) throw new InputError(`${name} of the backup ${path} is damaged: its payload does not match its sha256`);
-  if (!isEncoding(chunk.encoding)) throw new InputError(`${name} of the backup ${path} has an unknown encoding ${String(chunk.encoding)}`);
-  let values: SqlValue[][];
-  try {
-    values = decodeRows({ encoding: chunk.encoding, rawBytes: chunk.raw_bytes, payload: chunk.payload }, item.columns.length, chunk.rows);
-  } catch (error) {
-    throw new InputError(`${name} of the backup ${path} is damaged: ${(error as Error).message}`);
+/** The decoded columns of a chunk as Rows keyed by the item's columns. */
+function rowsOf(item: ArchiveItem, columns: SqlValue[][], rows: number): Row[] {
+  const names = item.columns;
+  const out = new Array<Row>(rows);
+  for (let i = 0; i < rows; i++) {
+    const row: Row = {};
+    for (let j = 0; j < names.length; j++) row[names[j] as string] = (columns[j] as SqlValue[])[i] as SqlValue;
+    out[i] = row;
   }
-  return values.map((row) => {
-    const out: Row = {};
-    for (let i = 0; i < row.length; i++) out[item.columns[i] as string] = row[i] as SqlValue;
-    return out;
-  });
+  return out;
 }

@@ -1,6 +1,6 @@
 // The chunk tasks, run by worker threads where the machine has a core to spare, or in this thread.
 import { WorkerPool, workerThreads } from '../worker-pool.ts';
-import { encodeChunk, summarizeChunk, type ChunkSummary, type StoredChunk } from './chunk-tasks.ts';
+import { decodeChunk, encodeChunk, summarizeChunk, type ChunkSummary, type StoredChunk } from './chunk-tasks.ts';
 import type { EncodedChunk } from './payload.ts';
 import type { SqlValue } from '../dialect/types.ts';
 
@@ -8,6 +8,8 @@ export interface ChunkRunner {
   /** Chunks worth keeping on their way at once: enough to keep every thread busy, few enough to bound memory. */
   readonly window: number;
   summarize(chunk: StoredChunk, width: number, keyColumns: readonly number[]): Promise<ChunkSummary>;
+  /** The chunk's columns, every value checked; a Buffer comes back from a worker as a plain Uint8Array. */
+  decode(chunk: StoredChunk, width: number): Promise<SqlValue[][]>;
   /** Encodes a chunk's columns (checked by columnsOf). */
   encode(columns: SqlValue[][]): Promise<EncodedChunk>;
   close(): Promise<void>;
@@ -18,6 +20,7 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
     return {
       window: 1,
       summarize: async (chunk, width, keyColumns) => summarizeChunk(chunk, width, keyColumns),
+      decode: async (chunk, width) => decodeChunk(chunk, width),
       encode: async (columns) => encodeChunk(columns),
       close: async () => {},
     };
@@ -26,6 +29,7 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
   return {
     window: 2 * threads,
     summarize: (chunk, width, keyColumns) => pool.run<ChunkSummary>('summarizeChunk', [chunk, width, keyColumns]),
+    decode: async (chunk, width) => withBuffers(await pool.run<SqlValue[][]>('decodeChunk', [chunk, width])),
     encode: async (columns) => {
       const encoded = await pool.run<EncodedChunk>('encodeChunk', [columns]);
       // A Buffer crosses a thread as a plain Uint8Array.
@@ -33,4 +37,15 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
     },
     close: () => pool.close(),
   };
+}
+
+/** Binary values as Buffers again, after crossing from a worker as plain Uint8Arrays. */
+function withBuffers(columns: SqlValue[][]): SqlValue[][] {
+  for (const column of columns) {
+    for (let i = 0; i < column.length; i++) {
+      const value: unknown = column[i];
+      if (value instanceof Uint8Array && !Buffer.isBuffer(value)) column[i] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    }
+  }
+  return columns;
 }

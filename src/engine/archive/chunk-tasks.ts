@@ -3,7 +3,7 @@
 import { ContentHash } from '../copy/content-hash.ts';
 import type { SqlValue } from '../dialect/types.ts';
 import { canonicalJson } from './format.ts';
-import { decodeRows, encodeColumns, isEncoding, sha256, type EncodedChunk } from './payload.ts';
+import { decodeColumns, encodeColumns, isEncoding, rowsOfColumns, sha256, type EncodedChunk } from './payload.ts';
 
 /** A chunk as stored, with what it claims; every field is checked before it is trusted. */
 export interface StoredChunk {
@@ -26,17 +26,18 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** The chunk's rows once its payload matches its sha256 (nothing unverified is inflated or decoded). */
-function chunkRows(chunk: StoredChunk, width: number): SqlValue[][] {
+/** The chunk's columns once its payload matches its sha256 (nothing unverified is inflated or decoded). */
+export function decodeChunk(chunk: StoredChunk, width: number): SqlValue[][] {
   if (!Buffer.isBuffer(chunk.payload) || sha256(chunk.payload) !== chunk.payloadSha256) throw new Error('its payload does not match its sha256');
   if (!isEncoding(chunk.encoding)) throw new Error(`its encoding ${String(chunk.encoding)} is unknown`);
   if (!isCount(chunk.rows) || !isCount(chunk.rawBytes)) throw new Error('its row count or size is malformed');
-  return decodeRows({ encoding: chunk.encoding, rawBytes: chunk.rawBytes, payload: chunk.payload }, width, chunk.rows);
+  return decodeColumns({ encoding: chunk.encoding, rawBytes: chunk.rawBytes, payload: chunk.payload }, width, chunk.rows);
 }
 
 /** Decodes the chunk and sums it up; throws saying what is wrong with it. */
 export function summarizeChunk(chunk: StoredChunk, width: number, keyColumns: readonly number[]): ChunkSummary {
-  const rows = chunkRows(chunk, width);
+  const columns = decodeChunk(chunk, width);
+  const rows = rowsOfColumns(columns, columns[0]?.length ?? 0);
   const last = rows[rows.length - 1];
   return {
     rows: rows.length,

@@ -71,6 +71,11 @@ export function encodeColumns(columns: readonly SqlValue[][]): EncodedChunk {
 
 /** The rows of a payload that must hold `rows` rows of `width` values; throws saying what is wrong. */
 export function decodeRows(stored: StoredPayload, width: number, rows: number): SqlValue[][] {
+  return rowsOfColumns(decodeColumns(stored, width, rows), rows);
+}
+
+/** The payload's `width` columns of `rows` values each, every value checked; throws saying what is wrong. */
+export function decodeColumns(stored: StoredPayload, width: number, rows: number): SqlValue[][] {
   const raw = inflate(stored);
   if (raw.length !== stored.rawBytes) throw new Error(`the payload decodes to ${raw.length} bytes, not the ${stored.rawBytes} recorded`);
   let value: unknown;
@@ -79,18 +84,24 @@ export function decodeRows(stored: StoredPayload, width: number, rows: number): 
   } catch (error) {
     throw new Error(`the payload does not decode (${(error as Error).message})`);
   }
-  return stored.encoding.startsWith('v8-columns') ? fromColumns(value, width, rows, raw.length) : asRows(value, width, rows, raw.length);
+  if (!stored.encoding.startsWith('v8-columns')) return columnsOf(asRows(value, width, rows, raw.length), width);
+  if (!Array.isArray(value) || value.length !== width) throw new Error(`the payload does not hold ${width} columns`);
+  const columns = (value as unknown[]).map((stored, j) => decodeColumn(stored, j, rows, raw.length));
+  for (const column of columns) if (column.length !== rows) throw new Error(`the payload holds ${column.length} rows, not the ${rows} recorded`);
+  for (let j = 0; j < width; j++) {
+    const column = columns[j] as unknown[];
+    for (let i = 0; i < rows; i++) column[i] = asValue(column[i], i, j);
+  }
+  return columns as SqlValue[][];
 }
 
-/** Rows from `width` columns of `rows` values each, checked as asRows checks rows. */
-function fromColumns(value: unknown, width: number, rows: number, rawBytes: number): SqlValue[][] {
-  if (!Array.isArray(value) || value.length !== width) throw new Error(`the payload does not hold ${width} columns`);
-  const columns = (value as unknown[]).map((stored, j) => decodeColumn(stored, j, rows, rawBytes));
-  for (const column of columns) if (column.length !== rows) throw new Error(`the payload holds ${column.length} rows, not the ${rows} recorded`);
+/** Columns of `rows` values each as rows. */
+export function rowsOfColumns(columns: readonly SqlValue[][], rows: number): SqlValue[][] {
+  const width = columns.length;
   const result: SqlValue[][] = new Array<SqlValue[]>(rows);
   for (let i = 0; i < rows; i++) {
     const row = new Array<SqlValue>(width);
-    for (let j = 0; j < width; j++) row[j] = asValue((columns[j] as unknown[])[i], i, j);
+    for (let j = 0; j < width; j++) row[j] = (columns[j] as SqlValue[])[i] as SqlValue;
     result[i] = row;
   }
   return result;
