@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
-import { asConnectionLost, connect, type Connection, type SqlValue } from '../src/engine/dialect/index.ts';
+import { asConnectionLost, connect, type Connection, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
 import { LockHeldError } from '../src/engine/errors.ts';
 import { diffSchemas, formatDifferences } from '../src/engine/schema/diff.ts';
 import type { SchemaModel, TableModel } from '../src/engine/schema/model.ts';
@@ -95,7 +95,14 @@ for (const engine of await testEngines()) {
         for (const row of tricky) yield row;
       }
       assert.equal(await connection.bulkInsert('child item', columns, rows()), tricky.length);
-      const read = await connection.query(`SELECT ${columns.map((c) => q(connection, c)).join(', ')} FROM ${q(connection, 'child item')} ORDER BY seq`);
+      const sql = `SELECT ${columns.map((c) => q(connection, c)).join(', ')} FROM ${q(connection, 'child item')} ORDER BY seq`;
+      const queried = await connection.query(sql);
+      const streamed: Row[] = [];
+      for await (const batch of connection.streamQuery(sql)) streamed.push(...batch);
+      for (const read of [queried, streamed]) assertTricky(read, columns);
+    });
+
+    function assertTricky(read: Row[], columns: string[]): void {
       assert.equal(read.length, tricky.length);
       read.forEach((row, i) => {
         const expected = tricky[i] ?? [];
@@ -107,7 +114,7 @@ for (const engine of await testEngines()) {
           else assert.deepEqual(got, want, `row ${i} ${column}`);
         });
       });
-    });
+    }
 
     it('rolls back a failed transaction, including its DDL where the engine can', async () => {
       const before = (await connection.query(`SELECT COUNT(*) AS n FROM ${q(connection, 'parent')}`))[0]?.n;
@@ -148,6 +155,33 @@ for (const engine of await testEngines()) {
       const parentAfter = after.tables.find((t) => t.name === 'parent');
       assert.deepEqual(parentAfter?.columns.map((c) => c.name), ['id', 'name', 'role_id']);
       assert.deepEqual(parentAfter?.indexes.map((i) => i.name), ['parent_name']);
+    });
+
+    it('streams every row whole when values cross the pieces the server sends them in', async () => {
+      const table: TableModel = { name: 'pieces', columns: [{ name: 'n', type: { kind: 'integer' }, nullable: false }, { name: 'text', type: { kind: 'text' }, nullable: true }], primaryKey: ['n'], indexes: [], foreignKeys: [] };
+      for (const sql of connection.compiler.createTable(table)) await connection.execute(sql);
+      // Multi-byte characters, escapes and NULL's own spelling in rows longer than any piece of a stream.
+      const value = (n: number): SqlValue => (n % 11 === 0 ? null : n % 13 === 0 ? '\\N' : `${'é€😀\t\\\n'.repeat(n % 50)}${'x'.repeat(n * 37 % 70_000)}|${n}`);
+      const count = 600;
+      await connection.bulkInsert('pieces', ['n', 'text'], Array.from({ length: count }, (_, n): SqlValue[] => [n, value(n)]));
+      let expected = 0;
+      for await (const batch of connection.streamQuery(`SELECT n, ${q(connection, 'text')} FROM pieces ORDER BY n`, [], 100)) {
+        for (const row of batch) {
+          assert.equal(row.n, expected);
+          assert.equal(row.text, value(expected), `row ${expected}`);
+          expected++;
+        }
+      }
+      assert.equal(expected, count);
+    });
+
+    it('leaves the connection usable when a streamed read is left before its end', async () => {
+      let batches = 0;
+      for await (const batch of connection.streamQuery(`SELECT a.n, a.text FROM pieces a CROSS JOIN pieces b`, [], 1_000)) {
+        assert.equal(batch.length, 1_000);
+        if (++batches === 2) break;
+      }
+      assert.equal(Number((await connection.query('SELECT COUNT(*) AS c FROM pieces'))[0]?.c), 600);
     });
 
     it('streams a query in bounded batches, in order, with every value', async () => {

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo, type CopyToStreamQuery } from 'pg-copy-streams';
 import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
@@ -22,6 +22,8 @@ const MAINTENANCE_DATABASE = 'postgres';
 /** COPY data is sent in strings of about this many characters: few writes, bounded memory. */
 const COPY_CHUNK_CHARS = 64 * 1024;
 const DEFAULT_BATCH_ROWS = 10_000;
+/** Pieces of COPY data read ahead of the rows being parsed: the socket is paused beyond them. */
+const COPY_PIECES_AHEAD = 8;
 
 const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
 
@@ -132,6 +134,104 @@ async function* copyChunks(rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]
   if (chunk !== '') yield chunk;
 }
 
+interface CopyColumn {
+  name: string;
+  parse(text: string): SqlValue;
+}
+
+const COPY_UNESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** A field of COPY's text format as the text the type's output function wrote. */
+function unescapeCopy(field: string): string {
+  return field.replace(/\\(.)/gs, (_, c: string) => COPY_UNESCAPES[c] ?? c);
+}
+
+function copyRow(line: string, columns: readonly CopyColumn[]): Row {
+  const fields = line.split('\t');
+  if (fields.length !== columns.length) throw new Error(`COPY sent a row of ${fields.length} fields for ${columns.length} columns`);
+  const row: Row = {};
+  for (let i = 0; i < columns.length; i++) {
+    const field = fields[i] as string;
+    const column = columns[i] as CopyColumn;
+    row[column.name] = field === '\\N' ? null : column.parse(field.includes('\\') ? unescapeCopy(field) : field);
+  }
+  return row;
+}
+
+/** COPY data as whole lines: the data comes in pieces that may end inside a line, even inside a character. */
+class CopyLines {
+  private rest: Buffer = Buffer.alloc(0);
+
+  push(data: Buffer): string[] {
+    const end = data.lastIndexOf(10);
+    if (end < 0) {
+      this.rest = Buffer.concat([this.rest, data]);
+      return [];
+    }
+    const complete = this.rest.length > 0 ? Buffer.concat([this.rest, data.subarray(0, end)]) : data.subarray(0, end);
+    this.rest = Buffer.from(data.subarray(end + 1));
+    return complete.toString('utf8').split('\n');
+  }
+
+  end(): void {
+    if (this.rest.length > 0) throw new Error('COPY ended inside a row');
+  }
+}
+
+/** Pulls the pieces of a COPY TO stream one at a time, holding a few at most. */
+class CopyOutReader {
+  private readonly queue: Buffer[] = [];
+  private ended = false;
+  private discarding = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly stream: CopyToStreamQuery) {
+    stream.on('data', (data: Buffer) => {
+      if (this.discarding) return;
+      this.queue.push(data);
+      if (this.queue.length >= COPY_PIECES_AHEAD) stream.pause();
+      this.wake?.();
+    });
+    stream.on('end', () => this.finish());
+    stream.on('error', (error: Error) => this.finish(error));
+  }
+
+  /** Whether the COPY is still sending. */
+  get running(): boolean {
+    return !this.ended;
+  }
+
+  /** The next piece, or undefined at the end; throws what ended the COPY otherwise. */
+  async next(): Promise<Buffer | undefined> {
+    for (;;) {
+      const data = this.queue.shift();
+      if (data) {
+        if (this.queue.length < COPY_PIECES_AHEAD) this.stream.resume();
+        return data;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return undefined;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+
+  /** Drops what is still coming, until the COPY ends or fails. */
+  async discard(): Promise<void> {
+    this.discarding = true;
+    this.queue.length = 0;
+    this.stream.resume();
+    while (!this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  private finish(error?: Error): void {
+    this.ended = true;
+    this.failure ??= error;
+    this.wake?.();
+  }
+}
+
 class PostgresConnection implements Connection {
   readonly adapter = postgresAdapter;
   readonly compiler = postgresQueryCompiler;
@@ -181,7 +281,15 @@ class PostgresConnection implements Connection {
     return (await this.client.query<Row>(sql, params as SqlValue[])).rows;
   }
 
-  async *streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
+  /**
+   * A query without parameters is read through COPY TO STDOUT, three times as fast as a cursor; one with
+   * parameters (COPY takes none) through a cursor.
+   */
+  streamQuery(sql: string, params: readonly SqlValue[] = [], batchRows = DEFAULT_BATCH_ROWS): AsyncIterable<Row[]> {
+    return params.length === 0 ? this.streamCopy(sql, batchRows) : this.streamCursor(sql, params, batchRows);
+  }
+
+  private async *streamCursor(sql: string, params: readonly SqlValue[], batchRows: number): AsyncIterable<Row[]> {
     const cursor = this.client.query(new Cursor<Row>(sql, params as SqlValue[], { types: neutralTypes }));
     let failed = false;
     const read = (): Promise<Row[]> =>
@@ -197,6 +305,45 @@ class PostgresConnection implements Connection {
       // Closing a cursor after a failed read, or whose session is gone, never resolves (node-postgres #2588, #2642).
       if (!failed && !this.lost) await cursor.close();
     }
+  }
+
+  private async *streamCopy(sql: string, batchRows: number): AsyncIterable<Row[]> {
+    const columns = await this.describe(sql);
+    const stream = this.client.query(copyTo(`COPY (${sql}) TO STDOUT`));
+    const reader = new CopyOutReader(stream);
+    const lines = new CopyLines();
+    let batch: Row[] = [];
+    try {
+      for (let data = await this.untilSessionEnds(reader.next()); data; data = await this.untilSessionEnds(reader.next())) {
+        for (const line of lines.push(data)) {
+          batch.push(copyRow(line, columns));
+          if (batch.length >= batchRows) {
+            yield batch;
+            batch = [];
+          }
+        }
+      }
+      lines.end();
+      if (batch.length > 0) yield batch;
+      // As a cursor can, a COPY may end as its session dies: that is not the end of the rows.
+      if (this.lost) throw this.lost;
+    } finally {
+      if (reader.running && !this.lost) await this.cancelCopy(stream, reader);
+    }
+  }
+
+  /** The query's columns, with the parser that turns each one's text into its neutral value. */
+  private async describe(sql: string): Promise<CopyColumn[]> {
+    const result = await this.untilSessionEnds(this.client.query({ text: `SELECT * FROM (${sql}) AS described LIMIT 0`, types: neutralTypes }));
+    return result.fields.map((field) => ({ name: field.name, parse: neutralTypes.getTypeParser(field.dataTypeID, 'text') as (text: string) => SqlValue }));
+  }
+
+  /** Stops a COPY the reader has left before its end, so that the connection can be used or closed. */
+  private async cancelCopy(stream: CopyToStreamQuery, reader: CopyOutReader): Promise<void> {
+    const canceller = new pg.Client({ host: this.target.host, port: this.target.port, user: this.target.user, password: this.target.password, database: databaseName(this.target) });
+    // pg's types leave out the cancel request its Client sends.
+    (canceller as unknown as { cancel(client: pg.Client, query: unknown): void }).cancel(this.client, stream);
+    await this.untilSessionEnds(reader.discard()).catch(() => undefined);
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
