@@ -25,7 +25,7 @@ const DEFAULT_BATCH_ROWS = 10_000;
 /** Pieces of COPY data read ahead of the rows being parsed: the socket is paused beyond them. */
 const COPY_PIECES_AHEAD = 8;
 
-const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
+const OID = { int2: 21, int4: 23, int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
 
 function parseInt8(text: string): number | bigint {
   const value = Number(text);
@@ -34,8 +34,11 @@ function parseInt8(text: string): number | bigint {
 
 const identity = (text: string): string => text;
 
-// pg's defaults turn dates and timestamps into local-time Date objects and int8/numeric into strings.
+// pg's defaults turn dates and timestamps into local-time Date objects and int8/numeric into strings;
+// int2 and int4 are read with Number, which gives what its parseInt gives, faster.
 const NEUTRAL_PARSERS = new Map<number, (text: string) => SqlValue>([
+  [OID.int2, Number],
+  [OID.int4, Number],
   [OID.int8, parseInt8],
   [OID.numeric, Number],
   [OID.date, identity],
@@ -146,16 +149,25 @@ function unescapeCopy(field: string): string {
   return field.replace(/\\(.)/gs, (_, c: string) => COPY_UNESCAPES[c] ?? c);
 }
 
-function copyRow(line: string, columns: readonly CopyColumn[]): Row {
-  const fields = line.split('\t');
-  if (fields.length !== columns.length) throw new Error(`COPY sent a row of ${fields.length} fields for ${columns.length} columns`);
-  const row: Row = {};
-  for (let i = 0; i < columns.length; i++) {
-    const field = fields[i] as string;
-    const column = columns[i] as CopyColumn;
-    row[column.name] = field === '\\N' ? null : column.parse(field.includes('\\') ? unescapeCopy(field) : field);
-  }
-  return row;
+function copyValue(field: string, parse: (text: string) => SqlValue): SqlValue {
+  return field === '\\N' ? null : parse(field.includes('\\') ? unescapeCopy(field) : field);
+}
+
+/**
+ * The function that makes a Row of a line of COPY data. Made once per query, as an object literal of its
+ * columns, so that every row of the query shares one shape: rows built key by key cost twice as much.
+ */
+function copyRowMaker(columns: readonly CopyColumn[]): (line: string) => Row {
+  // A computed key, so that a column named __proto__ is a column and not the row's prototype.
+  const key = (name: string): string => (name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name));
+  const properties = columns.map((column, i) => `${key(column.name)}: value(fields[${i}], parsers[${i}])`).join(', ');
+  const make = new Function('fields', 'parsers', 'value', `return { ${properties} };`) as (fields: string[], parsers: CopyColumn['parse'][], value: typeof copyValue) => Row;
+  const parsers = columns.map((c) => c.parse);
+  return (line) => {
+    const fields = line.split('\t');
+    if (fields.length !== parsers.length) throw new Error(`COPY sent a row of ${fields.length} fields for ${parsers.length} columns`);
+    return make(fields, parsers, copyValue);
+  };
 }
 
 /** COPY data as whole lines: the data comes in pieces that may end inside a line, even inside a character. */
@@ -308,7 +320,7 @@ class PostgresConnection implements Connection {
   }
 
   private async *streamCopy(sql: string, batchRows: number): AsyncIterable<Row[]> {
-    const columns = await this.describe(sql);
+    const rowOf = copyRowMaker(await this.describe(sql));
     const stream = this.client.query(copyTo(`COPY (${sql}) TO STDOUT`));
     const reader = new CopyOutReader(stream);
     const lines = new CopyLines();
@@ -316,7 +328,7 @@ class PostgresConnection implements Connection {
     try {
       for (let data = await this.untilSessionEnds(reader.next()); data; data = await this.untilSessionEnds(reader.next())) {
         for (const line of lines.push(data)) {
-          batch.push(copyRow(line, columns));
+          batch.push(rowOf(line));
           if (batch.length >= batchRows) {
             yield batch;
             batch = [];
