@@ -164,6 +164,8 @@ describe('content hash', () => {
     parts.merge(ContentHash.of(rows.slice(0, 500).reverse()));
     assert.equal(parts.toString(), whole.toString());
     assert.equal(whole.rows, 1000);
+    const columns = [0, 1, 2].map((j) => rows.map((row) => row[j] as SqlValue));
+    assert.equal(ContentHash.ofColumns(columns).toString(), whole.toString());
     assert.notEqual(ContentHash.of([[1, 'a']]).toString(), ContentHash.of([['1', 'a']]).toString());
   });
 });

@@ -4,11 +4,12 @@ import type { ChunkSink } from '../../src/engine/copy/index.ts';
 export function failingAfter(sink: ChunkSink, chunks: number): ChunkSink {
   let written = 0;
   return {
+    hashesRows: sink.hashesRows,
     prepare: () => sink.prepare(),
     load: (i) => sink.load(i),
     write: async (...args) => {
       if (++written > chunks) throw new Error('the copy was interrupted');
-      await sink.write(...args);
+      return sink.write(...args);
     },
   };
 }

@@ -29,7 +29,8 @@ import {
   type SealRow,
 } from './format.ts';
 import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
-import { columnsOf, decodeKey, encodeKey, type EncodedChunk } from './payload.ts';
+import type { HashedChunk } from './chunk-tasks.ts';
+import { columnsOf, decodeKey, encodeKey } from './payload.ts';
 import { stampCrc } from './sqlite-file.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
@@ -116,18 +117,26 @@ export class ArchiveSink implements ChunkSink {
     };
   }
 
-  async write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint, chunkHash: string): Promise<void> {
+  /** The rows are hashed where they are encoded: in a worker thread, where there is one. */
+  readonly hashesRows = true;
+
+  async write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint): Promise<string> {
     const archived = this.archived(item);
     // Encoded before the transaction, in a worker thread where there is one: the CPU work holds neither
     // the write lock nor the thread that reads the next rows.
     const chunk = rows.length > 0 ? await this.encodeChunk(archived, rows) : undefined;
+    const chunkHash = chunk?.contentHash ?? new ContentHash().toString();
+    const total = ContentHash.parse(checkpoint.contentHash);
+    total.merge(ContentHash.parse(chunkHash));
+    checkpoint.contentHash = total.toString();
     this.db
       .transaction(() => {
-        if (chunk) this.insertChunk(archived, rows, chunk, chunkHash);
+        if (chunk) this.insertChunk(archived, rows, chunk);
         this.insertRejections(item, rejections, checkpoint);
         this.updateCheckpoint(item, checkpoint);
       })
       .immediate();
+    return chunkHash;
   }
 
   /**
@@ -151,8 +160,8 @@ export class ArchiveSink implements ChunkSink {
     await this.runner.close();
   }
 
-  private async encodeChunk(item: ArchiveItem, rows: SqlValue[][]): Promise<EncodedChunk> {
-    let chunk: EncodedChunk;
+  private async encodeChunk(item: ArchiveItem, rows: SqlValue[][]): Promise<HashedChunk> {
+    let chunk: HashedChunk;
     try {
       chunk = await this.runner.encode(columnsOf(rows, item.columns.length));
     } catch (error) {
@@ -178,14 +187,14 @@ export class ArchiveSink implements ChunkSink {
     return archived;
   }
 
-  private insertChunk(item: ArchiveItem, rows: SqlValue[][], chunk: EncodedChunk, chunkHash: string): void {
+  private insertChunk(item: ArchiveItem, rows: SqlValue[][], chunk: HashedChunk): void {
     const next = this.db.prepare(`SELECT COALESCE(MAX(chunk_no), 0) + 1 AS n FROM ${TABLES.chunk} WHERE item = ?`).get(item.name) as { n: number };
     const lastKey = canonicalJson(keyOf(item, rows[rows.length - 1] as SqlValue[]));
     this.db
       .prepare(
         `INSERT INTO ${TABLES.chunk} (item, chunk_no, rows, content_hash, last_key, encoding, raw_bytes, payload_sha256, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(item.name, next.n, rows.length, chunkHash, lastKey, chunk.encoding, chunk.rawBytes, chunk.sha256, chunk.payload);
+      .run(item.name, next.n, rows.length, chunk.contentHash, lastKey, chunk.encoding, chunk.rawBytes, chunk.sha256, chunk.payload);
   }
 
   private insertRejections(item: CopyItem, rejections: unknown[], checkpoint: Checkpoint): void {

@@ -1,7 +1,6 @@
 // The chunk tasks, run by worker threads where the machine has a core to spare, or in this thread.
 import { WorkerPool, workerThreads } from '../worker-pool.ts';
-import { decodeChunk, encodeChunk, summarizeChunk, type ChunkSummary, type StoredChunk } from './chunk-tasks.ts';
-import type { EncodedChunk } from './payload.ts';
+import { decodeChunk, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type StoredChunk } from './chunk-tasks.ts';
 import type { SqlValue } from '../dialect/types.ts';
 
 export interface ChunkRunner {
@@ -10,8 +9,8 @@ export interface ChunkRunner {
   summarize(chunk: StoredChunk, width: number, keyColumns: readonly number[]): Promise<ChunkSummary>;
   /** The chunk's columns, every value checked; a Buffer comes back from a worker as a plain Uint8Array. */
   decode(chunk: StoredChunk, width: number): Promise<SqlValue[][]>;
-  /** Encodes a chunk's columns (checked by columnsOf). */
-  encode(columns: SqlValue[][]): Promise<EncodedChunk>;
+  /** Encodes and hashes a chunk's columns (checked by columnsOf). */
+  encode(columns: SqlValue[][]): Promise<HashedChunk>;
   close(): Promise<void>;
 }
 
@@ -31,7 +30,7 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
     summarize: (chunk, width, keyColumns) => pool.run<ChunkSummary>('summarizeChunk', [chunk, width, keyColumns]),
     decode: async (chunk, width) => withBuffers(await pool.run<SqlValue[][]>('decodeChunk', [chunk, width])),
     encode: async (columns) => {
-      const encoded = await pool.run<EncodedChunk>('encodeChunk', [columns]);
+      const encoded = await pool.run<HashedChunk>('encodeChunk', [columns]);
       // A Buffer crosses a thread as a plain Uint8Array.
       return { ...encoded, payload: Buffer.from(encoded.payload.buffer, encoded.payload.byteOffset, encoded.payload.byteLength) };
     },

@@ -46,7 +46,12 @@ export function summarizeChunk(chunk: StoredChunk, width: number, keyColumns: re
   };
 }
 
-/** The columns of a chunk to be written, encoded for the archive. */
-export function encodeChunk(columns: SqlValue[][]): EncodedChunk {
-  return encodeColumns(columns);
+/** A chunk encoded for the archive, with the content hash of its rows. */
+export interface HashedChunk extends EncodedChunk {
+  contentHash: string;
+}
+
+/** The columns of a chunk to be written, encoded for the archive and hashed. */
+export function encodeChunk(columns: SqlValue[][]): HashedChunk {
+  return { ...encodeColumns(columns), contentHash: ContentHash.ofColumns(columns).toString() };
 }

@@ -72,6 +72,12 @@ function feedValue(value: SqlValue): void {
   }
 }
 
+function startRow(): void {
+  lane.a = SEED_A;
+  lane.b = SEED_B;
+  lane.length = 0;
+}
+
 function finish(h: number, length: number): number {
   h ^= length;
   h ^= h >>> 16;
@@ -93,11 +99,25 @@ export class ContentHash {
     return hash;
   }
 
+  /** The hash of the rows held column by column: `columns[j][i]` is value j of row i. */
+  static ofColumns(columns: readonly (readonly SqlValue[])[]): ContentHash {
+    const hash = new ContentHash();
+    const rows = columns[0]?.length ?? 0;
+    for (let i = 0; i < rows; i++) {
+      startRow();
+      for (let j = 0; j < columns.length; j++) feedValue((columns[j] as SqlValue[])[i] as SqlValue);
+      hash.endRow();
+    }
+    return hash;
+  }
+
   add(values: readonly SqlValue[]): void {
-    lane.a = SEED_A;
-    lane.b = SEED_B;
-    lane.length = 0;
+    startRow();
     for (let i = 0; i < values.length; i++) feedValue(values[i] as SqlValue);
+    this.endRow();
+  }
+
+  private endRow(): void {
     this.rows++;
     this.a = (this.a + finish(lane.a, lane.length)) >>> 0;
     this.b = (this.b + finish(lane.b, lane.length)) >>> 0;

@@ -46,8 +46,14 @@ export interface RowSource {
 export interface ChunkSink {
   prepare(): Promise<void>;
   load(item: CopyItem): Promise<Checkpoint | undefined>;
+  /**
+   * The sink hashes the rows it writes itself (beside work it does on them anyway, in another thread):
+   * write() is given no chunk hash, adds the chunk's hash to `checkpoint.contentHash` before it stores
+   * the checkpoint, and returns the chunk's hash. Otherwise the copy hashes every chunk.
+   */
+  readonly hashesRows?: boolean;
   /** Writes the rows, the rejections and the checkpoint as one unit: all or nothing. */
-  write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint, chunkHash: string): Promise<void>;
+  write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint, chunkHash?: string): Promise<string | void>;
 }
 
 export interface CopyItemResult {
