@@ -3,7 +3,7 @@
 // been verified, so a damaged backup never reaches a database.
 import { statSync } from 'node:fs';
 import { ArchiveSink, ArchiveSource, archiveItemOf, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport } from '../engine/archive/index.ts';
-import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem } from '../engine/copy/index.ts';
+import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { connect, dialectFor, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
@@ -212,14 +212,15 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
         items.map((item) => ({ ...item, dependsOn: dependsOn(item.target.table) })),
         { chunkRows: options.chunkRows, concurrency: to.engine === 'sqlite' ? 1 : 2, onProgress: options.onProgress },
       );
-      if (mode === 'create') await completeSchema(target, header.schema, options.onProgress);
-      const tables: RestoreResult['tables'] = [];
-      for (const [i, result] of results.entries()) {
-        const item = items[i] as CopyItem;
-        const expected = report.tables.find((t) => t.name === item.name)?.contentHash;
-        const actual = (await tableContentHash(target, item.target.table, item.target.columns)).toString();
-        tables.push({ table: item.target.table, rows: result.rowsWritten, seconds: result.seconds, verified: actual === expected });
-      }
+      // Every table is read back and checked on a second connection while this one builds the indexes
+      // and foreign keys: the one reads, the other sorts, each on its own core.
+      const [verified, completed] = await Promise.allSettled([
+        verifyRestored(to, items, results, report),
+        mode === 'create' ? completeSchema(target, header.schema, options.onProgress) : Promise.resolve(),
+      ]);
+      if (completed.status === 'rejected') throw completed.reason;
+      if (verified.status === 'rejected') throw verified.reason;
+      const tables = verified.value;
       await checkpoints.reset();
       return { file, release: header.release, tables, seconds: (performance.now() - started) / 1000 };
     } finally {
@@ -227,6 +228,23 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
     }
   } finally {
     await target.close();
+  }
+}
+
+/** Each restored table read back from the target and compared with the backup's content hash. */
+async function verifyRestored(to: ConnectionTarget, items: CopyItem[], results: CopyItemResult[], report: ArchiveReport): Promise<RestoreResult['tables']> {
+  const connection = await connect(to);
+  try {
+    const tables: RestoreResult['tables'] = [];
+    for (const [i, result] of results.entries()) {
+      const item = items[i] as CopyItem;
+      const expected = report.tables.find((t) => t.name === item.name)?.contentHash;
+      const actual = (await tableContentHash(connection, item.target.table, item.target.columns)).toString();
+      tables.push({ table: item.target.table, rows: result.rowsWritten, seconds: result.seconds, verified: actual === expected });
+    }
+    return tables;
+  } finally {
+    await connection.close();
   }
 }
 
