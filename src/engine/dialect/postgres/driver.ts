@@ -153,36 +153,62 @@ function copyValue(field: string, parse: (text: string) => SqlValue): SqlValue {
   return field === '\\N' ? null : parse(field.includes('\\') ? unescapeCopy(field) : field);
 }
 
+type CopyRowsParser = (text: string, out: Row[]) => void;
+
 /**
- * The function that makes a Row of a line of COPY data. Made once per query, as an object literal of its
- * columns, so that every row of the query shares one shape: rows built key by key cost twice as much.
+ * The function that adds the Rows of whole lines of COPY data to `out`. Made once per query: it walks
+ * the text field by field instead of splitting it into lines and fields (a third of the time), and makes
+ * each row as one object literal of the query's columns, so that every row shares one shape.
  */
-function copyRowMaker(columns: readonly CopyColumn[]): (line: string) => Row {
+function copyRowsParser(columns: readonly CopyColumn[]): CopyRowsParser {
   // A computed key, so that a column named __proto__ is a column and not the row's prototype.
   const key = (name: string): string => (name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name));
-  const properties = columns.map((column, i) => `${key(column.name)}: value(fields[${i}], parsers[${i}])`).join(', ');
-  const make = new Function('fields', 'parsers', 'value', `return { ${properties} };`) as (fields: string[], parsers: CopyColumn['parse'][], value: typeof copyValue) => Row;
-  const parsers = columns.map((c) => c.parse);
-  return (line) => {
-    const fields = line.split('\t');
-    if (fields.length !== parsers.length) throw new Error(`COPY sent a row of ${fields.length} fields for ${parsers.length} columns`);
-    return make(fields, parsers, copyValue);
-  };
+  const last = columns.length - 1;
+  const fields = columns
+    .map((_, i) =>
+      i < last
+        ? `tab = text.indexOf('\\t', at); if (tab < 0 || tab > end) throw shortRow(); const f${i} = text.slice(at, tab); at = tab + 1;`
+        : `tab = text.indexOf('\\t', at); if (tab >= 0 && tab < end) throw longRow(); const f${i} = text.slice(at, end);`,
+    )
+    .join('\n');
+  const properties = columns.map((column, i) => `${key(column.name)}: value(f${i}, parsers[${i}])`).join(', ');
+  const body = `return function parse(text, out) {
+    const length = text.length;
+    let at = 0;
+    let tab;
+    for (;;) {
+      let end = text.indexOf('\\n', at);
+      if (end < 0) end = length;
+      ${fields}
+      out.push({ ${properties} });
+      if (end === length) return;
+      at = end + 1;
+    }
+  };`;
+  const wrongRow = (what: string) => () => new Error(`COPY sent a row of ${what} than the ${columns.length} columns of the query`);
+  const make = new Function('parsers', 'value', 'shortRow', 'longRow', body) as (...args: unknown[]) => CopyRowsParser;
+  return make(
+    columns.map((c) => c.parse),
+    copyValue,
+    wrongRow('fewer fields'),
+    wrongRow('more fields'),
+  );
 }
 
 /** COPY data as whole lines: the data comes in pieces that may end inside a line, even inside a character. */
 class CopyLines {
   private rest: Buffer = Buffer.alloc(0);
 
-  push(data: Buffer): string[] {
+  /** The whole lines the data completes, without their last newline; undefined when it completes none. */
+  push(data: Buffer): string | undefined {
     const end = data.lastIndexOf(10);
     if (end < 0) {
       this.rest = Buffer.concat([this.rest, data]);
-      return [];
+      return undefined;
     }
     const complete = this.rest.length > 0 ? Buffer.concat([this.rest, data.subarray(0, end)]) : data.subarray(0, end);
     this.rest = Buffer.from(data.subarray(end + 1));
-    return complete.toString('utf8').split('\n');
+    return complete.toString('utf8');
   }
 
   end(): void {
@@ -320,19 +346,19 @@ class PostgresConnection implements Connection {
   }
 
   private async *streamCopy(sql: string, batchRows: number): AsyncIterable<Row[]> {
-    const rowOf = copyRowMaker(await this.describe(sql));
+    const parse = copyRowsParser(await this.describe(sql));
     const stream = this.client.query(copyTo(`COPY (${sql}) TO STDOUT`));
     const reader = new CopyOutReader(stream);
     const lines = new CopyLines();
     let batch: Row[] = [];
     try {
       for (let data = await this.untilSessionEnds(reader.next()); data; data = await this.untilSessionEnds(reader.next())) {
-        for (const line of lines.push(data)) {
-          batch.push(rowOf(line));
-          if (batch.length >= batchRows) {
-            yield batch;
-            batch = [];
-          }
+        const text = lines.push(data);
+        if (text !== undefined) parse(text, batch);
+        while (batch.length >= batchRows) {
+          const rest = batch.splice(batchRows);
+          yield batch;
+          batch = rest;
         }
       }
       lines.end();
