@@ -38,18 +38,14 @@ export class WorkerPool {
     for (let i = 0; i < size; i++) this.workers.push(this.start(moduleUrl));
   }
 
-  get size(): number {
-    return this.workers.length;
-  }
-
-  /** Runs `task(...args)` in the next worker; `transfer` hands buffers over instead of copying them. */
-  async run<T>(task: string, args: unknown[], transfer: ArrayBuffer[] = []): Promise<T> {
+  /** Runs `task(...args)` in the next worker. */
+  async run<T>(task: string, args: unknown[]): Promise<T> {
     if (this.failure) throw this.failure;
     const worker = this.workers[this.turn++ % this.workers.length];
     if (!worker) throw new Error('the worker pool has no workers');
     const id = this.nextId++;
     const result = new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject }));
-    worker.postMessage({ id, task, args }, transfer);
+    worker.postMessage({ id, task, args });
     return result;
   }
 
@@ -84,6 +80,11 @@ export class WorkerPool {
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
   }
+}
+
+/** A value as it was before it crossed between threads: a Buffer crosses as a plain Uint8Array. */
+export function asBuffer<T>(value: T): T | Buffer {
+  return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
 }
 
 /** Answers a pool's messages in a worker module with the module's own task functions. */

@@ -1,5 +1,5 @@
 // The chunk tasks, run by worker threads where the machine has a core to spare, or in this thread.
-import { WorkerPool, workerThreads } from '../worker-pool.ts';
+import { asBuffer, WorkerPool, workerThreads } from '../worker-pool.ts';
 import { decodeChunk, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type StoredChunk } from './chunk-tasks.ts';
 import type { SqlValue } from '../dialect/types.ts';
 
@@ -31,20 +31,14 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
     decode: async (chunk, width) => withBuffers(await pool.run<SqlValue[][]>('decodeChunk', [chunk, width])),
     encode: async (columns) => {
       const encoded = await pool.run<HashedChunk>('encodeChunk', [columns]);
-      // A Buffer crosses a thread as a plain Uint8Array.
-      return { ...encoded, payload: Buffer.from(encoded.payload.buffer, encoded.payload.byteOffset, encoded.payload.byteLength) };
+      return { ...encoded, payload: asBuffer(encoded.payload) };
     },
     close: () => pool.close(),
   };
 }
 
-/** Binary values as Buffers again, after crossing from a worker as plain Uint8Arrays. */
+/** Binary values as Buffers again, after crossing from a worker. */
 function withBuffers(columns: SqlValue[][]): SqlValue[][] {
-  for (const column of columns) {
-    for (let i = 0; i < column.length; i++) {
-      const value: unknown = column[i];
-      if (value instanceof Uint8Array && !Buffer.isBuffer(value)) column[i] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    }
-  }
+  for (const column of columns) for (let i = 0; i < column.length; i++) column[i] = asBuffer(column[i] as SqlValue);
   return columns;
 }

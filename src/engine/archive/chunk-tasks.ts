@@ -3,7 +3,7 @@
 import { ContentHash } from '../copy/content-hash.ts';
 import type { SqlValue } from '../dialect/types.ts';
 import { canonicalJson } from './format.ts';
-import { decodeColumns, encodeColumns, isEncoding, rowsOfColumns, sha256, type EncodedChunk } from './payload.ts';
+import { decodeColumns, encodeColumns, isEncoding, sha256, type EncodedChunk } from './payload.ts';
 
 /** A chunk as stored, with what it claims; every field is checked before it is trusted. */
 export interface StoredChunk {
@@ -37,12 +37,11 @@ export function decodeChunk(chunk: StoredChunk, width: number): SqlValue[][] {
 /** Decodes the chunk and sums it up; throws saying what is wrong with it. */
 export function summarizeChunk(chunk: StoredChunk, width: number, keyColumns: readonly number[]): ChunkSummary {
   const columns = decodeChunk(chunk, width);
-  const rows = rowsOfColumns(columns, columns[0]?.length ?? 0);
-  const last = rows[rows.length - 1];
+  const rows = columns[0]?.length ?? 0;
   return {
-    rows: rows.length,
-    contentHash: ContentHash.of(rows).toString(),
-    lastKey: last ? canonicalJson(keyColumns.map((i) => last[i])) : undefined,
+    rows,
+    contentHash: ContentHash.ofColumns(columns).toString(),
+    lastKey: rows > 0 ? canonicalJson(keyColumns.map((j) => (columns[j] as SqlValue[])[rows - 1])) : undefined,
   };
 }
 

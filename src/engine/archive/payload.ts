@@ -96,7 +96,7 @@ export function decodeColumns(stored: StoredPayload, width: number, rows: number
 }
 
 /** Columns of `rows` values each as rows. */
-export function rowsOfColumns(columns: readonly SqlValue[][], rows: number): SqlValue[][] {
+function rowsOfColumns(columns: readonly SqlValue[][], rows: number): SqlValue[][] {
   const width = columns.length;
   const result: SqlValue[][] = new Array<SqlValue[]>(rows);
   for (let i = 0; i < rows; i++) {
