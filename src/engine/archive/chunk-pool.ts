@@ -1,16 +1,19 @@
 // The chunk tasks, run by worker threads where the machine has a core to spare, or in this thread.
 import { asBuffer, WorkerPool, workerThreads } from '../worker-pool.ts';
-import { decodeChunk, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type StoredChunk } from './chunk-tasks.ts';
-import type { SqlValue } from '../dialect/types.ts';
+import { checkedColumns, chunkForLoad, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type RecordedChunk, type StoredChunk } from './chunk-tasks.ts';
+import type { EncodedBatch } from '../copy/types.ts';
+import type { BulkEncoding, SqlValue } from '../dialect/types.ts';
 
 export interface ChunkRunner {
   /** Chunks worth keeping on their way at once: enough to keep every thread busy, few enough to bound memory. */
   readonly window: number;
   summarize(chunk: StoredChunk, width: number, keyColumns: readonly number[]): Promise<ChunkSummary>;
-  /** The chunk's columns, every value checked; a Buffer comes back from a worker as a plain Uint8Array. */
-  decode(chunk: StoredChunk, width: number): Promise<SqlValue[][]>;
+  /** The chunk's columns, every value checked, once its rows are found to be what it records. */
+  decode(chunk: RecordedChunk, width: number, keyColumns: readonly number[]): Promise<SqlValue[][]>;
   /** Encodes and hashes a chunk's columns (checked by columnsOf). */
   encode(columns: SqlValue[][]): Promise<HashedChunk>;
+  /** The chunk's rows checked against what it records and encoded for a bulk load. */
+  forLoad(chunk: RecordedChunk, width: number, keyColumns: readonly number[], encoding: BulkEncoding): Promise<EncodedBatch>;
   close(): Promise<void>;
 }
 
@@ -19,8 +22,9 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
     return {
       window: 1,
       summarize: async (chunk, width, keyColumns) => summarizeChunk(chunk, width, keyColumns),
-      decode: async (chunk, width) => decodeChunk(chunk, width),
+      decode: async (chunk, width, keyColumns) => checkedColumns(chunk, width, keyColumns),
       encode: async (columns) => encodeChunk(columns),
+      forLoad: async (chunk, width, keyColumns, encoding) => chunkForLoad(chunk, width, keyColumns, encoding),
       close: async () => {},
     };
   }
@@ -28,10 +32,14 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
   return {
     window: 2 * threads,
     summarize: (chunk, width, keyColumns) => pool.run<ChunkSummary>('summarizeChunk', [chunk, width, keyColumns]),
-    decode: async (chunk, width) => withBuffers(await pool.run<SqlValue[][]>('decodeChunk', [chunk, width])),
+    decode: async (chunk, width, keyColumns) => withBuffers(await pool.run<SqlValue[][]>('checkedColumns', [chunk, width, keyColumns])),
     encode: async (columns) => {
       const encoded = await pool.run<HashedChunk>('encodeChunk', [columns]);
       return { ...encoded, payload: asBuffer(encoded.payload) };
+    },
+    forLoad: async (chunk, width, keyColumns, encoding) => {
+      const batch = await pool.run<EncodedBatch>('chunkForLoad', [chunk, width, keyColumns, encoding]);
+      return { ...batch, lastKey: batch.lastKey.map(asBuffer), payload: asBuffer(batch.payload) };
     },
     close: () => pool.close(),
   };

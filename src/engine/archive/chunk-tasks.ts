@@ -1,7 +1,9 @@
 // The CPU work on one chunk, as functions of plain values: run in the calling thread or, through
 // chunk-worker.ts, in a worker thread while the calling thread reads the file or talks to a database.
 import { ContentHash } from '../copy/content-hash.ts';
-import type { SqlValue } from '../dialect/types.ts';
+import { encodeBulk } from '../dialect/bulk-encoding.ts';
+import type { EncodedBatch } from '../copy/types.ts';
+import type { BulkEncoding, SqlValue } from '../dialect/types.ts';
 import { canonicalJson } from './format.ts';
 import { decodeColumns, encodeColumns, isEncoding, sha256, type EncodedChunk } from './payload.ts';
 
@@ -36,13 +38,40 @@ export function decodeChunk(chunk: StoredChunk, width: number): SqlValue[][] {
 
 /** Decodes the chunk and sums it up; throws saying what is wrong with it. */
 export function summarizeChunk(chunk: StoredChunk, width: number, keyColumns: readonly number[]): ChunkSummary {
-  const columns = decodeChunk(chunk, width);
+  return summarize(decodeChunk(chunk, width), keyColumns);
+}
+
+function summarize(columns: SqlValue[][], keyColumns: readonly number[]): ChunkSummary {
   const rows = columns[0]?.length ?? 0;
   return {
     rows,
     contentHash: ContentHash.ofColumns(columns).toString(),
     lastKey: rows > 0 ? canonicalJson(keyColumns.map((j) => (columns[j] as SqlValue[])[rows - 1])) : undefined,
   };
+}
+
+/** What a chunk records of its rows beside its payload, with no type trusted. */
+export interface ChunkRecord {
+  contentHash: unknown;
+  lastKey: unknown;
+}
+
+/** How the rows found differ from what the chunk records, or undefined where they do not. */
+export function summaryProblem(recorded: ChunkRecord, summary: ChunkSummary): string | undefined {
+  if (summary.contentHash !== recorded.contentHash) return `its rows hash to ${summary.contentHash}, not the ${String(recorded.contentHash)} recorded`;
+  if (summary.lastKey !== recorded.lastKey) return `its last row's key is ${String(summary.lastKey)}, not the ${String(recorded.lastKey)} recorded`;
+  return undefined;
+}
+
+/** A stored chunk with what it records of its rows, which they must match before they are used. */
+export type RecordedChunk = StoredChunk & ChunkRecord;
+
+/** The chunk's columns once its rows are found to be what it records: a row leaves only a chunk that checks out whole. */
+export function checkedColumns(chunk: RecordedChunk, width: number, keyColumns: readonly number[]): SqlValue[][] {
+  const columns = decodeChunk(chunk, width);
+  const problem = summaryProblem(chunk, summarize(columns, keyColumns));
+  if (problem) throw new Error(problem);
+  return columns;
 }
 
 /** A chunk encoded for the archive, with the content hash of its rows. */
@@ -53,4 +82,12 @@ export interface HashedChunk extends EncodedChunk {
 /** The columns of a chunk to be written, encoded for the archive and hashed. */
 export function encodeChunk(columns: SqlValue[][]): HashedChunk {
   return { ...encodeColumns(columns), contentHash: ContentHash.ofColumns(columns).toString() };
+}
+
+/** The chunk's rows, checked, encoded for a bulk load. */
+export function chunkForLoad(chunk: RecordedChunk, width: number, keyColumns: readonly number[], encoding: BulkEncoding): EncodedBatch {
+  const columns = checkedColumns(chunk, width, keyColumns);
+  const rows = columns[0]?.length ?? 0;
+  const lastKey = keyColumns.map((j) => (columns[j] as SqlValue[])[rows - 1] ?? null);
+  return { rows, lastKey, contentHash: String(chunk.contentHash), payload: encodeBulk(encoding, columns) };
 }

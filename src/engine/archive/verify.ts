@@ -20,7 +20,8 @@ import {
   type SealRow,
 } from './format.ts';
 import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
-import type { ChunkSummary } from './chunk-tasks.ts';
+import { summaryProblem, type ChunkSummary } from './chunk-tasks.ts';
+import { sha256 } from './payload.ts';
 import { fileCrc, inspectFile, SQLITE_HEADER_BYTES, type FileInspection, type SqliteFileHeader } from './sqlite-file.ts';
 
 export interface ArchiveTableReport {
@@ -64,11 +65,20 @@ interface ChunkRow {
   payload: unknown;
 }
 
+export interface VerifyOptions {
+  /**
+   * Decodes every chunk and hashes its rows: the default, what `bru verify` does. Without it every byte is
+   * still checked (the file's CRC-32, each payload's sha256, the manifest digest) and the totals are the
+   * ones the chunks record; a restore decodes each chunk and checks its rows itself before it writes them.
+   */
+  rows?: boolean;
+}
+
 /** Checks the whole archive; `ok` only when no problem was found. */
-export async function verifyArchive(path: string): Promise<ArchiveReport> {
+export async function verifyArchive(path: string, options: VerifyOptions = {}): Promise<ArchiveReport> {
   const report: ArchiveReport = { ok: false, problems: [], tables: [] };
   try {
-    await checkFile(path, report);
+    await checkFile(path, report, options.rows ?? true);
   } catch (error) {
     report.problems.push(`the check of ${path} stopped: ${errorMessage(error)}`);
   }
@@ -76,7 +86,7 @@ export async function verifyArchive(path: string): Promise<ArchiveReport> {
   return report;
 }
 
-async function checkFile(path: string, report: ArchiveReport): Promise<void> {
+async function checkFile(path: string, report: ArchiveReport, rows: boolean): Promise<void> {
   const file = await inspectFile(path);
   if (file.kind !== 'sqlite') {
     report.problems.push(refusal(path, file));
@@ -89,7 +99,7 @@ async function checkFile(path: string, report: ArchiveReport): Promise<void> {
   const opened = await openForCheck(path, header, report);
   if (!opened) return;
   try {
-    await checkArchive(opened.db, path, header, opened.row, report);
+    await checkArchive(opened.db, path, header, opened.row, report, rows);
   } finally {
     opened.db.close();
   }
@@ -139,7 +149,7 @@ function sqliteMessage(error: unknown): string {
   return typeof code === 'string' ? `${code}: ${errorMessage(error)}` : errorMessage(error);
 }
 
-async function checkArchive(db: Database.Database, path: string, file: SqliteFileHeader, row: HeaderRow & SealRow, report: ArchiveReport): Promise<void> {
+async function checkArchive(db: Database.Database, path: string, file: SqliteFileHeader, row: HeaderRow & SealRow, report: ArchiveReport, rows: boolean): Promise<void> {
   const header = attempt(report, 'the header', () => parseHeader(row));
   report.header = header;
   await checkCrc(path, file, isFinished(row), report);
@@ -149,7 +159,7 @@ async function checkArchive(db: Database.Database, path: string, file: SqliteFil
     return;
   }
   attempt(report, 'the manifest digest', () => checkDigests(db, row, report));
-  if (header) await checkContent(db, header, report);
+  if (header) await checkContent(db, header, report, rows);
 }
 
 /** Runs one check; an exception it throws becomes a problem of the named part instead of ending the check. */
@@ -198,9 +208,9 @@ function checkDigests(db: Database.Database, seal: SealRow, report: ArchiveRepor
   if (changed.length === 0 && digests.digest !== seal.digest) report.problems.push('the manifest digest itself is damaged: it does not match the header, the manifest and the chunks it covers');
 }
 
-async function checkContent(db: Database.Database, header: ArchiveHeader, report: ArchiveReport): Promise<void> {
+async function checkContent(db: Database.Database, header: ArchiveHeader, report: ArchiveReport, rows: boolean): Promise<void> {
   const manifest = attempt(report, 'the manifest', () => readManifest(db, header));
-  const tallies = await checkChunks(db, header, report);
+  const tallies = await checkChunks(db, header, report, rows);
   for (const item of header.items) {
     const tally = tallies.get(item.name) ?? { rows: 0, chunks: 0, hash: new ContentHash() };
     report.tables.push({ name: item.name, table: item.table, rows: tally.rows, chunks: tally.chunks, contentHash: tally.hash.toString() });
@@ -243,11 +253,11 @@ interface ChunkInFlight {
  * Every chunk in order, a few on their way at a time (decoded and hashed in worker threads where there
  * are cores for them); returns what each item's chunks were found to hold.
  */
-async function checkChunks(db: Database.Database, header: ArchiveHeader, report: ArchiveReport): Promise<Map<string, Tally>> {
+async function checkChunks(db: Database.Database, header: ArchiveHeader, report: ArchiveReport, rows: boolean): Promise<Map<string, Tally>> {
   const items = new Map(header.items.map((i) => [i.name, i]));
   const tallies = new Map<string, Tally>();
   const strangers = new Set<string>();
-  const runner = chunkRunner();
+  const runner = rows ? chunkRunner() : undefined;
   const inFlight: ChunkInFlight[] = [];
   let last = 'the first chunk';
   const settleFirst = async (): Promise<void> => {
@@ -266,26 +276,34 @@ async function checkChunks(db: Database.Database, header: ArchiveHeader, report:
       }
       inFlight.push({ item, chunk: { ...chunk, payload: null }, summary: summaryOf(runner, item, chunk) });
       // Other work (a progress display, a server) goes on while a large archive is read.
-      if (inFlight.length >= runner.window) await settleFirst();
+      if (inFlight.length >= (runner?.window ?? 1)) await settleFirst();
       else await nextTurn();
     }
     while (inFlight.length > 0) await settleFirst();
   } catch (error) {
     report.problems.push(`the chunks after ${last} cannot be read: the file is damaged (${sqliteMessage(error)})`);
   } finally {
-    await runner.close();
+    await runner?.close();
   }
   for (const name of strangers) report.problems.push(`the file holds chunks of ${name}, which the header does not list`);
   return tallies;
 }
 
-function summaryOf(runner: ChunkRunner, item: ArchiveItem, chunk: ChunkRow): ChunkInFlight['summary'] {
+/** The chunk's rows summed up by the runner, or without one what the chunk records, once its payload matches its sha256. */
+function summaryOf(runner: ChunkRunner | undefined, item: ArchiveItem, chunk: ChunkRow): ChunkInFlight['summary'] {
   const stored = { encoding: chunk.encoding, rows: chunk.rows, rawBytes: chunk.raw_bytes, payloadSha256: chunk.payload_sha256, payload: chunk.payload };
   const keyColumns = item.key.map((k) => item.columns.indexOf(k));
-  return runner.summarize(stored, item.columns.length, keyColumns).then(
+  const summary = runner ? runner.summarize(stored, item.columns.length, keyColumns) : recordedSummary(chunk);
+  return summary.then(
     (summary) => ({ summary }),
     (error: unknown) => ({ error: errorMessage(error) }),
   );
+}
+
+async function recordedSummary(chunk: ChunkRow): Promise<ChunkSummary> {
+  if (!Buffer.isBuffer(chunk.payload) || sha256(chunk.payload) !== chunk.payload_sha256) throw new Error('its payload does not match its sha256');
+  if (!isCount(chunk.rows) || typeof chunk.content_hash !== 'string' || typeof chunk.last_key !== 'string') throw new Error('its record is malformed');
+  return { rows: chunk.rows, contentHash: chunk.content_hash, lastKey: chunk.last_key };
 }
 
 /** Checks one chunk against its summary and adds it to its item's tally; returns the chunk's name. */
@@ -294,7 +312,7 @@ function checkChunk(item: ArchiveItem, chunk: ChunkRow, found: Awaited<ChunkInFl
   const recordedRows = isCount(chunk.rows) ? chunk.rows : 0;
   const name = describeChunk(item, expectedNo, tally.rows + 1, recordedRows);
   if (chunk.chunk_no !== expectedNo) report.problems.push(`${name} is numbered ${String(chunk.chunk_no)}: a chunk is missing or out of place`);
-  const problem = 'error' in found ? found.error : summaryProblem(chunk, found.summary);
+  const problem = 'error' in found ? found.error : summaryProblem({ contentHash: chunk.content_hash, lastKey: chunk.last_key }, found.summary);
   if (problem === undefined && 'summary' in found) {
     tally.hash.merge(ContentHash.parse(found.summary.contentHash));
     tally.rows += found.summary.rows;
@@ -306,12 +324,6 @@ function checkChunk(item: ArchiveItem, chunk: ChunkRow, found: Awaited<ChunkInFl
   }
   tally.chunks++;
   return name;
-}
-
-function summaryProblem(chunk: ChunkRow, summary: ChunkSummary): string | undefined {
-  if (summary.contentHash !== chunk.content_hash) return `its rows hash to ${summary.contentHash}, not the ${String(chunk.content_hash)} recorded`;
-  if (summary.lastKey !== chunk.last_key) return `its last row's key is ${String(summary.lastKey)}, not the ${String(chunk.last_key)} recorded`;
-  return undefined;
 }
 
 function recordedHash(chunk: ChunkRow): ContentHash {

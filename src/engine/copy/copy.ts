@@ -5,7 +5,7 @@ import type { Connection, Row, SqlValue } from '../dialect/types.ts';
 import { type ProgressListener, RateMeter } from '../progress.ts';
 import { ContentHash } from './content-hash.ts';
 import { keyAfter } from './key-range.ts';
-import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, RowSource, Transformed } from './types.ts';
+import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, EncodedBatch, RowSource, Transformed } from './types.ts';
 
 export interface CopyOptions {
   /** Rows per chunk: the unit of a transaction, a checkpoint and a hash. */
@@ -88,24 +88,60 @@ export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyIte
   const meter = new RateMeter(item.name, await source.count(item), checkpoint.rowsRead);
   const transform = item.transform ?? identity(item);
   const total = ContentHash.parse(checkpoint.contentHash);
-  const batches = source.read(item, checkpoint.lastKey, options.chunkRows ?? DEFAULT_CHUNK_ROWS)[Symbol.asyncIterator]();
-  // The next batch is fetched while the current one is written: the source and the sink work at once.
-  let next = batches.next();
-  try {
-    for (let batch = await next; !batch.done; batch = await next) {
-      next = batches.next();
-      await writeChunk(sink, item, batch.value, transform, checkpoint, total);
-      options.onProgress?.(meter.event(checkpoint.rowsRead));
-    }
-  } finally {
-    // However the copy ends, the source's read is finished so that its connection can be used or closed.
-    await next.catch(() => undefined);
-    await batches.return?.();
+  const progress = (): void => options.onProgress?.(meter.event(checkpoint.rowsRead));
+  const encoded = encodedPath(source, sink, item);
+  if (encoded) {
+    await pump(encoded.read(checkpoint.lastKey), (batch) => writeEncodedChunk(encoded.write, batch, checkpoint, total), progress);
+  } else {
+    const rows = source.read(item, checkpoint.lastKey, options.chunkRows ?? DEFAULT_CHUNK_ROWS);
+    await pump(rows, (batch) => writeChunk(sink, item, batch, transform, checkpoint, total), progress);
   }
   checkpoint.done = true;
   await sink.write(item, [], [], checkpoint, sink.hashesRows ? undefined : new ContentHash().toString());
   options.onProgress?.(meter.done(checkpoint.rowsRead));
   return result();
+}
+
+/** Writes each batch while the next one is fetched: the source and the sink work at once. */
+async function pump<T>(batches: AsyncIterable<T>, write: (batch: T) => Promise<void>, written: () => void): Promise<void> {
+  const iterator = batches[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (let batch = await next; !batch.done; batch = await next) {
+      next = iterator.next();
+      await write(batch.value);
+      written();
+    }
+  } finally {
+    // However the copy ends, the source's read is finished so that its connection can be used or closed.
+    await next.catch(() => undefined);
+    await iterator.return?.();
+  }
+}
+
+interface EncodedPath {
+  read(after: SqlValue[] | null): AsyncIterable<EncodedBatch>;
+  write(batch: EncodedBatch, checkpoint: Checkpoint): Promise<void>;
+}
+
+/** Batches encoded by the source for the sink's bulk path, where both can and rows go over as they are. */
+function encodedPath(source: RowSource, sink: ChunkSink, item: CopyItem): EncodedPath | undefined {
+  if (item.transform || !source.readEncoded || !sink.writeEncoded) return undefined;
+  const encoding = sink.bulkEncoding?.(item);
+  if (!encoding) return undefined;
+  const readEncoded = source.readEncoded.bind(source);
+  const writeEncoded = sink.writeEncoded.bind(sink);
+  return { read: (after) => readEncoded(item, after, encoding), write: (batch, checkpoint) => writeEncoded(item, batch, checkpoint) };
+}
+
+async function writeEncodedChunk(write: EncodedPath['write'], batch: EncodedBatch, checkpoint: Checkpoint, total: ContentHash): Promise<void> {
+  checkpoint.lastKey = batch.lastKey;
+  checkpoint.rowsRead += batch.rows;
+  checkpoint.rowsWritten += batch.rows;
+  checkpoint.chunks++;
+  total.merge(ContentHash.parse(batch.contentHash));
+  checkpoint.contentHash = total.toString();
+  await write(batch, checkpoint);
 }
 
 async function writeChunk(sink: ChunkSink, item: CopyItem, rows: Row[], transform: (row: Row) => Transformed, checkpoint: Checkpoint, total: ContentHash): Promise<void> {

@@ -3,10 +3,10 @@
 // written twice and none missed.
 import { CHECKPOINT_TABLE_NAME, REJECTION_TABLE_NAME } from '../engine-tables.ts';
 import { utcTimestamp } from '../dialect/lock.ts';
-import type { Connection, SqlValue } from '../dialect/types.ts';
+import type { BulkEncoding, Connection, SqlValue } from '../dialect/types.ts';
 import type { TableModel } from '../schema/model.ts';
 import { ContentHash } from './content-hash.ts';
-import type { Checkpoint, ChunkSink, CopyItem } from './types.ts';
+import type { Checkpoint, ChunkSink, CopyItem, EncodedBatch } from './types.ts';
 
 const CHECKPOINT_TABLE: TableModel = {
   name: CHECKPOINT_TABLE_NAME,
@@ -86,32 +86,52 @@ export class DatabaseSink implements ChunkSink {
   }
 
   async write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint): Promise<void> {
-    const q = this.connection.compiler;
     await this.connection.transaction(async () => {
       if (rows.length > 0) await this.connection.bulkInsert(item.target.table, item.target.columns, rows);
       if (rejections.length > 0) {
         const first = checkpoint.rowsRejected - rejections.length;
         await this.connection.bulkInsert(REJECTION_TABLE.name, ['job', 'item', 'seq', 'detail'], rejections.map((r, i) => [this.job, item.name, first + i, JSON.stringify(r)]));
       }
-      const updated = await this.connection.execute(
-        `UPDATE ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} SET last_key = ${q.parameter(1)}, rows_read = ${q.parameter(2)}, rows_written = ${q.parameter(3)}, ` +
-          `rows_rejected = ${q.parameter(4)}, chunks = ${q.parameter(5)}, content_hash = ${q.parameter(6)}, done = ${q.parameter(7)}, updated_at = ${q.parameter(8)} ` +
-          `WHERE job = ${q.parameter(9)} AND item = ${q.parameter(10)}`,
-        [
-          checkpoint.lastKey === null ? null : JSON.stringify(checkpoint.lastKey, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-          checkpoint.rowsRead,
-          checkpoint.rowsWritten,
-          checkpoint.rowsRejected,
-          checkpoint.chunks,
-          checkpoint.contentHash,
-          checkpoint.done ? 1 : 0,
-          utcTimestamp(new Date()),
-          this.job,
-          item.name,
-        ],
-      );
-      if (updated !== 1) throw new Error(`the checkpoint of ${item.name} in job ${this.job} is missing: load() registers it before the first chunk`);
+      await this.storeCheckpoint(item, checkpoint);
     });
+  }
+
+  bulkEncoding(): BulkEncoding | undefined {
+    return this.connection.bulkEncoding;
+  }
+
+  async writeEncoded(item: CopyItem, batch: EncodedBatch, checkpoint: Checkpoint): Promise<void> {
+    const { connection } = this;
+    const insert = connection.bulkInsertEncoded?.bind(connection);
+    if (!insert) throw new Error(`${connection.description} takes no encoded rows`);
+    await connection.transaction(async () => {
+      const written = await insert(item.target.table, item.target.columns, batch.payload);
+      if (written !== batch.rows) throw new Error(`${item.target.table} took ${written} of the ${batch.rows} rows of a chunk; nothing of it was written`);
+      await this.storeCheckpoint(item, checkpoint);
+    });
+  }
+
+  /** Inside the transaction of the rows it counts. */
+  private async storeCheckpoint(item: CopyItem, checkpoint: Checkpoint): Promise<void> {
+    const q = this.connection.compiler;
+    const updated = await this.connection.execute(
+      `UPDATE ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} SET last_key = ${q.parameter(1)}, rows_read = ${q.parameter(2)}, rows_written = ${q.parameter(3)}, ` +
+        `rows_rejected = ${q.parameter(4)}, chunks = ${q.parameter(5)}, content_hash = ${q.parameter(6)}, done = ${q.parameter(7)}, updated_at = ${q.parameter(8)} ` +
+        `WHERE job = ${q.parameter(9)} AND item = ${q.parameter(10)}`,
+      [
+        checkpoint.lastKey === null ? null : JSON.stringify(checkpoint.lastKey, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+        checkpoint.rowsRead,
+        checkpoint.rowsWritten,
+        checkpoint.rowsRejected,
+        checkpoint.chunks,
+        checkpoint.contentHash,
+        checkpoint.done ? 1 : 0,
+        utcTimestamp(new Date()),
+        this.job,
+        item.name,
+      ],
+    );
+    if (updated !== 1) throw new Error(`the checkpoint of ${item.name} in job ${this.job} is missing: load() registers it before the first chunk`);
   }
 
   /** Forgets the job's checkpoints and rejections: the next copy of the job starts from the beginning. */

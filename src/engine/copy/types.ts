@@ -1,4 +1,4 @@
-import type { Row, SqlValue } from '../dialect/types.ts';
+import type { BulkEncoding, Row, SqlValue } from '../dialect/types.ts';
 
 /** What a transform makes of one source row: the target row, or a rejection to report. */
 export type Transformed = { row: SqlValue[] } | { rejection: unknown };
@@ -39,7 +39,22 @@ export interface RowSource {
   count(item: CopyItem): Promise<number>;
   /** The item's rows in key order, in batches, from the start or after the key `after`. */
   read(item: CopyItem, after: SqlValue[] | null, batchRows: number): AsyncIterable<Row[]>;
+  /**
+   * The same rows, each batch already encoded for a sink's bulk path, hashed and checked, off this thread:
+   * where the source can, a copy without a transform takes this path and the main thread only passes bytes.
+   */
+  readEncoded?(item: CopyItem, after: SqlValue[] | null, encoding: BulkEncoding): AsyncIterable<EncodedBatch>;
   close(): Promise<void>;
+}
+
+/** A batch of rows encoded for a sink's bulk path, with what the copy needs to know of them. */
+export interface EncodedBatch {
+  rows: number;
+  /** The key of the batch's last row. */
+  lastKey: SqlValue[];
+  /** ContentHash of the batch's rows. */
+  contentHash: string;
+  payload: Buffer;
 }
 
 /** Where copied chunks go: a database, or a backup archive. */
@@ -54,6 +69,10 @@ export interface ChunkSink {
   readonly hashesRows?: boolean;
   /** Writes the rows, the rejections and the checkpoint as one unit: all or nothing. */
   write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint, chunkHash?: string): Promise<string | void>;
+  /** The encoding writeEncoded takes for the item's target, if the sink takes encoded batches. */
+  bulkEncoding?(item: CopyItem): BulkEncoding | undefined;
+  /** Writes an encoded batch and the checkpoint as one unit, like write. */
+  writeEncoded?(item: CopyItem, batch: EncodedBatch, checkpoint: Checkpoint): Promise<void>;
 }
 
 export interface CopyItemResult {

@@ -11,6 +11,9 @@ import type { ConnectionTarget, EngineName } from './connection-string.ts';
 export type SqlValue = string | number | bigint | Buffer | null;
 export type Row = Record<string, SqlValue>;
 
+/** A bulk-load text format a connection reads: PostgreSQL's COPY text. */
+export type BulkEncoding = 'postgres-copy-text';
+
 export interface Adapter {
   readonly engine: EngineName;
   /** DDL statements take part in transactions (PostgreSQL, SQLite), or commit on their own (MariaDB). */
@@ -93,6 +96,13 @@ export interface Connection {
    * transactions). Rows are arrays in the order of `columns`. Returns the number of rows written.
    */
   bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number>;
+  /**
+   * Where the engine's bulk path reads a text format: that format, which encodeBulk writes without a
+   * connection (in a worker thread), and bulkInsertEncoded sends as it is.
+   */
+  readonly bulkEncoding?: BulkEncoding;
+  /** Writes rows encoded by encodeBulk in `bulkEncoding` through the bulk path; returns the number of rows written. */
+  bulkInsertEncoded?(table: string, columns: readonly string[], payload: Buffer): Promise<number>;
   /**
    * Takes the named lock for as long as this connection lives (or until released). If another session
    * holds it, waits up to waitMs and then throws LockHeldError naming the holder.

@@ -13,6 +13,7 @@ import { InputError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
 import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
 import { postgresAdapter } from './adapter.ts';
+import { copyLine } from './copy-text.ts';
 import { neutralTimestamp, postgresIntrospector } from './introspector.ts';
 import { postgresQueryCompiler } from './query-compiler.ts';
 
@@ -113,22 +114,11 @@ function advisoryKey(database: string, name: string): string {
   return createHash('sha256').update(`${database}\0${name}`).digest().readBigInt64BE(0).toString();
 }
 
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** A value in COPY's text format, where backslash, tab, newline and carriage return are special. */
-function copyField(value: SqlValue): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'string') return value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] ?? c);
-  // bytea's hex form '\x..', its backslash doubled for COPY.
-  if (Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`;
-  return String(value);
-}
-
 /** Rows as COPY text in chunks of about COPY_CHUNK_CHARS, pulled only as fast as the server takes them. */
 async function* copyChunks(rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): AsyncGenerator<string> {
   let chunk = '';
   for await (const row of rows) {
-    chunk += `${row.map(copyField).join('\t')}\n`;
+    chunk += copyLine(row);
     if (chunk.length >= COPY_CHUNK_CHARS) {
       yield chunk;
       chunk = '';
@@ -420,9 +410,19 @@ class PostgresConnection implements Connection {
   }
 
   async bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number> {
+    return this.copyIn(table, columns, Readable.from(copyChunks(rows)));
+  }
+
+  readonly bulkEncoding = 'postgres-copy-text' as const;
+
+  async bulkInsertEncoded(table: string, columns: readonly string[], payload: Buffer): Promise<number> {
+    return this.copyIn(table, columns, Readable.from([payload]));
+  }
+
+  private async copyIn(table: string, columns: readonly string[], text: Readable): Promise<number> {
     const q = this.compiler;
     const copy = this.client.query(copyFrom(`COPY ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) FROM STDIN`));
-    await this.untilSessionEnds(pipeline(Readable.from(copyChunks(rows)), copy));
+    await this.untilSessionEnds(pipeline(text, copy));
     return copy.rowCount;
   }
 
