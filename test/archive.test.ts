@@ -23,11 +23,14 @@ import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash,
 import { connect, type EngineName, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
 import { columnsOf, decodeRows, encodeRows } from '../src/engine/archive/payload.ts';
 import { chunkRunner } from '../src/engine/archive/chunk-pool.ts';
-import { copyLine } from '../src/engine/dialect/postgres/copy-text.ts';
+import { copyField } from '../src/engine/dialect/postgres/copy-text.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
 import { deflatedZeros } from './helpers/deflate.ts';
+
+/** A row as one line of COPY text, field by field: what the byte-by-byte writers must equal. */
+const copyLine = (row: readonly SqlValue[]): string => `${row.map(copyField).join('\t')}\n`;
 
 const CHUNK_ROWS = 1_000;
 const COLUMNS = ['id', 'big', 'ratio', 'code', 'note', 'day', 'at', 'data', 'label'];

@@ -7,6 +7,10 @@ import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash,
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
+import { copyField, copyTextOfColumns } from '../src/engine/dialect/postgres/copy-text.ts';
+
+/** A row as one line of COPY text, field by field: what the byte-by-byte writers must equal. */
+const copyLine = (row: readonly SqlValue[]): string => `${row.map(copyField).join('\t')}\n`;
 
 const ROWS = 23_456;
 
@@ -167,5 +171,41 @@ describe('content hash', () => {
     const columns = [0, 1, 2].map((j) => rows.map((row) => row[j] as SqlValue));
     assert.equal(ContentHash.ofColumns(columns).toString(), whole.toString());
     assert.notEqual(ContentHash.of([[1, 'a']]).toString(), ContentHash.of([['1', 'a']]).toString());
+  });
+});
+
+describe('PostgreSQL COPY text', () => {
+  const values: SqlValue[] = [
+    null,
+    '',
+    'plain',
+    'tab\there',
+    'back\\slash',
+    'line\nbreak\r',
+    '\\N',
+    'é 名前 😀',
+    '\ud800 lone',
+    '2026-03-01 10:00:00',
+    0,
+    -0,
+    7,
+    -42,
+    2 ** 53 - 1,
+    -(2 ** 53 - 1),
+    2 ** 53,
+    1e21,
+    0.1 + 0.2,
+    Number.NaN,
+    -Infinity,
+    12345678901234567890n,
+    Buffer.from([0, 1, 255]),
+    Buffer.alloc(0),
+  ];
+
+  it('written byte by byte from columns, is the text of each row written as a line', () => {
+    const rows = values.map((v, i) => [i, v, values[(i * 7) % values.length] as SqlValue]);
+    const columns = [0, 1, 2].map((j) => rows.map((row) => row[j] as SqlValue));
+    assert.deepEqual(copyTextOfColumns(columns), Buffer.from(rows.map(copyLine).join('')));
+    assert.equal(copyTextOfColumns([[-0], ['a\tb'], [null]]).toString(), '-0\ta\\tb\t\\N\n');
   });
 });

@@ -15,19 +15,114 @@ export function copyField(value: SqlValue): string {
   return Object.is(value, -0) ? '-0' : String(value);
 }
 
-/** A row as one line of COPY text. */
-export function copyLine(row: readonly SqlValue[]): string {
-  return `${row.map(copyField).join('\t')}\n`;
+const TAB = 9;
+const NEWLINE = 10;
+const BACKSLASH = 92;
+const DIGIT_ZERO = 48;
+const MINUS = 45;
+
+/**
+ * COPY text written byte by byte into one growing buffer: no string is made for a whole number or for
+ * plain ASCII text, which are most values, so a chunk of many rows leaves little for the collector.
+ */
+export class CopyTextWriter {
+  private buffer: Buffer;
+  private at = 0;
+
+  constructor(bytes: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(1024, bytes));
+  }
+
+  get length(): number {
+    return this.at;
+  }
+
+  row(values: readonly SqlValue[]): void {
+    for (let j = 0; j < values.length; j++) {
+      if (j > 0) this.byte(TAB);
+      this.value(values[j] as SqlValue);
+    }
+    this.byte(NEWLINE);
+  }
+
+  value(value: SqlValue): void {
+    if (value === null) this.ascii('\\N');
+    else if (typeof value === 'string') this.text(value);
+    else if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) this.integer(value);
+    else this.utf8(copyField(value));
+  }
+
+  byte(code: number): void {
+    this.room(1);
+    this.buffer[this.at++] = code;
+  }
+
+  result(): Buffer {
+    return this.buffer.subarray(0, this.at);
+  }
+
+  private integer(value: number): void {
+    this.room(17);
+    const buffer = this.buffer;
+    let n = value;
+    if (n < 0) {
+      buffer[this.at++] = MINUS;
+      n = -n;
+    }
+    let digits = 1;
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let i = this.at + digits - 1; i >= this.at; i--) {
+      buffer[i] = DIGIT_ZERO + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    this.at += digits;
+  }
+
+  /** Plain ASCII is copied code by code; anything to escape or beyond ASCII goes through copyField and UTF-8. */
+  private text(value: string): void {
+    this.room(value.length);
+    const buffer = this.buffer;
+    const start = this.at;
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80 || code === BACKSLASH || code === TAB || code === NEWLINE || code === 13) {
+        this.at = start;
+        this.utf8(copyField(value));
+        return;
+      }
+      buffer[start + i] = code;
+    }
+    this.at = start + value.length;
+  }
+
+  private ascii(text: string): void {
+    this.room(text.length);
+    this.at += this.buffer.write(text, this.at, 'latin1');
+  }
+
+  private utf8(text: string): void {
+    this.room(3 * text.length);
+    this.at += this.buffer.write(text, this.at, 'utf8');
+  }
+
+  private room(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.at + bytes));
+    this.buffer.copy(grown, 0, 0, this.at);
+    this.buffer = grown;
+  }
 }
 
 /** The rows held by `columns` (one array per column, all of one length) as COPY text. */
 export function copyTextOfColumns(columns: readonly (readonly SqlValue[])[]): Buffer {
   const rows = columns[0]?.length ?? 0;
-  const last = columns.length - 1;
-  let text = '';
+  const writer = new CopyTextWriter(rows * columns.length * 8);
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < last; j++) text += `${copyField((columns[j] as SqlValue[])[i] as SqlValue)}\t`;
-    text += `${copyField((columns[last] as SqlValue[])[i] as SqlValue)}\n`;
+    for (let j = 0; j < columns.length; j++) {
+      if (j > 0) writer.byte(TAB);
+      writer.value((columns[j] as SqlValue[])[i] as SqlValue);
+    }
+    writer.byte(NEWLINE);
   }
-  return Buffer.from(text);
+  return writer.result();
 }

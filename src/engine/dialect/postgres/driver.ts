@@ -13,7 +13,7 @@ import { InputError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
 import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
 import { postgresAdapter } from './adapter.ts';
-import { copyLine } from './copy-text.ts';
+import { CopyTextWriter } from './copy-text.ts';
 import { neutralTimestamp, postgresIntrospector } from './introspector.ts';
 import { postgresQueryCompiler } from './query-compiler.ts';
 
@@ -21,7 +21,7 @@ const APPLICATION_NAME = 'wfm';
 /** The database every server has, from which others are created and dropped. */
 const MAINTENANCE_DATABASE = 'postgres';
 /** COPY data is sent in strings of about this many characters: few writes, bounded memory. */
-const COPY_CHUNK_CHARS = 64 * 1024;
+const COPY_PIECE_BYTES = 64 * 1024;
 const DEFAULT_BATCH_ROWS = 10_000;
 /** Pieces of COPY data read ahead of the rows being parsed: the socket is paused beyond them. */
 const COPY_PIECES_AHEAD = 8;
@@ -114,17 +114,19 @@ function advisoryKey(database: string, name: string): string {
   return createHash('sha256').update(`${database}\0${name}`).digest().readBigInt64BE(0).toString();
 }
 
-/** Rows as COPY text in chunks of about COPY_CHUNK_CHARS, pulled only as fast as the server takes them. */
-async function* copyChunks(rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): AsyncGenerator<string> {
-  let chunk = '';
+/** Rows as COPY text in pieces of about COPY_PIECE_BYTES, made only as fast as the server takes them. */
+async function* copyPieces(rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): AsyncGenerator<Buffer> {
+  // Room past the mark, so that the row that crosses it seldom makes the buffer grow.
+  const room = COPY_PIECE_BYTES + COPY_PIECE_BYTES / 4;
+  let writer = new CopyTextWriter(room);
   for await (const row of rows) {
-    chunk += copyLine(row);
-    if (chunk.length >= COPY_CHUNK_CHARS) {
-      yield chunk;
-      chunk = '';
+    writer.row(row);
+    if (writer.length >= COPY_PIECE_BYTES) {
+      yield writer.result();
+      writer = new CopyTextWriter(room);
     }
   }
-  if (chunk !== '') yield chunk;
+  if (writer.length > 0) yield writer.result();
 }
 
 interface CopyColumn {
@@ -410,7 +412,7 @@ class PostgresConnection implements Connection {
   }
 
   async bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number> {
-    return this.copyIn(table, columns, Readable.from(copyChunks(rows)));
+    return this.copyIn(table, columns, Readable.from(copyPieces(rows)));
   }
 
   readonly bulkEncoding = 'postgres-copy-text' as const;
