@@ -6,7 +6,7 @@
 // text: per value, NUL then 'N' for NULL, '#' and the decimal text of a number, 's', the length, ':' and
 // the text itself for text, 'b' and the hex digits of binary. The text is fed to both lanes as it is
 // produced and never built: hashing is on the path of every row copied, backed up or verified.
-import type { SqlValue } from '../dialect/types.ts';
+import type { SqlValue, ValueVisitor } from '../dialect/types.ts';
 
 const SEED_A = 0x9747b28c | 0;
 const SEED_B = 0x5bd1e995 | 0;
@@ -52,6 +52,26 @@ function feedText(text: string): void {
   lane.a = a;
   lane.b = b;
   lane.length += text.length;
+}
+
+/** ASCII text given as its bytes: the same as feedText of the string they spell. */
+function feedAscii(bytes: Uint8Array, start: number, end: number): void {
+  let a = lane.a;
+  let b = lane.b;
+  for (let i = start; i < end; i++) {
+    let k = Math.imul(bytes[i] as number, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    a ^= k;
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    b ^= k;
+    b = (b << 13) | (b >>> 19);
+    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+  }
+  lane.a = a;
+  lane.b = b;
+  lane.length += end - start;
 }
 
 function feedValue(value: SqlValue): void {
@@ -109,6 +129,34 @@ export class ContentHash {
       hash.endRow();
     }
     return hash;
+  }
+
+  /**
+   * Takes rows value by value, as a connection reads them (Connection.visitQuery): text and whole numbers
+   * straight from the bytes the server sent, hashed exactly as their values would be.
+   */
+  visitor(): ValueVisitor {
+    return {
+      startRow,
+      null: () => {
+        feedCode(NUL);
+        feedCode(NULL_MARK);
+      },
+      wholeNumber: (bytes, start, end) => {
+        feedCode(NUL);
+        feedCode(NUMBER_MARK);
+        feedAscii(bytes, start, end);
+      },
+      asciiText: (bytes, start, end) => {
+        feedCode(NUL);
+        feedCode(TEXT_MARK);
+        feedText(String(end - start));
+        feedCode(LENGTH_END);
+        feedAscii(bytes, start, end);
+      },
+      value: feedValue,
+      endRow: () => this.endRow(),
+    };
   }
 
   add(values: readonly SqlValue[]): void {

@@ -11,6 +11,21 @@ import type { ConnectionTarget, EngineName } from './connection-string.ts';
 export type SqlValue = string | number | bigint | Buffer | null;
 export type Row = Record<string, SqlValue>;
 
+/**
+ * Takes a query's rows value by value, as close to the bytes the server sent as the values allow: what
+ * hashing a whole table reads with. Every value of a row comes between startRow and endRow, in one go.
+ */
+export interface ValueVisitor {
+  startRow(): void;
+  null(): void;
+  /** A whole number given by the ASCII digits (after a '-' if negative) that String() would write for it. */
+  wholeNumber(bytes: Uint8Array, start: number, end: number): void;
+  /** A text value of ASCII characters only, given as its bytes. */
+  asciiText(bytes: Uint8Array, start: number, end: number): void;
+  value(value: SqlValue): void;
+  endRow(): void;
+}
+
 /** A bulk-load text format a connection reads: PostgreSQL's COPY text. */
 export type BulkEncoding = 'postgres-copy-text';
 
@@ -81,6 +96,11 @@ export interface Connection {
    * until the iteration ends. This is the bulk read of every copy.
    */
   streamQuery(sql: string, params?: readonly SqlValue[], batchRows?: number): AsyncIterable<Row[]>;
+  /**
+   * Where the engine sends a whole query's rows as text: hands each value of each row to the visitor,
+   * in the query's order, and returns the number of rows. The read of a table's content hash.
+   */
+  visitQuery?(sql: string, visitor: ValueVisitor): Promise<number>;
   /** Runs a statement and returns the number of rows it changed. */
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /** Runs fn in one transaction on this connection: committed if it resolves, rolled back if it throws. */

@@ -1,6 +1,6 @@
-// COPY's text format, written without a connection: the driver streams it to the server, and a worker
-// thread can make it from a chunk's columns while the main thread talks to the database.
-import type { SqlValue } from '../types.ts';
+// COPY's text format, written and read without a connection: the driver streams it to and from the
+// server, and a worker thread can make it from a chunk's columns while the main thread talks to the database.
+import type { SqlValue, ValueVisitor } from '../types.ts';
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const SPECIAL = /[\\\t\n\r]/g;
@@ -125,4 +125,71 @@ export function copyTextOfColumns(columns: readonly (readonly SqlValue[])[]): Bu
     writer.byte(NEWLINE);
   }
   return writer.result();
+}
+
+const COPY_UNESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** A field of COPY's text format as the text the type's output function wrote. */
+function unescapeCopy(field: string): string {
+  return field.replace(/\\(.)/gs, (_, c: string) => COPY_UNESCAPES[c] ?? c);
+}
+
+/** A field of COPY text as its value, through the parser of its column's type. */
+export function copyValue(field: string, parse: (text: string) => SqlValue): SqlValue {
+  return field === '\\N' ? null : parse(field.includes('\\') ? unescapeCopy(field) : field);
+}
+
+/**
+ * How a column's text becomes its value: a whole number's digits are String() of the value, a text's are
+ * the value, a UTC timestamp's are the value and '+00'; any other goes through its parser.
+ */
+export type CopyFieldKind = 'whole-number' | 'text' | 'utc-timestamp' | 'parsed';
+
+export interface CopyFieldReader {
+  kind: CopyFieldKind;
+  parse(text: string): SqlValue;
+}
+
+const UTC_SUFFIX = [43, 48, 48]; // +00
+const LETTER_N = 78;
+
+/**
+ * Hands the values of whole lines of COPY data (without the last newline) to the visitor and returns the
+ * number of rows: plain ASCII fields as their bytes, without a string made for them.
+ */
+export function visitCopyLines(data: Buffer, fields: readonly CopyFieldReader[], visitor: ValueVisitor): number {
+  const length = data.length;
+  const last = fields.length - 1;
+  let rows = 0;
+  for (let at = 0; at <= length; rows++) {
+    visitor.startRow();
+    for (let j = 0; j <= last; j++) {
+      let end = at;
+      let plain = true;
+      for (; end < length; end++) {
+        const code = data[end] as number;
+        if (code === TAB || code === NEWLINE) break;
+        if (code >= 0x80 || code === BACKSLASH) plain = false;
+      }
+      const tab = end < length && data[end] === TAB;
+      if (j < last && !tab) throw new Error(`COPY sent a row of fewer fields than the ${fields.length} columns of the query`);
+      if (j === last && tab) throw new Error(`COPY sent a row of more fields than the ${fields.length} columns of the query`);
+      visitField(data, at, end, plain, fields[j] as CopyFieldReader, visitor);
+      at = end + 1;
+    }
+    visitor.endRow();
+  }
+  return rows;
+}
+
+function visitField(data: Buffer, start: number, end: number, plain: boolean, field: CopyFieldReader, visitor: ValueVisitor): void {
+  if (end - start === 2 && data[start] === BACKSLASH && data[start + 1] === LETTER_N) return visitor.null();
+  if (plain && field.kind === 'whole-number') return visitor.wholeNumber(data, start, end);
+  if (plain && field.kind === 'text') return visitor.asciiText(data, start, end);
+  if (plain && field.kind === 'utc-timestamp' && endsWithUtc(data, end)) return visitor.asciiText(data, start, end - 3);
+  visitor.value(copyValue(data.toString('utf8', start, end), field.parse));
+}
+
+function endsWithUtc(data: Buffer, end: number): boolean {
+  return data[end - 3] === UTC_SUFFIX[0] && data[end - 2] === UTC_SUFFIX[1] && data[end - 1] === UTC_SUFFIX[2];
 }

@@ -11,9 +11,9 @@ import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
-import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
+import type { Connection, Dialect, Lock, Row, SqlValue, ValueVisitor } from '../types.ts';
 import { postgresAdapter } from './adapter.ts';
-import { CopyTextWriter } from './copy-text.ts';
+import { copyValue, CopyTextWriter, visitCopyLines, type CopyFieldKind } from './copy-text.ts';
 import { neutralTimestamp, postgresIntrospector } from './introspector.ts';
 import { postgresQueryCompiler } from './query-compiler.ts';
 
@@ -45,6 +45,21 @@ const NEUTRAL_PARSERS = new Map<number, (text: string) => SqlValue>([
   [OID.date, identity],
   [OID.timestamp, identity],
   [OID.timestamptz, neutralTimestamp],
+]);
+
+const TEXT_OIDS = { text: 25, varchar: 1043, bpchar: 1042 } as const;
+
+/** The types whose COPY text is, byte for byte, what hashing their neutral value reads. */
+const FIELD_KINDS = new Map<number, CopyFieldKind>([
+  [OID.int2, 'whole-number'],
+  [OID.int4, 'whole-number'],
+  [OID.int8, 'whole-number'],
+  [TEXT_OIDS.text, 'text'],
+  [TEXT_OIDS.varchar, 'text'],
+  [TEXT_OIDS.bpchar, 'text'],
+  [OID.date, 'text'],
+  [OID.timestamp, 'text'],
+  [OID.timestamptz, 'utc-timestamp'],
 ]);
 
 /** Per client, not pg.types.setTypeParser: that would change every other pg user in the process. */
@@ -131,18 +146,9 @@ async function* copyPieces(rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]
 
 interface CopyColumn {
   name: string;
+  /** The type's OID. */
+  type: number;
   parse(text: string): SqlValue;
-}
-
-const COPY_UNESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-
-/** A field of COPY's text format as the text the type's output function wrote. */
-function unescapeCopy(field: string): string {
-  return field.replace(/\\(.)/gs, (_, c: string) => COPY_UNESCAPES[c] ?? c);
-}
-
-function copyValue(field: string, parse: (text: string) => SqlValue): SqlValue {
-  return field === '\\N' ? null : parse(field.includes('\\') ? unescapeCopy(field) : field);
 }
 
 type CopyRowsParser = (text: string, out: Row[]) => void;
@@ -192,7 +198,7 @@ class CopyLines {
   private rest: Buffer = Buffer.alloc(0);
 
   /** The whole lines the data completes, without their last newline; undefined when it completes none. */
-  push(data: Buffer): string | undefined {
+  push(data: Buffer): Buffer | undefined {
     const end = data.lastIndexOf(10);
     if (end < 0) {
       this.rest = Buffer.concat([this.rest, data]);
@@ -200,7 +206,7 @@ class CopyLines {
     }
     const complete = this.rest.length > 0 ? Buffer.concat([this.rest, data.subarray(0, end)]) : data.subarray(0, end);
     this.rest = Buffer.from(data.subarray(end + 1));
-    return complete.toString('utf8');
+    return complete;
   }
 
   end(): void {
@@ -339,22 +345,36 @@ class PostgresConnection implements Connection {
 
   private async *streamCopy(sql: string, batchRows: number): AsyncIterable<Row[]> {
     const parse = copyRowsParser(await this.describe(sql));
+    let batch: Row[] = [];
+    for await (const lines of this.copyOut(sql)) {
+      parse(lines.toString('utf8'), batch);
+      while (batch.length >= batchRows) {
+        const rest = batch.splice(batchRows);
+        yield batch;
+        batch = rest;
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  async visitQuery(sql: string, visitor: ValueVisitor): Promise<number> {
+    const fields = (await this.describe(sql)).map((column) => ({ kind: FIELD_KINDS.get(column.type) ?? 'parsed', parse: column.parse }));
+    let rows = 0;
+    for await (const lines of this.copyOut(sql)) rows += visitCopyLines(lines, fields, visitor);
+    return rows;
+  }
+
+  /** The query's rows as COPY text, in whole lines; a COPY left before its end is cancelled. */
+  private async *copyOut(sql: string): AsyncIterable<Buffer> {
     const stream = this.client.query(copyTo(`COPY (${sql}) TO STDOUT`));
     const reader = new CopyOutReader(stream);
     const lines = new CopyLines();
-    let batch: Row[] = [];
     try {
       for (let data = await this.untilSessionEnds(reader.next()); data; data = await this.untilSessionEnds(reader.next())) {
-        const text = lines.push(data);
-        if (text !== undefined) parse(text, batch);
-        while (batch.length >= batchRows) {
-          const rest = batch.splice(batchRows);
-          yield batch;
-          batch = rest;
-        }
+        const complete = lines.push(data);
+        if (complete !== undefined) yield complete;
       }
       lines.end();
-      if (batch.length > 0) yield batch;
       // As a cursor can, a COPY may end as its session dies: that is not the end of the rows.
       if (this.lost) throw this.lost;
     } finally {
@@ -365,7 +385,7 @@ class PostgresConnection implements Connection {
   /** The query's columns, with the parser that turns each one's text into its neutral value. */
   private async describe(sql: string): Promise<CopyColumn[]> {
     const result = await this.untilSessionEnds(this.client.query({ text: `SELECT * FROM (${sql}) AS described LIMIT 0`, types: neutralTypes }));
-    return result.fields.map((field) => ({ name: field.name, parse: neutralTypes.getTypeParser(field.dataTypeID, 'text') as (text: string) => SqlValue }));
+    return result.fields.map((field) => ({ name: field.name, type: field.dataTypeID, parse: neutralTypes.getTypeParser(field.dataTypeID, 'text') as (text: string) => SqlValue }));
   }
 
   /** Stops a COPY the reader has left before its end, so that the connection can be used or closed. */
