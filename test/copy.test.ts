@@ -8,6 +8,7 @@ import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
 import { copyField, copyTextOfColumns } from '../src/engine/dialect/postgres/copy-text.ts';
+import { decodeBulk } from '../src/engine/dialect/bulk-encoding.ts';
 
 /** A row as one line of COPY text, field by field: what the byte-by-byte writers must equal. */
 const copyLine = (row: readonly SqlValue[]): string => `${row.map(copyField).join('\t')}\n`;
@@ -210,51 +211,75 @@ describe('PostgreSQL COPY text', () => {
   });
 
   const postgres = engines.find((e) => e.engine === 'postgres');
-  it('read back from its bytes, hashes a table as its rows do', { skip: postgres ? false : 'postgres unavailable' }, async () => {
-    const table: TableModel = {
-      name: 'every_kind',
-      columns: [
-        { name: 'id', type: { kind: 'integer' }, nullable: false },
-        { name: 'small', type: { kind: 'smallint' }, nullable: true },
-        { name: 'big', type: { kind: 'bigint' }, nullable: true },
-        { name: 'ratio', type: { kind: 'double' }, nullable: true },
-        { name: 'label', type: { kind: 'varchar', length: 40 }, nullable: true },
-        { name: 'code', type: { kind: 'char', length: 3 }, nullable: true },
-        { name: 'body', type: { kind: 'text' }, nullable: true },
-        { name: 'day', type: { kind: 'date' }, nullable: true },
-        { name: 'at', type: { kind: 'timestamp' }, nullable: true },
-        { name: 'bytes', type: { kind: 'blob' }, nullable: true },
-      ],
-      primaryKey: ['id'],
-      indexes: [],
-      foreignKeys: [],
-    };
-    const texts = ['', 'plain', 'tab\there', 'back\\slash', 'line\nbreak\r', '\\N', 'é 名前 😀', '2026-03-01 10:00:00'];
-    const rows: SqlValue[][] = Array.from({ length: 400 }, (_, i) => [
-      i,
-      i % 9 === 0 ? null : (i % 2 === 0 ? -1 : 1) * (i * 37) % 32_000,
-      i % 7 === 0 ? null : i % 3 === 0 ? 9_007_199_254_740_993n + BigInt(i) : -(i * 1_000_003),
-      i % 5 === 0 ? null : i === 1 ? -0 : i / 7,
-      i % 11 === 0 ? null : (texts[i % texts.length] as string),
-      i % 4 === 0 ? null : `c${i % 10}x`,
-      i % 13 === 0 ? null : (texts[(i * 3) % texts.length] as string).repeat(1 + (i % 3)),
-      i % 6 === 0 ? null : `2026-0${1 + (i % 9)}-1${i % 10}`,
-      i % 8 === 0 ? null : `2026-03-${String(1 + (i % 28)).padStart(2, '0')} ${String(i % 24).padStart(2, '0')}:15:${String(i % 60).padStart(2, '0')}`,
-      i % 10 === 0 ? null : Buffer.from([i % 256, 0, 255]),
-    ]);
-    const database = await (postgres as TestEngine).newDatabase('bytehash');
-    const connection = await connect(database.url);
-    try {
-      for (const sql of connection.compiler.createTable(table)) await connection.execute(sql);
-      await connection.bulkInsert(table.name, table.columns.map((c) => c.name), rows);
-      const columns = table.columns.map((c) => c.name);
-      const fromBytes = await tableContentHash(connection, table.name, columns);
-      const fromRows = await tableContentHash(connection, table.name, columns, { sql: 'TRUE', params: [] });
-      assert.equal(fromBytes.toString(), fromRows.toString());
-      assert.equal(fromBytes.toString(), ContentHash.of(rows).toString());
-    } finally {
-      await connection.close();
-      await database.drop();
+  const table: TableModel = {
+    name: 'every_kind',
+    columns: [
+      { name: 'id', type: { kind: 'integer' }, nullable: false },
+      { name: 'small', type: { kind: 'smallint' }, nullable: true },
+      { name: 'big', type: { kind: 'bigint' }, nullable: true },
+      { name: 'ratio', type: { kind: 'double' }, nullable: true },
+      { name: 'label', type: { kind: 'varchar', length: 40 }, nullable: true },
+      { name: 'code', type: { kind: 'char', length: 3 }, nullable: true },
+      { name: 'body', type: { kind: 'text' }, nullable: true },
+      { name: 'day', type: { kind: 'date' }, nullable: true },
+      { name: 'at', type: { kind: 'timestamp' }, nullable: true },
+      { name: 'bytes', type: { kind: 'blob' }, nullable: true },
+    ],
+    primaryKey: ['id'],
+    indexes: [],
+    foreignKeys: [],
+  };
+  const texts = ['', 'plain', 'tab\there', 'back\\slash', 'line\nbreak\r', '\\N', 'é 名前 😀', '2026-03-01 10:00:00'];
+  const rows: SqlValue[][] = Array.from({ length: 3_000 }, (_, i) => [
+    i,
+    i % 9 === 0 ? null : (i % 2 === 0 ? -1 : 1) * (i * 37) % 32_000,
+    i % 7 === 0 ? null : i % 3 === 0 ? 9_007_199_254_740_993n + BigInt(i) : -(i * 1_000_003),
+    i % 5 === 0 ? null : i === 1 ? -0 : i / 7,
+    i % 11 === 0 ? null : (texts[i % texts.length] as string),
+    i % 4 === 0 ? null : `c${i % 10}x`,
+    i % 13 === 0 ? null : (texts[(i * 3) % texts.length] as string).repeat(1 + (i % 3)),
+    i % 6 === 0 ? null : `2026-0${1 + (i % 9)}-1${i % 10}`,
+    i % 8 === 0 ? null : `2026-03-${String(1 + (i % 28)).padStart(2, '0')} ${String(i % 24).padStart(2, '0')}:15:${String(i % 60).padStart(2, '0')}`,
+    i % 10 === 0 ? null : Buffer.from([i % 256, 0, 255]),
+  ]);
+  const columns = table.columns.map((c) => c.name);
+  let database: TestDatabase | undefined;
+  let connection: Connection | undefined;
+  before(async () => {
+    if (!postgres) return;
+    database = await postgres.newDatabase('bytehash');
+    connection = await connect(database.url);
+    for (const sql of connection.compiler.createTable(table)) await connection.execute(sql);
+    await connection.bulkInsert(table.name, columns, rows);
+  });
+  after(async () => {
+    await connection?.close();
+    await database?.drop();
+  });
+  const skip = postgres ? false : 'postgres unavailable';
+
+  it('read back from its bytes, hashes a table as its rows do', { skip }, async () => {
+    const live = connection as Connection;
+    const fromBytes = await tableContentHash(live, table.name, columns);
+    const fromRows = await tableContentHash(live, table.name, columns, { sql: 'TRUE', params: [] });
+    assert.equal(fromBytes.toString(), fromRows.toString());
+    assert.equal(fromBytes.toString(), ContentHash.of(rows).toString());
+  });
+
+  it('sent as text, comes in batches of exactly the rows asked, which decode to the rows', { skip }, async () => {
+    const live = connection as Connection;
+    const sql = `SELECT ${columns.join(', ')} FROM ${table.name} ORDER BY id`;
+    for (const batchRows of [1, 7, 1_000, 2_999, 3_000, 5_000]) {
+      const { format, batches } = await (live.streamQueryText as NonNullable<Connection['streamQueryText']>)(sql, batchRows);
+      const sizes: number[] = [];
+      const decoded: SqlValue[][] = [];
+      for await (const batch of batches) {
+        sizes.push(batch.rows);
+        const batchColumns = decodeBulk(format, batch.text);
+        for (let i = 0; i < batch.rows; i++) decoded.push(batchColumns.map((column) => column[i] as SqlValue));
+      }
+      assert.deepEqual(sizes, [...Array.from({ length: Math.floor(3_000 / batchRows) }, () => batchRows), ...(3_000 % batchRows > 0 ? [3_000 % batchRows] : [])], `batches of ${batchRows}`);
+      assert.deepEqual(decoded, rows, `rows in batches of ${batchRows}`);
     }
   });
 });

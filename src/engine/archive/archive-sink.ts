@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ContentHash } from '../copy/content-hash.ts';
 import type { Checkpoint, ChunkSink, CopyItem } from '../copy/types.ts';
-import type { SqlValue } from '../dialect/types.ts';
+import type { QueryTextFormat, SqlValue, TextBatch } from '../dialect/types.ts';
 import { InputError, OperationError } from '../errors.ts';
 import { archiveDigests } from './digest.ts';
 import {
@@ -131,12 +131,30 @@ export class ArchiveSink implements ChunkSink {
     checkpoint.contentHash = total.toString();
     this.db
       .transaction(() => {
-        if (chunk) this.insertChunk(archived, rows, chunk);
+        if (chunk) this.insertChunk(archived, rows.length, keyOf(archived, rows[rows.length - 1] as SqlValue[]), chunk);
         this.insertRejections(item, rejections, checkpoint);
         this.updateCheckpoint(item, checkpoint);
       })
       .immediate();
     return chunkHash;
+  }
+
+  /** Rows as the source's engine sent them: decoded, checked, encoded and hashed in a worker thread, where there is one. */
+  async writeText(item: CopyItem, format: QueryTextFormat, batch: TextBatch, checkpoint: Checkpoint): Promise<string> {
+    const archived = this.archived(item);
+    const keyColumns = archived.key.map((k) => archived.columns.indexOf(k));
+    const chunk = await this.checkedChunk(archived, () => this.runner.fromText(format, batch.text, batch.rows, archived.columns.length, keyColumns));
+    const total = ContentHash.parse(checkpoint.contentHash);
+    total.merge(ContentHash.parse(chunk.contentHash));
+    checkpoint.contentHash = total.toString();
+    checkpoint.lastKey = chunk.lastKey;
+    this.db
+      .transaction(() => {
+        this.insertChunk(archived, chunk.rows, chunk.lastKey, chunk);
+        this.updateCheckpoint(item, checkpoint);
+      })
+      .immediate();
+    return chunk.contentHash;
   }
 
   /**
@@ -160,10 +178,15 @@ export class ArchiveSink implements ChunkSink {
     await this.runner.close();
   }
 
-  private async encodeChunk(item: ArchiveItem, rows: SqlValue[][]): Promise<HashedChunk> {
-    let chunk: HashedChunk;
+  private encodeChunk(item: ArchiveItem, rows: SqlValue[][]): Promise<HashedChunk> {
+    return this.checkedChunk(item, () => this.runner.encode(columnsOf(rows, item.columns.length)));
+  }
+
+  /** The chunk `encode` makes, once it fits in one archive value; what goes wrong names the item. */
+  private async checkedChunk<T extends HashedChunk>(item: ArchiveItem, encode: () => Promise<T>): Promise<T> {
+    let chunk: T;
     try {
-      chunk = await this.runner.encode(columnsOf(rows, item.columns.length));
+      chunk = await encode();
     } catch (error) {
       throw new OperationError(`the rows of ${item.name} cannot be backed up: ${(error as Error).message}`);
     }
@@ -187,14 +210,14 @@ export class ArchiveSink implements ChunkSink {
     return archived;
   }
 
-  private insertChunk(item: ArchiveItem, rows: SqlValue[][], chunk: HashedChunk): void {
+  private insertChunk(item: ArchiveItem, rows: number, key: SqlValue[], chunk: HashedChunk): void {
     const next = this.db.prepare(`SELECT COALESCE(MAX(chunk_no), 0) + 1 AS n FROM ${TABLES.chunk} WHERE item = ?`).get(item.name) as { n: number };
-    const lastKey = canonicalJson(keyOf(item, rows[rows.length - 1] as SqlValue[]));
+    const lastKey = canonicalJson(key);
     this.db
       .prepare(
         `INSERT INTO ${TABLES.chunk} (item, chunk_no, rows, content_hash, last_key, encoding, raw_bytes, payload_sha256, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(item.name, next.n, rows.length, chunk.contentHash, lastKey, chunk.encoding, chunk.rawBytes, chunk.sha256, chunk.payload);
+      .run(item.name, next.n, rows, chunk.contentHash, lastKey, chunk.encoding, chunk.rawBytes, chunk.sha256, chunk.payload);
   }
 
   private insertRejections(item: CopyItem, rejections: unknown[], checkpoint: Checkpoint): void {

@@ -1,8 +1,8 @@
 // The chunk tasks, run by worker threads where the machine has a core to spare, or in this thread.
 import { asBuffer, WorkerPool, workerThreads } from '../worker-pool.ts';
-import { checkedColumns, chunkForLoad, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type RecordedChunk, type StoredChunk } from './chunk-tasks.ts';
+import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type RecordedChunk, type StoredChunk, type TextChunk } from './chunk-tasks.ts';
 import type { EncodedBatch } from '../copy/types.ts';
-import type { BulkEncoding, SqlValue } from '../dialect/types.ts';
+import type { BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
 
 export interface ChunkRunner {
   /** Chunks worth keeping on their way at once: enough to keep every thread busy, few enough to bound memory. */
@@ -12,6 +12,8 @@ export interface ChunkRunner {
   decode(chunk: RecordedChunk, width: number, keyColumns: readonly number[]): Promise<SqlValue[][]>;
   /** Encodes and hashes a chunk's columns (checked by columnsOf). */
   encode(columns: SqlValue[][]): Promise<HashedChunk>;
+  /** Rows as a source's engine sent them, decoded, checked, encoded and hashed. */
+  fromText(format: QueryTextFormat, text: Buffer, rows: number, width: number, keyColumns: readonly number[]): Promise<TextChunk>;
   /** The chunk's rows checked against what it records and encoded for a bulk load. */
   forLoad(chunk: RecordedChunk, width: number, keyColumns: readonly number[], encoding: BulkEncoding): Promise<EncodedBatch>;
   close(): Promise<void>;
@@ -25,6 +27,7 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
       decode: async (chunk, width, keyColumns) => checkedColumns(chunk, width, keyColumns),
       encode: async (columns) => encodeChunk(columns),
       forLoad: async (chunk, width, keyColumns, encoding) => chunkForLoad(chunk, width, keyColumns, encoding),
+      fromText: async (format, text, rows, width, keyColumns) => chunkFromText(format, text, rows, width, keyColumns),
       close: async () => {},
     };
   }
@@ -40,6 +43,10 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
     forLoad: async (chunk, width, keyColumns, encoding) => {
       const batch = await pool.run<EncodedBatch>('chunkForLoad', [chunk, width, keyColumns, encoding]);
       return { ...batch, lastKey: batch.lastKey.map(asBuffer), payload: asBuffer(batch.payload) };
+    },
+    fromText: async (format, text, rows, width, keyColumns) => {
+      const chunk = await pool.run<TextChunk>('chunkFromText', [format, text, rows, width, keyColumns]);
+      return { ...chunk, payload: asBuffer(chunk.payload), lastKey: chunk.lastKey.map(asBuffer) };
     },
     close: () => pool.close(),
   };

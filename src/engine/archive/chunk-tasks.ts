@@ -1,11 +1,11 @@
 // The CPU work on one chunk, as functions of plain values: run in the calling thread or, through
 // chunk-worker.ts, in a worker thread while the calling thread reads the file or talks to a database.
 import { ContentHash } from '../copy/content-hash.ts';
-import { encodeBulk } from '../dialect/bulk-encoding.ts';
+import { decodeBulk, encodeBulk } from '../dialect/bulk-encoding.ts';
 import type { EncodedBatch } from '../copy/types.ts';
-import type { BulkEncoding, SqlValue } from '../dialect/types.ts';
+import type { BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
 import { canonicalJson } from './format.ts';
-import { decodeColumns, encodeColumns, isEncoding, sha256, type EncodedChunk } from './payload.ts';
+import { checkColumns, decodeColumns, encodeColumns, isEncoding, sha256, type EncodedChunk } from './payload.ts';
 
 /** A chunk as stored, with what it claims; every field is checked before it is trusted. */
 export interface StoredChunk {
@@ -90,4 +90,17 @@ export function chunkForLoad(chunk: RecordedChunk, width: number, keyColumns: re
   const rows = columns[0]?.length ?? 0;
   const lastKey = keyColumns.map((j) => (columns[j] as SqlValue[])[rows - 1] ?? null);
   return { rows, lastKey, contentHash: String(chunk.contentHash), payload: encodeBulk(encoding, columns) };
+}
+
+/** A chunk made from rows as a source's engine sent them, with its last row's key. */
+export interface TextChunk extends HashedChunk {
+  rows: number;
+  lastKey: SqlValue[];
+}
+
+/** Rows as a source's engine sent them, decoded, checked and encoded for the archive. */
+export function chunkFromText(format: QueryTextFormat, text: Buffer, rows: number, width: number, keyColumns: readonly number[]): TextChunk {
+  const columns = decodeBulk(format, text);
+  checkColumns(columns, width, rows);
+  return { ...encodeChunk(columns), rows, lastKey: keyColumns.map((j) => (columns[j] as SqlValue[])[rows - 1] ?? null) };
 }

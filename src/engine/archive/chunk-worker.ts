@@ -1,14 +1,16 @@
 // A worker thread of the archive's pool: it runs the chunk tasks it is sent. A Buffer crosses between
 // threads as a plain Uint8Array; it is made a Buffer again before any task sees it.
-import type { BulkEncoding, SqlValue } from '../dialect/types.ts';
+import type { BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
 import { asBuffer, serveTasks } from '../worker-pool.ts';
-import { checkedColumns, chunkForLoad, encodeChunk, summarizeChunk, type RecordedChunk, type StoredChunk } from './chunk-tasks.ts';
+import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type RecordedChunk, type StoredChunk } from './chunk-tasks.ts';
 
 await serveTasks({
   summarizeChunk: (chunk: StoredChunk, width: number, keyColumns: number[]) => summarizeChunk({ ...chunk, payload: asBuffer(chunk.payload) }, width, keyColumns),
   checkedColumns: (chunk: RecordedChunk, width: number, keyColumns: number[]) => checkedColumns({ ...chunk, payload: asBuffer(chunk.payload) }, width, keyColumns),
   chunkForLoad: (chunk: RecordedChunk, width: number, keyColumns: number[], encoding: BulkEncoding) =>
     chunkForLoad({ ...chunk, payload: asBuffer(chunk.payload) }, width, keyColumns, encoding),
+  chunkFromText: (format: QueryTextFormat, text: Buffer, rows: number, width: number, keyColumns: number[]) =>
+    chunkFromText(format, asBuffer(text), rows, width, keyColumns),
   encodeChunk: (columns: SqlValue[][]) => {
     for (const column of columns) for (let i = 0; i < column.length; i++) column[i] = asBuffer(column[i] as SqlValue);
     return encodeChunk(columns);

@@ -204,8 +204,8 @@ function isArchiveItem(value: unknown): value is ArchiveItem {
 }
 
 /** The archived item's key values of a row given in its columns' order. */
-export function keyOf(item: ArchiveItem, row: readonly unknown[]): unknown[] {
-  return item.key.map((k) => row[item.columns.indexOf(k)]);
+export function keyOf<T>(item: ArchiveItem, row: readonly T[]): T[] {
+  return item.key.map((k) => row[item.columns.indexOf(k)] as T);
 }
 
 /** How a chunk is named in a message: its place in its table, with the rows it holds. */

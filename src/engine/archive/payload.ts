@@ -287,12 +287,23 @@ function checkRows(rows: readonly SqlValue[][], width: number): void {
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as SqlValue[];
     if (row.length !== width) throw new Error(`row ${i + 1} of the chunk has ${row.length} values, not ${width}`);
-    for (let j = 0; j < width; j++) {
-      const value: unknown = row[j];
-      const kind = typeof value;
-      if (value !== null && kind !== 'string' && kind !== 'number' && kind !== 'bigint' && !Buffer.isBuffer(value)) {
-        throw new Error(`value ${j + 1} of row ${i + 1} of the chunk is not a database value (${kind})`);
-      }
-    }
+    for (let j = 0; j < width; j++) checkValue(row[j], i, j);
+  }
+}
+
+/** Columns of `rows` values each, every value a SqlValue; throws naming the first that is not. */
+export function checkColumns(columns: readonly SqlValue[][], width: number, rows: number): void {
+  if (columns.length !== width) throw new Error(`the chunk has ${columns.length} columns, not ${width}`);
+  for (let j = 0; j < width; j++) {
+    const column = columns[j] as SqlValue[];
+    if (column.length !== rows) throw new Error(`column ${j + 1} of the chunk has ${column.length} values, not ${rows}`);
+    for (let i = 0; i < rows; i++) checkValue(column[i], i, j);
+  }
+}
+
+function checkValue(value: unknown, row: number, column: number): void {
+  const kind = typeof value;
+  if (value !== null && kind !== 'string' && kind !== 'number' && kind !== 'bigint' && !Buffer.isBuffer(value)) {
+    throw new Error(`value ${column + 1} of row ${row + 1} of the chunk is not a database value (${kind})`);
   }
 }

@@ -1,7 +1,7 @@
 // The one mechanism that moves data: rows streamed from a source connection in key order, through a
 // transform, into a sink in chunks, each chunk committed with its checkpoint. Memory holds a chunk or two,
 // whatever the table's size; a killed run resumes from its checkpoints; every chunk is hashed.
-import type { Connection, Row, SqlValue } from '../dialect/types.ts';
+import type { Connection, QueryTextFormat, Row, SqlValue, TextBatch } from '../dialect/types.ts';
 import { type ProgressListener, RateMeter } from '../progress.ts';
 import { ContentHash } from './content-hash.ts';
 import { keyAfter } from './key-range.ts';
@@ -57,6 +57,13 @@ export class DatabaseSource implements RowSource {
     return this.connection.streamQuery(sql, params, batchRows);
   }
 
+  /** Only a whole item read from its start: a query with parameters is not sent as text. */
+  async readText(item: CopyItem, after: SqlValue[] | null, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> } | undefined> {
+    const { sql, params } = sourceQuery(this.connection, item, after);
+    if (params.length > 0 || !this.connection.streamQueryText) return undefined;
+    return this.connection.streamQueryText(sql, batchRows);
+  }
+
   close(): Promise<void> {
     return this.connection.close();
   }
@@ -90,8 +97,11 @@ export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyIte
   const total = ContentHash.parse(checkpoint.contentHash);
   const progress = (): void => options.onProgress?.(meter.event(checkpoint.rowsRead));
   const encoded = encodedPath(source, sink, item);
+  const text = encoded ? undefined : await textPath(source, sink, item, checkpoint.lastKey, options.chunkRows ?? DEFAULT_CHUNK_ROWS);
   if (encoded) {
     await pump(encoded.read(checkpoint.lastKey), (batch) => writeEncodedChunk(encoded.write, batch, checkpoint, total), progress);
+  } else if (text) {
+    await pump(text.batches, (batch) => writeTextChunk(() => text.write(batch, checkpoint), item, batch.rows, checkpoint, total), progress);
   } else {
     const rows = source.read(item, checkpoint.lastKey, options.chunkRows ?? DEFAULT_CHUNK_ROWS);
     await pump(rows, (batch) => writeChunk(sink, item, batch, transform, checkpoint, total), progress);
@@ -142,6 +152,29 @@ async function writeEncodedChunk(write: EncodedPath['write'], batch: EncodedBatc
   total.merge(ContentHash.parse(batch.contentHash));
   checkpoint.contentHash = total.toString();
   await write(batch, checkpoint);
+}
+
+interface TextPath {
+  batches: AsyncIterable<TextBatch>;
+  write(batch: TextBatch, checkpoint: Checkpoint): Promise<string>;
+}
+
+/** Rows as the source's engine sends them, to a sink that decodes them itself, where both can. */
+async function textPath(source: RowSource, sink: ChunkSink, item: CopyItem, after: SqlValue[] | null, batchRows: number): Promise<TextPath | undefined> {
+  if (item.transform || !sink.writeText) return undefined;
+  const writeText = sink.writeText.bind(sink);
+  const text = await source.readText?.(item, after, batchRows);
+  return text && { batches: text.batches, write: (batch, checkpoint) => writeText(item, text.format, batch, checkpoint) };
+}
+
+/** A batch the sink decodes: it sets the last key and the content hash, which are checked against the copy's own total. */
+async function writeTextChunk(write: () => Promise<string>, item: CopyItem, rows: number, checkpoint: Checkpoint, total: ContentHash): Promise<void> {
+  checkpoint.rowsRead += rows;
+  checkpoint.rowsWritten += rows;
+  checkpoint.chunks++;
+  checkpoint.contentHash = total.toString();
+  total.merge(ContentHash.parse(await write()));
+  if (checkpoint.contentHash !== total.toString()) throw new Error(`the sink of ${item.name} stored the content hash ${checkpoint.contentHash}, not ${total.toString()}`);
 }
 
 async function writeChunk(sink: ChunkSink, item: CopyItem, rows: Row[], transform: (row: Row) => Transformed, checkpoint: Checkpoint, total: ContentHash): Promise<void> {

@@ -1,4 +1,4 @@
-import type { BulkEncoding, Row, SqlValue } from '../dialect/types.ts';
+import type { BulkEncoding, QueryTextFormat, Row, SqlValue, TextBatch } from '../dialect/types.ts';
 
 /** What a transform makes of one source row: the target row, or a rejection to report. */
 export type Transformed = { row: SqlValue[] } | { rejection: unknown };
@@ -44,6 +44,11 @@ export interface RowSource {
    * where the source can, a copy without a transform takes this path and the main thread only passes bytes.
    */
   readEncoded?(item: CopyItem, after: SqlValue[] | null, encoding: BulkEncoding): AsyncIterable<EncodedBatch>;
+  /**
+   * The same rows as the source's engine sends them, in batches of exactly `batchRows` rows, where it
+   * can (undefined otherwise): a sink that decodes them off this thread takes them as they are.
+   */
+  readText?(item: CopyItem, after: SqlValue[] | null, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> } | undefined>;
   close(): Promise<void>;
 }
 
@@ -73,6 +78,11 @@ export interface ChunkSink {
   bulkEncoding?(item: CopyItem): BulkEncoding | undefined;
   /** Writes an encoded batch and the checkpoint as one unit, like write. */
   writeEncoded?(item: CopyItem, batch: EncodedBatch, checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Decodes a batch of rows as the source's engine sent them and writes them with the checkpoint, like
+   * write; the sink sets the checkpoint's last key, adds the rows' hash to its content hash, and returns it.
+   */
+  writeText?(item: CopyItem, format: QueryTextFormat, batch: TextBatch, checkpoint: Checkpoint): Promise<string>;
 }
 
 export interface CopyItemResult {

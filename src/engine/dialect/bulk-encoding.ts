@@ -1,7 +1,7 @@
-// Rows encoded for a connection's bulk path away from the connection: plain functions of plain values, so
-// that a worker thread can run them while the main thread sends what it made before.
-import { copyTextOfColumns } from './postgres/copy-text.ts';
-import type { BulkEncoding, SqlValue } from './types.ts';
+// Rows encoded for a connection's bulk path, and rows it sent as text decoded, away from the connection:
+// plain functions of plain values, so that a worker thread can run them while the main thread talks to it.
+import { copyColumns, copyFieldReader, copyTextOfColumns } from './postgres/copy-text.ts';
+import type { BulkEncoding, QueryTextFormat, SqlValue } from './types.ts';
 
 const ENCODERS: Record<BulkEncoding, (columns: readonly (readonly SqlValue[])[]) => Buffer> = {
   'postgres-copy-text': copyTextOfColumns,
@@ -10,4 +10,13 @@ const ENCODERS: Record<BulkEncoding, (columns: readonly (readonly SqlValue[])[])
 /** The rows held by `columns` (one array per column) in `encoding`. */
 export function encodeBulk(encoding: BulkEncoding, columns: readonly (readonly SqlValue[])[]): Buffer {
   return ENCODERS[encoding](columns);
+}
+
+const DECODERS: Record<BulkEncoding, (text: Buffer, fieldTypes: readonly number[]) => SqlValue[][]> = {
+  'postgres-copy-text': (text, fieldTypes) => copyColumns(text, fieldTypes.map(copyFieldReader)),
+};
+
+/** A batch of a query's rows sent as text (Connection.streamQueryText), column by column. */
+export function decodeBulk(format: QueryTextFormat, text: Buffer): SqlValue[][] {
+  return DECODERS[format.encoding](text, format.fieldTypes);
 }

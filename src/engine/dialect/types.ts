@@ -29,6 +29,19 @@ export interface ValueVisitor {
 /** A bulk-load text format a connection reads: PostgreSQL's COPY text. */
 export type BulkEncoding = 'postgres-copy-text';
 
+/** How to read a query's rows sent as text (decodeBulk): a plain value a worker thread can be sent. */
+export interface QueryTextFormat {
+  encoding: BulkEncoding;
+  /** The engine's type of each column, in the query's order. */
+  fieldTypes: number[];
+}
+
+/** Whole rows of a query as the engine sent them. */
+export interface TextBatch {
+  rows: number;
+  text: Buffer;
+}
+
 export interface Adapter {
   readonly engine: EngineName;
   /** DDL statements take part in transactions (PostgreSQL, SQLite), or commit on their own (MariaDB). */
@@ -101,6 +114,11 @@ export interface Connection {
    * in the query's order, and returns the number of rows. The read of a table's content hash.
    */
   visitQuery?(sql: string, visitor: ValueVisitor): Promise<number>;
+  /**
+   * Where the engine sends a whole query's rows as text: that text in batches of exactly `batchRows` rows
+   * (the last may hold fewer), for decodeBulk to turn into values in another thread.
+   */
+  streamQueryText?(sql: string, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> }>;
   /** Runs a statement and returns the number of rows it changed. */
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /** Runs fn in one transaction on this connection: committed if it resolves, rolled back if it throws. */

@@ -1,6 +1,8 @@
 // COPY's text format, written and read without a connection: the driver streams it to and from the
 // server, and a worker thread can make it from a chunk's columns while the main thread talks to the database.
+import pg from 'pg';
 import type { SqlValue, ValueVisitor } from '../types.ts';
+import { neutralTimestamp } from './introspector.ts';
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const SPECIAL = /[\\\t\n\r]/g;
@@ -150,6 +152,48 @@ export interface CopyFieldReader {
   parse(text: string): SqlValue;
 }
 
+const OID = { int2: 21, int4: 23, int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
+
+function parseInt8(text: string): number | bigint {
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : BigInt(text);
+}
+
+const identity = (text: string): string => text;
+
+// pg's defaults turn dates and timestamps into local-time Date objects and int8/numeric into strings;
+// int2 and int4 are read with Number, which gives what its parseInt gives, faster.
+const NEUTRAL_PARSERS = new Map<number, (text: string) => SqlValue>([
+  [OID.int2, Number],
+  [OID.int4, Number],
+  [OID.int8, parseInt8],
+  [OID.numeric, Number],
+  [OID.date, identity],
+  [OID.timestamp, identity],
+  [OID.timestamptz, neutralTimestamp],
+]);
+
+const TEXT_OIDS = { text: 25, varchar: 1043, bpchar: 1042 } as const;
+
+/** The types whose COPY text is, byte for byte, what hashing their neutral value reads. */
+const FIELD_KINDS = new Map<number, CopyFieldKind>([
+  [OID.int2, 'whole-number'],
+  [OID.int4, 'whole-number'],
+  [OID.int8, 'whole-number'],
+  [TEXT_OIDS.text, 'text'],
+  [TEXT_OIDS.varchar, 'text'],
+  [TEXT_OIDS.bpchar, 'text'],
+  [OID.date, 'text'],
+  [OID.timestamp, 'text'],
+  [OID.timestamptz, 'utc-timestamp'],
+]);
+
+
+/** How a field of the type with this OID is read: pg's own parser where no neutral one is set. */
+export function copyFieldReader(oid: number): CopyFieldReader {
+  return { kind: FIELD_KINDS.get(oid) ?? 'parsed', parse: NEUTRAL_PARSERS.get(oid) ?? (pg.types.getTypeParser(oid, 'text') as (text: string) => SqlValue) };
+}
+
 const UTC_SUFFIX = [43, 48, 48]; // +00
 const LETTER_N = 78;
 
@@ -192,4 +236,33 @@ function visitField(data: Buffer, start: number, end: number, plain: boolean, fi
 
 function endsWithUtc(data: Buffer, end: number): boolean {
   return data[end - 3] === UTC_SUFFIX[0] && data[end - 2] === UTC_SUFFIX[1] && data[end - 1] === UTC_SUFFIX[2];
+}
+
+/** The values of whole lines of COPY data, column by column, as the fields' readers make them. */
+export function copyColumns(data: Buffer, fields: readonly CopyFieldReader[]): SqlValue[][] {
+  const columns = fields.map((): SqlValue[] => []);
+  // Buffer's own latin1Slice, without the checks of toString around it: called for most fields.
+  const latin1 = (data as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice.bind(data);
+  let j = 0;
+  const push = (value: SqlValue): void => void (columns[j++] as SqlValue[]).push(value);
+  visitCopyLines(data, fields, {
+    startRow: () => (j = 0),
+    null: () => push(null),
+    wholeNumber: (_, start, end) => push(end - start <= SAFE_DIGITS ? wholeNumberAt(data, start, end) : parseInt8(latin1(start, end))),
+    asciiText: (_, start, end) => push(latin1(start, end)),
+    value: push,
+    endRow: () => undefined,
+  });
+  return columns;
+}
+
+/** Up to 15 digits, with a sign, always make a safe integer. */
+const SAFE_DIGITS = 15;
+
+/** The whole number written in ASCII digits, after a '-' if negative, between start and end. */
+function wholeNumberAt(data: Buffer, start: number, end: number): number {
+  const negative = data[start] === MINUS;
+  let value = 0;
+  for (let i = negative ? start + 1 : start; i < end; i++) value = value * 10 + (data[i] as number) - DIGIT_ZERO;
+  return negative ? 0 - value : value;
 }

@@ -11,10 +11,10 @@ import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
-import type { Connection, Dialect, Lock, Row, SqlValue, ValueVisitor } from '../types.ts';
+import type { Connection, Dialect, Lock, QueryTextFormat, Row, SqlValue, TextBatch, ValueVisitor } from '../types.ts';
 import { postgresAdapter } from './adapter.ts';
-import { copyValue, CopyTextWriter, visitCopyLines, type CopyFieldKind } from './copy-text.ts';
-import { neutralTimestamp, postgresIntrospector } from './introspector.ts';
+import { copyFieldReader, copyValue, CopyTextWriter, visitCopyLines } from './copy-text.ts';
+import { postgresIntrospector } from './introspector.ts';
 import { postgresQueryCompiler } from './query-compiler.ts';
 
 const APPLICATION_NAME = 'wfm';
@@ -26,46 +26,9 @@ const DEFAULT_BATCH_ROWS = 10_000;
 /** Pieces of COPY data read ahead of the rows being parsed: the socket is paused beyond them. */
 const COPY_PIECES_AHEAD = 8;
 
-const OID = { int2: 21, int4: 23, int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
-
-function parseInt8(text: string): number | bigint {
-  const value = Number(text);
-  return Number.isSafeInteger(value) ? value : BigInt(text);
-}
-
-const identity = (text: string): string => text;
-
-// pg's defaults turn dates and timestamps into local-time Date objects and int8/numeric into strings;
-// int2 and int4 are read with Number, which gives what its parseInt gives, faster.
-const NEUTRAL_PARSERS = new Map<number, (text: string) => SqlValue>([
-  [OID.int2, Number],
-  [OID.int4, Number],
-  [OID.int8, parseInt8],
-  [OID.numeric, Number],
-  [OID.date, identity],
-  [OID.timestamp, identity],
-  [OID.timestamptz, neutralTimestamp],
-]);
-
-const TEXT_OIDS = { text: 25, varchar: 1043, bpchar: 1042 } as const;
-
-/** The types whose COPY text is, byte for byte, what hashing their neutral value reads. */
-const FIELD_KINDS = new Map<number, CopyFieldKind>([
-  [OID.int2, 'whole-number'],
-  [OID.int4, 'whole-number'],
-  [OID.int8, 'whole-number'],
-  [TEXT_OIDS.text, 'text'],
-  [TEXT_OIDS.varchar, 'text'],
-  [TEXT_OIDS.bpchar, 'text'],
-  [OID.date, 'text'],
-  [OID.timestamp, 'text'],
-  [OID.timestamptz, 'utc-timestamp'],
-]);
-
 /** Per client, not pg.types.setTypeParser: that would change every other pg user in the process. */
 const neutralTypes: pg.CustomTypesConfig = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    ((format ?? 'text') === 'text' && NEUTRAL_PARSERS.get(oid)) || pg.types.getTypeParser(oid, format),
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => ((format ?? 'text') === 'text' ? copyFieldReader(oid).parse : pg.types.getTypeParser(oid, format)),
 };
 
 // extra_float_digits = 3 makes float8 text exact on every server version (shortest-exact from 12 on,
@@ -214,6 +177,59 @@ class CopyLines {
   }
 }
 
+/**
+ * Whole lines of COPY data (each piece without its last newline) regrouped into batches of exactly
+ * `batchRows` rows, the last one holding what is left.
+ */
+async function* rowBatches(pieces: AsyncIterable<Buffer>, batchRows: number): AsyncGenerator<TextBatch> {
+  let parts: Buffer[] = [];
+  let rows = 0;
+  const batch = (): TextBatch => {
+    const text = Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [NEWLINE, part])));
+    const done = { rows, text };
+    parts = [];
+    rows = 0;
+    return done;
+  };
+  for await (const piece of pieces) {
+    // A newline in a piece always has a line after it: a piece ends with a line, without its newline.
+    for (let start = 0; ; ) {
+      const end = nthNewline(piece, start, batchRows - rows);
+      if (end >= 0) {
+        parts.push(piece.subarray(start, end));
+        rows = batchRows;
+        yield batch();
+        start = end + 1;
+        continue;
+      }
+      parts.push(piece.subarray(start));
+      rows += countLines(piece, start);
+      if (rows === batchRows) yield batch();
+      break;
+    }
+  }
+  if (rows > 0) yield batch();
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** The offset of the n-th newline from `start`, or -1 where the piece holds fewer. */
+function nthNewline(piece: Buffer, start: number, n: number): number {
+  let at = start - 1;
+  for (let i = 0; i < n; i++) {
+    at = piece.indexOf(10, at + 1);
+    if (at < 0) return -1;
+  }
+  return at;
+}
+
+/** The lines from `start` to the end of a piece that holds whole lines without its last newline. */
+function countLines(piece: Buffer, start: number): number {
+  let lines = 1;
+  for (let at = piece.indexOf(10, start); at >= 0; at = piece.indexOf(10, at + 1)) lines++;
+  return lines;
+}
+
 /** Pulls the pieces of a COPY TO stream one at a time, holding a few at most. */
 class CopyOutReader {
   private readonly queue: Buffer[] = [];
@@ -358,10 +374,15 @@ class PostgresConnection implements Connection {
   }
 
   async visitQuery(sql: string, visitor: ValueVisitor): Promise<number> {
-    const fields = (await this.describe(sql)).map((column) => ({ kind: FIELD_KINDS.get(column.type) ?? 'parsed', parse: column.parse }));
+    const fields = (await this.describe(sql)).map((column) => copyFieldReader(column.type));
     let rows = 0;
     for await (const lines of this.copyOut(sql)) rows += visitCopyLines(lines, fields, visitor);
     return rows;
+  }
+
+  async streamQueryText(sql: string, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> }> {
+    const fieldTypes = (await this.describe(sql)).map((column) => column.type);
+    return { format: { encoding: 'postgres-copy-text', fieldTypes }, batches: rowBatches(this.copyOut(sql), batchRows) };
   }
 
   /** The query's rows as COPY text, in whole lines; a COPY left before its end is cancelled. */
