@@ -22,9 +22,13 @@ function bootstrap(moduleUrl: URL): string {
   return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl.href)}); })`;
 }
 
-/** Threads worth starting beside the main one: none on a single core, where they would only take turns. */
-export function workerThreads(): number {
-  return Math.min(2, Math.max(0, availableParallelism() - 1));
+/**
+ * Threads worth starting, two at most: beside a busy main thread one per other core (none on a single
+ * core, where they would only take turns); beside a main thread that mostly waits for them, one per core.
+ */
+export function workerThreads(mainThread: 'busy' | 'waiting' = 'busy'): number {
+  const cores = availableParallelism();
+  return Math.min(2, Math.max(0, mainThread === 'busy' ? cores - 1 : cores));
 }
 
 export class WorkerPool {

@@ -20,6 +20,7 @@ import {
   type SealRow,
 } from './format.ts';
 import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
+import { workerThreads } from '../worker-pool.ts';
 import { summaryProblem, type ChunkSummary } from './chunk-tasks.ts';
 import { sha256 } from './payload.ts';
 import { fileCrc, inspectFile, SQLITE_HEADER_BYTES, type FileInspection, type SqliteFileHeader } from './sqlite-file.ts';
@@ -257,7 +258,8 @@ async function checkChunks(db: Database.Database, header: ArchiveHeader, report:
   const items = new Map(header.items.map((i) => [i.name, i]));
   const tallies = new Map<string, Tally>();
   const strangers = new Set<string>();
-  const runner = rows ? chunkRunner() : undefined;
+  // The main thread only reads the file and waits: every core can decode.
+  const runner = rows ? chunkRunner(workerThreads('waiting')) : undefined;
   const inFlight: ChunkInFlight[] = [];
   let last = 'the first chunk';
   const settleFirst = async (): Promise<void> => {
