@@ -22,16 +22,22 @@ const BINARY_MARK = 0x62; // b
 /** The running state of the row being hashed: both lanes and the length of the text fed so far. */
 const lane = { a: 0, b: 0, length: 0 };
 
+/** A code unit scrambled as MurmurHash3 does a block before mixing it in. */
+function scrambled(code: number): number {
+  const k = Math.imul(code, C1);
+  return Math.imul((k << 15) | (k >>> 17), C2);
+}
+
+/** One lane with a scrambled code unit mixed in. */
+function mixed(h: number, k: number): number {
+  const x = h ^ k;
+  return (Math.imul((x << 13) | (x >>> 19), 5) + 0xe6546b64) | 0;
+}
+
 function feedCode(code: number): void {
-  let k = Math.imul(code, C1);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, C2);
-  let a = lane.a ^ k;
-  a = (a << 13) | (a >>> 19);
-  lane.a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-  let b = lane.b ^ k;
-  b = (b << 13) | (b >>> 19);
-  lane.b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+  const k = scrambled(code);
+  lane.a = mixed(lane.a, k);
+  lane.b = mixed(lane.b, k);
   lane.length++;
 }
 
@@ -39,15 +45,9 @@ function feedText(text: string): void {
   let a = lane.a;
   let b = lane.b;
   for (let i = 0; i < text.length; i++) {
-    let k = Math.imul(text.charCodeAt(i), C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    a ^= k;
-    a = (a << 13) | (a >>> 19);
-    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-    b ^= k;
-    b = (b << 13) | (b >>> 19);
-    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+    const k = scrambled(text.charCodeAt(i));
+    a = mixed(a, k);
+    b = mixed(b, k);
   }
   lane.a = a;
   lane.b = b;
@@ -59,15 +59,9 @@ function feedAscii(bytes: Uint8Array, start: number, end: number): void {
   let a = lane.a;
   let b = lane.b;
   for (let i = start; i < end; i++) {
-    let k = Math.imul(bytes[i] as number, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    a ^= k;
-    a = (a << 13) | (a >>> 19);
-    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-    b ^= k;
-    b = (b << 13) | (b >>> 19);
-    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+    const k = scrambled(bytes[i] as number);
+    a = mixed(a, k);
+    b = mixed(b, k);
   }
   lane.a = a;
   lane.b = b;
