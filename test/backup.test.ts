@@ -57,6 +57,8 @@ describe(`backup and restore (${[...engines.keys()].join(', ')})`, () => {
       const restored = await fresh(target as TestEngine, 'restored');
       const result = await restoreDatabase(backupFile, restored.target);
       assert.ok(result.tables.every((t) => t.verified));
+      const { check, load, finish } = result.phases;
+      assert.ok(Math.abs(check + load + finish - result.seconds) < 0.01 && Math.min(check, load, finish) >= 0, `phases ${JSON.stringify(result.phases)} of ${result.seconds} s`);
       assert.deepEqual(await contentOf(restored.url), await contentOf(original.url));
       const connection = await connect(restored.url);
       assert.deepEqual(await detectRelease(connection), release.startsWith('6.5') ? { kind: 'legacy', release } : { kind: 'current', release });
@@ -124,6 +126,7 @@ describe(`backup and restore (${[...engines.keys()].join(', ')})`, () => {
     assert.match(whole.stderr, /not empty/);
     const selective = wfm(['bru', '-RESTORE', '-DB', original.url, '-FILE', backupFile, '-TABLES', 'agent_adherence,activity_performance', '--replace']);
     assert.equal(selective.status, 0, selective.stderr);
+    assert.match(selective.stdout, /restored: 2 tables in .*\n {2}file checked in .*, rows loaded in .*, indexes and keys built while every table was read back in /);
     assert.deepEqual(await contentOf(original.url), before);
   });
 

@@ -97,7 +97,10 @@ export function registerBackupRestore(bru: Command): void {
       else {
         printLine(formatTable(['table', 'rows', 'verified'], result.tables.map((t) => [t.table, t.rows, t.verified ? 'yes' : 'NO'])));
         printLine();
-        printLine(`${result.file} (${result.release}) restored: ${result.tables.length} tables in ${formatDuration(Math.round(result.seconds * 1000))}`);
+        const ms = (seconds: number): string => formatDuration(Math.round(seconds * 1000));
+        const { check, load, finish } = result.phases;
+        printLine(`${result.file} (${result.release}) restored: ${result.tables.length} tables in ${ms(result.seconds)}`);
+        printLine(`  file checked in ${ms(check)}, rows loaded in ${ms(load)}, indexes and keys built while every table was read back in ${ms(finish)}`);
       }
       if (failed.length > 0) {
         process.stderr.write(`wfm: ${failed.map((t) => t.table).join(', ')} do not hold exactly the rows of the backup\n`);

@@ -22,7 +22,6 @@ import {
 import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
 import { workerThreads } from '../worker-pool.ts';
 import { summaryProblem, type ChunkSummary } from './chunk-tasks.ts';
-import { sha256 } from './payload.ts';
 import { fileCrc, inspectFile, SQLITE_HEADER_BYTES, type FileInspection, type SqliteFileHeader } from './sqlite-file.ts';
 
 export interface ArchiveTableReport {
@@ -66,20 +65,11 @@ interface ChunkRow {
   payload: unknown;
 }
 
-export interface VerifyOptions {
-  /**
-   * Decodes every chunk and hashes its rows: the default, what `bru verify` does. Without it every byte is
-   * still checked (the file's CRC-32, each payload's sha256, the manifest digest) and the totals are the
-   * ones the chunks record; a restore decodes each chunk and checks its rows itself before it writes them.
-   */
-  rows?: boolean;
-}
-
 /** Checks the whole archive; `ok` only when no problem was found. */
-export async function verifyArchive(path: string, options: VerifyOptions = {}): Promise<ArchiveReport> {
+export async function verifyArchive(path: string): Promise<ArchiveReport> {
   const report: ArchiveReport = { ok: false, problems: [], tables: [] };
   try {
-    await checkFile(path, report, options.rows ?? true);
+    await checkFile(path, report);
   } catch (error) {
     report.problems.push(`the check of ${path} stopped: ${errorMessage(error)}`);
   }
@@ -87,7 +77,7 @@ export async function verifyArchive(path: string, options: VerifyOptions = {}): 
   return report;
 }
 
-async function checkFile(path: string, report: ArchiveReport, rows: boolean): Promise<void> {
+async function checkFile(path: string, report: ArchiveReport): Promise<void> {
   const file = await inspectFile(path);
   if (file.kind !== 'sqlite') {
     report.problems.push(refusal(path, file));
@@ -100,7 +90,7 @@ async function checkFile(path: string, report: ArchiveReport, rows: boolean): Pr
   const opened = await openForCheck(path, header, report);
   if (!opened) return;
   try {
-    await checkArchive(opened.db, path, header, opened.row, report, rows);
+    await checkArchive(opened.db, path, header, opened.row, report);
   } finally {
     opened.db.close();
   }
@@ -150,7 +140,7 @@ function sqliteMessage(error: unknown): string {
   return typeof code === 'string' ? `${code}: ${errorMessage(error)}` : errorMessage(error);
 }
 
-async function checkArchive(db: Database.Database, path: string, file: SqliteFileHeader, row: HeaderRow & SealRow, report: ArchiveReport, rows: boolean): Promise<void> {
+async function checkArchive(db: Database.Database, path: string, file: SqliteFileHeader, row: HeaderRow & SealRow, report: ArchiveReport): Promise<void> {
   const header = attempt(report, 'the header', () => parseHeader(row));
   report.header = header;
   await checkCrc(path, file, isFinished(row), report);
@@ -160,7 +150,7 @@ async function checkArchive(db: Database.Database, path: string, file: SqliteFil
     return;
   }
   attempt(report, 'the manifest digest', () => checkDigests(db, row, report));
-  if (header) await checkContent(db, header, report, rows);
+  if (header) await checkContent(db, header, report);
 }
 
 /** Runs one check; an exception it throws becomes a problem of the named part instead of ending the check. */
@@ -209,9 +199,9 @@ function checkDigests(db: Database.Database, seal: SealRow, report: ArchiveRepor
   if (changed.length === 0 && digests.digest !== seal.digest) report.problems.push('the manifest digest itself is damaged: it does not match the header, the manifest and the chunks it covers');
 }
 
-async function checkContent(db: Database.Database, header: ArchiveHeader, report: ArchiveReport, rows: boolean): Promise<void> {
+async function checkContent(db: Database.Database, header: ArchiveHeader, report: ArchiveReport): Promise<void> {
   const manifest = attempt(report, 'the manifest', () => readManifest(db, header));
-  const tallies = await checkChunks(db, header, report, rows);
+  const tallies = await checkChunks(db, header, report);
   for (const item of header.items) {
     const tally = tallies.get(item.name) ?? { rows: 0, chunks: 0, hash: new ContentHash() };
     report.tables.push({ name: item.name, table: item.table, rows: tally.rows, chunks: tally.chunks, contentHash: tally.hash.toString() });
@@ -254,12 +244,12 @@ interface ChunkInFlight {
  * Every chunk in order, a few on their way at a time (decoded and hashed in worker threads where there
  * are cores for them); returns what each item's chunks were found to hold.
  */
-async function checkChunks(db: Database.Database, header: ArchiveHeader, report: ArchiveReport, rows: boolean): Promise<Map<string, Tally>> {
+async function checkChunks(db: Database.Database, header: ArchiveHeader, report: ArchiveReport): Promise<Map<string, Tally>> {
   const items = new Map(header.items.map((i) => [i.name, i]));
   const tallies = new Map<string, Tally>();
   const strangers = new Set<string>();
   // The main thread only reads the file and waits: every core can decode.
-  const runner = rows ? chunkRunner(workerThreads('waiting')) : undefined;
+  const runner = chunkRunner(workerThreads('waiting'));
   const inFlight: ChunkInFlight[] = [];
   let last = 'the first chunk';
   const settleFirst = async (): Promise<void> => {
@@ -278,34 +268,26 @@ async function checkChunks(db: Database.Database, header: ArchiveHeader, report:
       }
       inFlight.push({ item, chunk: { ...chunk, payload: null }, summary: summaryOf(runner, item, chunk) });
       // Other work (a progress display, a server) goes on while a large archive is read.
-      if (inFlight.length >= (runner?.window ?? 1)) await settleFirst();
+      if (inFlight.length >= runner.window) await settleFirst();
       else await nextTurn();
     }
     while (inFlight.length > 0) await settleFirst();
   } catch (error) {
     report.problems.push(`the chunks after ${last} cannot be read: the file is damaged (${sqliteMessage(error)})`);
   } finally {
-    await runner?.close();
+    await runner.close();
   }
   for (const name of strangers) report.problems.push(`the file holds chunks of ${name}, which the header does not list`);
   return tallies;
 }
 
-/** The chunk's rows summed up by the runner, or without one what the chunk records, once its payload matches its sha256. */
-function summaryOf(runner: ChunkRunner | undefined, item: ArchiveItem, chunk: ChunkRow): ChunkInFlight['summary'] {
+function summaryOf(runner: ChunkRunner, item: ArchiveItem, chunk: ChunkRow): ChunkInFlight['summary'] {
   const stored = { encoding: chunk.encoding, rows: chunk.rows, rawBytes: chunk.raw_bytes, payloadSha256: chunk.payload_sha256, payload: chunk.payload };
   const keyColumns = item.key.map((k) => item.columns.indexOf(k));
-  const summary = runner ? runner.summarize(stored, item.columns.length, keyColumns) : recordedSummary(chunk);
-  return summary.then(
+  return runner.summarize(stored, item.columns.length, keyColumns).then(
     (summary) => ({ summary }),
     (error: unknown) => ({ error: errorMessage(error) }),
   );
-}
-
-async function recordedSummary(chunk: ChunkRow): Promise<ChunkSummary> {
-  if (!Buffer.isBuffer(chunk.payload) || sha256(chunk.payload) !== chunk.payload_sha256) throw new Error('its payload does not match its sha256');
-  if (!isCount(chunk.rows) || typeof chunk.content_hash !== 'string' || typeof chunk.last_key !== 'string') throw new Error('its record is malformed');
-  return { rows: chunk.rows, contentHash: chunk.content_hash, lastKey: chunk.last_key };
 }
 
 /** Checks one chunk against its summary and adds it to its item's tally; returns the chunk's name. */
