@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ContentHash } from '../copy/content-hash.ts';
-import type { Checkpoint, ChunkSink, CopyItem } from '../copy/types.ts';
+import type { Checkpoint, ChunkSink, CopyItem, PreparedText } from '../copy/types.ts';
 import type { QueryTextFormat, SqlValue, TextBatch } from '../dialect/types.ts';
 import { InputError, OperationError } from '../errors.ts';
 import { archiveDigests } from './digest.ts';
@@ -29,7 +29,8 @@ import {
   type SealRow,
 } from './format.ts';
 import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
-import type { HashedChunk } from './chunk-tasks.ts';
+import { workerThreads } from '../worker-pool.ts';
+import type { HashedChunk, TextChunk } from './chunk-tasks.ts';
 import { columnsOf, decodeKey, encodeKey } from './payload.ts';
 import { stampCrc } from './sqlite-file.ts';
 
@@ -81,7 +82,8 @@ export class ArchiveSink implements ChunkSink {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       const header = db.transaction(() => existingHeader(db, path, fields) ?? initialize(db, fields)).immediate();
-      return new ArchiveSink(path, header, db, chunkRunner());
+      // The main thread mostly waits while rows are encoded: where rows come as text, it only moves bytes.
+      return new ArchiveSink(path, header, db, chunkRunner(workerThreads('waiting')));
     } catch (error) {
       db.close();
       if (error instanceof InputError) throw error;
@@ -140,10 +142,15 @@ export class ArchiveSink implements ChunkSink {
   }
 
   /** Rows as the source's engine sent them: decoded, checked, encoded and hashed in a worker thread, where there is one. */
-  async writeText(item: CopyItem, format: QueryTextFormat, batch: TextBatch, checkpoint: Checkpoint): Promise<string> {
+  prepareText(item: CopyItem, format: QueryTextFormat, batch: TextBatch): Promise<TextChunk> {
     const archived = this.archived(item);
     const keyColumns = archived.key.map((k) => archived.columns.indexOf(k));
-    const chunk = await this.checkedChunk(archived, () => this.runner.fromText(format, batch.text, batch.rows, archived.columns.length, keyColumns));
+    return this.checkedChunk(archived, () => this.runner.fromText(format, batch.text, batch.rows, archived.columns.length, keyColumns));
+  }
+
+  async writeText(item: CopyItem, prepared: PreparedText, checkpoint: Checkpoint): Promise<string> {
+    const archived = this.archived(item);
+    const chunk = prepared as TextChunk;
     const total = ContentHash.parse(checkpoint.contentHash);
     total.merge(ContentHash.parse(chunk.contentHash));
     checkpoint.contentHash = total.toString();

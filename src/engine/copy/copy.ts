@@ -5,7 +5,7 @@ import type { Connection, QueryTextFormat, Row, SqlValue, TextBatch } from '../d
 import { type ProgressListener, RateMeter } from '../progress.ts';
 import { ContentHash } from './content-hash.ts';
 import { keyAfter } from './key-range.ts';
-import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, EncodedBatch, RowSource, Transformed } from './types.ts';
+import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, EncodedBatch, PreparedText, RowSource, Transformed } from './types.ts';
 
 export interface CopyOptions {
   /** Rows per chunk: the unit of a transaction, a checkpoint and a hash. */
@@ -155,16 +155,68 @@ async function writeEncodedChunk(write: EncodedPath['write'], batch: EncodedBatc
 }
 
 interface TextPath {
-  batches: AsyncIterable<TextBatch>;
-  write(batch: TextBatch, checkpoint: Checkpoint): Promise<string>;
+  batches: AsyncIterable<PreparedText>;
+  write(prepared: PreparedText, checkpoint: Checkpoint): Promise<string>;
 }
+
+/** Batches prepared ahead of the one being written: enough for two worker threads, few enough to bound memory. */
+const PREPARED_AHEAD = 3;
 
 /** Rows as the source's engine sends them, to a sink that decodes them itself, where both can. */
 async function textPath(source: RowSource, sink: ChunkSink, item: CopyItem, after: SqlValue[] | null, batchRows: number): Promise<TextPath | undefined> {
-  if (item.transform || !sink.writeText) return undefined;
+  if (item.transform || !sink.prepareText || !sink.writeText) return undefined;
+  const prepareText = sink.prepareText.bind(sink);
   const writeText = sink.writeText.bind(sink);
   const text = await source.readText?.(item, after, batchRows);
-  return text && { batches: text.batches, write: (batch, checkpoint) => writeText(item, text.format, batch, checkpoint) };
+  if (!text) return undefined;
+  return { batches: ahead(text.batches, (batch) => prepareText(item, text.format, batch), PREPARED_AHEAD), write: (prepared, checkpoint) => writeText(item, prepared, checkpoint) };
+}
+
+/**
+ * The results of `work` on each item, in order, with up to `window` of them under way at once and the
+ * next items read while the caller takes one. However the caller stops, the source is closed.
+ */
+async function* ahead<T, R>(items: AsyncIterable<T>, work: (item: T) => Promise<R>, window: number): AsyncGenerator<R> {
+  const iterator = items[Symbol.asyncIterator]();
+  const started: Promise<R>[] = [];
+  let exhausted = false;
+  let failure: { error: unknown } | undefined;
+  let reading: Promise<void> | undefined;
+  const fill = async (): Promise<void> => {
+    while (!exhausted && started.length < window) {
+      const next = await iterator.next();
+      if (next.done) {
+        exhausted = true;
+      } else {
+        const result = work(next.value);
+        // A failure while it waits its turn is thrown when its turn comes, not taken for one nobody handles.
+        result.catch(() => undefined);
+        started.push(result);
+      }
+    }
+  };
+  const readMore = (): Promise<void> =>
+    (reading ??= fill()
+      .catch((error: unknown) => {
+        failure = { error };
+        exhausted = true;
+      })
+      .finally(() => (reading = undefined)));
+  try {
+    for (;;) {
+      const reads = readMore();
+      if (started.length === 0) {
+        await reads;
+        if (started.length > 0) continue;
+        if (failure) throw failure.error;
+        return;
+      }
+      yield await (started.shift() as Promise<R>);
+    }
+  } finally {
+    await reading;
+    if (!exhausted) await iterator.return?.();
+  }
 }
 
 /** A batch the sink decodes: it sets the last key and the content hash, which are checked against the copy's own total. */

@@ -52,6 +52,11 @@ export interface RowSource {
   close(): Promise<void>;
 }
 
+/** A batch a sink has made ready to write (prepareText): the rows it holds; the rest is the sink's own. */
+export interface PreparedText {
+  rows: number;
+}
+
 /** A batch of rows encoded for a sink's bulk path, with what the copy needs to know of them. */
 export interface EncodedBatch {
   rows: number;
@@ -79,10 +84,15 @@ export interface ChunkSink {
   /** Writes an encoded batch and the checkpoint as one unit, like write. */
   writeEncoded?(item: CopyItem, batch: EncodedBatch, checkpoint: Checkpoint): Promise<void>;
   /**
-   * Decodes a batch of rows as the source's engine sent them and writes them with the checkpoint, like
-   * write; the sink sets the checkpoint's last key, adds the rows' hash to its content hash, and returns it.
+   * Decodes a batch of rows as the source's engine sent them and makes it ready to write, in another thread
+   * where there is one: CPU work only, so the copy runs it for the next batches while one is written.
    */
-  writeText?(item: CopyItem, format: QueryTextFormat, batch: TextBatch, checkpoint: Checkpoint): Promise<string>;
+  prepareText?(item: CopyItem, format: QueryTextFormat, batch: TextBatch): Promise<PreparedText>;
+  /**
+   * Writes a prepared batch with the checkpoint, like write, in the order the batches were read; the sink
+   * sets the checkpoint's last key, adds the rows' hash to its content hash, and returns the rows' hash.
+   */
+  writeText?(item: CopyItem, prepared: PreparedText, checkpoint: Checkpoint): Promise<string>;
 }
 
 export interface CopyItemResult {
