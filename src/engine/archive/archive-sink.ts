@@ -18,6 +18,7 @@ import {
   formatProblem,
   headerRowOf,
   isFinished,
+  keyColumnsOf,
   keyOf,
   parseHeader,
   readHeaderRow,
@@ -30,7 +31,7 @@ import {
 } from './format.ts';
 import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
 import { workerThreads } from '../worker-pool.ts';
-import type { HashedChunk, TextChunk } from './chunk-tasks.ts';
+import type { HashedChunk, KeyedChunk } from './chunk-tasks.ts';
 import { columnsOf, decodeKey, encodeKey } from './payload.ts';
 import { stampCrc } from './sqlite-file.ts';
 
@@ -126,42 +127,37 @@ export class ArchiveSink implements ChunkSink {
     const archived = this.archived(item);
     // Encoded before the transaction, in a worker thread where there is one: the CPU work holds neither
     // the write lock nor the thread that reads the next rows.
-    const chunk = rows.length > 0 ? await this.encodeChunk(archived, rows) : undefined;
+    const encoded = rows.length > 0 ? await this.encodeChunk(archived, rows) : undefined;
+    const chunk = encoded && { ...encoded, rows: rows.length, lastKey: keyOf(archived, rows[rows.length - 1] as SqlValue[]) };
+    return this.commit(item, archived, chunk, rejections, checkpoint);
+  }
+
+  /** Rows as the source's engine sent them: decoded, checked, encoded and hashed in a worker thread, where there is one. */
+  prepareText(item: CopyItem, format: QueryTextFormat, batch: TextBatch): Promise<KeyedChunk> {
+    const archived = this.archived(item);
+    return this.checkedChunk(archived, () => this.runner.fromText(format, batch.text, batch.rows, archived.columns.length, keyColumnsOf(archived)));
+  }
+
+  async writeText(item: CopyItem, prepared: PreparedText, checkpoint: Checkpoint): Promise<string> {
+    const chunk = prepared as KeyedChunk;
+    checkpoint.lastKey = chunk.lastKey;
+    return this.commit(item, this.archived(item), chunk, [], checkpoint);
+  }
+
+  /** The chunk (none for an item's last checkpoint), its rejections and its checkpoint in one transaction; returns the chunk's hash. */
+  private commit(item: CopyItem, archived: ArchiveItem, chunk: KeyedChunk | undefined, rejections: unknown[], checkpoint: Checkpoint): string {
     const chunkHash = chunk?.contentHash ?? new ContentHash().toString();
     const total = ContentHash.parse(checkpoint.contentHash);
     total.merge(ContentHash.parse(chunkHash));
     checkpoint.contentHash = total.toString();
     this.db
       .transaction(() => {
-        if (chunk) this.insertChunk(archived, rows.length, keyOf(archived, rows[rows.length - 1] as SqlValue[]), chunk);
+        if (chunk) this.insertChunk(archived, chunk);
         this.insertRejections(item, rejections, checkpoint);
         this.updateCheckpoint(item, checkpoint);
       })
       .immediate();
     return chunkHash;
-  }
-
-  /** Rows as the source's engine sent them: decoded, checked, encoded and hashed in a worker thread, where there is one. */
-  prepareText(item: CopyItem, format: QueryTextFormat, batch: TextBatch): Promise<TextChunk> {
-    const archived = this.archived(item);
-    const keyColumns = archived.key.map((k) => archived.columns.indexOf(k));
-    return this.checkedChunk(archived, () => this.runner.fromText(format, batch.text, batch.rows, archived.columns.length, keyColumns));
-  }
-
-  async writeText(item: CopyItem, prepared: PreparedText, checkpoint: Checkpoint): Promise<string> {
-    const archived = this.archived(item);
-    const chunk = prepared as TextChunk;
-    const total = ContentHash.parse(checkpoint.contentHash);
-    total.merge(ContentHash.parse(chunk.contentHash));
-    checkpoint.contentHash = total.toString();
-    checkpoint.lastKey = chunk.lastKey;
-    this.db
-      .transaction(() => {
-        this.insertChunk(archived, chunk.rows, chunk.lastKey, chunk);
-        this.updateCheckpoint(item, checkpoint);
-      })
-      .immediate();
-    return chunk.contentHash;
   }
 
   /**
@@ -217,14 +213,14 @@ export class ArchiveSink implements ChunkSink {
     return archived;
   }
 
-  private insertChunk(item: ArchiveItem, rows: number, key: SqlValue[], chunk: HashedChunk): void {
+  private insertChunk(item: ArchiveItem, chunk: KeyedChunk): void {
     const next = this.db.prepare(`SELECT COALESCE(MAX(chunk_no), 0) + 1 AS n FROM ${TABLES.chunk} WHERE item = ?`).get(item.name) as { n: number };
-    const lastKey = canonicalJson(key);
+    const lastKey = canonicalJson(chunk.lastKey);
     this.db
       .prepare(
         `INSERT INTO ${TABLES.chunk} (item, chunk_no, rows, content_hash, last_key, encoding, raw_bytes, payload_sha256, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(item.name, next.n, rows, chunk.contentHash, lastKey, chunk.encoding, chunk.rawBytes, chunk.sha256, chunk.payload);
+      .run(item.name, next.n, chunk.rows, chunk.contentHash, lastKey, chunk.encoding, chunk.rawBytes, chunk.sha256, chunk.payload);
   }
 
   private insertRejections(item: CopyItem, rejections: unknown[], checkpoint: Checkpoint): void {

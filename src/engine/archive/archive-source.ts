@@ -10,6 +10,7 @@ import {
   describeChunk,
   formatProblem,
   isFinished,
+  keyColumnsOf,
   parseHeader,
   readHeaderRow,
   TABLES,
@@ -162,10 +163,6 @@ function readFinishedHeader(db: Database.Database, path: string): ArchiveHeader 
 function recordedChunk(chunk: ChunkRow): RecordedChunk {
   const { encoding, rows, raw_bytes: rawBytes, payload_sha256: payloadSha256, payload, content_hash: contentHash, last_key: lastKey } = chunk;
   return { encoding, rows, rawBytes, payloadSha256, payload, contentHash, lastKey };
-}
-
-function keyColumnsOf(item: ArchiveItem): number[] {
-  return item.key.map((k) => item.columns.indexOf(k));
 }
 
 /** The decoded columns of a chunk as Rows keyed by the item's columns. */

@@ -1,6 +1,6 @@
 // The chunk tasks, run by worker threads where the machine has a core to spare, or in this thread.
 import { asBuffer, WorkerPool, workerThreads } from '../worker-pool.ts';
-import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type RecordedChunk, type StoredChunk, type TextChunk } from './chunk-tasks.ts';
+import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type RecordedChunk, type StoredChunk, type KeyedChunk } from './chunk-tasks.ts';
 import type { EncodedBatch } from '../copy/types.ts';
 import type { BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
 
@@ -13,7 +13,7 @@ export interface ChunkRunner {
   /** Encodes and hashes a chunk's columns (checked by columnsOf). */
   encode(columns: SqlValue[][]): Promise<HashedChunk>;
   /** Rows as a source's engine sent them, decoded, checked, encoded and hashed. */
-  fromText(format: QueryTextFormat, text: Buffer, rows: number, width: number, keyColumns: readonly number[]): Promise<TextChunk>;
+  fromText(format: QueryTextFormat, text: Buffer, rows: number, width: number, keyColumns: readonly number[]): Promise<KeyedChunk>;
   /** The chunk's rows checked against what it records and encoded for a bulk load. */
   forLoad(chunk: RecordedChunk, width: number, keyColumns: readonly number[], encoding: BulkEncoding): Promise<EncodedBatch>;
   close(): Promise<void>;
@@ -45,7 +45,7 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
       return { ...batch, lastKey: batch.lastKey.map(asBuffer), payload: asBuffer(batch.payload) };
     },
     fromText: async (format, text, rows, width, keyColumns) => {
-      const chunk = await pool.run<TextChunk>('chunkFromText', [format, text, rows, width, keyColumns]);
+      const chunk = await pool.run<KeyedChunk>('chunkFromText', [format, text, rows, width, keyColumns]);
       return { ...chunk, payload: asBuffer(chunk.payload), lastKey: chunk.lastKey.map(asBuffer) };
     },
     close: () => pool.close(),

@@ -46,8 +46,14 @@ function summarize(columns: SqlValue[][], keyColumns: readonly number[]): ChunkS
   return {
     rows,
     contentHash: ContentHash.ofColumns(columns).toString(),
-    lastKey: rows > 0 ? canonicalJson(keyColumns.map((j) => (columns[j] as SqlValue[])[rows - 1])) : undefined,
+    lastKey: rows > 0 ? canonicalJson(lastKeyOf(columns, keyColumns)) : undefined,
   };
+}
+
+/** The key values of the last row held by `columns`. */
+function lastKeyOf(columns: SqlValue[][], keyColumns: readonly number[]): SqlValue[] {
+  const last = (columns[0]?.length ?? 0) - 1;
+  return keyColumns.map((j) => (columns[j] as SqlValue[])[last] ?? null);
 }
 
 /** What a chunk records of its rows beside its payload, with no type trusted. */
@@ -87,20 +93,18 @@ export function encodeChunk(columns: SqlValue[][]): HashedChunk {
 /** The chunk's rows, checked, encoded for a bulk load. */
 export function chunkForLoad(chunk: RecordedChunk, width: number, keyColumns: readonly number[], encoding: BulkEncoding): EncodedBatch {
   const columns = checkedColumns(chunk, width, keyColumns);
-  const rows = columns[0]?.length ?? 0;
-  const lastKey = keyColumns.map((j) => (columns[j] as SqlValue[])[rows - 1] ?? null);
-  return { rows, lastKey, contentHash: String(chunk.contentHash), payload: encodeBulk(encoding, columns) };
+  return { rows: columns[0]?.length ?? 0, lastKey: lastKeyOf(columns, keyColumns), contentHash: String(chunk.contentHash), payload: encodeBulk(encoding, columns) };
 }
 
-/** A chunk made from rows as a source's engine sent them, with its last row's key. */
-export interface TextChunk extends HashedChunk {
+/** A chunk encoded for the archive, with its row count and its last row's key. */
+export interface KeyedChunk extends HashedChunk {
   rows: number;
   lastKey: SqlValue[];
 }
 
 /** Rows as a source's engine sent them, decoded, checked and encoded for the archive. */
-export function chunkFromText(format: QueryTextFormat, text: Buffer, rows: number, width: number, keyColumns: readonly number[]): TextChunk {
+export function chunkFromText(format: QueryTextFormat, text: Buffer, rows: number, width: number, keyColumns: readonly number[]): KeyedChunk {
   const columns = decodeBulk(format, text);
   checkColumns(columns, width, rows);
-  return { ...encodeChunk(columns), rows, lastKey: keyColumns.map((j) => (columns[j] as SqlValue[])[rows - 1] ?? null) };
+  return { ...encodeChunk(columns), rows, lastKey: lastKeyOf(columns, keyColumns) };
 }

@@ -203,9 +203,14 @@ function isArchiveItem(value: unknown): value is ArchiveItem {
   );
 }
 
+/** Where the archived item's key columns are among its columns. */
+export function keyColumnsOf(item: ArchiveItem): number[] {
+  return item.key.map((k) => item.columns.indexOf(k));
+}
+
 /** The archived item's key values of a row given in its columns' order. */
 export function keyOf<T>(item: ArchiveItem, row: readonly T[]): T[] {
-  return item.key.map((k) => row[item.columns.indexOf(k)] as T);
+  return keyColumnsOf(item).map((j) => row[j] as T);
 }
 
 /** How a chunk is named in a message: its place in its table, with the rows it holds. */

@@ -11,6 +11,7 @@ import {
   describeChunk,
   formatProblem,
   isFinished,
+  keyColumnsOf,
   parseHeader,
   readHeaderRow,
   TABLES,
@@ -283,8 +284,7 @@ async function checkChunks(db: Database.Database, header: ArchiveHeader, report:
 
 function summaryOf(runner: ChunkRunner, item: ArchiveItem, chunk: ChunkRow): ChunkInFlight['summary'] {
   const stored = { encoding: chunk.encoding, rows: chunk.rows, rawBytes: chunk.raw_bytes, payloadSha256: chunk.payload_sha256, payload: chunk.payload };
-  const keyColumns = item.key.map((k) => item.columns.indexOf(k));
-  return runner.summarize(stored, item.columns.length, keyColumns).then(
+  return runner.summarize(stored, item.columns.length, keyColumnsOf(item)).then(
     (summary) => ({ summary }),
     (error: unknown) => ({ error: errorMessage(error) }),
   );

@@ -96,14 +96,15 @@ export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyIte
   const transform = item.transform ?? identity(item);
   const total = ContentHash.parse(checkpoint.contentHash);
   const progress = (): void => options.onProgress?.(meter.event(checkpoint.rowsRead));
+  const batchRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const encoded = encodedPath(source, sink, item);
-  const text = encoded ? undefined : await textPath(source, sink, item, checkpoint.lastKey, options.chunkRows ?? DEFAULT_CHUNK_ROWS);
+  const text = encoded ? undefined : await textPath(source, sink, item, checkpoint.lastKey, batchRows);
   if (encoded) {
     await pump(encoded.read(checkpoint.lastKey), (batch) => writeEncodedChunk(encoded.write, batch, checkpoint, total), progress);
   } else if (text) {
     await pump(text.batches, (batch) => writeTextChunk(() => text.write(batch, checkpoint), item, batch.rows, checkpoint, total), progress);
   } else {
-    const rows = source.read(item, checkpoint.lastKey, options.chunkRows ?? DEFAULT_CHUNK_ROWS);
+    const rows = source.read(item, checkpoint.lastKey, batchRows);
     await pump(rows, (batch) => writeChunk(sink, item, batch, transform, checkpoint, total), progress);
   }
   checkpoint.done = true;
@@ -144,11 +145,16 @@ function encodedPath(source: RowSource, sink: ChunkSink, item: CopyItem): Encode
   return { read: (after) => readEncoded(item, after, encoding), write: (batch, checkpoint) => writeEncoded(item, batch, checkpoint) };
 }
 
+/** A chunk whose every row read is written: no transform, nothing rejected. */
+function countWholeChunk(checkpoint: Checkpoint, rows: number): void {
+  checkpoint.rowsRead += rows;
+  checkpoint.rowsWritten += rows;
+  checkpoint.chunks++;
+}
+
 async function writeEncodedChunk(write: EncodedPath['write'], batch: EncodedBatch, checkpoint: Checkpoint, total: ContentHash): Promise<void> {
   checkpoint.lastKey = batch.lastKey;
-  checkpoint.rowsRead += batch.rows;
-  checkpoint.rowsWritten += batch.rows;
-  checkpoint.chunks++;
+  countWholeChunk(checkpoint, batch.rows);
   total.merge(ContentHash.parse(batch.contentHash));
   checkpoint.contentHash = total.toString();
   await write(batch, checkpoint);
@@ -221,9 +227,7 @@ async function* ahead<T, R>(items: AsyncIterable<T>, work: (item: T) => Promise<
 
 /** A batch the sink decodes: it sets the last key and the content hash, which are checked against the copy's own total. */
 async function writeTextChunk(write: () => Promise<string>, item: CopyItem, rows: number, checkpoint: Checkpoint, total: ContentHash): Promise<void> {
-  checkpoint.rowsRead += rows;
-  checkpoint.rowsWritten += rows;
-  checkpoint.chunks++;
+  countWholeChunk(checkpoint, rows);
   checkpoint.contentHash = total.toString();
   total.merge(ContentHash.parse(await write()));
   if (checkpoint.contentHash !== total.toString()) throw new Error(`the sink of ${item.name} stored the content hash ${checkpoint.contentHash}, not ${total.toString()}`);
