@@ -188,7 +188,6 @@ const FIELD_KINDS = new Map<number, CopyFieldKind>([
   [OID.timestamptz, 'utc-timestamp'],
 ]);
 
-
 /** How a field of the type with this OID is read: pg's own parser where no neutral one is set. */
 export function copyFieldReader(oid: number): CopyFieldReader {
   return { kind: FIELD_KINDS.get(oid) ?? 'parsed', parse: NEUTRAL_PARSERS.get(oid) ?? (pg.types.getTypeParser(oid, 'text') as (text: string) => SqlValue) };

@@ -20,7 +20,7 @@ import { postgresQueryCompiler } from './query-compiler.ts';
 const APPLICATION_NAME = 'wfm';
 /** The database every server has, from which others are created and dropped. */
 const MAINTENANCE_DATABASE = 'postgres';
-/** COPY data is sent in strings of about this many characters: few writes, bounded memory. */
+/** COPY data is sent in pieces of about this many bytes: few writes, bounded memory. */
 const COPY_PIECE_BYTES = 64 * 1024;
 const DEFAULT_BATCH_ROWS = 10_000;
 /** Pieces of COPY data read ahead of the rows being parsed: the socket is paused beyond them. */
@@ -111,7 +111,6 @@ interface CopyColumn {
   name: string;
   /** The type's OID. */
   type: number;
-  parse(text: string): SqlValue;
 }
 
 type CopyRowsParser = (text: string, out: Row[]) => void;
@@ -149,7 +148,7 @@ function copyRowsParser(columns: readonly CopyColumn[]): CopyRowsParser {
   const wrongRow = (what: string) => () => new Error(`COPY sent a row of ${what} than the ${columns.length} columns of the query`);
   const make = new Function('parsers', 'value', 'shortRow', 'longRow', body) as (...args: unknown[]) => CopyRowsParser;
   return make(
-    columns.map((c) => c.parse),
+    columns.map((c) => copyFieldReader(c.type).parse),
     copyValue,
     wrongRow('fewer fields'),
     wrongRow('more fields'),
@@ -194,16 +193,17 @@ async function* rowBatches(pieces: AsyncIterable<Buffer>, batchRows: number): As
   for await (const piece of pieces) {
     // A newline in a piece always has a line after it: a piece ends with a line, without its newline.
     for (let start = 0; ; ) {
-      const end = nthNewline(piece, start, batchRows - rows);
-      if (end >= 0) {
-        parts.push(piece.subarray(start, end));
+      const { at, found } = nthNewline(piece, start, batchRows - rows);
+      if (at >= 0) {
+        parts.push(piece.subarray(start, at));
         rows = batchRows;
         yield batch();
-        start = end + 1;
+        start = at + 1;
         continue;
       }
+      // Fewer newlines than asked: the lines they end, and the last one, which has none.
       parts.push(piece.subarray(start));
-      rows += countLines(piece, start);
+      rows += found + 1;
       if (rows === batchRows) yield batch();
       break;
     }
@@ -213,21 +213,14 @@ async function* rowBatches(pieces: AsyncIterable<Buffer>, batchRows: number): As
 
 const NEWLINE = Buffer.from('\n');
 
-/** The offset of the n-th newline from `start`, or -1 where the piece holds fewer. */
-function nthNewline(piece: Buffer, start: number, n: number): number {
+/** The offset of the n-th newline from `start`, or -1 with the number of newlines found where there are fewer. */
+function nthNewline(piece: Buffer, start: number, n: number): { at: number; found: number } {
   let at = start - 1;
-  for (let i = 0; i < n; i++) {
+  for (let found = 0; found < n; found++) {
     at = piece.indexOf(10, at + 1);
-    if (at < 0) return -1;
+    if (at < 0) return { at, found };
   }
-  return at;
-}
-
-/** The lines from `start` to the end of a piece that holds whole lines without its last newline. */
-function countLines(piece: Buffer, start: number): number {
-  let lines = 1;
-  for (let at = piece.indexOf(10, start); at >= 0; at = piece.indexOf(10, at + 1)) lines++;
-  return lines;
+  return { at, found: n };
 }
 
 /** Pulls the pieces of a COPY TO stream one at a time, holding a few at most. */
@@ -403,10 +396,10 @@ class PostgresConnection implements Connection {
     }
   }
 
-  /** The query's columns, with the parser that turns each one's text into its neutral value. */
+  /** The query's columns, with their types: copyFieldReader tells how each one's text is read. */
   private async describe(sql: string): Promise<CopyColumn[]> {
     const result = await this.untilSessionEnds(this.client.query({ text: `SELECT * FROM (${sql}) AS described LIMIT 0`, types: neutralTypes }));
-    return result.fields.map((field) => ({ name: field.name, type: field.dataTypeID, parse: neutralTypes.getTypeParser(field.dataTypeID, 'text') as (text: string) => SqlValue }));
+    return result.fields.map((field) => ({ name: field.name, type: field.dataTypeID }));
   }
 
   /** Stops a COPY the reader has left before its end, so that the connection can be used or closed. */
