@@ -7,6 +7,7 @@ export function failingAfter(sink: ChunkSink, chunks: number): ChunkSink {
     if (++written > chunks) throw new Error('the copy was interrupted');
   };
   const writeEncoded = sink.writeEncoded?.bind(sink);
+  const writeText = sink.writeText?.bind(sink);
   return {
     hashesRows: sink.hashesRows,
     prepare: () => sink.prepare(),
@@ -19,6 +20,11 @@ export function failingAfter(sink: ChunkSink, chunks: number): ChunkSink {
     writeEncoded: writeEncoded && (async (...args) => {
       interrupt();
       return writeEncoded(...args);
+    }),
+    prepareText: sink.prepareText?.bind(sink),
+    writeText: writeText && (async (...args) => {
+      interrupt();
+      return writeText(...args);
     }),
   };
 }
