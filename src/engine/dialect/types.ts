@@ -51,6 +51,11 @@ export interface Adapter {
    * a bulk load goes faster without them and adds them afterwards. SQLite declares them with the table only.
    */
   readonly addsForeignKeys: boolean;
+  /**
+   * A primary key can be added to a table that holds rows, built in one sort (PostgreSQL): a load into a
+   * new table goes faster without it. MariaDB would rebuild the table around it; SQLite cannot add one.
+   */
+  readonly addsPrimaryKeys: boolean;
 }
 
 export interface QueryCompiler {
@@ -74,6 +79,8 @@ export interface QueryCompiler {
   dropColumn(table: string, column: string): string[];
   createIndex(table: string, index: IndexModel): string[];
   dropIndex(table: string, index: string): string[];
+  /** Only where the adapter says `addsPrimaryKeys`. */
+  addPrimaryKey(table: string, columns: readonly string[]): string[];
   /** Only where the adapter says `addsForeignKeys`. */
   addForeignKey(table: string, foreignKey: ForeignKeyModel): string[];
   dropForeignKey(table: string, foreignKey: string): string[];
@@ -162,8 +169,8 @@ export interface Dialect {
   readonly adapter: Adapter;
   readonly compiler: QueryCompiler;
   connect(target: ConnectionTarget): Promise<Connection>;
-  /** Creates the database named by the target if it does not exist (a SQLite file is created on connect). */
-  createDatabase(target: ConnectionTarget): Promise<void>;
+  /** Creates the database named by the target if it does not exist; true when it did not. */
+  createDatabase(target: ConnectionTarget): Promise<boolean>;
   /** Drops the database named by the target if it exists. */
   dropDatabase(target: ConnectionTarget): Promise<void>;
   /** Whether an error of this driver means the server ended the session (killed, restarted, network gone). */

@@ -1,3 +1,3 @@
 import type { Adapter } from '../types.ts';
 
-export const mysqlAdapter: Adapter = { engine: 'mysql', transactionalDdl: false, addsForeignKeys: true };
+export const mysqlAdapter: Adapter = { engine: 'mysql', transactionalDdl: false, addsForeignKeys: true, addsPrimaryKeys: false };

@@ -389,10 +389,11 @@ class MysqlConnection implements Connection {
 }
 
 /** Runs one statement on a connection to the server itself, for what cannot run inside the database. */
-async function onServer(target: ConnectionTarget, sql: string): Promise<void> {
+async function onServer(target: ConnectionTarget, sql: string): Promise<number> {
   const server = await open(target, undefined);
   try {
-    await server.query(sql);
+    const [result] = await server.query(sql);
+    return (result as { affectedRows?: number }).affectedRows ?? 0;
   } finally {
     await server.end();
   }
@@ -411,7 +412,10 @@ export const mysqlDialect: Dialect = {
   compiler: mysqlQueryCompiler,
   isConnectionLost,
   connect: async (target) => new MysqlConnection(target, await open(target, requireDatabase(target))),
-  createDatabase: (target) =>
-    onServer(target, `CREATE DATABASE IF NOT EXISTS ${quote(requireDatabase(target))} CHARACTER SET utf8mb4 COLLATE ${MYSQL_COLLATION}`),
-  dropDatabase: (target) => onServer(target, `DROP DATABASE IF EXISTS ${quote(requireDatabase(target))}`),
+  // CREATE DATABASE counts one row when it creates the database, none when IF NOT EXISTS finds it.
+  createDatabase: async (target) =>
+    (await onServer(target, `CREATE DATABASE IF NOT EXISTS ${quote(requireDatabase(target))} CHARACTER SET utf8mb4 COLLATE ${MYSQL_COLLATION}`)) > 0,
+  dropDatabase: async (target) => {
+    await onServer(target, `DROP DATABASE IF EXISTS ${quote(requireDatabase(target))}`);
+  },
 };

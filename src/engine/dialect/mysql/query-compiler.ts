@@ -102,6 +102,7 @@ export const mysqlQueryCompiler: QueryCompiler = {
   dropColumn: (table, column) => [`ALTER TABLE ${quoteIdentifier(table)} DROP COLUMN ${quoteIdentifier(column)}`],
   createIndex: (table: string, index: IndexModel) => [createIndexStatement(parts, table, index)],
   dropIndex: (table, index) => [`DROP INDEX ${quoteIdentifier(index)} ON ${quoteIdentifier(table)}`],
+  addPrimaryKey: (table, columns) => [`ALTER TABLE ${quoteIdentifier(table)} ADD PRIMARY KEY (${identifierList(parts, columns)})`],
   addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)}`],
   dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP FOREIGN KEY ${quoteIdentifier(fk)}`],
   upsert,

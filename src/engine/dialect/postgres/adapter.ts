@@ -1,3 +1,3 @@
 import type { Adapter } from '../types.ts';
 
-export const postgresAdapter: Adapter = { engine: 'postgres', transactionalDdl: true, addsForeignKeys: true };
+export const postgresAdapter: Adapter = { engine: 'postgres', transactionalDdl: true, addsForeignKeys: true, addsPrimaryKeys: true };

@@ -78,10 +78,10 @@ async function openClient(target: ConnectionTarget, database: string): Promise<p
   return client;
 }
 
-async function withMaintenanceClient(target: ConnectionTarget, fn: (client: pg.Client) => Promise<unknown>): Promise<void> {
+async function withMaintenanceClient<T>(target: ConnectionTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = await openClient(target, MAINTENANCE_DATABASE);
   try {
-    await fn(client);
+    return await fn(client);
   } finally {
     await client.end();
   }
@@ -515,9 +515,11 @@ export const postgresDialect: Dialect = {
   connect: async (target) => new PostgresConnection(target, await openClient(target, databaseName(target))),
   createDatabase: async (target) => {
     const name = databaseName(target);
-    await withMaintenanceClient(target, async (client) => {
+    return withMaintenanceClient(target, async (client) => {
       const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (existing.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+      if (existing.rowCount !== 0) return false;
+      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+      return true;
     });
   },
   dropDatabase: async (target) => {

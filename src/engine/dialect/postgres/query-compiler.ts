@@ -74,6 +74,7 @@ export const postgresQueryCompiler: QueryCompiler = {
   dropColumn: (table, column) => [`ALTER TABLE ${quoteIdentifier(table)} DROP COLUMN ${quoteIdentifier(column)}`],
   createIndex: (table: string, index: IndexModel) => [createIndexStatement(parts, table, index)],
   dropIndex: (_table, index) => [`DROP INDEX ${quoteIdentifier(index)}`],
+  addPrimaryKey: (table, columns) => [`ALTER TABLE ${quoteIdentifier(table)} ADD PRIMARY KEY (${identifierList(parts, columns)})`],
   addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)}`],
   dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP CONSTRAINT ${quoteIdentifier(fk)}`],
   upsert: (table, columns, key, rows, onConflict) => onConflictUpsert(quoteIdentifier, (n) => `$${n}`, table, columns, key, rows, onConflict),

@@ -1,3 +1,3 @@
 import type { Adapter } from '../types.ts';
 
-export const sqliteAdapter: Adapter = { engine: 'sqlite', transactionalDdl: true, addsForeignKeys: false };
+export const sqliteAdapter: Adapter = { engine: 'sqlite', transactionalDdl: true, addsForeignKeys: false, addsPrimaryKeys: false };

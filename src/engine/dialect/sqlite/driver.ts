@@ -208,7 +208,11 @@ export const sqliteDialect: Dialect = {
   isConnectionLost: () => false,
   connect: async (target) => new SqliteConnection(target, open(databasePath(target), target.readOnly)),
   createDatabase: async (target) => {
-    open(databasePath(target)).close();
+    const path = databasePath(target);
+    // An existing file is left as it is, not even its journal mode set.
+    if (path !== ':memory:' && existsSync(path)) return false;
+    open(path).close();
+    return true;
   },
   dropDatabase: async (target) => {
     const path = databasePath(target);

@@ -64,6 +64,9 @@ export const sqliteQueryCompiler: QueryCompiler = {
   dropColumn: (table, column) => [`ALTER TABLE ${quoteIdentifier(table)} DROP COLUMN ${quoteIdentifier(column)}`],
   createIndex: (table: string, index: IndexModel) => [createIndexStatement(parts, table, index)],
   dropIndex: (_table, index) => [`DROP INDEX ${quoteIdentifier(index)}`],
+  addPrimaryKey: (table) => {
+    throw new Error(`SQLite cannot add a primary key to the existing table ${table}`);
+  },
   addForeignKey: (table) => {
     throw new Error(`SQLite cannot add a foreign key to the existing table ${table}`);
   },
