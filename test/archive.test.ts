@@ -571,7 +571,7 @@ describe('damage', () => {
     const report = await verifyArchive(damagedPath);
     assertProblem(report, /^chunk 2 of table sample \(rows 1001\.\.2000\): its payload does not match its sha256$/);
     assertProblem(report, /the file was changed or damaged after it was written/);
-    await assert.rejects(readAll(damagedPath, restoreItemOf(archiveItemOf(sampleItem))), /chunk 2 of table sample \(rows 1001\.\.2000\) of the backup .* does not match its sha256/);
+    await assert.rejects(readAll(damagedPath, restoreItemOf(archiveItemOf(sampleItem))), /the backup .* is damaged: chunk 2 of table sample \(rows 1001\.\.2000\): its payload does not match its sha256/);
   });
 
   it('names the manifest when a byte of it is flipped', async () => {

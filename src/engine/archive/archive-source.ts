@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import type { CopyItem, EncodedBatch, RowSource } from '../copy/types.ts';
 import type { BulkEncoding, Row, SqlValue } from '../dialect/types.ts';
-import { InputError } from '../errors.ts';
+import { InputError, OperationError } from '../errors.ts';
 import {
   canonicalJson,
   describeChunk,
@@ -107,7 +107,8 @@ export class ArchiveSource implements RowSource {
       const value = await chunk.result;
       readAhead();
       const name = describeChunk(archived, chunk.chunkNo, firstRow, chunk.rows);
-      if (value instanceof Error) throw new InputError(`${name} of the backup ${this.path} is damaged: ${value.message}`);
+      // A failed check, as `bru verify` would report it: the file is damaged, not the command mistaken.
+      if (value instanceof Error) throw new OperationError(`the backup ${this.path} is damaged: ${name}: ${value.message}`);
       yield { value, rows: chunk.rows };
       firstRow += chunk.rows;
     }

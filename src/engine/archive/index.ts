@@ -1,4 +1,4 @@
 export { ArchiveSink } from './archive-sink.ts';
 export { ArchiveSource } from './archive-source.ts';
 export { archiveItemOf, FORMAT_NAME, FORMAT_VERSION, restoreItemOf, type ArchiveHeader, type ArchiveHeaderFields, type ArchiveItem } from './format.ts';
-export { verifyArchive, type ArchiveReport, type ArchiveTableReport } from './verify.ts';
+export { verifyArchive, type ArchiveReport, type ArchiveTableReport, type VerifyOptions } from './verify.ts';

@@ -40,6 +40,8 @@ export interface ArchiveReport {
   header?: ArchiveHeader;
   /** Per item, what its chunks were found to hold. */
   tables: ArchiveTableReport[];
+  /** Whether every chunk's rows were decoded and hashed, or only what the chunks record was checked. */
+  rowsChecked: boolean;
 }
 
 interface ManifestEntry {
@@ -66,11 +68,20 @@ interface ChunkRow {
   payload: unknown;
 }
 
+export interface VerifyOptions {
+  /**
+   * Whether every chunk is decoded and its rows hashed (the default). Without, the file's bytes, its
+   * digests and the chunks' records are checked against the manifest, and each chunk's rows are left to
+   * be checked against its records as it is read.
+   */
+  rows?: boolean;
+}
+
 /** Checks the whole archive; `ok` only when no problem was found. */
-export async function verifyArchive(path: string): Promise<ArchiveReport> {
-  const report: ArchiveReport = { ok: false, problems: [], tables: [] };
+export async function verifyArchive(path: string, options: VerifyOptions = {}): Promise<ArchiveReport> {
+  const report: ArchiveReport = { ok: false, problems: [], tables: [], rowsChecked: options.rows ?? true };
   try {
-    await checkFile(path, report);
+    await checkFile(path, options.rows ?? true, report);
   } catch (error) {
     report.problems.push(`the check of ${path} stopped: ${errorMessage(error)}`);
   }
@@ -78,7 +89,7 @@ export async function verifyArchive(path: string): Promise<ArchiveReport> {
   return report;
 }
 
-async function checkFile(path: string, report: ArchiveReport): Promise<void> {
+async function checkFile(path: string, rows: boolean, report: ArchiveReport): Promise<void> {
   const file = await inspectFile(path);
   if (file.kind !== 'sqlite') {
     report.problems.push(refusal(path, file));
@@ -91,7 +102,7 @@ async function checkFile(path: string, report: ArchiveReport): Promise<void> {
   const opened = await openForCheck(path, header, report);
   if (!opened) return;
   try {
-    await checkArchive(opened.db, path, header, opened.row, report);
+    await checkArchive(opened.db, path, header, opened.row, rows, report);
   } finally {
     opened.db.close();
   }
@@ -141,7 +152,7 @@ function sqliteMessage(error: unknown): string {
   return typeof code === 'string' ? `${code}: ${errorMessage(error)}` : errorMessage(error);
 }
 
-async function checkArchive(db: Database.Database, path: string, file: SqliteFileHeader, row: HeaderRow & SealRow, report: ArchiveReport): Promise<void> {
+async function checkArchive(db: Database.Database, path: string, file: SqliteFileHeader, row: HeaderRow & SealRow, rows: boolean, report: ArchiveReport): Promise<void> {
   const header = attempt(report, 'the header', () => parseHeader(row));
   report.header = header;
   await checkCrc(path, file, isFinished(row), report);
@@ -151,7 +162,7 @@ async function checkArchive(db: Database.Database, path: string, file: SqliteFil
     return;
   }
   attempt(report, 'the manifest digest', () => checkDigests(db, row, report));
-  if (header) await checkContent(db, header, report);
+  if (header) await checkContent(db, header, rows, report);
 }
 
 /** Runs one check; an exception it throws becomes a problem of the named part instead of ending the check. */
@@ -200,9 +211,9 @@ function checkDigests(db: Database.Database, seal: SealRow, report: ArchiveRepor
   if (changed.length === 0 && digests.digest !== seal.digest) report.problems.push('the manifest digest itself is damaged: it does not match the header, the manifest and the chunks it covers');
 }
 
-async function checkContent(db: Database.Database, header: ArchiveHeader, report: ArchiveReport): Promise<void> {
+async function checkContent(db: Database.Database, header: ArchiveHeader, rows: boolean, report: ArchiveReport): Promise<void> {
   const manifest = attempt(report, 'the manifest', () => readManifest(db, header));
-  const tallies = await checkChunks(db, header, report);
+  const tallies = await checkChunks(db, header, rows ? chunkRunner(workerThreads('waiting')) : undefined, report);
   for (const item of header.items) {
     const tally = tallies.get(item.name) ?? { rows: 0, chunks: 0, hash: new ContentHash() };
     report.tables.push({ name: item.name, table: item.table, rows: tally.rows, chunks: tally.chunks, contentHash: tally.hash.toString() });
@@ -242,15 +253,15 @@ interface ChunkInFlight {
 }
 
 /**
- * Every chunk in order, a few on their way at a time (decoded and hashed in worker threads where there
- * are cores for them); returns what each item's chunks were found to hold.
+ * Every chunk in order, a few on their way at a time (decoded and hashed by the runner, in worker threads
+ * where there are cores for them; taken as they record themselves without one); returns what each item's
+ * chunks were found to hold.
  */
-async function checkChunks(db: Database.Database, header: ArchiveHeader, report: ArchiveReport): Promise<Map<string, Tally>> {
+async function checkChunks(db: Database.Database, header: ArchiveHeader, runner: ChunkRunner | undefined, report: ArchiveReport): Promise<Map<string, Tally>> {
   const items = new Map(header.items.map((i) => [i.name, i]));
   const tallies = new Map<string, Tally>();
   const strangers = new Set<string>();
-  // The main thread only reads the file and waits: every core can decode.
-  const runner = chunkRunner(workerThreads('waiting'));
+  const window = runner?.window ?? 1;
   const inFlight: ChunkInFlight[] = [];
   let last = 'the first chunk';
   const settleFirst = async (): Promise<void> => {
@@ -260,7 +271,8 @@ async function checkChunks(db: Database.Database, header: ArchiveHeader, report:
     last = checkChunk(first.item, first.chunk, await first.summary, tally, report);
   };
   try {
-    const chunks = db.prepare(`SELECT * FROM ${TABLES.chunk} ORDER BY item, chunk_no`).iterate() as Iterable<ChunkRow>;
+    const payload = runner ? 'payload' : 'NULL AS payload';
+    const chunks = db.prepare(`SELECT item, chunk_no, rows, content_hash, last_key, encoding, raw_bytes, payload_sha256, ${payload} FROM ${TABLES.chunk} ORDER BY item, chunk_no`).iterate() as Iterable<ChunkRow>;
     for (const chunk of chunks) {
       const item = items.get(String(chunk.item));
       if (!item) {
@@ -269,25 +281,43 @@ async function checkChunks(db: Database.Database, header: ArchiveHeader, report:
       }
       inFlight.push({ item, chunk: { ...chunk, payload: null }, summary: summaryOf(runner, item, chunk) });
       // Other work (a progress display, a server) goes on while a large archive is read.
-      if (inFlight.length >= runner.window) await settleFirst();
+      if (inFlight.length >= window) await settleFirst();
       else await nextTurn();
     }
     while (inFlight.length > 0) await settleFirst();
   } catch (error) {
     report.problems.push(`the chunks after ${last} cannot be read: the file is damaged (${sqliteMessage(error)})`);
   } finally {
-    await runner.close();
+    await runner?.close();
   }
   for (const name of strangers) report.problems.push(`the file holds chunks of ${name}, which the header does not list`);
   return tallies;
 }
 
-function summaryOf(runner: ChunkRunner, item: ArchiveItem, chunk: ChunkRow): ChunkInFlight['summary'] {
+function summaryOf(runner: ChunkRunner | undefined, item: ArchiveItem, chunk: ChunkRow): ChunkInFlight['summary'] {
+  if (!runner) return Promise.resolve(recordedSummary(chunk));
   const stored = { encoding: chunk.encoding, rows: chunk.rows, rawBytes: chunk.raw_bytes, payloadSha256: chunk.payload_sha256, payload: chunk.payload };
   return runner.summarize(stored, item.columns.length, keyColumnsOf(item)).then(
     (summary) => ({ summary }),
     (error: unknown) => ({ error: errorMessage(error) }),
   );
+}
+
+/** What the chunk records of its rows, where it is well formed. */
+function recordedSummary(chunk: ChunkRow): Awaited<ChunkInFlight['summary']> {
+  if (!isCount(chunk.rows)) return { error: 'its row count is malformed' };
+  const hash = typeof chunk.content_hash === 'string' ? parsedHash(chunk.content_hash) : undefined;
+  if (!hash || hash.rows !== chunk.rows) return { error: `its content hash ${String(chunk.content_hash)} is malformed or counts other rows than its ${chunk.rows}` };
+  // The last key is taken as recorded: reading the chunk compares it with its rows.
+  return { summary: { rows: chunk.rows, contentHash: chunk.content_hash as string, lastKey: chunk.last_key as string | undefined } };
+}
+
+function parsedHash(text: string): ContentHash | undefined {
+  try {
+    return ContentHash.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Checks one chunk against its summary and adds it to its item's tally; returns the chunk's name. */
@@ -311,9 +341,5 @@ function checkChunk(item: ArchiveItem, chunk: ChunkRow, found: Awaited<ChunkInFl
 }
 
 function recordedHash(chunk: ChunkRow): ContentHash {
-  try {
-    return ContentHash.parse(String(chunk.content_hash));
-  } catch {
-    return new ContentHash();
-  }
+  return parsedHash(String(chunk.content_hash)) ?? new ContentHash();
 }
