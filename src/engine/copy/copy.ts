@@ -13,11 +13,14 @@ export interface CopyOptions {
   /** Items copied at the same time, each with its own pair of connections. */
   concurrency?: number;
   onProgress?: ProgressListener;
+  /** Told of each item as it is done, while the others are still copied. */
+  onItemDone?: (item: CopyItem, result: CopyItemResult) => void;
 }
 
 export interface CopyEndpoints {
   openSource(): Promise<RowSource>;
-  openSink(): Promise<{ sink: ChunkSink; close(): Promise<void> }>;
+  /** A sink and, where the target has more to build once an item's rows are in, what does it on the sink's connection. */
+  openSink(): Promise<{ sink: ChunkSink; close(): Promise<void>; finishItem?(item: CopyItem): Promise<void> }>;
 }
 
 const DEFAULT_CHUNK_ROWS = 50_000;
@@ -298,7 +301,10 @@ export async function copyItems(endpoints: CopyEndpoints, items: readonly CopyIt
         }
         running.add(item.name);
         try {
-          results.set(item.name, await copyItem(source, target.sink, item, options));
+          const result = await copyItem(source, target.sink, item, options);
+          await target.finishItem?.(item);
+          results.set(item.name, result);
+          options.onItemDone?.(item, result);
         } finally {
           running.delete(item.name);
         }
