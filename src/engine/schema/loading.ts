@@ -1,21 +1,45 @@
 // A bulk load into new tables goes several times faster without the constraints and indexes it would
 // otherwise maintain row by row (PostgreSQL COPY: 247k rows/s without foreign keys, 71k with). So a load
 // drops them first and builds them afterwards, as pg_restore does: each foreign key then validates every
-// row in one pass, each index is built once. Unique indexes and primary keys stay: they guard the load.
+// row in one pass, each index is built once. A migration keeps unique indexes and primary keys: they guard
+// its load. A load of rows already checked (a restore) leaves out the primary key too where the engine
+// builds one afterwards in one sort (COPY into agent_adherence: 18.9 s with its key, 9.1 s + 4.6 s without).
 import type { Connection } from '../dialect/types.ts';
 import { foreignKeyName } from '../dialect/shared-ddl.ts';
 import { OperationError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
 import { diffSchemas, formatDifferences } from './diff.ts';
-import type { SchemaModel, TableModel } from './model.ts';
+import type { IndexModel, SchemaModel, TableModel } from './model.ts';
 
-/** The table as a bulk load creates it: without what completeSchema builds afterwards. */
+/** The table as a load of checked rows creates it: without what completeTable and completeSchema build afterwards. */
 export function tableForLoading(connection: Connection, table: TableModel): TableModel {
+  const keyAfter = connection.adapter.addsPrimaryKeys;
   return {
     ...table,
-    indexes: table.indexes.filter((i) => i.unique),
+    primaryKey: keyAfter ? [] : table.primaryKey,
+    indexes: keyAfter ? [] : table.indexes.filter((i) => i.unique),
     foreignKeys: connection.adapter.addsForeignKeys ? [] : table.foreignKeys,
   };
+}
+
+/**
+ * Builds the primary key and indexes tableForLoading left out of a table, once its rows are in: on the
+ * connection that loaded it, while others load other tables.
+ */
+export async function completeTable(connection: Connection, table: TableModel, onProgress?: ProgressListener): Promise<void> {
+  const loaded = tableForLoading(connection, table);
+  if (loaded.primaryKey.length < table.primaryKey.length) await addPrimaryKey(connection, table, onProgress);
+  for (const index of table.indexes.filter((i) => !loaded.indexes.some((l) => l.name === i.name))) await createIndex(connection, table, index, onProgress);
+}
+
+async function addPrimaryKey(connection: Connection, table: TableModel, onProgress: ProgressListener | undefined): Promise<void> {
+  onProgress?.({ type: 'message', text: `    primary key of ${table.name}: building it` });
+  for (const sql of connection.compiler.addPrimaryKey(table.name, table.primaryKey)) await connection.execute(sql);
+}
+
+async function createIndex(connection: Connection, table: TableModel, index: IndexModel, onProgress: ProgressListener | undefined): Promise<void> {
+  onProgress?.({ type: 'message', text: `    index ${index.name}: building it over ${table.name}` });
+  for (const sql of connection.compiler.createIndex(table.name, index)) await connection.execute(sql);
 }
 
 /** Drops from new, still empty tables what tableForLoading leaves out; a resumed load drops it again. */
@@ -36,16 +60,15 @@ export async function dropForeignKeysOf(connection: Connection, tables: readonly
   }
 }
 
-/** Builds the model's indexes and foreign keys the database lacks, then checks that the database is the model. */
+/** Builds the model's keys, indexes and foreign keys the database lacks, then checks that the database is the model. */
 export async function completeSchema(connection: Connection, model: SchemaModel, onProgress?: ProgressListener): Promise<void> {
   const actual = await connection.introspector.introspect();
+  const keyless = new Set(actual.tables.filter((t) => t.primaryKey.length === 0).map((t) => t.name));
   const indexes = new Set(actual.tables.flatMap((t) => t.indexes.map((i) => `${t.name}.${i.name}`)));
   const foreignKeys = new Set(actual.tables.flatMap((t) => t.foreignKeys.map((fk) => foreignKeyName(t.name, fk))));
   for (const table of model.tables) {
-    for (const index of table.indexes.filter((i) => !indexes.has(`${table.name}.${i.name}`))) {
-      onProgress?.({ type: 'message', text: `    index ${index.name}: building it over ${table.name}` });
-      for (const sql of connection.compiler.createIndex(table.name, index)) await connection.execute(sql);
-    }
+    if (table.primaryKey.length > 0 && keyless.has(table.name) && connection.adapter.addsPrimaryKeys) await addPrimaryKey(connection, table, onProgress);
+    for (const index of table.indexes.filter((i) => !indexes.has(`${table.name}.${i.name}`))) await createIndex(connection, table, index, onProgress);
   }
   if (connection.adapter.addsForeignKeys) {
     for (const table of model.tables) {
