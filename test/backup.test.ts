@@ -6,12 +6,13 @@ import { copyFileSync, mkdtempSync, readFileSync, statSync, truncateSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { connect } from '../src/engine/dialect/index.ts';
+import { connect, dialectFor } from '../src/engine/dialect/index.ts';
 import { Aggregator } from '../src/wfm/aggregator/service.ts';
 import { backupDatabase, restoreDatabase } from '../src/wfm/backup.ts';
 import { simulate } from '../src/wfm/simulate/index.ts';
 import { detectRelease } from '../src/wfm/database.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
+import { changeOneValue, resealArchive } from './helpers/archive.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
@@ -107,6 +108,30 @@ describe(`backup and restore (${[...engines.keys()].join(', ')})`, () => {
       const other = await generated(sqlite, '7.6');
       await damaged('foreign', (p) => copyFileSync(other.target.path as string, p), /not a backup written by this tool/);
     });
+
+    for (const engine of engines.values()) {
+      it(`refuses a changed row whose every digest was made to match while it loads into ${engine.engine}: an empty database is left empty, an absent one is not created`, async () => {
+        const forged = `${backupFile}.forged.db`;
+        copyFileSync(backupFile, forged);
+        let changed = { item: '', chunkNo: 0 };
+        await resealArchive(forged, (db) => (changed = changeOneValue(db)));
+        const pattern = new RegExp(`the backup \\S+ is damaged: chunk ${changed.chunkNo} of table ${changed.item} \\(rows \\d+\\.\\.\\d+\\): its rows hash to \\S+, not the \\S+ recorded`);
+        assert.equal(wfm(['bru', '-VERIFY', '-FILE', forged]).status, 1, 'verify reads every row');
+        const empty = await fresh(engine, 'forged');
+        const intoEmpty = wfm(['bru', '-RESTORE', '-DB', empty.url, '-FILE', forged]);
+        assert.equal(intoEmpty.status, 1, intoEmpty.stderr);
+        assert.match(intoEmpty.stderr, pattern);
+        const connection = await connect(empty.url);
+        assert.deepEqual(await detectRelease(connection), { kind: 'empty' }, 'what the restore loaded is removed again');
+        await connection.close();
+        const absent = await fresh(engine, 'absent');
+        await absent.drop();
+        const intoAbsent = wfm(['bru', '-RESTORE', '-DB', absent.url, '-FILE', forged]);
+        assert.equal(intoAbsent.status, 1, intoAbsent.stderr);
+        assert.match(intoAbsent.stderr, pattern);
+        assert.equal(await (await dialectFor(engine.engine)).createDatabase(absent.target), true, 'the database the restore created is dropped again');
+      });
+    }
   });
 
   it('restores named tables only, and refuses a non-empty target without --replace', async () => {
@@ -126,7 +151,7 @@ describe(`backup and restore (${[...engines.keys()].join(', ')})`, () => {
     assert.match(whole.stderr, /not empty/);
     const selective = wfm(['bru', '-RESTORE', '-DB', original.url, '-FILE', backupFile, '-TABLES', 'agent_adherence,activity_performance', '--replace']);
     assert.equal(selective.status, 0, selective.stderr);
-    assert.match(selective.stdout, /restored: 2 tables in .*\n {2}file checked in .*, rows loaded in .*, indexes and keys built while every table was read back in /);
+    assert.match(selective.stdout, /restored: 2 tables in .*\n {2}file checked in .*, rows loaded with each table's keys and indexes in .*, foreign keys checked while the last tables were read back in /);
     assert.deepEqual(await contentOf(original.url), before);
   });
 

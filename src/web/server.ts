@@ -404,7 +404,7 @@ ${users.map(
 
 function backupsPage(options: ConsoleOptions): Html {
   return html`<h1>Backup & restore</h1>
-<p class="muted">Both need a WFM user who holds Allow Backup/Restore (general.allow_backup_restore). A restore replaces what ${describeTarget(options.database)} holds, after checking the whole file.</p>
+<p class="muted">Both need a WFM user who holds Allow Backup/Restore (general.allow_backup_restore). A restore replaces what ${describeTarget(options.database)} holds; every row of the file is checked before it is written.</p>
 <div class="card"><form class="inline" method="post" action="/backups">
 <label>WFM user<input name="login" required></label><label>Backup file<input name="file" placeholder="${options.backupDirectory}/wfm.backup.db" size="40"></label>
 <button name="action" value="backup">Back up</button><button name="action" value="restore" class="secondary">Restore</button></form></div>`;

@@ -1,15 +1,17 @@
 // The Backup-Restore Utility: a WFM database of any release into one archive file with no size limit, read
-// from one snapshot while the database is in use; and back into any engine, only after the whole archive has
-// been verified, so a damaged backup never reaches a database.
+// from one snapshot while the database is in use; and back into any engine, so that a damaged backup never
+// reaches a database: a restore over what a database holds checks every row of the archive first, and a
+// restore into an empty database checks the file's bytes first and each chunk's rows as it loads them,
+// leaving the database as empty as it found it when one is wrong.
 import { statSync } from 'node:fs';
-import { ArchiveSink, ArchiveSource, archiveItemOf, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport } from '../engine/archive/index.ts';
+import { ArchiveSink, ArchiveSource, archiveItemOf, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport, type VerifyOptions } from '../engine/archive/index.ts';
 import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
-import { connect, dialectFor, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { connect, dialectFor, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeHolder } from '../engine/dialect/lock.ts';
-import { InputError, OperationError } from '../engine/errors.ts';
+import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
-import { completeSchema, prepareForLoading, tableForLoading } from '../engine/schema/loading.ts';
-import { type SchemaModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
+import { completeSchema, completeTable, prepareForLoading, tableForLoading } from '../engine/schema/loading.ts';
+import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
 import { requireBackupRestorePrivilege } from './access.ts';
 import { type DatabaseState, describeState, detectRelease, TOOL_VERSION } from './database.ts';
 import { isRelease } from './releases/versions.ts';
@@ -113,11 +115,13 @@ export async function verifyBackup(file: string): Promise<ArchiveReport> {
 }
 
 /**
- * The archive checked whole, every row of it, before anything is written anywhere: a damaged part stops
- * the restore, even in a file whose every digest was made to match.
+ * The archive checked whole, every row of it unless `rows` is false, before anything is written anywhere:
+ * a damaged part stops the restore, even in a file whose every digest was made to match.
  */
-export async function requireIntactArchive(file: string): Promise<ArchiveReport & { header: ArchiveHeader }> {
-  const report = await verifyArchive(file);
+export async function requireIntactArchive(file: string, options: VerifyOptions = {}): Promise<ArchiveReport & { header: ArchiveHeader }> {
+  let report = await verifyArchive(file, options);
+  // A damaged file is described whole, each damaged chunk named, whichever check found it.
+  if (!report.ok && !report.rowsChecked) report = await verifyArchive(file);
   if (!report.ok || !report.header) throw new OperationError(`${file} cannot be restored:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
   if (!isRelease(report.header.release)) throw new InputError(unknownRelease(file, report.header));
   return report as ArchiveReport & { header: ArchiveHeader };
@@ -138,7 +142,10 @@ export interface RestoreResult {
   release: string;
   tables: (TableCount & { verified: boolean })[];
   seconds: number;
-  /** Seconds of each phase: the file checked, the rows loaded, then the indexes and keys built while every table is read back. */
+  /**
+   * Seconds of each phase: the file checked; the rows loaded, each table's keys and indexes built (and the
+   * tables done by then read back); the foreign keys checked while the last tables are read back.
+   */
   phases: { check: number; load: number; finish: number };
 }
 
@@ -192,68 +199,158 @@ async function createSchema(target: Connection, schema: SchemaModel): Promise<vo
 
 export async function restoreDatabase(file: string, to: ConnectionTarget, options: RestoreOptions = {}): Promise<RestoreResult> {
   const started = performance.now();
-  const report = await requireIntactArchive(file);
-  const checked = performance.now();
-  const header = report.header;
-  const items = selectedItems(header, options.tables);
-  await (await dialectFor(to.engine)).createDatabase(to);
-  const target = await connect(to);
+  // The file's bytes, digests and records first: a damaged file is refused before the target is touched.
+  let report = await requireIntactArchive(file, { rows: false });
+  const dialect = await dialectFor(to.engine);
+  const created = await dialect.createDatabase(to);
+  // Over what a database holds, every row of the archive is checked before the database is written to at all.
+  if (!created && !(await withConnection({ ...to, readOnly: true }, isEmpty))) report = await requireIntactArchive(file);
+  let undo: (() => Promise<void>) | undefined = created ? () => dialect.dropDatabase(to) : undefined;
   try {
-    const lock = await target.acquireLock(RESTORE_LOCK, describeHolder('wfm bru restore'));
+    const target = await connect(to);
     try {
-      if (options.wfmUser) await requireBackupRestorePrivilegeFor(target, file, report, options.wfmUser);
-      const mode = await prepareTarget(target, header, items, options);
-      if (mode === 'create') await createSchema(target, header.schema);
-      // A restore starts over: what an earlier, interrupted one loaded has just been replaced or refused.
-      const checkpoints = new DatabaseSink(target, RESTORE_JOB);
-      await checkpoints.prepare();
-      await checkpoints.reset();
-      const sinkOf = async () => {
-        const connection = await connect(to);
-        return { sink: new DatabaseSink(connection, RESTORE_JOB) as ChunkSink, close: () => connection.close() };
-      };
-      const dependsOn = (table: string) => header.schema.tables.find((t) => t.name === table)?.foreignKeys.map((fk) => fk.referencedTable).filter((t) => t !== table) ?? [];
-      const results = await copyItems(
-        { openSource: () => ArchiveSource.open(file), openSink: sinkOf },
-        items.map((item) => ({ ...item, dependsOn: dependsOn(item.target.table) })),
-        { chunkRows: options.chunkRows, concurrency: to.engine === 'sqlite' ? 1 : 2, onProgress: options.onProgress },
-      );
-      const loaded = performance.now();
-      // Every table is read back and checked on a second connection while this one builds the indexes
-      // and foreign keys: the one reads, the other sorts, each on its own core.
-      const [verified, completed] = await Promise.allSettled([
-        verifyRestored(to, items, results, report),
-        mode === 'create' ? completeSchema(target, header.schema, options.onProgress) : Promise.resolve(),
-      ]);
-      if (completed.status === 'rejected') throw completed.reason;
-      if (verified.status === 'rejected') throw verified.reason;
-      const tables = verified.value;
-      await checkpoints.reset();
-      const finished = performance.now();
-      const phases = { check: (checked - started) / 1000, load: (loaded - checked) / 1000, finish: (finished - loaded) / 1000 };
-      return { file, release: header.release, tables, seconds: (finished - started) / 1000, phases };
+      const lock = await target.acquireLock(RESTORE_LOCK, describeHolder('wfm bru restore'));
+      try {
+        const intoEmpty = await isEmpty(target);
+        // A failed restore removes what it created: the database, or the tables it created in an empty one.
+        if (!intoEmpty) undo = undefined;
+        else if (!created) undo = () => dropEveryTable(target);
+        // Filled by another session since it was looked at: its rows are not replaced unchecked either.
+        if (!intoEmpty && !report.rowsChecked) report = await requireIntactArchive(file);
+        const result = await restoreInto(target, to, file, report, options, started);
+        undo = undefined;
+        return result;
+      } catch (error) {
+        // Into an empty database a chunk's rows are checked as it loads: one that is wrong leaves it empty again.
+        if (undo && !created) await undoRestore(undo, error);
+        throw error;
+      } finally {
+        await lock.release();
+      }
     } finally {
-      await lock.release();
+      await target.close();
     }
-  } finally {
-    await target.close();
+  } catch (error) {
+    if (undo && created) await undoRestore(undo, error);
+    throw error;
   }
 }
 
-/** Each restored table read back from the target and compared with the backup's content hash. */
-async function verifyRestored(to: ConnectionTarget, items: CopyItem[], results: CopyItemResult[], report: ArchiveReport): Promise<RestoreResult['tables']> {
-  const connection = await connect(to);
+async function isEmpty(connection: Connection): Promise<boolean> {
+  return (await detectRelease(connection)).kind === 'empty';
+}
+
+/** Removes what a failed restore into an empty database created; where it cannot, the error says so. */
+async function undoRestore(undo: () => Promise<void>, error: unknown): Promise<void> {
   try {
-    const tables: RestoreResult['tables'] = [];
-    for (const [i, result] of results.entries()) {
-      const item = items[i] as CopyItem;
-      const expected = report.tables.find((t) => t.name === item.name)?.contentHash;
-      const actual = (await tableContentHash(connection, item.target.table, item.target.columns)).toString();
-      tables.push({ table: item.target.table, rows: result.rowsWritten, seconds: result.seconds, verified: actual === expected });
+    await undo();
+  } catch (failure) {
+    if (error instanceof Error) error.message += `\n(what the restore created could not be removed: ${errorMessage(failure)}; drop it before restoring again)`;
+  }
+}
+
+async function restoreInto(target: Connection, to: ConnectionTarget, file: string, report: ArchiveReport & { header: ArchiveHeader }, options: RestoreOptions, started: number): Promise<RestoreResult> {
+  const checked = performance.now();
+  const header = report.header;
+  const items = selectedItems(header, options.tables);
+  if (options.wfmUser) await requireBackupRestorePrivilegeFor(target, file, report, options.wfmUser);
+  const mode = await prepareTarget(target, header, items, options);
+  if (mode === 'create') await createSchema(target, header.schema);
+  // A restore starts over: what an earlier, interrupted one loaded has just been replaced or refused.
+  const checkpoints = new DatabaseSink(target, RESTORE_JOB);
+  await checkpoints.prepare();
+  await checkpoints.reset();
+  const tableOf = (item: CopyItem): TableModel => header.schema.tables.find((t) => t.name === item.target.table) as TableModel;
+  const sinkOf = async () => {
+    const connection = await connect(to);
+    // Each table's key and indexes are built by the connection that loaded it, before the table is read back.
+    const finishItem = mode === 'create' ? (item: CopyItem) => completeTable(connection, tableOf(item), options.onProgress) : undefined;
+    return { sink: new DatabaseSink(connection, RESTORE_JOB) as ChunkSink, close: () => connection.close(), finishItem };
+  };
+  const readBack = new ReadBack(to, report);
+  try {
+    await copyItems({ openSource: () => ArchiveSource.open(file), openSink: sinkOf }, loadOrder(target, mode, header, report, items), {
+      chunkRows: options.chunkRows,
+      concurrency: to.engine === 'sqlite' ? 1 : 2,
+      onProgress: options.onProgress,
+      onItemDone: (item, result) => {
+        requireRecordedTotals(file, report, result);
+        readBack.add(item, result);
+      },
+    });
+  } catch (error) {
+    await readBack.finish().catch(() => undefined);
+    throw error;
+  }
+  const loaded = performance.now();
+  // The foreign keys are checked on this connection while the last tables are read back on another.
+  const [verified, completed] = await Promise.allSettled([readBack.finish(), mode === 'create' ? completeSchema(target, header.schema, options.onProgress) : Promise.resolve()]);
+  if (completed.status === 'rejected') throw completed.reason;
+  if (verified.status === 'rejected') throw verified.reason;
+  const tables = items.map((item) => verified.value.get(item.name) as RestoreResult['tables'][number]);
+  await checkpoints.reset();
+  const finished = performance.now();
+  const phases = { check: (checked - started) / 1000, load: (loaded - checked) / 1000, finish: (finished - loaded) / 1000 };
+  return { file, release: header.release, tables, seconds: (finished - started) / 1000, phases };
+}
+
+/**
+ * The items in the order they load. Into tables that check their foreign keys as rows arrive, a table
+ * waits for those it refers to; where the keys are added afterwards, the largest tables go first, so that
+ * the loading connections end together rather than one waiting for the other's last large table.
+ */
+function loadOrder(target: Connection, mode: 'create' | 'existing', header: ArchiveHeader, report: ArchiveReport, items: CopyItem[]): CopyItem[] {
+  const rows = (item: CopyItem): number => report.tables.find((t) => t.name === item.name)?.rows ?? 0;
+  if (mode === 'create' && target.adapter.addsForeignKeys) return [...items].sort((a, b) => rows(b) - rows(a));
+  const dependsOn = (table: string) => header.schema.tables.find((t) => t.name === table)?.foreignKeys.map((fk) => fk.referencedTable).filter((t) => t !== table) ?? [];
+  return items.map((item) => ({ ...item, dependsOn: dependsOn(item.target.table) }));
+}
+
+/** A table loaded holds what the archive counts of it: every chunk was checked as it was read, and none is missing. */
+function requireRecordedTotals(file: string, report: ArchiveReport, result: CopyItemResult): void {
+  const recorded = report.tables.find((t) => t.name === result.name);
+  if (recorded && (recorded.rows !== result.rowsWritten || recorded.contentHash !== result.contentHash)) {
+    throw new OperationError(`the backup ${file} is damaged: the chunks of ${result.name} hold ${result.rowsWritten} rows hashing to ${result.contentHash}, the manifest records ${recorded.rows} rows hashing to ${recorded.contentHash}`);
+  }
+}
+
+/**
+ * Restored tables read back from the target, one after the other on a connection of their own, each as
+ * soon as it is loaded, and compared with the backup's content hash.
+ */
+class ReadBack {
+  private readonly tables = new Map<string, RestoreResult['tables'][number]>();
+  private connection: Promise<Connection> | undefined;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly to: ConnectionTarget,
+    private readonly report: ArchiveReport,
+  ) {}
+
+  add(item: CopyItem, result: CopyItemResult): void {
+    this.queue = this.queue.then(() => this.check(item, result));
+    // A failure is met by finish(); until then it must not count as unhandled.
+    this.queue.catch(() => undefined);
+  }
+
+  /** Waits for every table added, closes the connection and returns what each table was found to hold, by item. */
+  async finish(): Promise<Map<string, RestoreResult['tables'][number]>> {
+    try {
+      await this.queue;
+      return this.tables;
+    } finally {
+      const connection = this.connection;
+      this.connection = undefined;
+      if (connection) await (await connection).close();
     }
-    return tables;
-  } finally {
-    await connection.close();
+  }
+
+  private async check(item: CopyItem, result: CopyItemResult): Promise<void> {
+    const connection = await (this.connection ??= connect(this.to));
+    const expected = this.report.tables.find((t) => t.name === item.name)?.contentHash;
+    const actual = (await tableContentHash(connection, item.target.table, item.target.columns)).toString();
+    this.tables.set(item.name, { table: item.target.table, rows: result.rowsWritten, seconds: result.seconds, verified: actual === expected });
   }
 }
 

@@ -77,7 +77,7 @@ export function registerBackupRestore(bru: Command): void {
       else printLine(`${result.release} (${result.engine}) backed up to ${result.file}: ${result.tables.length} tables, ${formatCount(rows)} rows, ${formatBytes(result.bytes)} in ${formatDuration(Math.round(result.seconds * 1000))}`);
     });
   withConnectionOptions(bru.command('restore'))
-    .description('restore a backup into any engine, after checking the whole file; into an empty database unless --replace')
+    .description('restore a backup into any engine, every row checked before it is written; into an empty database unless --replace')
     .option('--db <connection>', 'the database to restore into (created if absent)')
     .requiredOption('--file <file>', 'the backup file')
     .option('--tables <names>', 'restore only these tables (comma-separated)')
@@ -100,7 +100,7 @@ export function registerBackupRestore(bru: Command): void {
         const ms = (seconds: number): string => formatDuration(Math.round(seconds * 1000));
         const { check, load, finish } = result.phases;
         printLine(`${result.file} (${result.release}) restored: ${result.tables.length} tables in ${ms(result.seconds)}`);
-        printLine(`  file checked in ${ms(check)}, rows loaded in ${ms(load)}, indexes and keys built while every table was read back in ${ms(finish)}`);
+        printLine(`  file checked in ${ms(check)}, rows loaded with each table's keys and indexes in ${ms(load)}, foreign keys checked while the last tables were read back in ${ms(finish)}`);
       }
       if (failed.length > 0) {
         process.stderr.write(`wfm: ${failed.map((t) => t.table).join(', ')} do not hold exactly the rows of the backup\n`);
