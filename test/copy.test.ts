@@ -203,11 +203,25 @@ describe('PostgreSQL COPY text', () => {
     Buffer.alloc(0),
   ];
 
-  it('written byte by byte from columns, is the text of each row written as a line', () => {
+  it('written byte by byte from columns, is the text of each row written as a line, hashed as its values hash', () => {
     const rows = values.map((v, i) => [i, v, values[(i * 7) % values.length] as SqlValue]);
     const columns = [0, 1, 2].map((j) => rows.map((row) => row[j] as SqlValue));
-    assert.deepEqual(copyTextOfColumns(columns), Buffer.from(rows.map(copyLine).join('')));
-    assert.equal(copyTextOfColumns([[-0], ['a\tb'], [null]]).toString(), '-0\ta\\tb\t\\N\n');
+    const hash = new ContentHash();
+    assert.deepEqual(copyTextOfColumns(columns, hash.visitor()), Buffer.from(rows.map(copyLine).join('')));
+    assert.equal(hash.toString(), ContentHash.of(rows).toString());
+    assert.equal(copyTextOfColumns([[-0], ['a\tb'], [null]], new ContentHash().visitor()).toString(), '-0\ta\\tb\t\\N\n');
+  });
+
+  it('written from whole numbers and timestamps held as numbers, is the text and hash of their values', () => {
+    const ids = [-(2 ** 53 - 1), -42, 0, 7, 2 ** 53 - 1];
+    const times = ['1000-01-01 00:00:00', '1969-12-31 23:59:59', '2024-02-29 12:34:56', '2026-12-01 00:00:09', '9999-12-31 23:59:59'];
+    const seconds = times.map((t) => Date.parse(`${t.replace(' ', 'T')}Z`) / 1000);
+    const heldHash = new ContentHash();
+    const held = copyTextOfColumns([{ kind: 'whole-numbers', values: Float64Array.from(ids) }, { kind: 'timestamps', values: Float64Array.from(seconds) }], heldHash.visitor());
+    const plainHash = new ContentHash();
+    assert.deepEqual(held, copyTextOfColumns([ids, times], plainHash.visitor()));
+    assert.equal(heldHash.toString(), plainHash.toString());
+    assert.equal(heldHash.toString(), ContentHash.ofColumns([ids, times]).toString());
   });
 
   const postgres = engines.find((e) => e.engine === 'postgres');

@@ -3,9 +3,10 @@
 import { ContentHash } from '../copy/content-hash.ts';
 import { decodeBulk, encodeBulk } from '../dialect/bulk-encoding.ts';
 import type { EncodedBatch } from '../copy/types.ts';
-import type { BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
+import { lengthOf, valueAt } from '../dialect/bulk-column.ts';
+import type { BulkColumn, BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
 import { canonicalJson } from './format.ts';
-import { checkColumns, decodeColumns, encodeColumns, isEncoding, sha256, type EncodedChunk } from './payload.ts';
+import { checkColumns, decodeBulkColumns, decodeColumns, encodeColumns, isEncoding, sha256, type EncodedChunk, type StoredPayload } from './payload.ts';
 
 /** A chunk as stored, with what it claims; every field is checked before it is trusted. */
 export interface StoredChunk {
@@ -28,12 +29,18 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** The chunk's columns once its payload matches its sha256 (nothing unverified is inflated or decoded). */
-export function decodeChunk(chunk: StoredChunk, width: number): SqlValue[][] {
+/** The chunk's payload and row count once the payload matches its sha256 (nothing unverified is inflated or decoded). */
+function verifiedPayload(chunk: StoredChunk): StoredPayload & { rows: number } {
   if (!Buffer.isBuffer(chunk.payload) || sha256(chunk.payload) !== chunk.payloadSha256) throw new Error('its payload does not match its sha256');
   if (!isEncoding(chunk.encoding)) throw new Error(`its encoding ${String(chunk.encoding)} is unknown`);
   if (!isCount(chunk.rows) || !isCount(chunk.rawBytes)) throw new Error('its row count or size is malformed');
-  return decodeColumns({ encoding: chunk.encoding, rawBytes: chunk.rawBytes, payload: chunk.payload }, width, chunk.rows);
+  return { encoding: chunk.encoding, rawBytes: chunk.rawBytes, payload: chunk.payload, rows: chunk.rows };
+}
+
+/** The chunk's columns once its payload matches its sha256. */
+export function decodeChunk(chunk: StoredChunk, width: number): SqlValue[][] {
+  const stored = verifiedPayload(chunk);
+  return decodeColumns(stored, width, stored.rows);
 }
 
 /** Decodes the chunk and sums it up; throws saying what is wrong with it. */
@@ -51,9 +58,9 @@ function summarize(columns: SqlValue[][], keyColumns: readonly number[]): ChunkS
 }
 
 /** The key values of the last row held by `columns`. */
-function lastKeyOf(columns: SqlValue[][], keyColumns: readonly number[]): SqlValue[] {
-  const last = (columns[0]?.length ?? 0) - 1;
-  return keyColumns.map((j) => (columns[j] as SqlValue[])[last] ?? null);
+function lastKeyOf(columns: readonly BulkColumn[], keyColumns: readonly number[]): SqlValue[] {
+  const last = lengthOf(columns[0]) - 1;
+  return keyColumns.map((j) => valueAt(columns[j] as BulkColumn, last) ?? null);
 }
 
 /** What a chunk records of its rows beside its payload, with no type trusted. */
@@ -90,10 +97,19 @@ export function encodeChunk(columns: SqlValue[][]): HashedChunk {
   return { ...encodeColumns(columns), contentHash: ContentHash.ofColumns(columns).toString() };
 }
 
-/** The chunk's rows, checked, encoded for a bulk load. */
+/**
+ * The chunk's rows encoded for a bulk load, once what is encoded is found to be what the chunk records:
+ * the rows are hashed from the very bytes that will be sent.
+ */
 export function chunkForLoad(chunk: RecordedChunk, width: number, keyColumns: readonly number[], encoding: BulkEncoding): EncodedBatch {
-  const columns = checkedColumns(chunk, width, keyColumns);
-  return { rows: columns[0]?.length ?? 0, lastKey: lastKeyOf(columns, keyColumns), contentHash: String(chunk.contentHash), payload: encodeBulk(encoding, columns) };
+  const stored = verifiedPayload(chunk);
+  const columns = decodeBulkColumns(stored, width, stored.rows);
+  const hash = new ContentHash();
+  const payload = encodeBulk(encoding, columns, hash.visitor());
+  const lastKey = lastKeyOf(columns, keyColumns);
+  const problem = summaryProblem(chunk, { rows: stored.rows, contentHash: hash.toString(), lastKey: stored.rows > 0 ? canonicalJson(lastKey) : undefined });
+  if (problem) throw new Error(problem);
+  return { rows: stored.rows, lastKey, contentHash: String(chunk.contentHash), payload };
 }
 
 /** A chunk encoded for the archive, with its row count and its last row's key. */

@@ -1,15 +1,15 @@
 // Rows encoded for a connection's bulk path, and rows it sent as text decoded, away from the connection:
 // plain functions of plain values, so that a worker thread can run them while the main thread talks to it.
 import { copyColumns, copyFieldReader, copyTextOfColumns } from './postgres/copy-text.ts';
-import type { BulkEncoding, QueryTextFormat, SqlValue } from './types.ts';
+import type { BulkColumn, BulkEncoding, QueryTextFormat, SqlValue, ValueVisitor } from './types.ts';
 
-const ENCODERS: Record<BulkEncoding, (columns: readonly (readonly SqlValue[])[]) => Buffer> = {
+const ENCODERS: Record<BulkEncoding, (columns: readonly BulkColumn[], visitor: ValueVisitor) => Buffer> = {
   'postgres-copy-text': copyTextOfColumns,
 };
 
-/** The rows held by `columns` (one array per column) in `encoding`. */
-export function encodeBulk(encoding: BulkEncoding, columns: readonly (readonly SqlValue[])[]): Buffer {
-  return ENCODERS[encoding](columns);
+/** The rows held by `columns` in `encoding`, each row shown to the visitor as it is written. */
+export function encodeBulk(encoding: BulkEncoding, columns: readonly BulkColumn[], visitor: ValueVisitor): Buffer {
+  return ENCODERS[encoding](columns, visitor);
 }
 
 const DECODERS: Record<BulkEncoding, (text: Buffer, fieldTypes: readonly number[]) => SqlValue[][]> = {

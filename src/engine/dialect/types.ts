@@ -26,6 +26,12 @@ export interface ValueVisitor {
   endRow(): void;
 }
 
+/**
+ * A column of rows to encode for a bulk load: its values, or, held compactly, whole numbers, or timestamps
+ * as seconds since 1970-01-01 UTC that stand for their neutral texts.
+ */
+export type BulkColumn = readonly SqlValue[] | { kind: 'whole-numbers' | 'timestamps'; values: Float64Array };
+
 /** A bulk-load text format a connection reads: PostgreSQL's COPY text. */
 export type BulkEncoding = 'postgres-copy-text';
 

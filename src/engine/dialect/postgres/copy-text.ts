@@ -1,7 +1,9 @@
 // COPY's text format, written and read without a connection: the driver streams it to and from the
 // server, and a worker thread can make it from a chunk's columns while the main thread talks to the database.
 import pg from 'pg';
-import type { SqlValue, ValueVisitor } from '../types.ts';
+import { isValues, lengthOf } from '../bulk-column.ts';
+import { TIMESTAMP_TEXT_LENGTH, TimestampTextWriter } from '../timestamp-text.ts';
+import type { BulkColumn, SqlValue, ValueVisitor } from '../types.ts';
 import { neutralTimestamp } from './introspector.ts';
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
@@ -54,6 +56,37 @@ export class CopyTextWriter {
     else this.utf8(copyField(value));
   }
 
+  /** Writes the value and shows it to the visitor, from the bytes written wherever they spell it. */
+  visitedValue(value: SqlValue, visitor: ValueVisitor): void {
+    const start = this.at;
+    if (value === null) {
+      this.ascii('\\N');
+      visitor.null();
+    } else if (typeof value === 'string') {
+      if (this.text(value)) visitor.asciiText(this.buffer, start, this.at);
+      else visitor.value(value);
+    } else if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) {
+      this.visitedInteger(value, visitor);
+    } else {
+      this.utf8(copyField(value));
+      visitor.value(value);
+    }
+  }
+
+  visitedInteger(value: number, visitor: ValueVisitor): void {
+    const start = this.at;
+    this.integer(value);
+    visitor.wholeNumber(this.buffer, start, this.at);
+  }
+
+  /** Writes the neutral text of the timestamp `seconds` and shows it to the visitor. */
+  visitedTimestamp(seconds: number, timestamps: TimestampTextWriter, visitor: ValueVisitor): void {
+    this.room(TIMESTAMP_TEXT_LENGTH);
+    timestamps.write(this.buffer, this.at, seconds);
+    this.at += TIMESTAMP_TEXT_LENGTH;
+    visitor.asciiText(this.buffer, this.at - TIMESTAMP_TEXT_LENGTH, this.at);
+  }
+
   byte(code: number): void {
     this.room(1);
     this.buffer[this.at++] = code;
@@ -80,8 +113,11 @@ export class CopyTextWriter {
     this.at += digits;
   }
 
-  /** Plain ASCII is copied code by code; anything to escape or beyond ASCII goes through copyField and UTF-8. */
-  private text(value: string): void {
+  /**
+   * Plain ASCII is copied code by code; anything to escape or beyond ASCII goes through copyField and
+   * UTF-8. Says whether the bytes written are the text itself.
+   */
+  private text(value: string): boolean {
     this.room(value.length);
     const buffer = this.buffer;
     const start = this.at;
@@ -90,11 +126,12 @@ export class CopyTextWriter {
       if (code >= 0x80 || code === BACKSLASH || code === TAB || code === NEWLINE || code === 13) {
         this.at = start;
         this.utf8(copyField(value));
-        return;
+        return false;
       }
       buffer[start + i] = code;
     }
     this.at = start + value.length;
+    return true;
   }
 
   private ascii(text: string): void {
@@ -115,16 +152,25 @@ export class CopyTextWriter {
   }
 }
 
-/** The rows held by `columns` (one array per column, all of one length) as COPY text. */
-export function copyTextOfColumns(columns: readonly (readonly SqlValue[])[]): Buffer {
-  const rows = columns[0]?.length ?? 0;
+/**
+ * The rows held by `columns` (all of one length) as COPY text, each row shown to the visitor as it is
+ * written: a hash taken by the visitor is the hash of what is sent.
+ */
+export function copyTextOfColumns(columns: readonly BulkColumn[], visitor: ValueVisitor): Buffer {
+  const rows = lengthOf(columns[0]);
   const writer = new CopyTextWriter(rows * columns.length * 8);
+  const timestamps = new TimestampTextWriter();
   for (let i = 0; i < rows; i++) {
+    visitor.startRow();
     for (let j = 0; j < columns.length; j++) {
       if (j > 0) writer.byte(TAB);
-      writer.value((columns[j] as SqlValue[])[i] as SqlValue);
+      const column = columns[j] as BulkColumn;
+      if (isValues(column)) writer.visitedValue(column[i] as SqlValue, visitor);
+      else if (column.kind === 'whole-numbers') writer.visitedInteger(column.values[i] as number, visitor);
+      else writer.visitedTimestamp(column.values[i] as number, timestamps, visitor);
     }
     writer.byte(NEWLINE);
+    visitor.endRow();
   }
   return writer.result();
 }
