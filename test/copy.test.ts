@@ -7,8 +7,9 @@ import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash,
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
-import { copyField, copyTextOfColumns } from '../src/engine/dialect/postgres/copy-text.ts';
+import { copyColumns, copyField, copyFieldReader, copyTextOfColumns } from '../src/engine/dialect/postgres/copy-text.ts';
 import { decodeBulk } from '../src/engine/dialect/bulk-encoding.ts';
+import { valuesOf } from '../src/engine/dialect/bulk-column.ts';
 
 /** A row as one line of COPY text, field by field: what the byte-by-byte writers must equal. */
 const copyLine = (row: readonly SqlValue[]): string => `${row.map(copyField).join('\t')}\n`;
@@ -224,6 +225,23 @@ describe('PostgreSQL COPY text', () => {
     assert.equal(heldHash.toString(), ContentHash.ofColumns([ids, times]).toString());
   });
 
+  it('read into columns, holds whole numbers and UTC timestamps as numbers only while every value is one, hashed as the values are', () => {
+    const text = Buffer.from('1\t2024-01-01 05:00:00+00\t7\n2\t0999-12-31 23:59:59+00\t\\N\n3\t2024-02-29 00:00:01+00\t9');
+    const expected: SqlValue[][] = [
+      [1, '2024-01-01 05:00:00', 7],
+      [2, '0999-12-31 23:59:59', null],
+      [3, '2024-02-29 00:00:01', 9],
+    ];
+    const hash = new ContentHash();
+    const columns = copyColumns(text, [23, 1184, 23].map(copyFieldReader), 3, hash.visitor());
+    assert.deepEqual(columns[0], { kind: 'whole-numbers', values: Float64Array.from([1, 2, 3]) });
+    assert.deepEqual(columns.map(valuesOf), [0, 1, 2].map((j) => expected.map((row) => row[j])));
+    assert.equal(hash.toString(), ContentHash.of(expected).toString());
+    const held = copyColumns(Buffer.from('2024-02-29 23:59:59+00\n1970-01-01 00:00:00+00'), [copyFieldReader(1184)], 2, new ContentHash().visitor());
+    assert.deepEqual(held, [{ kind: 'timestamps', values: Float64Array.from([Date.UTC(2024, 1, 29, 23, 59, 59) / 1000, 0]) }]);
+    assert.throws(() => copyColumns(text, [23, 1184, 23].map(copyFieldReader), 2, new ContentHash().visitor()), /holds 3 rows, not the 2 of its batch/);
+  });
+
   const postgres = engines.find((e) => e.engine === 'postgres');
   const table: TableModel = {
     name: 'every_kind',
@@ -280,18 +298,20 @@ describe('PostgreSQL COPY text', () => {
     assert.equal(fromBytes.toString(), ContentHash.of(rows).toString());
   });
 
-  it('sent as text, comes in batches of exactly the rows asked, which decode to the rows', { skip }, async () => {
+  it('sent as text, comes in batches of exactly the rows asked, which decode to the rows and hash as they do', { skip }, async () => {
     const live = connection as Connection;
     const sql = `SELECT ${columns.join(', ')} FROM ${table.name} ORDER BY id`;
     for (const batchRows of [1, 7, 1_000, 2_999, 3_000, 5_000]) {
       const { format, batches } = await (live.streamQueryText as NonNullable<Connection['streamQueryText']>)(sql, batchRows);
       const sizes: number[] = [];
       const decoded: SqlValue[][] = [];
+      const hash = new ContentHash();
       for await (const batch of batches) {
         sizes.push(batch.rows);
-        const batchColumns = decodeBulk(format, batch.text);
+        const batchColumns = decodeBulk(format, batch.text, batch.rows, hash.visitor()).map(valuesOf);
         for (let i = 0; i < batch.rows; i++) decoded.push(batchColumns.map((column) => column[i] as SqlValue));
       }
+      assert.equal(hash.toString(), ContentHash.of(rows).toString(), `hash of the batches of ${batchRows}`);
       assert.deepEqual(sizes, [...Array.from({ length: Math.floor(3_000 / batchRows) }, () => batchRows), ...(3_000 % batchRows > 0 ? [3_000 % batchRows] : [])], `batches of ${batchRows}`);
       assert.deepEqual(decoded, rows, `rows in batches of ${batchRows}`);
     }

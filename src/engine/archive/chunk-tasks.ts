@@ -118,9 +118,10 @@ export interface KeyedChunk extends HashedChunk {
   lastKey: SqlValue[];
 }
 
-/** Rows as a source's engine sent them, decoded, checked and encoded for the archive. */
+/** Rows as a source's engine sent them, decoded, checked, hashed from the text as it is read, and encoded for the archive. */
 export function chunkFromText(format: QueryTextFormat, text: Buffer, rows: number, width: number, keyColumns: readonly number[]): KeyedChunk {
-  const columns = decodeBulk(format, text);
+  const hash = new ContentHash();
+  const columns = decodeBulk(format, text, rows, hash.visitor());
   checkColumns(columns, width, rows);
-  return { ...encodeChunk(columns), rows, lastKey: lastKeyOf(columns, keyColumns) };
+  return { ...encodeColumns(columns), contentHash: hash.toString(), rows, lastKey: lastKeyOf(columns, keyColumns) };
 }

@@ -1,7 +1,7 @@
 // Rows encoded for a connection's bulk path, and rows it sent as text decoded, away from the connection:
 // plain functions of plain values, so that a worker thread can run them while the main thread talks to it.
 import { copyColumns, copyFieldReader, copyTextOfColumns } from './postgres/copy-text.ts';
-import type { BulkColumn, BulkEncoding, QueryTextFormat, SqlValue, ValueVisitor } from './types.ts';
+import type { BulkColumn, BulkEncoding, QueryTextFormat, ValueVisitor } from './types.ts';
 
 const ENCODERS: Record<BulkEncoding, (columns: readonly BulkColumn[], visitor: ValueVisitor) => Buffer> = {
   'postgres-copy-text': copyTextOfColumns,
@@ -12,11 +12,11 @@ export function encodeBulk(encoding: BulkEncoding, columns: readonly BulkColumn[
   return ENCODERS[encoding](columns, visitor);
 }
 
-const DECODERS: Record<BulkEncoding, (text: Buffer, fieldTypes: readonly number[]) => SqlValue[][]> = {
-  'postgres-copy-text': (text, fieldTypes) => copyColumns(text, fieldTypes.map(copyFieldReader)),
+const DECODERS: Record<BulkEncoding, (text: Buffer, fieldTypes: readonly number[], rows: number, visitor: ValueVisitor) => BulkColumn[]> = {
+  'postgres-copy-text': (text, fieldTypes, rows, visitor) => copyColumns(text, fieldTypes.map(copyFieldReader), rows, visitor),
 };
 
-/** A batch of a query's rows sent as text (Connection.streamQueryText), column by column. */
-export function decodeBulk(format: QueryTextFormat, text: Buffer): SqlValue[][] {
-  return DECODERS[format.encoding](text, format.fieldTypes);
+/** A batch of `rows` of a query's rows sent as text (Connection.streamQueryText), column by column, each row shown to the visitor as it is read. */
+export function decodeBulk(format: QueryTextFormat, text: Buffer, rows: number, visitor: ValueVisitor): BulkColumn[] {
+  return DECODERS[format.encoding](text, format.fieldTypes, rows, visitor);
 }

@@ -1,8 +1,8 @@
 // COPY's text format, written and read without a connection: the driver streams it to and from the
 // server, and a worker thread can make it from a chunk's columns while the main thread talks to the database.
 import pg from 'pg';
-import { isValues, lengthOf } from '../bulk-column.ts';
-import { TIMESTAMP_TEXT_LENGTH, TimestampTextWriter } from '../timestamp-text.ts';
+import { isValues, lengthOf, valuesOf } from '../bulk-column.ts';
+import { TIMESTAMP_TEXT_LENGTH, TimestampTextWriter, timestampSecondsAt } from '../timestamp-text.ts';
 import type { BulkColumn, SqlValue, ValueVisitor } from '../types.ts';
 import { neutralTimestamp } from './introspector.ts';
 
@@ -283,22 +283,95 @@ function endsWithUtc(data: Buffer, end: number): boolean {
   return data[end - 3] === UTC_SUFFIX[0] && data[end - 2] === UTC_SUFFIX[1] && data[end - 1] === UTC_SUFFIX[2];
 }
 
-/** The values of whole lines of COPY data, column by column, as the fields' readers make them. */
-export function copyColumns(data: Buffer, fields: readonly CopyFieldReader[]): SqlValue[][] {
-  const columns = fields.map((): SqlValue[] => []);
+/**
+ * A column being read: whole numbers and UTC timestamps as numbers for as long as every value is one,
+ * which spares a value made per field and, for a timestamp, a text read back into seconds to store it.
+ */
+class ColumnBuilder {
+  private numbers: Float64Array | undefined;
+  private values: SqlValue[] = [];
+  private count = 0;
+
+  constructor(
+    private readonly kind: 'whole-numbers' | 'timestamps' | undefined,
+    rows: number,
+  ) {
+    if (kind) this.numbers = new Float64Array(rows);
+  }
+
+  get heldAsTimestamps(): boolean {
+    return this.kind === 'timestamps' && this.numbers !== undefined;
+  }
+
+  /** A whole number, in a column of whole numbers. */
+  number(value: number): void {
+    if (this.numbers) this.numbers[this.count++] = value;
+    else this.values.push(value);
+  }
+
+  /** A timestamp's seconds, while heldAsTimestamps. */
+  timestamp(seconds: number): void {
+    (this.numbers as Float64Array)[this.count++] = seconds;
+  }
+
+  value(value: SqlValue): void {
+    if (this.numbers) this.becomeValues();
+    this.values.push(value);
+  }
+
+  column(): BulkColumn {
+    if (!this.numbers || !this.kind) return this.values;
+    return { kind: this.kind, values: this.numbers.subarray(0, this.count) };
+  }
+
+  private becomeValues(): void {
+    this.values = valuesOf({ kind: this.kind as 'whole-numbers' | 'timestamps', values: (this.numbers as Float64Array).subarray(0, this.count) });
+    this.numbers = undefined;
+  }
+}
+
+const HELD_AS_NUMBERS: Partial<Record<CopyFieldKind, 'whole-numbers' | 'timestamps'>> = { 'whole-number': 'whole-numbers', 'utc-timestamp': 'timestamps' };
+
+/**
+ * The values of the `rows` whole lines of COPY data, column by column, as the fields' readers make them
+ * (whole numbers and UTC timestamps held as numbers where a whole column is), each row shown to the
+ * visitor from its bytes as it is read.
+ */
+export function copyColumns(data: Buffer, fields: readonly CopyFieldReader[], rows: number, visitor: ValueVisitor): BulkColumn[] {
+  const builders = fields.map((field) => new ColumnBuilder(HELD_AS_NUMBERS[field.kind], rows));
   // Buffer's own latin1Slice, without the checks of toString around it: called for most fields.
   const latin1 = (data as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice.bind(data);
   let j = 0;
-  const push = (value: SqlValue): void => void (columns[j++] as SqlValue[]).push(value);
-  visitCopyLines(data, fields, {
-    startRow: () => (j = 0),
-    null: () => push(null),
-    wholeNumber: (_, start, end) => push(end - start <= SAFE_DIGITS ? wholeNumberAt(data, start, end) : parseInt8(latin1(start, end))),
-    asciiText: (_, start, end) => push(latin1(start, end)),
-    value: push,
-    endRow: () => undefined,
+  const next = (): ColumnBuilder => builders[j++] as ColumnBuilder;
+  const found = visitCopyLines(data, fields, {
+    startRow: () => {
+      j = 0;
+      visitor.startRow();
+    },
+    null: () => {
+      next().value(null);
+      visitor.null();
+    },
+    wholeNumber: (bytes, start, end) => {
+      if (end - start <= SAFE_DIGITS) next().number(wholeNumberAt(data, start, end));
+      else next().value(parseInt8(latin1(start, end)));
+      visitor.wholeNumber(bytes, start, end);
+    },
+    asciiText: (bytes, start, end) => {
+      const builder = next();
+      const seconds = builder.heldAsTimestamps ? timestampSecondsAt(bytes, start, end) : undefined;
+      if (seconds === undefined) builder.value(latin1(start, end));
+      else builder.timestamp(seconds);
+      visitor.asciiText(bytes, start, end);
+    },
+    value: (value) => {
+      next().value(value);
+      visitor.value(value);
+    },
+    endRow: () => visitor.endRow(),
   });
-  return columns;
+  if (found !== rows) throw new Error(`the COPY text holds ${found} rows, not the ${rows} of its batch`);
+  return builders.map((builder) => builder.column());
 }
 
 /** Up to 15 digits, with a sign, always make a safe integer. */
