@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { serialize } from 'node:v8';
-import { deflateRawSync } from 'node:zlib';
+import { deserialize, serialize } from 'node:v8';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import {
   ArchiveSink,
@@ -336,6 +336,16 @@ describe('payload encodings', () => {
     const columns = encodeRows(rows, 3);
     assert.deepEqual(decodeRows(columns, 3, 3), rows);
     assert.throws(() => decodeRows(columns, 2, 3), /the payload does not hold 2 columns/);
+  });
+
+  it('keeps texts that only look like timestamps as they are, beside a column of real ones', () => {
+    const lookalikes = ['2024-02-30 00:00:00', '0999-12-31 23:59:59', '2024-01-01 24:00:00', '2024-01-01T00:00:00', '\uff12024-01-01 00:00:00'];
+    const rows: SqlValue[][] = lookalikes.map((text, i) => [`2024-02-29 23:59:5${i}`, '2024-01-01 00:00:00', text]);
+    const columns = encodeRows(rows, 3);
+    assert.deepEqual(decodeRows(columns, 3, rows.length), rows);
+    const stored = deserialize(columns.encoding.endsWith('+deflate-raw') ? inflateRawSync(columns.payload) : columns.payload) as unknown[];
+    assert.deepEqual(stored.slice(0, 2).map((c) => (c as { differences?: string }).differences), ['timestamp', 'timestamp']);
+    assert.ok(Array.isArray(stored[2]), 'the lookalikes are stored as texts');
   });
 });
 

@@ -49,12 +49,11 @@ export function summarizeChunk(chunk: StoredChunk, width: number, keyColumns: re
 }
 
 function summarize(columns: SqlValue[][], keyColumns: readonly number[]): ChunkSummary {
-  const rows = columns[0]?.length ?? 0;
-  return {
-    rows,
-    contentHash: ContentHash.ofColumns(columns).toString(),
-    lastKey: rows > 0 ? canonicalJson(lastKeyOf(columns, keyColumns)) : undefined,
-  };
+  return summaryOf(lengthOf(columns[0]), ContentHash.ofColumns(columns), lastKeyOf(columns, keyColumns));
+}
+
+function summaryOf(rows: number, hash: ContentHash, lastKey: readonly SqlValue[]): ChunkSummary {
+  return { rows, contentHash: hash.toString(), lastKey: rows > 0 ? canonicalJson(lastKey) : undefined };
 }
 
 /** The key values of the last row held by `columns`. */
@@ -107,7 +106,7 @@ export function chunkForLoad(chunk: RecordedChunk, width: number, keyColumns: re
   const hash = new ContentHash();
   const payload = encodeBulk(encoding, columns, hash.visitor());
   const lastKey = lastKeyOf(columns, keyColumns);
-  const problem = summaryProblem(chunk, { rows: stored.rows, contentHash: hash.toString(), lastKey: stored.rows > 0 ? canonicalJson(lastKey) : undefined });
+  const problem = summaryProblem(chunk, summaryOf(stored.rows, hash, lastKey));
   if (problem) throw new Error(problem);
   return { rows: stored.rows, lastKey, contentHash: String(chunk.contentHash), payload };
 }

@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { isValues, lengthOf, valuesOf } from '../dialect/bulk-column.ts';
-import { epochDayOf, TIMESTAMP_TEXT_LENGTH } from '../dialect/timestamp-text.ts';
+import { isValues, isWholeNumber, lengthOf, valuesOf } from '../dialect/bulk-column.ts';
+import { timestampSeconds } from '../dialect/timestamp-text.ts';
 import type { BulkColumn, SqlValue } from '../dialect/types.ts';
 
 const ENCODINGS = ['v8', 'v8+deflate-raw', 'v8-columns', 'v8-columns+deflate-raw'] as const;
@@ -117,7 +117,6 @@ type StoredColumn = SqlValue[] | { differences: 'integer' | 'timestamp'; values:
 const INT32_MIN = -0x8000_0000;
 const INT32_MAX = 0x7fff_ffff;
 const fitsInt32 = (n: number): boolean => n >= INT32_MIN && n <= INT32_MAX;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 function differences(numbers: ArrayLike<number>): Int32Array | undefined {
   const out = new Int32Array(numbers.length);
@@ -139,11 +138,11 @@ function encodeColumn(column: BulkColumn): StoredColumn {
     return valuesOf(column);
   }
   const values = column as SqlValue[];
-  if (values.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) {
+  if (values.every(isWholeNumber)) {
     const stored = differences(values as number[]);
     return stored ? { differences: 'integer', values: stored } : values;
   }
-  const seconds = timestampSeconds(values);
+  const seconds = timestampSecondsOf(values);
   const stored = seconds && differences(seconds);
   return stored ? { differences: 'timestamp', values: stored } : values;
 }
@@ -152,36 +151,15 @@ function encodeColumn(column: BulkColumn): StoredColumn {
  * Every value as seconds since the epoch when every one is a neutral timestamp that reads back as the
  * same text (2024-02-30 does not, nor does a year before 1000), else undefined.
  */
-function timestampSeconds(values: readonly SqlValue[]): number[] | undefined {
+function timestampSecondsOf(values: readonly SqlValue[]): number[] | undefined {
   const seconds = new Array<number>(values.length);
-  let date = '';
-  let day = 0;
   for (let i = 0; i < values.length; i++) {
     const text = values[i];
-    if (typeof text !== 'string' || text.length !== TIMESTAMP_TEXT_LENGTH || !TIMESTAMP.test(text)) return undefined;
-    // Rows come day after day: the date is read again only when it changes.
-    if (date === '' || !text.startsWith(date)) {
-      date = text.slice(0, 10);
-      const found = epochDay(text);
-      if (found === undefined) return undefined;
-      day = found;
-    }
-    const hours = twoDigits(text, 11);
-    const minutes = twoDigits(text, 14);
-    const second = twoDigits(text, 17);
-    if (hours > 23 || minutes > 59 || second > 59) return undefined;
-    seconds[i] = day * 86_400 + hours * 3600 + minutes * 60 + second;
+    const found = typeof text === 'string' ? timestampSeconds(text) : undefined;
+    if (found === undefined) return undefined;
+    seconds[i] = found;
   }
   return seconds;
-}
-
-function twoDigits(text: string, at: number): number {
-  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
-}
-
-/** Days since 1970-01-01 of the text's 'YYYY-MM-DD', or undefined where that is no date from year 1000 on. */
-function epochDay(text: string): number | undefined {
-  return epochDayOf(twoDigits(text, 0) * 100 + twoDigits(text, 2), twoDigits(text, 5), twoDigits(text, 8));
 }
 
 function decodeColumn(stored: unknown, index: number, rows: number, rawBytes: number): BulkColumn {
@@ -208,7 +186,6 @@ function sums(values: Int32Array): Float64Array {
   for (let i = 0; i < values.length; i++) out[i] = current += values[i] as number;
   return out;
 }
-
 
 
 /** A checkpoint's key, kept as exactly as the rows: it goes back to the source as query parameters. */

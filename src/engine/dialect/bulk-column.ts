@@ -4,6 +4,9 @@ import type { BulkColumn, SqlValue } from './types.ts';
 
 export const isValues = (column: BulkColumn): column is readonly SqlValue[] => Array.isArray(column);
 
+/** A value a whole-numbers column can hold: a safe integer, and not -0, whose sign its digits would lose. */
+export const isWholeNumber = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0);
+
 export function lengthOf(column: BulkColumn | undefined): number {
   if (column === undefined) return 0;
   return isValues(column) ? column.length : column.values.length;

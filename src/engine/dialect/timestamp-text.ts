@@ -44,6 +44,20 @@ export function timestampSecondsAt(bytes: Uint8Array, start: number, end: number
   return day === undefined ? undefined : day * 86_400 + hours * 3600 + minutes * 60 + seconds;
 }
 
+const TEXT_BYTES = new Uint8Array(TIMESTAMP_TEXT_LENGTH);
+
+/** Seconds since 1970-01-01 UTC of a neutral timestamp's text, or undefined as timestampSecondsAt says. */
+export function timestampSeconds(text: string): number | undefined {
+  if (text.length !== TIMESTAMP_TEXT_LENGTH) return undefined;
+  for (let i = 0; i < TIMESTAMP_TEXT_LENGTH; i++) {
+    const code = text.charCodeAt(i);
+    // Beyond ASCII no character spells a digit or a separator (and one byte could not hold it).
+    if (code > 0x7f) return undefined;
+    TEXT_BYTES[i] = code;
+  }
+  return timestampSecondsAt(TEXT_BYTES, 0, TIMESTAMP_TEXT_LENGTH);
+}
+
 // Rows come day after day: the last date read is kept with its day.
 let lastDate = -1;
 let lastDay: number | undefined;

@@ -1,7 +1,7 @@
 // COPY's text format, written and read without a connection: the driver streams it to and from the
 // server, and a worker thread can make it from a chunk's columns while the main thread talks to the database.
 import pg from 'pg';
-import { isValues, lengthOf, valuesOf } from '../bulk-column.ts';
+import { isValues, isWholeNumber, lengthOf, valuesOf } from '../bulk-column.ts';
 import { TIMESTAMP_TEXT_LENGTH, TimestampTextWriter, timestampSecondsAt } from '../timestamp-text.ts';
 import type { BulkColumn, SqlValue, ValueVisitor } from '../types.ts';
 import { neutralTimestamp } from './introspector.ts';
@@ -52,7 +52,7 @@ export class CopyTextWriter {
   value(value: SqlValue): void {
     if (value === null) this.ascii('\\N');
     else if (typeof value === 'string') this.text(value);
-    else if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) this.integer(value);
+    else if (isWholeNumber(value)) this.integer(value);
     else this.utf8(copyField(value));
   }
 
@@ -65,7 +65,7 @@ export class CopyTextWriter {
     } else if (typeof value === 'string') {
       if (this.text(value)) visitor.asciiText(this.buffer, start, this.at);
       else visitor.value(value);
-    } else if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) {
+    } else if (isWholeNumber(value)) {
       this.visitedInteger(value, visitor);
     } else {
       this.utf8(copyField(value));
