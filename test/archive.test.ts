@@ -23,6 +23,7 @@ import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash,
 import { connect, type EngineName, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
 import { columnsOf, decodeRows, encodeRows } from '../src/engine/archive/payload.ts';
 import { chunkRunner } from '../src/engine/archive/chunk-pool.ts';
+import { isCopyBinary } from '../src/engine/dialect/postgres/copy-binary.ts';
 import { copyField } from '../src/engine/dialect/postgres/copy-text.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
@@ -393,12 +394,38 @@ describe('chunk work in worker threads', () => {
       };
       for (const runner of [pool, inline]) {
         assert.deepEqual(await runner.decode(recorded, 4, [0]), columnsOf(rows, 4));
-        const batch = await runner.forLoad(recorded, 4, [0], 'postgres-copy-text');
+        const batch = await runner.forLoad(recorded, 4, [0], { format: 'postgres-copy-text' });
         assert.deepEqual({ ...batch, payload: batch.payload.toString() }, { rows: rows.length, lastKey: [2999], contentHash: recorded.contentHash, payload: rows.map(copyLine).join('') });
         const otherHash = ContentHash.of(rows.slice(1)).toString();
         await assert.rejects(runner.decode({ ...recorded, contentHash: otherHash }, 4, [0]), new RegExp(`its rows hash to ${recorded.contentHash}, not the ${otherHash} recorded`));
-        await assert.rejects(runner.forLoad({ ...recorded, contentHash: otherHash }, 4, [0], 'postgres-copy-text'), /its rows hash to/);
-        await assert.rejects(runner.forLoad({ ...recorded, lastKey: '[3000]' }, 4, [0], 'postgres-copy-text'), /its last row's key is \[2999\], not the \[3000\] recorded/);
+        await assert.rejects(runner.forLoad({ ...recorded, contentHash: otherHash }, 4, [0], { format: 'postgres-copy-text' }), /its rows hash to/);
+        await assert.rejects(runner.forLoad({ ...recorded, lastKey: '[3000]' }, 4, [0], { format: 'postgres-copy-text' }), /its last row's key is \[2999\], not the \[3000\] recorded/);
+      }
+    } finally {
+      await pool.close();
+      await inline.close();
+    }
+  });
+
+  it('encodes a chunk for a bulk load in COPY binary where every value has a binary form in its column, in COPY text where one has not', async () => {
+    const pool = chunkRunner(1);
+    const inline = chunkRunner(0);
+    const binary = { format: 'postgres-copy-binary', columnTypes: ['int4', 'timestamptz', 'text', 'float8'] } as const;
+    const recordedOf = (chunkRows: SqlValue[][]) => {
+      const chunk = encodeRows(chunkRows, 4);
+      const lastKey = `[${String(chunkRows.at(-1)?.[0])}]`;
+      return { encoding: chunk.encoding, rows: chunkRows.length, rawBytes: chunk.rawBytes, payloadSha256: chunk.sha256, payload: chunk.payload, contentHash: ContentHash.of(chunkRows).toString(), lastKey };
+    };
+    // Texts only in the text column and no number beyond a double: every value has a binary form.
+    const fitting = rows.map(([id, at, data, ratio]) => [id ?? null, at ?? null, Buffer.isBuffer(data) ? 'was binary' : (data ?? null), typeof ratio === 'bigint' ? 7 : (ratio ?? null)]);
+    try {
+      for (const runner of [pool, inline]) {
+        const written = await runner.forLoad(recordedOf(fitting), 4, [0], binary);
+        assert.ok(isCopyBinary(written.payload), 'the fitting chunk is written in COPY binary');
+        assert.equal(written.contentHash, ContentHash.of(fitting).toString());
+        // A blob in the text column and 2^70 in the double one have none: the chunk goes as text, hashed anew.
+        const unfit = await runner.forLoad(recordedOf(rows), 4, [0], binary);
+        assert.equal(unfit.payload.toString(), rows.map(copyLine).join(''));
       }
     } finally {
       await pool.close();

@@ -98,13 +98,13 @@ export function encodeChunk(columns: SqlValue[][]): HashedChunk {
 
 /**
  * The chunk's rows encoded for a bulk load, once what is encoded is found to be what the chunk records:
- * the rows are hashed from the very bytes that will be sent.
+ * the rows are hashed from the very values written, as they are written.
  */
 export function chunkForLoad(chunk: RecordedChunk, width: number, keyColumns: readonly number[], encoding: BulkEncoding): EncodedBatch {
   const stored = verifiedPayload(chunk);
   const columns = decodeBulkColumns(stored, width, stored.rows);
-  const hash = new ContentHash();
-  const payload = encodeBulk(encoding, columns, hash.visitor());
+  let hash = new ContentHash();
+  const payload = encodeBulk(encoding, columns, () => (hash = new ContentHash()).visitor());
   const lastKey = lastKeyOf(columns, keyColumns);
   const problem = summaryProblem(chunk, summaryOf(stored.rows, hash, lastKey));
   if (problem) throw new Error(problem);

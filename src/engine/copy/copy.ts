@@ -100,7 +100,7 @@ export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyIte
   const total = ContentHash.parse(checkpoint.contentHash);
   const progress = (): void => options.onProgress?.(meter.event(checkpoint.rowsRead));
   const batchRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
-  const encoded = encodedPath(source, sink, item);
+  const encoded = await encodedPath(source, sink, item);
   const text = encoded ? undefined : await textPath(source, sink, item, checkpoint.lastKey, batchRows);
   if (encoded) {
     await pump(encoded.read(checkpoint.lastKey), (batch) => writeEncodedChunk(encoded.write, batch, checkpoint, total), progress);
@@ -139,9 +139,9 @@ interface EncodedPath {
 }
 
 /** Batches encoded by the source for the sink's bulk path, where both can and rows go over as they are. */
-function encodedPath(source: RowSource, sink: ChunkSink, item: CopyItem): EncodedPath | undefined {
+async function encodedPath(source: RowSource, sink: ChunkSink, item: CopyItem): Promise<EncodedPath | undefined> {
   if (item.transform || !source.readEncoded || !sink.writeEncoded) return undefined;
-  const encoding = sink.bulkEncoding?.(item);
+  const encoding = await sink.bulkEncoding?.(item);
   if (!encoding) return undefined;
   const readEncoded = source.readEncoded.bind(source);
   const writeEncoded = sink.writeEncoded.bind(sink);

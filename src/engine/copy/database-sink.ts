@@ -96,8 +96,8 @@ export class DatabaseSink implements ChunkSink {
     });
   }
 
-  bulkEncoding(): BulkEncoding | undefined {
-    return this.connection.bulkEncoding;
+  async bulkEncoding(item: CopyItem): Promise<BulkEncoding | undefined> {
+    return this.connection.bulkEncoding?.(item.target.table, item.target.columns);
   }
 
   async writeEncoded(item: CopyItem, batch: EncodedBatch, checkpoint: Checkpoint): Promise<void> {

@@ -80,7 +80,7 @@ export interface ChunkSink {
   /** Writes the rows, the rejections and the checkpoint as one unit: all or nothing. */
   write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint, chunkHash?: string): Promise<string | void>;
   /** The encoding writeEncoded takes for the item's target, if the sink takes encoded batches. */
-  bulkEncoding?(item: CopyItem): BulkEncoding | undefined;
+  bulkEncoding?(item: CopyItem): Promise<BulkEncoding | undefined>;
   /** Writes an encoded batch and the checkpoint as one unit, like write. */
   writeEncoded?(item: CopyItem, batch: EncodedBatch, checkpoint: Checkpoint): Promise<void>;
   /**

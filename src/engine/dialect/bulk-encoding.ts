@@ -1,18 +1,20 @@
 // Rows encoded for a connection's bulk path, and rows it sent as text decoded, away from the connection:
 // plain functions of plain values, so that a worker thread can run them while the main thread talks to it.
+import { copyBinaryOfColumns } from './postgres/copy-binary.ts';
 import { copyColumns, copyFieldReader, copyTextOfColumns } from './postgres/copy-text.ts';
-import type { BulkColumn, BulkEncoding, QueryTextFormat, ValueVisitor } from './types.ts';
+import type { BulkColumn, BulkEncoding, QueryTextFormat, TextEncoding, ValueVisitor } from './types.ts';
 
-const ENCODERS: Record<BulkEncoding, (columns: readonly BulkColumn[], visitor: ValueVisitor) => Buffer> = {
-  'postgres-copy-text': copyTextOfColumns,
-};
-
-/** The rows held by `columns` in `encoding`, each row shown to the visitor as it is written. */
-export function encodeBulk(encoding: BulkEncoding, columns: readonly BulkColumn[], visitor: ValueVisitor): Buffer {
-  return ENCODERS[encoding](columns, visitor);
+/**
+ * The rows held by `columns` in `encoding`, each row shown to a visitor made for it as it is written: a
+ * chunk begun in COPY's binary format and met with a value that has no binary form is written again as
+ * text, shown to a new visitor.
+ */
+export function encodeBulk(encoding: BulkEncoding, columns: readonly BulkColumn[], visitor: () => ValueVisitor): Buffer {
+  const binary = encoding.format === 'postgres-copy-binary' ? copyBinaryOfColumns(columns, encoding.columnTypes, visitor()) : undefined;
+  return binary ?? copyTextOfColumns(columns, visitor());
 }
 
-const DECODERS: Record<BulkEncoding, (text: Buffer, fieldTypes: readonly number[], rows: number, visitor: ValueVisitor) => BulkColumn[]> = {
+const DECODERS: Record<TextEncoding, (text: Buffer, fieldTypes: readonly number[], rows: number, visitor: ValueVisitor) => BulkColumn[]> = {
   'postgres-copy-text': (text, fieldTypes, rows, visitor) => copyColumns(text, fieldTypes.map(copyFieldReader), rows, visitor),
 };
 

@@ -3,6 +3,7 @@
 // read back into a SchemaModel) and driver (connections, transactions, bulk write, lock, admin).
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../schema/model.ts';
 import type { ConnectionTarget, EngineName } from './connection-string.ts';
+import type { BinaryColumnType } from './postgres/copy-binary.ts';
 
 /**
  * Values as every dialect returns and accepts them: integers and doubles as numbers, text as strings,
@@ -32,12 +33,19 @@ export interface ValueVisitor {
  */
 export type BulkColumn = readonly SqlValue[] | { kind: 'whole-numbers' | 'timestamps'; values: Float64Array };
 
-/** A bulk-load text format a connection reads: PostgreSQL's COPY text. */
-export type BulkEncoding = 'postgres-copy-text';
+/** A text format a connection sends a query's rows in: PostgreSQL's COPY text. */
+export type TextEncoding = 'postgres-copy-text';
+
+/**
+ * How rows are encoded for a table's bulk load (encodeBulk), a plain value a worker thread can be sent:
+ * COPY text, or COPY's binary format for the target columns' types (pg_type's names), in which a chunk
+ * whose every value has a binary form is written (any other goes as text).
+ */
+export type BulkEncoding = { format: 'postgres-copy-text' } | { format: 'postgres-copy-binary'; columnTypes: readonly BinaryColumnType[] };
 
 /** How to read a query's rows sent as text (decodeBulk): a plain value a worker thread can be sent. */
 export interface QueryTextFormat {
-  encoding: BulkEncoding;
+  encoding: TextEncoding;
   /** The engine's type of each column, in the query's order. */
   fieldTypes: number[];
 }
@@ -148,11 +156,11 @@ export interface Connection {
    */
   bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number>;
   /**
-   * Where the engine's bulk path reads a text format: that format, which encodeBulk writes without a
-   * connection (in a worker thread), and bulkInsertEncoded sends as it is.
+   * Where the engine's bulk path reads an encoding encodeBulk can write without a connection (in a worker
+   * thread): that encoding for the table's columns, whose payloads bulkInsertEncoded sends as they are.
    */
-  readonly bulkEncoding?: BulkEncoding;
-  /** Writes rows encoded by encodeBulk in `bulkEncoding` through the bulk path; returns the number of rows written. */
+  bulkEncoding?(table: string, columns: readonly string[]): Promise<BulkEncoding>;
+  /** Writes rows encoded by encodeBulk in the table's bulkEncoding through the bulk path; returns the number of rows written. */
   bulkInsertEncoded?(table: string, columns: readonly string[], payload: Buffer): Promise<number>;
   /**
    * Takes the named lock for as long as this connection lives (or until released). If another session

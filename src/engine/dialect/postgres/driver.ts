@@ -1,5 +1,5 @@
 // PostgreSQL through pg: one Client per connection, in a UTC session with its own type parsers so values
-// come back in the neutral form, bulk writes through COPY FROM STDIN in text format, locks as
+// come back in the neutral form, bulk writes through COPY FROM STDIN in text or binary format, locks as
 // session-level advisory locks (they die with the connection).
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -11,8 +11,9 @@ import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
-import type { Connection, Dialect, Lock, QueryTextFormat, Row, SqlValue, TextBatch, ValueVisitor } from '../types.ts';
+import type { BulkEncoding, Connection, Dialect, Lock, QueryTextFormat, Row, SqlValue, TextBatch, ValueVisitor } from '../types.ts';
 import { postgresAdapter } from './adapter.ts';
+import { binaryColumnTypes, isCopyBinary } from './copy-binary.ts';
 import { copyFieldReader, copyValue, CopyTextWriter, visitCopyLines } from './copy-text.ts';
 import { postgresIntrospector } from './introspector.ts';
 import { postgresQueryCompiler } from './query-compiler.ts';
@@ -449,16 +450,25 @@ class PostgresConnection implements Connection {
     return this.copyIn(table, columns, Readable.from(copyPieces(rows)));
   }
 
-  readonly bulkEncoding = 'postgres-copy-text' as const;
-
-  async bulkInsertEncoded(table: string, columns: readonly string[], payload: Buffer): Promise<number> {
-    return this.copyIn(table, columns, Readable.from([payload]));
+  /** COPY's binary format where every column's type has one here, its text otherwise. */
+  async bulkEncoding(table: string, columns: readonly string[]): Promise<BulkEncoding> {
+    const rows = await this.query(
+      'SELECT a.attname AS name, t.typname AS type FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped',
+      [this.compiler.quoteIdentifier(table)],
+    );
+    const typeOf = new Map(rows.map((row) => [String(row.name), String(row.type)]));
+    const columnTypes = binaryColumnTypes(columns.map((column) => typeOf.get(column)));
+    return columnTypes ? { format: 'postgres-copy-binary', columnTypes } : { format: 'postgres-copy-text' };
   }
 
-  private async copyIn(table: string, columns: readonly string[], text: Readable): Promise<number> {
+  async bulkInsertEncoded(table: string, columns: readonly string[], payload: Buffer): Promise<number> {
+    return this.copyIn(table, columns, Readable.from([payload]), isCopyBinary(payload) ? ' (FORMAT binary)' : '');
+  }
+
+  private async copyIn(table: string, columns: readonly string[], data: Readable, options = ''): Promise<number> {
     const q = this.compiler;
-    const copy = this.client.query(copyFrom(`COPY ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) FROM STDIN`));
-    await this.untilSessionEnds(pipeline(text, copy));
+    const copy = this.client.query(copyFrom(`COPY ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) FROM STDIN${options}`));
+    await this.untilSessionEnds(pipeline(data, copy));
     return copy.rowCount;
   }
 
