@@ -3,13 +3,14 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Connection, type SqlValue } from '../src/engine/dialect/index.ts';
-import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type CopyItem } from '../src/engine/copy/index.ts';
+import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash, tableRowsDigest, type CopyItem } from '../src/engine/copy/index.ts';
+import { RowsDigest } from '../src/engine/copy/rows-digest.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
 import { copyColumns, copyField, copyFieldReader, copyTextOfColumns } from '../src/engine/dialect/postgres/copy-text.ts';
 import { decodeBulk, encodeBulk } from '../src/engine/dialect/bulk-encoding.ts';
-import { isCopyBinary } from '../src/engine/dialect/postgres/copy-binary.ts';
+import { CopyBinaryRows, isCopyBinary } from '../src/engine/dialect/postgres/copy-binary.ts';
 import { valuesOf } from '../src/engine/dialect/bulk-column.ts';
 
 /** A row as one line of COPY text, field by field: what the byte-by-byte writers must equal. */
@@ -299,17 +300,23 @@ describe('PostgreSQL COPY text', () => {
     assert.equal(fromBytes.toString(), ContentHash.of(rows).toString());
   });
 
-  it('loaded in COPY binary by the target columns\' types, holds exactly the rows, hashed as they are written', { skip }, async () => {
+  it('loaded in COPY binary by the target columns\' types, holds exactly the rows, hashed as they are written, and hands back the very bytes sent', { skip }, async () => {
     const live = connection as Connection;
     const encoding = await (live.bulkEncoding as NonNullable<Connection['bulkEncoding']>)(table.name, columns);
     assert.deepEqual(encoding, { format: 'postgres-copy-binary', columnTypes: ['int4', 'int2', 'int8', 'float8', 'varchar', 'bpchar', 'text', 'date', 'timestamptz', 'bytea'] });
     let hash = new ContentHash();
     let visitors = 0;
-    const payload = encodeBulk(encoding, columns.map((_, j) => rows.map((row) => row[j] as SqlValue)), () => {
-      visitors++;
-      return (hash = new ContentHash()).visitor();
-    });
-    assert.ok(isCopyBinary(payload));
+    const sent = new RowsDigest();
+    const { payload, rowsShown } = encodeBulk(
+      encoding,
+      columns.map((_, j) => rows.map((row) => row[j] as SqlValue)),
+      () => {
+        visitors++;
+        return (hash = new ContentHash()).visitor();
+      },
+      (bytes, start, end) => sent.addRow(bytes, start, end),
+    );
+    assert.ok(isCopyBinary(payload) && rowsShown);
     assert.equal(visitors, 1, 'written once, in binary');
     assert.equal(hash.toString(), ContentHash.of(rows).toString());
     await live.execute(`CREATE TABLE binary_copy (LIKE ${table.name})`);
@@ -317,9 +324,32 @@ describe('PostgreSQL COPY text', () => {
       assert.equal(await (live.bulkInsertEncoded as NonNullable<Connection['bulkInsertEncoded']>)('binary_copy', columns, payload), rows.length);
       const loaded = (await live.query(`SELECT ${columns.join(', ')} FROM binary_copy ORDER BY id`)).map((row) => columns.map((c) => row[c] ?? null));
       assert.deepEqual(loaded, rows);
+      assert.equal((await tableRowsDigest(live, 'binary_copy', columns))?.toString(), sent.toString());
+      await live.execute("UPDATE binary_copy SET body = body || ' ' WHERE id = 2999");
+      assert.notEqual((await tableRowsDigest(live, 'binary_copy', columns))?.toString(), sent.toString(), 'one changed value changes the digest');
     } finally {
       await live.execute('DROP TABLE binary_copy');
     }
+  });
+
+  it('in COPY binary, split into rows however its pieces are cut, each row the bytes written for it', () => {
+    const written: string[] = [];
+    const encoding = { format: 'postgres-copy-binary', columnTypes: ['int4', 'int2', 'int8', 'float8', 'varchar', 'bpchar', 'text', 'date', 'timestamptz', 'bytea'] } as const;
+    const { payload } = encodeBulk(encoding, columns.map((_, j) => rows.map((row) => row[j] as SqlValue)), () => new ContentHash().visitor(), (bytes, start, end) => {
+      written.push(Buffer.from(bytes.subarray(start, end)).toString('hex'));
+    });
+    for (const cut of [1, 7, 1_000, payload.length]) {
+      const read: string[] = [];
+      const split = new CopyBinaryRows(columns.length, (bytes, start, end) => read.push(Buffer.from(bytes.subarray(start, end)).toString('hex')));
+      for (let at = 0; at < payload.length; at += cut) split.push(payload.subarray(at, at + cut));
+      split.end();
+      assert.equal(split.rows, rows.length);
+      assert.deepEqual(read, written, `pieces of ${cut} bytes`);
+    }
+    const truncated = new CopyBinaryRows(columns.length, () => undefined);
+    truncated.push(payload.subarray(0, payload.length - 3));
+    assert.throws(() => truncated.end(), /COPY ended inside a row/);
+    assert.throws(() => new CopyBinaryRows(3, () => undefined).push(payload), /a row of 10 fields, not the 3 columns/);
   });
 
   it('sent as text, comes in batches of exactly the rows asked, which decode to the rows and hash as they do', { skip }, async () => {

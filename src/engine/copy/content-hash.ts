@@ -23,13 +23,13 @@ const BINARY_MARK = 0x62; // b
 const lane = { a: 0, b: 0, length: 0 };
 
 /** A code unit scrambled as MurmurHash3 does a block before mixing it in. */
-function scrambled(code: number): number {
+export function scrambled(code: number): number {
   const k = Math.imul(code, C1);
   return Math.imul((k << 15) | (k >>> 17), C2);
 }
 
 /** One lane with a scrambled code unit mixed in. */
-function mixed(h: number, k: number): number {
+export function mixed(h: number, k: number): number {
   const x = h ^ k;
   return (Math.imul((x << 13) | (x >>> 19), 5) + 0xe6546b64) | 0;
 }
@@ -92,7 +92,7 @@ function startRow(): void {
   lane.length = 0;
 }
 
-function finish(h: number, length: number): number {
+export function finish(h: number, length: number): number {
   h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -173,16 +173,22 @@ export class ContentHash {
 
   /** rows:hex, as stored in checkpoints and manifests. */
   toString(): string {
-    return `${this.rows}:${this.a.toString(16).padStart(8, '0')}${this.b.toString(16).padStart(8, '0')}`;
+    return lanesText(this.rows, this.a, this.b);
   }
 
   static parse(text: string): ContentHash {
-    const match = /^(\d+):([0-9a-f]{8})([0-9a-f]{8})$/.exec(text);
-    if (!match) throw new Error(`"${text}" is not a content hash`);
-    const hash = new ContentHash();
-    hash.rows = Number(match[1]);
-    hash.a = parseInt(match[2] ?? '0', 16);
-    hash.b = parseInt(match[3] ?? '0', 16);
-    return hash;
+    return Object.assign(new ContentHash(), parseLanes(text, 'a content hash'));
   }
+}
+
+/** A row count and two lanes as rows:hex. */
+export function lanesText(rows: number, a: number, b: number): string {
+  return `${rows}:${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
+}
+
+/** The row count and lanes of rows:hex; `what` names the text in the error where it is not that. */
+export function parseLanes(text: string, what: string): { rows: number; a: number; b: number } {
+  const match = /^(\d+):([0-9a-f]{8})([0-9a-f]{8})$/.exec(text);
+  if (!match) throw new Error(`"${text}" is not ${what}`);
+  return { rows: Number(match[1]), a: parseInt(match[2] ?? '0', 16), b: parseInt(match[3] ?? '0', 16) };
 }

@@ -4,6 +4,7 @@
 import type { Connection, QueryTextFormat, Row, SqlValue, TextBatch } from '../dialect/types.ts';
 import { type ProgressListener, RateMeter } from '../progress.ts';
 import { ContentHash } from './content-hash.ts';
+import { RowsDigest } from './rows-digest.ts';
 import { keyAfter } from './key-range.ts';
 import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, EncodedBatch, PreparedText, RowSource, Transformed } from './types.ts';
 
@@ -81,6 +82,8 @@ function identity(item: CopyItem): (row: Row) => Transformed {
 export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyItem, options: CopyOptions = {}): Promise<CopyItemResult> {
   const started = performance.now();
   const saved = await sink.load(item);
+  // Kept while every chunk written in this run brings one: a table loaded whole in this run can be checked by it.
+  let digest: RowsDigest | undefined;
   const checkpoint: Checkpoint = saved ?? { lastKey: null, rowsRead: 0, rowsWritten: 0, rowsRejected: 0, chunks: 0, contentHash: new ContentHash().toString(), done: false };
   const result = (): CopyItemResult => ({
     name: item.name,
@@ -91,6 +94,7 @@ export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyIte
     rowsRejected: checkpoint.rowsRejected,
     seconds: (performance.now() - started) / 1000,
     contentHash: checkpoint.contentHash,
+    ...(digest ? { rowsDigest: digest.toString() } : {}),
     resumed: saved !== undefined,
   });
   if (checkpoint.done) return result();
@@ -103,7 +107,16 @@ export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyIte
   const encoded = await encodedPath(source, sink, item);
   const text = encoded ? undefined : await textPath(source, sink, item, checkpoint.lastKey, batchRows);
   if (encoded) {
-    await pump(encoded.read(checkpoint.lastKey), (batch) => writeEncodedChunk(encoded.write, batch, checkpoint, total), progress);
+    digest = checkpoint.rowsWritten === 0 ? new RowsDigest() : undefined;
+    await pump(
+      encoded.read(checkpoint.lastKey),
+      async (batch) => {
+        await writeEncodedChunk(encoded.write, batch, checkpoint, total);
+        if (batch.rowsDigest) digest?.merge(RowsDigest.parse(batch.rowsDigest));
+        else digest = undefined;
+      },
+      progress,
+    );
   } else if (text) {
     await pump(text.batches, (batch) => writeTextChunk(() => text.write(batch, checkpoint), item, batch.rows, checkpoint, total), progress);
   } else {

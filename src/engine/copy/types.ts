@@ -65,6 +65,8 @@ export interface EncodedBatch {
   /** ContentHash of the batch's rows. */
   contentHash: string;
   payload: Buffer;
+  /** RowsDigest of the payload's rows, where the sink's engine hands them back as they are sent. */
+  rowsDigest?: string;
 }
 
 /** Where copied chunks go: a database, or a backup archive. */
@@ -104,5 +106,10 @@ export interface CopyItemResult {
   rowsRejected: number;
   seconds: number;
   contentHash: string;
+  /**
+   * RowsDigest of every row written in this run, where each went in a form the target hands back byte
+   * for byte (Connection.bulkRowsDigest reads the same of the table).
+   */
+  rowsDigest?: string;
   resumed: boolean;
 }

@@ -43,6 +43,9 @@ export type TextEncoding = 'postgres-copy-text';
  */
 export type BulkEncoding = { format: 'postgres-copy-text' } | { format: 'postgres-copy-binary'; columnTypes: readonly BinaryColumnType[] };
 
+/** Takes the bytes of one row as a bulk path writes or reads it, in bytes[start, end). */
+export type RowBytesListener = (bytes: Uint8Array, start: number, end: number) => void;
+
 /** How to read a query's rows sent as text (decodeBulk): a plain value a worker thread can be sent. */
 export interface QueryTextFormat {
   encoding: TextEncoding;
@@ -98,6 +101,12 @@ export interface QueryCompiler {
   /** Only where the adapter says `addsForeignKeys`. */
   addForeignKey(table: string, foreignKey: ForeignKeyModel): string[];
   dropForeignKey(table: string, foreignKey: string): string[];
+  /**
+   * Where the engine checks a foreign key's rows apart from adding it: adds it unchecked, in a moment, and
+   * validateForeignKey checks every row, taking locks that let other tables' checks run at the same time.
+   */
+  addForeignKeyUnvalidated?(table: string, foreignKey: ForeignKeyModel): string[];
+  validateForeignKey?(table: string, foreignKey: ForeignKeyModel): string[];
   /**
    * INSERT of `rows` rows of `columns` (as parameters) where a row whose `key` exists already is left
    * alone ('ignore'), takes the new values ('replace'), or adds the new values to its own ('add', NULL
@@ -160,6 +169,12 @@ export interface Connection {
    * thread): that encoding for the table's columns, whose payloads bulkInsertEncoded sends as they are.
    */
   bulkEncoding?(table: string, columns: readonly string[]): Promise<BulkEncoding>;
+  /**
+   * Where the engine hands back in bulk, byte for byte, rows a bulk load sent in a form whose rows encodeBulk
+   * shows (EncodedRows.rowsShown): shows each row of the table's columns so to onRow and returns the
+   * number of rows. A digest of them checks a loaded table against what was sent.
+   */
+  visitBulkRows?(table: string, columns: readonly string[], onRow: RowBytesListener): Promise<number>;
   /** Writes rows encoded by encodeBulk in the table's bulkEncoding through the bulk path; returns the number of rows written. */
   bulkInsertEncoded?(table: string, columns: readonly string[], payload: Buffer): Promise<number>;
   /**

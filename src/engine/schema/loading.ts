@@ -9,7 +9,7 @@ import { foreignKeyName } from '../dialect/shared-ddl.ts';
 import { OperationError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
 import { diffSchemas, formatDifferences } from './diff.ts';
-import type { IndexModel, SchemaModel, TableModel } from './model.ts';
+import type { ForeignKeyModel, IndexModel, SchemaModel, TableModel } from './model.ts';
 
 /** The table as a load of checked rows creates it: without what completeTable and completeSchema build afterwards. */
 export function tableForLoading(connection: Connection, table: TableModel): TableModel {
@@ -61,7 +61,7 @@ export async function dropForeignKeysOf(connection: Connection, tables: readonly
 }
 
 /** Builds the model's keys, indexes and foreign keys the database lacks, then checks that the database is the model. */
-export async function completeSchema(connection: Connection, model: SchemaModel, onProgress?: ProgressListener): Promise<void> {
+export async function completeSchema(connection: Connection, model: SchemaModel, onProgress?: ProgressListener, alongside: readonly Connection[] = []): Promise<void> {
   const actual = await connection.introspector.introspect();
   const keyless = new Set(actual.tables.filter((t) => t.primaryKey.length === 0).map((t) => t.name));
   const indexes = new Set(actual.tables.flatMap((t) => t.indexes.map((i) => `${t.name}.${i.name}`)));
@@ -71,13 +71,44 @@ export async function completeSchema(connection: Connection, model: SchemaModel,
     for (const index of table.indexes.filter((i) => !indexes.has(`${table.name}.${i.name}`))) await createIndex(connection, table, index, onProgress);
   }
   if (connection.adapter.addsForeignKeys) {
-    for (const table of model.tables) {
-      for (const fk of table.foreignKeys.filter((f) => !foreignKeys.has(foreignKeyName(table.name, f)))) {
-        onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(table.name, fk)}: checking every row of ${table.name}` });
-        for (const sql of connection.compiler.addForeignKey(table.name, fk)) await connection.execute(sql);
-      }
-    }
+    const missing = model.tables
+      .map((table) => ({ table, foreignKeys: table.foreignKeys.filter((f) => !foreignKeys.has(foreignKeyName(table.name, f))) }))
+      .filter((t) => t.foreignKeys.length > 0);
+    await addForeignKeys(connection, missing, onProgress, alongside);
   }
   const differences = diffSchemas(model, await connection.introspector.introspect());
   if (differences.length > 0) throw new OperationError(`${connection.description} does not have the expected schema:\n${formatDifferences(differences)}`);
+}
+
+/**
+ * Adds the foreign keys, each checking every row of its table. Where the engine checks them apart, all are
+ * added unchecked first and the tables are then checked side by side, one per connection at a time
+ * (`connection` and those `alongside`); otherwise one after the other.
+ */
+async function addForeignKeys(connection: Connection, missing: { table: TableModel; foreignKeys: ForeignKeyModel[] }[], onProgress: ProgressListener | undefined, alongside: readonly Connection[]): Promise<void> {
+  const { addForeignKeyUnvalidated, validateForeignKey } = connection.compiler;
+  const announce = (table: TableModel, fk: ForeignKeyModel) => onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(table.name, fk)}: checking every row of ${table.name}` });
+  if (!addForeignKeyUnvalidated || !validateForeignKey) {
+    for (const { table, foreignKeys } of missing) {
+      for (const fk of foreignKeys) {
+        announce(table, fk);
+        for (const sql of connection.compiler.addForeignKey(table.name, fk)) await connection.execute(sql);
+      }
+    }
+    return;
+  }
+  for (const { table, foreignKeys } of missing) for (const fk of foreignKeys) for (const sql of addForeignKeyUnvalidated(table.name, fk)) await connection.execute(sql);
+  const queue = [...missing];
+  const check = async (checker: Connection): Promise<void> => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      for (const fk of next.foreignKeys) {
+        announce(next.table, fk);
+        for (const sql of validateForeignKey(next.table.name, fk)) await checker.execute(sql);
+      }
+    }
+  };
+  // Every connection is done with before this returns, whatever one of them met.
+  const checked = await Promise.allSettled([connection, ...alongside].map(check));
+  const failed = checked.find((c) => c.status === 'rejected');
+  if (failed) throw failed.reason;
 }

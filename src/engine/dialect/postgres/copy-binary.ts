@@ -4,7 +4,7 @@
 // every value has a binary form equal to it; any other chunk goes as text.
 import { isValues, lengthOf } from '../bulk-column.ts';
 import { epochDayOf, TIMESTAMP_TEXT_LENGTH, TimestampTextWriter, timestampSeconds } from '../timestamp-text.ts';
-import type { BulkColumn, SqlValue, ValueVisitor } from '../types.ts';
+import type { BulkColumn, RowBytesListener, SqlValue, ValueVisitor } from '../types.ts';
 
 /** The column types written in binary: those whose binary form holds exactly what the neutral value says. */
 const BINARY_TYPES = ['int2', 'int4', 'int8', 'float8', 'text', 'varchar', 'bpchar', 'timestamptz', 'date', 'bytea'] as const;
@@ -99,11 +99,20 @@ class CopyBinaryWriter {
     return this.buffer.subarray(0, this.at + 2);
   }
 
+  /** Where the row being written starts. */
+  private rowStart = 0;
+
   row(width: number): void {
+    this.rowStart = this.at;
     this.rowBytes = 2 + width * FIXED_FIELD_BYTES;
     this.room(this.rowBytes);
     this.view.setInt16(this.at, width);
     this.at += 2;
+  }
+
+  /** Shows the bytes of the row just written. */
+  endRow(onRow: RowBytesListener): void {
+    onRow(this.buffer, this.rowStart, this.at);
   }
 
   null(): void {
@@ -242,10 +251,10 @@ class CopyBinaryWriter {
 
 /**
  * The rows held by `columns` (all of one length) in COPY's binary format for columns of `types`, each row
- * shown to the visitor as it is written; undefined, with the visitor shown only part of the rows, where
- * a value has no binary form equal to it in its column.
+ * shown to the visitor as it is written, and its bytes to onRow; undefined, with only part of the rows
+ * shown, where a value has no binary form equal to it in its column.
  */
-export function copyBinaryOfColumns(columns: readonly BulkColumn[], types: readonly BinaryColumnType[], visitor: ValueVisitor): Buffer | undefined {
+export function copyBinaryOfColumns(columns: readonly BulkColumn[], types: readonly BinaryColumnType[], visitor: ValueVisitor, onRow: RowBytesListener): Buffer | undefined {
   const rows = lengthOf(columns[0]);
   const writer = new CopyBinaryWriter(rows * (2 + columns.length * 12), visitor);
   try {
@@ -260,10 +269,78 @@ export function copyBinaryOfColumns(columns: readonly BulkColumn[], types: reado
         else writer.timestamp(column.values[i] as number, type);
       }
       visitor.endRow();
+      writer.endRow(onRow);
     }
   } catch (error) {
     if (error instanceof NoBinaryForm) return undefined;
     throw error;
   }
   return writer.result();
+}
+
+const HEADER_BYTES = HEADER.length;
+
+/**
+ * The rows of COPY's binary format, each shown as its bytes (its field count and fields) once whole: the
+ * data comes in pieces that may end anywhere.
+ */
+export class CopyBinaryRows {
+  rows = 0;
+  private rest: Buffer | undefined;
+  private started = false;
+  private ended = false;
+
+  constructor(
+    private readonly width: number,
+    private readonly onRow: RowBytesListener,
+  ) {}
+
+  push(piece: Buffer): void {
+    if (this.ended) throw new Error('COPY sent data after its end');
+    const data = this.rest ? Buffer.concat([this.rest, piece]) : piece;
+    let at = this.started ? 0 : this.header(data);
+    if (at < 0) {
+      this.rest = data;
+      return;
+    }
+    while (at + 2 <= data.length) {
+      if (data.readInt16BE(at) === TRAILER) {
+        this.ended = true;
+        at += 2;
+        break;
+      }
+      const end = this.rowEnd(data, at);
+      if (end < 0) break;
+      this.onRow(data, at, end);
+      this.rows++;
+      at = end;
+    }
+    this.rest = at < data.length ? Buffer.from(data.subarray(at)) : undefined;
+  }
+
+  end(): void {
+    if (!this.ended || this.rest) throw new Error('COPY ended inside a row');
+  }
+
+  /** The offset past the header, or -1 where the data does not hold all of it yet. */
+  private header(data: Buffer): number {
+    if (data.length < HEADER_BYTES) return -1;
+    if (!isCopyBinary(data)) throw new Error('COPY sent data that is not in its binary format');
+    const end = HEADER_BYTES + data.readInt32BE(SIGNATURE.length + 4);
+    if (data.length < end) return -1;
+    this.started = true;
+    return end;
+  }
+
+  /** The offset past the row at `at`, or -1 where the data does not hold all of it yet. */
+  private rowEnd(data: Buffer, at: number): number {
+    const fields = data.readInt16BE(at);
+    if (fields !== this.width) throw new Error(`COPY sent a row of ${fields} fields, not the ${this.width} columns of the query`);
+    let end = at + 2;
+    for (let j = 0; j < fields; j++) {
+      if (end + 4 > data.length) return -1;
+      end += 4 + Math.max(0, data.readInt32BE(end));
+    }
+    return end <= data.length ? end : -1;
+  }
 }

@@ -11,9 +11,9 @@ import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
-import type { BulkEncoding, Connection, Dialect, Lock, QueryTextFormat, Row, SqlValue, TextBatch, ValueVisitor } from '../types.ts';
+import type { BulkEncoding, Connection, Dialect, Lock, QueryTextFormat, RowBytesListener, Row, SqlValue, TextBatch, ValueVisitor } from '../types.ts';
 import { postgresAdapter } from './adapter.ts';
-import { binaryColumnTypes, isCopyBinary } from './copy-binary.ts';
+import { binaryColumnTypes, CopyBinaryRows, isCopyBinary } from './copy-binary.ts';
 import { copyFieldReader, copyValue, CopyTextWriter, visitCopyLines } from './copy-text.ts';
 import { postgresIntrospector } from './introspector.ts';
 import { postgresQueryCompiler } from './query-compiler.ts';
@@ -374,22 +374,37 @@ class PostgresConnection implements Connection {
     return rows;
   }
 
+  /** The table's columns through COPY's binary format, which holds a value as bulkInsertEncoded sent it. */
+  async visitBulkRows(table: string, columns: readonly string[], onRow: RowBytesListener): Promise<number> {
+    const q = this.compiler;
+    const rows = new CopyBinaryRows(columns.length, onRow);
+    const sql = `SELECT ${columns.map((c) => q.quoteIdentifier(c)).join(', ')} FROM ${q.quoteIdentifier(table)}`;
+    for await (const piece of this.copyOutPieces(sql, ' (FORMAT binary)')) rows.push(piece);
+    rows.end();
+    return rows.rows;
+  }
+
   async streamQueryText(sql: string, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> }> {
     const fieldTypes = (await this.describe(sql)).map((column) => column.type);
     return { format: { encoding: 'postgres-copy-text', fieldTypes }, batches: rowBatches(this.copyOut(sql), batchRows) };
   }
 
-  /** The query's rows as COPY text, in whole lines; a COPY left before its end is cancelled. */
+  /** The query's rows as COPY text, in whole lines. */
   private async *copyOut(sql: string): AsyncIterable<Buffer> {
-    const stream = this.client.query(copyTo(`COPY (${sql}) TO STDOUT`));
-    const reader = new CopyOutReader(stream);
     const lines = new CopyLines();
+    for await (const data of this.copyOutPieces(sql)) {
+      const complete = lines.push(data);
+      if (complete !== undefined) yield complete;
+    }
+    lines.end();
+  }
+
+  /** The query's rows as COPY data in the pieces the server sends; a COPY left before its end is cancelled. */
+  private async *copyOutPieces(sql: string, options = ''): AsyncIterable<Buffer> {
+    const stream = this.client.query(copyTo(`COPY (${sql}) TO STDOUT${options}`));
+    const reader = new CopyOutReader(stream);
     try {
-      for (let data = await this.untilSessionEnds(reader.next()); data; data = await this.untilSessionEnds(reader.next())) {
-        const complete = lines.push(data);
-        if (complete !== undefined) yield complete;
-      }
-      lines.end();
+      for (let data = await this.untilSessionEnds(reader.next()); data; data = await this.untilSessionEnds(reader.next())) yield data;
       // As a cursor can, a COPY may end as its session dies: that is not the end of the rows.
       if (this.lost) throw this.lost;
     } finally {

@@ -47,12 +47,12 @@ LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 ORDER BY t.relname, a.attnum`;
 
 // Primary and foreign keys, one row per column in key order; unnest pads a primary key's missing
-// confkey with NULLs.
+// confkey with NULLs. A foreign key not yet validated holds nothing of the rows: it is not one here.
 const CONSTRAINTS_SQL = `WITH ${SCHEMA_TABLES}
 SELECT t.relname AS table_name, k.conname AS name, k.contype AS kind, r.relname AS referenced_table,
        a.attname AS column_name, ra.attname AS referenced_column
 FROM schema_tables t
-JOIN pg_constraint k ON k.conrelid = t.oid AND k.contype IN ('p', 'f')
+JOIN pg_constraint k ON k.conrelid = t.oid AND (k.contype = 'p' OR (k.contype = 'f' AND k.convalidated))
 CROSS JOIN LATERAL unnest(k.conkey, k.confkey) WITH ORDINALITY AS u(attnum, refnum, position)
 JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
 LEFT JOIN pg_class r ON r.oid = k.confrelid

@@ -1,7 +1,7 @@
 // PostgreSQL's SQL: double-quoted identifiers, $n parameters, timestamps as TIMESTAMPTZ (the sessions run
 // in UTC, so the stored instant and the neutral UTC text agree), binary as BYTEA.
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, TableModel } from '../../schema/model.ts';
-import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, foreignKeyClause, identifierList, standardStringLiteral, onConflictUpsert } from '../shared-ddl.ts';
+import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, foreignKeyClause, foreignKeyName, identifierList, standardStringLiteral, onConflictUpsert } from '../shared-ddl.ts';
 import type { QueryCompiler, SqlValue } from '../types.ts';
 
 const quoteIdentifier = doubleQuotedIdentifier;
@@ -77,5 +77,11 @@ export const postgresQueryCompiler: QueryCompiler = {
   addPrimaryKey: (table, columns) => [`ALTER TABLE ${quoteIdentifier(table)} ADD PRIMARY KEY (${identifierList(parts, columns)})`],
   addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)}`],
   dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP CONSTRAINT ${quoteIdentifier(fk)}`],
+  // One left unvalidated by an interrupted run is not in the model the introspector reads: it is replaced.
+  addForeignKeyUnvalidated: (table, fk) => [
+    `ALTER TABLE ${quoteIdentifier(table)} DROP CONSTRAINT IF EXISTS ${quoteIdentifier(foreignKeyName(table, fk))}`,
+    `ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)} NOT VALID`,
+  ],
+  validateForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} VALIDATE CONSTRAINT ${quoteIdentifier(foreignKeyName(table, fk))}`],
   upsert: (table, columns, key, rows, onConflict) => onConflictUpsert(quoteIdentifier, (n) => `$${n}`, table, columns, key, rows, onConflict),
 };
