@@ -378,20 +378,19 @@ describe('chunk work in worker threads', () => {
     }
   });
 
+  /** A chunk of these four-column rows as stored, with the hash and last key it records of them. */
+  const recordedOf = (chunkRows: SqlValue[][]) => {
+    const chunk = encodeRows(chunkRows, 4);
+    const lastKey = `[${String(chunkRows.at(-1)?.[0])}]`;
+    return { encoding: chunk.encoding, rows: chunkRows.length, rawBytes: chunk.rawBytes, payloadSha256: chunk.sha256, payload: chunk.payload, contentHash: ContentHash.of(chunkRows).toString(), lastKey };
+  };
+
   it('hands over the rows of a chunk only once they are what it records, as rows or encoded for a bulk load', async () => {
     const pool = chunkRunner(1);
     const inline = chunkRunner(0);
     try {
-      const chunk = encodeRows(rows, 4);
-      const recorded = {
-        encoding: chunk.encoding,
-        rows: rows.length,
-        rawBytes: chunk.rawBytes,
-        payloadSha256: chunk.sha256,
-        payload: chunk.payload,
-        contentHash: ContentHash.of(rows).toString(),
-        lastKey: '[2999]',
-      };
+      const recorded = recordedOf(rows);
+      assert.equal(recorded.lastKey, '[2999]');
       for (const runner of [pool, inline]) {
         assert.deepEqual(await runner.decode(recorded, 4, [0]), columnsOf(rows, 4));
         const batch = await runner.forLoad(recorded, 4, [0], { format: 'postgres-copy-text' });
@@ -411,11 +410,6 @@ describe('chunk work in worker threads', () => {
     const pool = chunkRunner(1);
     const inline = chunkRunner(0);
     const binary = { format: 'postgres-copy-binary', columnTypes: ['int4', 'timestamptz', 'text', 'float8'] } as const;
-    const recordedOf = (chunkRows: SqlValue[][]) => {
-      const chunk = encodeRows(chunkRows, 4);
-      const lastKey = `[${String(chunkRows.at(-1)?.[0])}]`;
-      return { encoding: chunk.encoding, rows: chunkRows.length, rawBytes: chunk.rawBytes, payloadSha256: chunk.sha256, payload: chunk.payload, contentHash: ContentHash.of(chunkRows).toString(), lastKey };
-    };
     // Texts only in the text column and no number beyond a double: every value has a binary form.
     const fitting = rows.map(([id, at, data, ratio]) => [id ?? null, at ?? null, Buffer.isBuffer(data) ? 'was binary' : (data ?? null), typeof ratio === 'bigint' ? 7 : (ratio ?? null)]);
     try {

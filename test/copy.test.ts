@@ -277,6 +277,8 @@ describe('PostgreSQL COPY text', () => {
     i % 10 === 0 ? null : Buffer.from([i % 256, 0, 255]),
   ]);
   const columns = table.columns.map((c) => c.name);
+  /** The table's bulk encoding on PostgreSQL: every column's type has a binary form. */
+  const binaryEncoding = { format: 'postgres-copy-binary', columnTypes: ['int4', 'int2', 'int8', 'float8', 'varchar', 'bpchar', 'text', 'date', 'timestamptz', 'bytea'] } as const;
   let database: TestDatabase | undefined;
   let connection: Connection | undefined;
   before(async () => {
@@ -303,7 +305,7 @@ describe('PostgreSQL COPY text', () => {
   it('loaded in COPY binary by the target columns\' types, holds exactly the rows, hashed as they are written, and hands back the very bytes sent', { skip }, async () => {
     const live = connection as Connection;
     const encoding = await (live.bulkEncoding as NonNullable<Connection['bulkEncoding']>)(table.name, columns);
-    assert.deepEqual(encoding, { format: 'postgres-copy-binary', columnTypes: ['int4', 'int2', 'int8', 'float8', 'varchar', 'bpchar', 'text', 'date', 'timestamptz', 'bytea'] });
+    assert.deepEqual(encoding, binaryEncoding);
     let hash = new ContentHash();
     let visitors = 0;
     const sent = new RowsDigest();
@@ -334,8 +336,7 @@ describe('PostgreSQL COPY text', () => {
 
   it('in COPY binary, split into rows however its pieces are cut, each row the bytes written for it', () => {
     const written: string[] = [];
-    const encoding = { format: 'postgres-copy-binary', columnTypes: ['int4', 'int2', 'int8', 'float8', 'varchar', 'bpchar', 'text', 'date', 'timestamptz', 'bytea'] } as const;
-    const { payload } = encodeBulk(encoding, columns.map((_, j) => rows.map((row) => row[j] as SqlValue)), () => new ContentHash().visitor(), (bytes, start, end) => {
+    const { payload } = encodeBulk(binaryEncoding, columns.map((_, j) => rows.map((row) => row[j] as SqlValue)), () => new ContentHash().visitor(), (bytes, start, end) => {
       written.push(Buffer.from(bytes.subarray(start, end)).toString('hex'));
     });
     for (const cut of [1, 7, 1_000, payload.length]) {

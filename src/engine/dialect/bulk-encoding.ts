@@ -9,7 +9,7 @@ export interface EncodedRows {
   payload: Buffer;
   /**
    * Whether each row's bytes were shown to onRow: rows in a form the engine hands back byte for byte
-   * (Connection.bulkRowsDigest), which a digest of them can check the loaded table against.
+   * (Connection.visitBulkRows), which a digest of them can check the loaded table against.
    */
   rowsShown: boolean;
 }

@@ -83,32 +83,24 @@ export async function completeSchema(connection: Connection, model: SchemaModel,
 /**
  * Adds the foreign keys, each checking every row of its table. Where the engine checks them apart, all are
  * added unchecked first and the tables are then checked side by side, one per connection at a time
- * (`connection` and those `alongside`); otherwise one after the other.
+ * (`connection` and those `alongside`); otherwise each is added, checked, one after the other.
  */
 async function addForeignKeys(connection: Connection, missing: { table: TableModel; foreignKeys: ForeignKeyModel[] }[], onProgress: ProgressListener | undefined, alongside: readonly Connection[]): Promise<void> {
-  const { addForeignKeyUnvalidated, validateForeignKey } = connection.compiler;
-  const announce = (table: TableModel, fk: ForeignKeyModel) => onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(table.name, fk)}: checking every row of ${table.name}` });
-  if (!addForeignKeyUnvalidated || !validateForeignKey) {
-    for (const { table, foreignKeys } of missing) {
-      for (const fk of foreignKeys) {
-        announce(table, fk);
-        for (const sql of connection.compiler.addForeignKey(table.name, fk)) await connection.execute(sql);
-      }
-    }
-    return;
-  }
-  for (const { table, foreignKeys } of missing) for (const fk of foreignKeys) for (const sql of addForeignKeyUnvalidated(table.name, fk)) await connection.execute(sql);
+  const { addForeignKey, addForeignKeyUnvalidated, validateForeignKey } = connection.compiler;
+  const apart = addForeignKeyUnvalidated && validateForeignKey ? { addForeignKeyUnvalidated, validateForeignKey } : undefined;
+  if (apart) for (const { table, foreignKeys } of missing) for (const fk of foreignKeys) for (const sql of apart.addForeignKeyUnvalidated(table.name, fk)) await connection.execute(sql);
+  const checking = apart ? apart.validateForeignKey : addForeignKey;
   const queue = [...missing];
   const check = async (checker: Connection): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       for (const fk of next.foreignKeys) {
-        announce(next.table, fk);
-        for (const sql of validateForeignKey(next.table.name, fk)) await checker.execute(sql);
+        onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(next.table.name, fk)}: checking every row of ${next.table.name}` });
+        for (const sql of checking(next.table.name, fk)) await checker.execute(sql);
       }
     }
   };
   // Every connection is done with before this returns, whatever one of them met.
-  const checked = await Promise.allSettled([connection, ...alongside].map(check));
+  const checked = await Promise.allSettled((apart ? [connection, ...alongside] : [connection]).map(check));
   const failed = checked.find((c) => c.status === 'rejected');
   if (failed) throw failed.reason;
 }

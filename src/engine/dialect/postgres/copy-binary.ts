@@ -3,6 +3,7 @@
 // as its column's type stores it, so the writer needs the target's types, and writes only chunks whose
 // every value has a binary form equal to it; any other chunk goes as text.
 import { isValues, lengthOf } from '../bulk-column.ts';
+import { writeDigits } from './copy-text.ts';
 import { epochDayOf, TIMESTAMP_TEXT_LENGTH, TimestampTextWriter, timestampSeconds } from '../timestamp-text.ts';
 import type { BulkColumn, RowBytesListener, SqlValue, ValueVisitor } from '../types.ts';
 
@@ -46,26 +47,6 @@ function dateDays(text: string): number {
   return day - DAYS_1970_TO_2000;
 }
 
-const MINUS = 45;
-const DIGIT_ZERO = 48;
-
-/** Writes the whole number's ASCII digits, after a '-' if negative, at the start of `bytes`; returns their length. */
-function writeDigits(bytes: Buffer, value: number): number {
-  let at = 0;
-  let n = value;
-  if (n < 0) {
-    bytes[at++] = MINUS;
-    n = -n;
-  }
-  let digits = 1;
-  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  for (let i = at + digits - 1; i >= at; i--) {
-    bytes[i] = DIGIT_ZERO + (n % 10);
-    n = Math.floor(n / 10);
-  }
-  return at + digits;
-}
-
 /** The most a field other than a text or a blob takes: its length and eight bytes. */
 const FIXED_FIELD_BYTES = 12;
 
@@ -78,6 +59,8 @@ class CopyBinaryWriter {
   private buffer: Buffer;
   private view: DataView;
   private at = 0;
+  /** Where the row being written starts. */
+  private rowStart = 0;
   /** The room the fixed-size fields of a row take at most. */
   private rowBytes = 0;
   /** The digits of a whole number or the text of a timestamp, for the visitor. */
@@ -98,9 +81,6 @@ class CopyBinaryWriter {
     this.view.setInt16(this.at, TRAILER);
     return this.buffer.subarray(0, this.at + 2);
   }
-
-  /** Where the row being written starts. */
-  private rowStart = 0;
 
   row(width: number): void {
     this.rowStart = this.at;
@@ -124,7 +104,7 @@ class CopyBinaryWriter {
   wholeNumber(value: number, type: BinaryColumnType): void {
     if (type === 'float8') this.float8(value);
     else this.integer(value, type);
-    this.visitor.wholeNumber(this.scratch, 0, writeDigits(this.scratch, value));
+    this.visitor.wholeNumber(this.scratch, 0, writeDigits(this.scratch, 0, value));
   }
 
   timestamp(seconds: number, type: BinaryColumnType): void {
@@ -256,7 +236,7 @@ class CopyBinaryWriter {
  */
 export function copyBinaryOfColumns(columns: readonly BulkColumn[], types: readonly BinaryColumnType[], visitor: ValueVisitor, onRow: RowBytesListener): Buffer | undefined {
   const rows = lengthOf(columns[0]);
-  const writer = new CopyBinaryWriter(rows * (2 + columns.length * 12), visitor);
+  const writer = new CopyBinaryWriter(rows * (2 + columns.length * FIXED_FIELD_BYTES), visitor);
   try {
     for (let i = 0; i < rows; i++) {
       visitor.startRow();

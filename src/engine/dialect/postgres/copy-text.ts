@@ -25,6 +25,22 @@ const BACKSLASH = 92;
 const DIGIT_ZERO = 48;
 const MINUS = 45;
 
+/** Writes the whole number's ASCII digits, after a '-' if negative, into `bytes` at `at`; returns the offset past them. */
+export function writeDigits(bytes: Uint8Array, at: number, value: number): number {
+  let n = value;
+  if (n < 0) {
+    bytes[at++] = MINUS;
+    n = -n;
+  }
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    bytes[i] = DIGIT_ZERO + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
+}
+
 /**
  * COPY text written byte by byte into one growing buffer: no string is made for a whole number or for
  * plain ASCII text, which are most values, so a chunk of many rows leaves little for the collector.
@@ -98,19 +114,7 @@ export class CopyTextWriter {
 
   private integer(value: number): void {
     this.room(17);
-    const buffer = this.buffer;
-    let n = value;
-    if (n < 0) {
-      buffer[this.at++] = MINUS;
-      n = -n;
-    }
-    let digits = 1;
-    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    for (let i = this.at + digits - 1; i >= this.at; i--) {
-      buffer[i] = DIGIT_ZERO + (n % 10);
-      n = Math.floor(n / 10);
-    }
-    this.at += digits;
+    this.at = writeDigits(this.buffer, this.at, value);
   }
 
   /**
