@@ -409,7 +409,7 @@ describe('chunk work in worker threads', () => {
   it('encodes a chunk for a bulk load in COPY binary where every value has a binary form in its column, in COPY text where one has not', async () => {
     const pool = chunkRunner(1);
     const inline = chunkRunner(0);
-    const binary = { format: 'postgres-copy-binary', columnTypes: ['int4', 'timestamptz', 'text', 'float8'] } as const;
+    const binary = { format: 'postgres-copy-binary', columnTypes: ['int4', 'timestamptz', 'text', 'float8'], hashesRows: true } as const;
     // Texts only in the text column and no number beyond a double: every value has a binary form.
     const fitting = rows.map(([id, at, data, ratio]) => [id ?? null, at ?? null, Buffer.isBuffer(data) ? 'was binary' : (data ?? null), typeof ratio === 'bigint' ? 7 : (ratio ?? null)]);
     try {

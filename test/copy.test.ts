@@ -3,14 +3,14 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Connection, type SqlValue } from '../src/engine/dialect/index.ts';
-import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash, tableRowsDigest, type CopyItem } from '../src/engine/copy/index.ts';
-import { RowsDigest } from '../src/engine/copy/rows-digest.ts';
+import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type CopyItem } from '../src/engine/copy/index.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
 import { copyColumns, copyField, copyFieldReader, copyTextOfColumns } from '../src/engine/dialect/postgres/copy-text.ts';
 import { decodeBulk, encodeBulk } from '../src/engine/dialect/bulk-encoding.ts';
-import { CopyBinaryRows, isCopyBinary } from '../src/engine/dialect/postgres/copy-binary.ts';
+import { isCopyBinary } from '../src/engine/dialect/postgres/copy-binary.ts';
+import { RecordHashSum } from '../src/engine/dialect/postgres/record-hash.ts';
 import { valuesOf } from '../src/engine/dialect/bulk-column.ts';
 
 /** A row as one line of COPY text, field by field: what the byte-by-byte writers must equal. */
@@ -278,7 +278,7 @@ describe('PostgreSQL COPY text', () => {
   ]);
   const columns = table.columns.map((c) => c.name);
   /** The table's bulk encoding on PostgreSQL: every column's type has a binary form. */
-  const binaryEncoding = { format: 'postgres-copy-binary', columnTypes: ['int4', 'int2', 'int8', 'float8', 'varchar', 'bpchar', 'text', 'date', 'timestamptz', 'bytea'] } as const;
+  const binaryEncoding = { format: 'postgres-copy-binary', columnTypes: ['int4', 'int2', 'int8', 'float8', 'varchar', 'bpchar', 'text', 'date', 'timestamptz', 'bytea'], hashesRows: true } as const;
   let database: TestDatabase | undefined;
   let connection: Connection | undefined;
   before(async () => {
@@ -302,55 +302,81 @@ describe('PostgreSQL COPY text', () => {
     assert.equal(fromBytes.toString(), ContentHash.of(rows).toString());
   });
 
-  it('loaded in COPY binary by the target columns\' types, holds exactly the rows, hashed as they are written, and hands back the very bytes sent', { skip }, async () => {
+  it('loaded in COPY binary by the target columns\' types, holds exactly the rows, hashed as they are written, and digested by the server as they were by the writer', { skip }, async () => {
     const live = connection as Connection;
     const encoding = await (live.bulkEncoding as NonNullable<Connection['bulkEncoding']>)(table.name, columns);
     assert.deepEqual(encoding, binaryEncoding);
     let hash = new ContentHash();
     let visitors = 0;
-    const sent = new RowsDigest();
-    const { payload, rowsShown } = encodeBulk(
+    const { payload, rowsDigest } = encodeBulk(
       encoding,
       columns.map((_, j) => rows.map((row) => row[j] as SqlValue)),
       () => {
         visitors++;
         return (hash = new ContentHash()).visitor();
       },
-      (bytes, start, end) => sent.addRow(bytes, start, end),
     );
-    assert.ok(isCopyBinary(payload) && rowsShown);
+    assert.ok(isCopyBinary(payload) && rowsDigest);
     assert.equal(visitors, 1, 'written once, in binary');
     assert.equal(hash.toString(), ContentHash.of(rows).toString());
+    const digestOf = (name: string) => (live.bulkRowsDigest as NonNullable<Connection['bulkRowsDigest']>)(name, columns);
     await live.execute(`CREATE TABLE binary_copy (LIKE ${table.name})`);
     try {
       assert.equal(await (live.bulkInsertEncoded as NonNullable<Connection['bulkInsertEncoded']>)('binary_copy', columns, payload), rows.length);
       const loaded = (await live.query(`SELECT ${columns.join(', ')} FROM binary_copy ORDER BY id`)).map((row) => columns.map((c) => row[c] ?? null));
       assert.deepEqual(loaded, rows);
-      assert.equal((await tableRowsDigest(live, 'binary_copy', columns))?.toString(), sent.toString());
+      assert.equal((await digestOf('binary_copy'))?.toString(), rowsDigest.toString());
       await live.execute("UPDATE binary_copy SET body = body || ' ' WHERE id = 2999");
-      assert.notEqual((await tableRowsDigest(live, 'binary_copy', columns))?.toString(), sent.toString(), 'one changed value changes the digest');
+      assert.notEqual((await digestOf('binary_copy'))?.toString(), rowsDigest.toString(), 'one changed value changes the digest');
+      await live.execute('DELETE FROM binary_copy WHERE id = 2999');
+      assert.notEqual((await digestOf('binary_copy'))?.toString(), rowsDigest.toString(), 'one row missing changes the digest');
     } finally {
       await live.execute('DROP TABLE binary_copy');
     }
   });
 
-  it('in COPY binary, split into rows however its pieces are cut, each row the bytes written for it', () => {
-    const written: string[] = [];
-    const { payload } = encodeBulk(binaryEncoding, columns.map((_, j) => rows.map((row) => row[j] as SqlValue)), () => new ContentHash().visitor(), (bytes, start, end) => {
-      written.push(Buffer.from(bytes.subarray(start, end)).toString('hex'));
-    });
-    for (const cut of [1, 7, 1_000, payload.length]) {
-      const read: string[] = [];
-      const split = new CopyBinaryRows(columns.length, (bytes, start, end) => read.push(Buffer.from(bytes.subarray(start, end)).toString('hex')));
-      for (let at = 0; at < payload.length; at += cut) split.push(payload.subarray(at, at + cut));
-      split.end();
-      assert.equal(split.rows, rows.length);
-      assert.deepEqual(read, written, `pieces of ${cut} bytes`);
+  it('hashes each row written in COPY binary exactly as the server hashes the row it holds, at the edges of every type', { skip }, async () => {
+    const live = connection as Connection;
+    const edgeTexts = ['', 'a', 'abc', 'abcd', 'é', '名前', '😀', 'x'.repeat(11), 'y'.repeat(12), 'z'.repeat(13), 'ab  ', ' lead', 'é 名前 😀 '.repeat(5)];
+    const edges: SqlValue[][] = [
+      [1, -32_768, -9_007_199_254_740_991, 0, '', 'ab', '', '1000-01-01', '1000-01-01 00:00:00', Buffer.alloc(0)],
+      [2, 32_767, 9_007_199_254_740_991, -0, 'x', 'a  ', 'x', '1999-12-31', '1969-12-31 23:59:59', Buffer.from([0])],
+      [3, -1, -(2n ** 63n), Number.NaN, 'abc ', '   ', 'abc', '2000-01-01', '2000-01-01 00:00:00', Buffer.from('bytes of twelve!')],
+      [4, 0, 2n ** 63n - 1n, Number.POSITIVE_INFINITY, null, null, null, null, null, null],
+      [5, 1, -1, Number.NEGATIVE_INFINITY, 'é', 'é', '😀', '9999-12-31', '9999-12-31 23:59:59', Buffer.from([255, 254, 253])],
+      [6, null, null, Number.MIN_VALUE, null, null, null, null, null, null],
+      [7, null, 4_294_967_296, -1.5e300, null, null, null, '2026-02-28', '2026-03-01 10:15:30', null],
+      ...edgeTexts.map((text, i): SqlValue[] => [100 + i, i, -i, i / 3, text, text.slice(0, 3), text, null, null, Buffer.from(text)]),
+    ];
+    await live.execute(`CREATE TABLE binary_edges (LIKE ${table.name})`);
+    try {
+      const { payload, rowsDigest } = encodeBulk(binaryEncoding, columns.map((_, j) => edges.map((row) => row[j] as SqlValue)), () => new ContentHash().visitor());
+      assert.ok(isCopyBinary(payload) && rowsDigest, 'every edge has a binary form');
+      assert.equal(await (live.bulkInsertEncoded as NonNullable<Connection['bulkInsertEncoded']>)('binary_edges', columns, payload), edges.length);
+      const serverHashes = await live.query(`SELECT id, hash_record_extended(ROW(${columns.join(', ')}), 0)::text AS hash FROM binary_edges ORDER BY id`);
+      for (const [i, row] of edges.entries()) {
+        const one = encodeBulk(binaryEncoding, columns.map((_, j) => [row[j] as SqlValue]), () => new ContentHash().visitor());
+        assert.equal(one.rowsDigest?.toString(), `1:${String(serverHashes[i]?.hash)}`, `row ${String(row[0])}: ${JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+      }
+      assert.equal((await (live.bulkRowsDigest as NonNullable<Connection['bulkRowsDigest']>)('binary_edges', columns))?.toString(), rowsDigest.toString());
+    } finally {
+      await live.execute('DROP TABLE binary_edges');
     }
-    const truncated = new CopyBinaryRows(columns.length, () => undefined);
-    truncated.push(payload.subarray(0, payload.length - 3));
-    assert.throws(() => truncated.end(), /COPY ended inside a row/);
-    assert.throws(() => new CopyBinaryRows(3, () => undefined).push(payload), /a row of 10 fields, not the 3 columns/);
+  });
+
+  it('sums row hashes exactly, past what a double holds, and adds chunks\' digests up to the table\'s', () => {
+    const types = ['int8'] as const;
+    const row = Buffer.from('00010000000800000000000000ff', 'hex');
+    const whole = new RecordHashSum(types);
+    const halves = [new RecordHashSum(types), new RecordHashSum(types)];
+    for (let i = 0; i < 5_000; i++) {
+      whole.addRow(row, 0);
+      (halves[i % 2] as RecordHashSum).addRow(row, 0);
+    }
+    const one = new RecordHashSum(types);
+    one.addRow(row, 0);
+    assert.equal(whole.digest().sum, one.digest().sum * 5_000n);
+    assert.equal((halves[0] as RecordHashSum).digest().plus((halves[1] as RecordHashSum).digest()).toString(), whole.digest().toString());
   });
 
   it('sent as text, comes in batches of exactly the rows asked, which decode to the rows and hash as they do', { skip }, async () => {

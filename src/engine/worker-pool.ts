@@ -109,8 +109,16 @@ export async function serveTasks(tasks: Record<string, (...args: never[]) => unk
   });
 }
 
-/** Buffers a result holds at its top level: handed over to the main thread instead of copied. */
+/**
+ * Buffers a result holds at its top level, handed over to the main thread instead of copied: a task
+ * returns buffers it made and keeps nothing of them, so the memory of one that is not Node's shared pool
+ * (a buffer written to and then cut to its length, as the bulk writers' are) goes with it whole.
+ */
 function transferables(result: unknown): ArrayBuffer[] {
   if (typeof result !== 'object' || result === null) return [];
-  return Object.values(result).filter((v): v is Buffer => Buffer.isBuffer(v) && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength).map((b) => b.buffer as ArrayBuffer);
+  return Object.values(result).filter(ownsItsMemory).map((b) => b.buffer as ArrayBuffer);
+}
+
+function ownsItsMemory(value: unknown): value is Buffer {
+  return Buffer.isBuffer(value) && ((value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) || value.buffer.byteLength > Buffer.poolSize);
 }

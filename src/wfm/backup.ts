@@ -5,7 +5,7 @@
 // leaving the database as empty as it found it when one is wrong.
 import { statSync } from 'node:fs';
 import { ArchiveSink, ArchiveSource, archiveItemOf, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport, type VerifyOptions } from '../engine/archive/index.ts';
-import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, tableRowsDigest, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
+import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { connect, dialectFor, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
@@ -329,9 +329,9 @@ function requireRecordedTotals(file: string, report: ArchiveReport, result: Copy
 }
 
 /**
- * Restored tables read back from the target, one after the other on a connection of their own, each as
- * soon as it is loaded, and compared with the backup: a table whose every row went in a form the target
- * hands back byte for byte is read so, and must give the digest of the bytes sent, rows the restore
+ * Restored tables checked in the target, one after the other on a connection of their own, each as soon
+ * as it is loaded, against the backup: where the target digests a table's rows by itself and every row
+ * went in a form it digests so, its digest must equal the one taken of the rows sent, rows the restore
  * checked against the backup's hashes as it made them; any other table, or one that differs so, is
  * read back as values and must hash as the backup records.
  */
@@ -370,10 +370,10 @@ class ReadBack {
     this.tables.set(item.name, { table: item.target.table, rows: result.rowsWritten, seconds: result.seconds, verified });
   }
 
-  /** Whether the table hands back the very bytes of the rows sent, rows that hashed as the backup records. */
+  /** Whether the target's digest of the table is that of the rows sent, rows that hashed as the backup records. */
   private async holdsRowsSent(connection: Connection, item: CopyItem, result: CopyItemResult, expected: string | undefined): Promise<boolean> {
     if (result.rowsDigest === undefined || result.contentHash !== expected) return false;
-    const digest = await tableRowsDigest(connection, item.target.table, item.target.columns);
+    const digest = await connection.bulkRowsDigest?.(item.target.table, item.target.columns);
     return digest?.toString() === result.rowsDigest;
   }
 }

@@ -1,7 +1,6 @@
 // The CPU work on one chunk, as functions of plain values: run in the calling thread or, through
 // chunk-worker.ts, in a worker thread while the calling thread reads the file or talks to a database.
 import { ContentHash } from '../copy/content-hash.ts';
-import { RowsDigest } from '../copy/rows-digest.ts';
 import { decodeBulk, encodeBulk } from '../dialect/bulk-encoding.ts';
 import type { EncodedBatch } from '../copy/types.ts';
 import { lengthOf, valueAt } from '../dialect/bulk-column.ts';
@@ -105,12 +104,11 @@ export function chunkForLoad(chunk: RecordedChunk, width: number, keyColumns: re
   const stored = verifiedPayload(chunk);
   const columns = decodeBulkColumns(stored, width, stored.rows);
   let hash = new ContentHash();
-  const digest = new RowsDigest();
-  const { payload, rowsShown } = encodeBulk(encoding, columns, () => (hash = new ContentHash()).visitor(), (bytes, start, end) => digest.addRow(bytes, start, end));
+  const { payload, rowsDigest } = encodeBulk(encoding, columns, () => (hash = new ContentHash()).visitor());
   const lastKey = lastKeyOf(columns, keyColumns);
   const problem = summaryProblem(chunk, summaryOf(stored.rows, hash, lastKey));
   if (problem) throw new Error(problem);
-  return { rows: stored.rows, lastKey, contentHash: String(chunk.contentHash), payload, ...(rowsShown ? { rowsDigest: digest.toString() } : {}) };
+  return { rows: stored.rows, lastKey, contentHash: String(chunk.contentHash), payload, ...(rowsDigest ? { rowsDigest: rowsDigest.toString() } : {}) };
 }
 
 /** A chunk encoded for the archive, with its row count and its last row's key. */

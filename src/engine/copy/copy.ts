@@ -4,7 +4,7 @@
 import type { Connection, QueryTextFormat, Row, SqlValue, TextBatch } from '../dialect/types.ts';
 import { type ProgressListener, RateMeter } from '../progress.ts';
 import { ContentHash } from './content-hash.ts';
-import { RowsDigest } from './rows-digest.ts';
+import { RowsDigest } from '../dialect/rows-digest.ts';
 import { keyAfter } from './key-range.ts';
 import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, EncodedBatch, PreparedText, RowSource, Transformed } from './types.ts';
 
@@ -112,8 +112,7 @@ export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyIte
       encoded.read(checkpoint.lastKey),
       async (batch) => {
         await writeEncodedChunk(encoded.write, batch, checkpoint, total);
-        if (batch.rowsDigest) digest?.merge(RowsDigest.parse(batch.rowsDigest));
-        else digest = undefined;
+        digest = batch.rowsDigest ? digest?.plus(RowsDigest.parse(batch.rowsDigest)) : undefined;
       },
       progress,
     );

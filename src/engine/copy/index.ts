@@ -3,5 +3,5 @@ export { copyItem, copyItems, DatabaseSource, sourceQuery, type CopyEndpoints, t
 export { DatabaseSink } from './database-sink.ts';
 export { keyAfter } from './key-range.ts';
 export type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, EncodedBatch, RowSource, Transformed } from './types.ts';
-export { tableContentHash, tableRowsDigest } from './table-hash.ts';
+export { tableContentHash } from './table-hash.ts';
 export { hashOnlySink } from './hash-sink.ts';

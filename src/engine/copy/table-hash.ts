@@ -1,7 +1,6 @@
 // A table's content hash, read from the database itself: the other side of a copy's verification.
 import type { Connection, Row, SqlValue } from '../dialect/types.ts';
 import { ContentHash } from './content-hash.ts';
-import { RowsDigest } from './rows-digest.ts';
 
 export async function tableContentHash(
   connection: Connection,
@@ -25,15 +24,4 @@ export async function tableContentHash(
 
 function valuesOf(row: Row, columns: readonly string[]): SqlValue[] {
   return columns.map((c) => row[c] ?? null);
-}
-
-/**
- * The RowsDigest of the table's columns as the connection hands them back in bulk, byte for byte as a
- * bulk load sent them (Connection.visitBulkRows); undefined where the connection does not.
- */
-export async function tableRowsDigest(connection: Connection, table: string, columns: readonly string[]): Promise<RowsDigest | undefined> {
-  if (!connection.visitBulkRows) return undefined;
-  const digest = new RowsDigest();
-  await connection.visitBulkRows(table, columns, (bytes, start, end) => digest.addRow(bytes, start, end));
-  return digest;
 }

@@ -65,7 +65,7 @@ export interface EncodedBatch {
   /** ContentHash of the batch's rows. */
   contentHash: string;
   payload: Buffer;
-  /** RowsDigest of the payload's rows, where the sink's engine hands them back as they are sent. */
+  /** The RowsDigest of the payload's rows, where the sink's engine takes one of them once loaded (Connection.bulkRowsDigest). */
   rowsDigest?: string;
 }
 
@@ -107,8 +107,8 @@ export interface CopyItemResult {
   seconds: number;
   contentHash: string;
   /**
-   * RowsDigest of every row written in this run, where each went in a form the target hands back byte
-   * for byte (Connection.bulkRowsDigest reads the same of the table).
+   * The RowsDigest of every row written in this run, where each went in a form whose digest the target
+   * takes of the table by itself (Connection.bulkRowsDigest).
    */
   rowsDigest?: string;
   resumed: boolean;

@@ -2,26 +2,29 @@
 // plain functions of plain values, so that a worker thread can run them while the main thread talks to it.
 import { copyBinaryOfColumns } from './postgres/copy-binary.ts';
 import { copyColumns, copyFieldReader, copyTextOfColumns } from './postgres/copy-text.ts';
-import type { BulkColumn, BulkEncoding, QueryTextFormat, RowBytesListener, TextEncoding, ValueVisitor } from './types.ts';
+import { RecordHashSum } from './postgres/record-hash.ts';
+import type { RowsDigest } from './rows-digest.ts';
+import type { BulkColumn, BulkEncoding, QueryTextFormat, TextEncoding, ValueVisitor } from './types.ts';
 
 /** Rows encoded for a bulk load. */
 export interface EncodedRows {
   payload: Buffer;
-  /**
-   * Whether each row's bytes were shown to onRow: rows in a form the engine hands back byte for byte
-   * (Connection.visitBulkRows), which a digest of them can check the loaded table against.
-   */
-  rowsShown: boolean;
+  /** The digest the engine takes of these rows once loaded (Connection.bulkRowsDigest), where it takes one of rows in this form. */
+  rowsDigest?: RowsDigest;
 }
 
 /**
  * The rows held by `columns` in `encoding`, each row shown to a visitor made for it as it is written: a
- * chunk begun in COPY's binary format, whose rows' bytes go to onRow, and met with a value that has no
- * binary form is written again as text, shown to a new visitor.
+ * chunk begun in COPY's binary format, and met with a value that has no binary form, is written again as
+ * text, shown to a new visitor.
  */
-export function encodeBulk(encoding: BulkEncoding, columns: readonly BulkColumn[], visitor: () => ValueVisitor, onRow: RowBytesListener): EncodedRows {
-  const binary = encoding.format === 'postgres-copy-binary' ? copyBinaryOfColumns(columns, encoding.columnTypes, visitor(), onRow) : undefined;
-  return binary ? { payload: binary, rowsShown: true } : { payload: copyTextOfColumns(columns, visitor()), rowsShown: false };
+export function encodeBulk(encoding: BulkEncoding, columns: readonly BulkColumn[], visitor: () => ValueVisitor): EncodedRows {
+  if (encoding.format === 'postgres-copy-binary') {
+    const hashes = encoding.hashesRows ? new RecordHashSum(encoding.columnTypes) : undefined;
+    const binary = copyBinaryOfColumns(columns, encoding.columnTypes, visitor(), hashes && ((bytes, start) => hashes.addRow(bytes, start)));
+    if (binary) return { payload: binary, ...(hashes ? { rowsDigest: hashes.digest() } : {}) };
+  }
+  return { payload: copyTextOfColumns(columns, visitor()) };
 }
 
 const DECODERS: Record<TextEncoding, (text: Buffer, fieldTypes: readonly number[], rows: number, visitor: ValueVisitor) => BulkColumn[]> = {

@@ -4,6 +4,7 @@
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../schema/model.ts';
 import type { ConnectionTarget, EngineName } from './connection-string.ts';
 import type { BinaryColumnType } from './postgres/copy-binary.ts';
+import type { RowsDigest } from './rows-digest.ts';
 
 /**
  * Values as every dialect returns and accepts them: integers and doubles as numbers, text as strings,
@@ -41,9 +42,16 @@ export type TextEncoding = 'postgres-copy-text';
  * COPY text, or COPY's binary format for the target columns' types (pg_type's names), in which a chunk
  * whose every value has a binary form is written (any other goes as text).
  */
-export type BulkEncoding = { format: 'postgres-copy-text' } | { format: 'postgres-copy-binary'; columnTypes: readonly BinaryColumnType[] };
+export type BulkEncoding =
+  | { format: 'postgres-copy-text' }
+  | {
+      format: 'postgres-copy-binary';
+      columnTypes: readonly BinaryColumnType[];
+      /** Whether the server hashes a row as record-hash.ts does (hash_record_extended, PostgreSQL 14 on). */
+      hashesRows: boolean;
+    };
 
-/** Takes the bytes of one row as a bulk path writes or reads it, in bytes[start, end). */
+/** Takes the bytes of one row as a bulk path writes it, in bytes[start, end). */
 export type RowBytesListener = (bytes: Uint8Array, start: number, end: number) => void;
 
 /** How to read a query's rows sent as text (decodeBulk): a plain value a worker thread can be sent. */
@@ -170,11 +178,10 @@ export interface Connection {
    */
   bulkEncoding?(table: string, columns: readonly string[]): Promise<BulkEncoding>;
   /**
-   * Where the engine hands back in bulk, byte for byte, rows a bulk load sent in a form whose rows encodeBulk
-   * shows (EncodedRows.rowsShown): shows each row of the table's columns so to onRow and returns the
-   * number of rows. A digest of them checks a loaded table against what was sent.
+   * The digest the engine takes by itself of the table's columns, equal to the one encodeBulk gives
+   * (EncodedRows.rowsDigest) of the same rows in the table's bulkEncoding; undefined where it takes none.
    */
-  visitBulkRows?(table: string, columns: readonly string[], onRow: RowBytesListener): Promise<number>;
+  bulkRowsDigest?(table: string, columns: readonly string[]): Promise<RowsDigest | undefined>;
   /** Writes rows encoded by encodeBulk in the table's bulkEncoding through the bulk path; returns the number of rows written. */
   bulkInsertEncoded?(table: string, columns: readonly string[], payload: Buffer): Promise<number>;
   /**

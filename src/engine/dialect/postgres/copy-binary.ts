@@ -91,8 +91,8 @@ class CopyBinaryWriter {
   }
 
   /** Shows the bytes of the row just written. */
-  endRow(onRow: RowBytesListener): void {
-    onRow(this.buffer, this.rowStart, this.at);
+  endRow(onRow: RowBytesListener | undefined): void {
+    onRow?.(this.buffer, this.rowStart, this.at);
   }
 
   null(): void {
@@ -234,7 +234,7 @@ class CopyBinaryWriter {
  * shown to the visitor as it is written, and its bytes to onRow; undefined, with only part of the rows
  * shown, where a value has no binary form equal to it in its column.
  */
-export function copyBinaryOfColumns(columns: readonly BulkColumn[], types: readonly BinaryColumnType[], visitor: ValueVisitor, onRow: RowBytesListener): Buffer | undefined {
+export function copyBinaryOfColumns(columns: readonly BulkColumn[], types: readonly BinaryColumnType[], visitor: ValueVisitor, onRow?: RowBytesListener): Buffer | undefined {
   const rows = lengthOf(columns[0]);
   const writer = new CopyBinaryWriter(rows * (2 + columns.length * FIXED_FIELD_BYTES), visitor);
   try {
@@ -256,71 +256,4 @@ export function copyBinaryOfColumns(columns: readonly BulkColumn[], types: reado
     throw error;
   }
   return writer.result();
-}
-
-const HEADER_BYTES = HEADER.length;
-
-/**
- * The rows of COPY's binary format, each shown as its bytes (its field count and fields) once whole: the
- * data comes in pieces that may end anywhere.
- */
-export class CopyBinaryRows {
-  rows = 0;
-  private rest: Buffer | undefined;
-  private started = false;
-  private ended = false;
-
-  constructor(
-    private readonly width: number,
-    private readonly onRow: RowBytesListener,
-  ) {}
-
-  push(piece: Buffer): void {
-    if (this.ended) throw new Error('COPY sent data after its end');
-    const data = this.rest ? Buffer.concat([this.rest, piece]) : piece;
-    let at = this.started ? 0 : this.header(data);
-    if (at < 0) {
-      this.rest = data;
-      return;
-    }
-    while (at + 2 <= data.length) {
-      if (data.readInt16BE(at) === TRAILER) {
-        this.ended = true;
-        at += 2;
-        break;
-      }
-      const end = this.rowEnd(data, at);
-      if (end < 0) break;
-      this.onRow(data, at, end);
-      this.rows++;
-      at = end;
-    }
-    this.rest = at < data.length ? Buffer.from(data.subarray(at)) : undefined;
-  }
-
-  end(): void {
-    if (!this.ended || this.rest) throw new Error('COPY ended inside a row');
-  }
-
-  /** The offset past the header, or -1 where the data does not hold all of it yet. */
-  private header(data: Buffer): number {
-    if (data.length < HEADER_BYTES) return -1;
-    if (!isCopyBinary(data)) throw new Error('COPY sent data that is not in its binary format');
-    const end = HEADER_BYTES + data.readInt32BE(SIGNATURE.length + 4);
-    if (data.length < end) return -1;
-    this.started = true;
-    return end;
-  }
-
-  /** The offset past the row at `at`, or -1 where the data does not hold all of it yet. */
-  private rowEnd(data: Buffer, at: number): number {
-    const fields = data.readInt16BE(at);
-    if (fields !== this.width) throw new Error(`COPY sent a row of ${fields} fields, not the ${this.width} columns of the query`);
-    let end = at + 2;
-    for (let j = 0; j < fields; j++) {
-      if (end + 4 > data.length) return -1;
-      end += 4 + Math.max(0, data.readInt32BE(end));
-    }
-    return end <= data.length ? end : -1;
-  }
 }

@@ -11,9 +11,10 @@ import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex } from '../lock.ts';
-import type { BulkEncoding, Connection, Dialect, Lock, QueryTextFormat, RowBytesListener, Row, SqlValue, TextBatch, ValueVisitor } from '../types.ts';
+import { RowsDigest } from '../rows-digest.ts';
+import type { BulkEncoding, Connection, Dialect, Lock, QueryTextFormat, Row, SqlValue, TextBatch, ValueVisitor } from '../types.ts';
 import { postgresAdapter } from './adapter.ts';
-import { binaryColumnTypes, CopyBinaryRows, isCopyBinary } from './copy-binary.ts';
+import { binaryColumnTypes, isCopyBinary } from './copy-binary.ts';
 import { copyFieldReader, copyValue, CopyTextWriter, visitCopyLines } from './copy-text.ts';
 import { postgresIntrospector } from './introspector.ts';
 import { postgresQueryCompiler } from './query-compiler.ts';
@@ -287,6 +288,7 @@ class PostgresConnection implements Connection {
   private closed = false;
   /** Why the session ended under us, once it has: a cursor waiting for rows is never told (node-postgres #2468). */
   private lost: Error | undefined;
+  private rowHashing: Promise<boolean> | undefined;
   /** Rejecters of the reads and writes waiting now, told when the session ends. */
   private readonly waiting = new Set<(error: Error) => void>();
 
@@ -374,14 +376,19 @@ class PostgresConnection implements Connection {
     return rows;
   }
 
-  /** The table's columns through COPY's binary format, which holds a value as bulkInsertEncoded sent it. */
-  async visitBulkRows(table: string, columns: readonly string[], onRow: RowBytesListener): Promise<number> {
+  /** The server's count and sum of its hash of each row of the columns (record-hash.ts takes the same of rows sent). */
+  async bulkRowsDigest(table: string, columns: readonly string[]): Promise<RowsDigest | undefined> {
+    if (!(await this.hashesRows())) return undefined;
     const q = this.compiler;
-    const rows = new CopyBinaryRows(columns.length, onRow);
-    const sql = `SELECT ${columns.map((c) => q.quoteIdentifier(c)).join(', ')} FROM ${q.quoteIdentifier(table)}`;
-    for await (const piece of this.copyOutPieces(sql, ' (FORMAT binary)')) rows.push(piece);
-    rows.end();
-    return rows.rows;
+    const row = `ROW(${columns.map((c) => q.quoteIdentifier(c)).join(', ')})`;
+    const [result] = await this.query(`SELECT count(*)::text || ':' || COALESCE(sum(hash_record_extended(${row}, 0)), 0)::text AS digest FROM ${q.quoteIdentifier(table)}`);
+    return RowsDigest.parse(String(result?.digest));
+  }
+
+  /** Whether the server hashes a row (hash_record_extended, PostgreSQL 14 on). */
+  private hashesRows(): Promise<boolean> {
+    this.rowHashing ??= this.query("SELECT (to_regprocedure('hash_record_extended(record, bigint)') IS NOT NULL)::int AS hashes").then((rows) => Number(rows[0]?.hashes) === 1);
+    return this.rowHashing;
   }
 
   async streamQueryText(sql: string, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> }> {
@@ -400,8 +407,8 @@ class PostgresConnection implements Connection {
   }
 
   /** The query's rows as COPY data in the pieces the server sends; a COPY left before its end is cancelled. */
-  private async *copyOutPieces(sql: string, options = ''): AsyncIterable<Buffer> {
-    const stream = this.client.query(copyTo(`COPY (${sql}) TO STDOUT${options}`));
+  private async *copyOutPieces(sql: string): AsyncIterable<Buffer> {
+    const stream = this.client.query(copyTo(`COPY (${sql}) TO STDOUT`));
     const reader = new CopyOutReader(stream);
     try {
       for (let data = await this.untilSessionEnds(reader.next()); data; data = await this.untilSessionEnds(reader.next())) yield data;
@@ -473,7 +480,7 @@ class PostgresConnection implements Connection {
     );
     const typeOf = new Map(rows.map((row) => [String(row.name), String(row.type)]));
     const columnTypes = binaryColumnTypes(columns.map((column) => typeOf.get(column)));
-    return columnTypes ? { format: 'postgres-copy-binary', columnTypes } : { format: 'postgres-copy-text' };
+    return columnTypes ? { format: 'postgres-copy-binary', columnTypes, hashesRows: await this.hashesRows() } : { format: 'postgres-copy-text' };
   }
 
   async bulkInsertEncoded(table: string, columns: readonly string[], payload: Buffer): Promise<number> {
