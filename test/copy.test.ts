@@ -216,8 +216,9 @@ describe('PostgreSQL COPY text', () => {
   });
 
   it('written from whole numbers and timestamps held as numbers, is the text and hash of their values', () => {
-    const ids = [-(2 ** 53 - 1), -42, 0, 7, 2 ** 53 - 1];
-    const times = ['1000-01-01 00:00:00', '1969-12-31 23:59:59', '2024-02-29 12:34:56', '2026-12-01 00:00:09', '9999-12-31 23:59:59'];
+    // Either side of 32 bits and of each power of ten, where the digits are made differently.
+    const ids = [-(2 ** 53 - 1), -(2 ** 31) - 1, -(2 ** 31), -42, 0, 7, 9, 10, 99, 100, 999_999_999, 1_000_000_000, 2 ** 31 - 1, 2 ** 31, 10_000_000_000, 2 ** 53 - 1];
+    const times = ['1000-01-01 00:00:00', '1969-12-31 23:59:59', '1970-01-01 00:00:00', '1999-12-31 23:59:59', '2000-01-01 00:00:00', '2000-01-01 09:09:09', '2000-01-01 10:10:10', '2024-02-29 12:34:56', '2026-12-01 00:00:09', '2026-12-01 19:59:50', '2038-01-19 03:14:07', '2038-01-19 03:14:08', '2100-03-01 23:00:01', '5000-06-15 01:02:03', '9999-12-31 00:00:00', '9999-12-31 23:59:59'];
     const seconds = times.map((t) => Date.parse(`${t.replace(' ', 'T')}Z`) / 1000);
     const heldHash = new ContentHash();
     const held = copyTextOfColumns([{ kind: 'whole-numbers', values: Float64Array.from(ids) }, { kind: 'timestamps', values: Float64Array.from(seconds) }], heldHash.visitor());
@@ -225,6 +226,7 @@ describe('PostgreSQL COPY text', () => {
     assert.deepEqual(held, copyTextOfColumns([ids, times], plainHash.visitor()));
     assert.equal(heldHash.toString(), plainHash.toString());
     assert.equal(heldHash.toString(), ContentHash.ofColumns([ids, times]).toString());
+    assert.equal(held.toString(), ids.map((id, i) => `${id}\t${times[i]}\n`).join(''));
   });
 
   it('read into columns, holds whole numbers and UTC timestamps as numbers only while every value is one, hashed as the values are', () => {

@@ -86,18 +86,23 @@ export class TimestampTextWriter {
       this.day = today;
       this.date.write(`${new Date(today * 86_400_000).toISOString().slice(0, 10)} `, 'latin1');
     }
-    const second = seconds - today * 86_400;
-    const hours = Math.floor(second / 3600);
-    const minutes = Math.floor((second % 3600) / 60);
-    const rest = second % 60;
-    this.date.copy(buffer, at);
-    buffer[at + 11] = digit(Math.floor(hours / 10));
-    buffer[at + 12] = digit(hours % 10);
+    // The time of day fits 32 bits: its digits come by multiplications, not divisions of doubles.
+    const second = (seconds - today * 86_400) | 0;
+    const hours = (second / 3600) | 0;
+    const minutes = ((second - hours * 3600) / 60) | 0;
+    const rest = second - hours * 3600 - minutes * 60;
+    const date = this.date;
+    for (let i = 0; i < 11; i++) buffer[at + i] = date[i] as number;
+    const hourTens = (hours / 10) | 0;
+    const minuteTens = (minutes / 10) | 0;
+    const secondTens = (rest / 10) | 0;
+    buffer[at + 11] = digit(hourTens);
+    buffer[at + 12] = digit(hours - hourTens * 10);
     buffer[at + 13] = COLON;
-    buffer[at + 14] = digit(Math.floor(minutes / 10));
-    buffer[at + 15] = digit(minutes % 10);
+    buffer[at + 14] = digit(minuteTens);
+    buffer[at + 15] = digit(minutes - minuteTens * 10);
     buffer[at + 16] = COLON;
-    buffer[at + 17] = digit(Math.floor(rest / 10));
-    buffer[at + 18] = digit(rest % 10);
+    buffer[at + 17] = digit(secondTens);
+    buffer[at + 18] = digit(rest - secondTens * 10);
   }
 }

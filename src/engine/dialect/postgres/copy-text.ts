@@ -32,6 +32,8 @@ export function writeDigits(bytes: Uint8Array, at: number, value: number): numbe
     bytes[at++] = MINUS;
     n = -n;
   }
+  // Most numbers fit 32 bits, where dividing by ten is a multiplication, not a division of doubles.
+  if (n <= INT32_MAX) return writeSmallDigits(bytes, at, n | 0);
   let digits = 1;
   for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
   for (let i = at + digits - 1; i >= at; i--) {
@@ -39,6 +41,19 @@ export function writeDigits(bytes: Uint8Array, at: number, value: number): numbe
     n = Math.floor(n / 10);
   }
   return at + digits;
+}
+
+const INT32_MAX = 0x7fff_ffff;
+
+function writeSmallDigits(bytes: Uint8Array, at: number, n: number): number {
+  let end = at + 1;
+  for (let rest = n; rest >= 10; rest = (rest / 10) | 0) end++;
+  for (let i = end - 1; i >= at; i--) {
+    const next = (n / 10) | 0;
+    bytes[i] = DIGIT_ZERO + n - next * 10;
+    n = next;
+  }
+  return end;
 }
 
 /**
