@@ -200,7 +200,7 @@ async function backupRestore(database: ConnectionTarget): Promise<string[]> {
       `wfm / pg_dump -Fc: backup ${(custom.seconds / ours.seconds).toFixed(2)}x the speed, file ${((ours.bytes ?? 0) / (custom.bytes ?? 1)).toFixed(2)}x the size; restore ${(customRestore / ourRestore).toFixed(2)}x the speed`,
       `wfm / -Fd -j 2:    backup ${(directory.seconds / ours.seconds).toFixed(2)}x the speed; restore ${(directoryRestore / ourRestore).toFixed(2)}x the speed`,
       'wfm bru also checks every restored table against the backup; pg_restore checks nothing',
-      `wfm bru restore: file checked ${check.toFixed(1)} s, rows loaded with keys and indexes ${load.toFixed(1)} s, foreign keys beside the last read-back ${finish.toFixed(1)} s`,
+      `wfm bru restore: file checked ${check.toFixed(1)} s, rows loaded with keys and indexes ${load.toFixed(1)} s, foreign keys beside the last table check ${finish.toFixed(1)} s`,
     ];
   } finally {
     rmSync(folder, { recursive: true, force: true });

@@ -95,12 +95,13 @@ export function registerBackupRestore(bru: Command): void {
       const failed = result.tables.filter((t) => !t.verified);
       if (options.json) printJson(result);
       else {
-        printLine(formatTable(['table', 'rows', 'verified'], result.tables.map((t) => [t.table, t.rows, t.verified ? 'yes' : 'NO'])));
+        const checkedBy = { 'rows-digest': "the server's digest of the rows", 'content-hash': 'rows read back and hashed' };
+        printLine(formatTable(['table', 'rows', 'verified', 'checked by'], result.tables.map((t) => [t.table, t.rows, t.verified ? 'yes' : 'NO', checkedBy[t.checkedBy]])));
         printLine();
         const ms = (seconds: number): string => formatDuration(Math.round(seconds * 1000));
         const { check, load, finish } = result.phases;
         printLine(`${result.file} (${result.release}) restored: ${result.tables.length} tables in ${ms(result.seconds)}`);
-        printLine(`  file checked in ${ms(check)}, rows loaded with each table's keys and indexes in ${ms(load)}, foreign keys checked while the last tables were read back in ${ms(finish)}`);
+        printLine(`  file checked in ${ms(check)}, rows loaded with each table's keys and indexes in ${ms(load)}, foreign keys checked while the last tables were checked in ${ms(finish)}`);
       }
       if (failed.length > 0) {
         process.stderr.write(`wfm: ${failed.map((t) => t.table).join(', ')} do not hold exactly the rows of the backup\n`);
