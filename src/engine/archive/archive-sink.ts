@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ContentHash } from '../copy/content-hash.ts';
 import type { Checkpoint, ChunkSink, CopyItem, PreparedText } from '../copy/types.ts';
+import { checkpointOf, countAssignments, COUNT_COLUMNS, countsOf, startingCounts } from '../copy/stored-checkpoint.ts';
 import type { QueryTextFormat, SqlValue, TextBatch } from '../dialect/types.ts';
 import { InputError, OperationError } from '../errors.ts';
 import { archiveDigests } from './digest.ts';
@@ -41,15 +42,12 @@ const PAGE_SIZE = 65536;
 /** SQLite's limit on one value (SQLITE_MAX_LENGTH as better-sqlite3 builds it). */
 const MAX_PAYLOAD_BYTES = 1_000_000_000;
 
-interface CheckpointRow {
+/** What load() reads of a checkpoint: a type, not an interface, so that it passes as a record of columns. */
+type CheckpointRow = {
   last_key: Buffer | null;
-  rows_read: number;
-  rows_written: number;
-  rows_rejected: number;
   chunks: number;
-  content_hash: string;
   done: number;
-}
+} & Record<(typeof COUNT_COLUMNS)[number], unknown>;
 
 export class ArchiveSink implements ChunkSink {
   private readonly items: Map<string, ArchiveItem>;
@@ -99,25 +97,15 @@ export class ArchiveSink implements ChunkSink {
   /** The item's checkpoint, or undefined when it starts now; a starting item gets its checkpoint row here. */
   async load(item: CopyItem): Promise<Checkpoint | undefined> {
     this.archived(item);
-    const row = this.db
-      .prepare(`SELECT last_key, rows_read, rows_written, rows_rejected, chunks, content_hash, done FROM ${TABLES.checkpoint} WHERE item = ?`)
-      .get(item.name) as CheckpointRow | undefined;
+    const row = this.db.prepare(`SELECT last_key, ${COUNT_COLUMNS.join(', ')} FROM ${TABLES.checkpoint} WHERE item = ?`).get(item.name) as CheckpointRow | undefined;
     if (!row) {
       this.db
-        .prepare(`INSERT INTO ${TABLES.checkpoint} (item, last_key, rows_read, rows_written, rows_rejected, chunks, content_hash, done, updated_at) VALUES (?, NULL, 0, 0, 0, 0, ?, 0, ?)`)
-        .run(item.name, new ContentHash().toString(), new Date().toISOString());
+        .prepare(`INSERT INTO ${TABLES.checkpoint} (item, last_key, ${COUNT_COLUMNS.join(', ')}, updated_at) VALUES (?, NULL, ${COUNT_COLUMNS.map(() => '?').join(', ')}, ?)`)
+        .run(item.name, ...startingCounts(), new Date().toISOString());
       return undefined;
     }
     if (row.chunks === 0 && row.done === 0) return undefined;
-    return {
-      lastKey: row.last_key === null ? null : decodeKey(row.last_key),
-      rowsRead: row.rows_read,
-      rowsWritten: row.rows_written,
-      rowsRejected: row.rows_rejected,
-      chunks: row.chunks,
-      contentHash: row.content_hash,
-      done: row.done === 1,
-    };
+    return checkpointOf(row, row.last_key === null ? null : decodeKey(row.last_key));
   }
 
   /** The rows are hashed where they are encoded: in a worker thread, where there is one. */
@@ -231,20 +219,8 @@ export class ArchiveSink implements ChunkSink {
 
   private updateCheckpoint(item: CopyItem, checkpoint: Checkpoint): void {
     const updated = this.db
-      .prepare(
-        `UPDATE ${TABLES.checkpoint} SET last_key = ?, rows_read = ?, rows_written = ?, rows_rejected = ?, chunks = ?, content_hash = ?, done = ?, updated_at = ? WHERE item = ?`,
-      )
-      .run(
-        checkpoint.lastKey === null ? null : encodeKey(checkpoint.lastKey),
-        checkpoint.rowsRead,
-        checkpoint.rowsWritten,
-        checkpoint.rowsRejected,
-        checkpoint.chunks,
-        checkpoint.contentHash,
-        checkpoint.done ? 1 : 0,
-        new Date().toISOString(),
-        item.name,
-      );
+      .prepare(`UPDATE ${TABLES.checkpoint} SET last_key = ?, ${countAssignments(() => '?', 0)}, updated_at = ? WHERE item = ?`)
+      .run(checkpoint.lastKey === null ? null : encodeKey(checkpoint.lastKey), ...countsOf(checkpoint), new Date().toISOString(), item.name);
     if (updated.changes !== 1) throw new Error(`the checkpoint of ${item.name} in ${this.path} is missing: load() registers it before the first chunk`);
   }
 

@@ -5,7 +5,7 @@ import { CHECKPOINT_TABLE_NAME, REJECTION_TABLE_NAME } from '../engine-tables.ts
 import { utcTimestamp } from '../dialect/lock.ts';
 import type { BulkEncoding, Connection, SqlValue } from '../dialect/types.ts';
 import type { TableModel } from '../schema/model.ts';
-import { ContentHash } from './content-hash.ts';
+import { checkpointOf, countAssignments, COUNT_COLUMNS, countsOf, startingCounts } from './stored-checkpoint.ts';
 import type { Checkpoint, ChunkSink, CopyItem, EncodedBatch } from './types.ts';
 
 const CHECKPOINT_TABLE: TableModel = {
@@ -60,29 +60,20 @@ export class DatabaseSink implements ChunkSink {
   async load(item: CopyItem): Promise<Checkpoint | undefined> {
     const q = this.connection.compiler;
     const rows = await this.connection.query(
-      `SELECT last_key, rows_read, rows_written, rows_rejected, chunks, content_hash, done FROM ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} ` +
-        `WHERE job = ${q.parameter(1)} AND item = ${q.parameter(2)}`,
+      `SELECT last_key, ${COUNT_COLUMNS.join(', ')} FROM ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} WHERE job = ${q.parameter(1)} AND item = ${q.parameter(2)}`,
       [this.job, item.name],
     );
     const row = rows[0];
     if (!row) {
       await this.connection.execute(
-        `INSERT INTO ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} (job, item, last_key, rows_read, rows_written, rows_rejected, chunks, content_hash, done, updated_at) ` +
-          `VALUES (${Array.from({ length: 10 }, (_, i) => q.parameter(i + 1)).join(', ')})`,
-        [this.job, item.name, null, 0, 0, 0, 0, new ContentHash().toString(), 0, utcTimestamp(new Date())],
+        `INSERT INTO ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} (job, item, last_key, ${COUNT_COLUMNS.join(', ')}, updated_at) ` +
+          `VALUES (${Array.from({ length: COUNT_COLUMNS.length + 4 }, (_, i) => q.parameter(i + 1)).join(', ')})`,
+        [this.job, item.name, null, ...startingCounts(), utcTimestamp(new Date())],
       );
       return undefined;
     }
     if (row.last_key === null && Number(row.chunks) === 0) return undefined;
-    return {
-      lastKey: row.last_key === null ? null : (JSON.parse(String(row.last_key)) as SqlValue[]),
-      rowsRead: Number(row.rows_read),
-      rowsWritten: Number(row.rows_written),
-      rowsRejected: Number(row.rows_rejected),
-      chunks: Number(row.chunks),
-      contentHash: String(row.content_hash),
-      done: Number(row.done) === 1,
-    };
+    return checkpointOf(row, row.last_key === null ? null : (JSON.parse(String(row.last_key)) as SqlValue[]));
   }
 
   async write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint): Promise<void> {
@@ -115,17 +106,11 @@ export class DatabaseSink implements ChunkSink {
   private async storeCheckpoint(item: CopyItem, checkpoint: Checkpoint): Promise<void> {
     const q = this.connection.compiler;
     const updated = await this.connection.execute(
-      `UPDATE ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} SET last_key = ${q.parameter(1)}, rows_read = ${q.parameter(2)}, rows_written = ${q.parameter(3)}, ` +
-        `rows_rejected = ${q.parameter(4)}, chunks = ${q.parameter(5)}, content_hash = ${q.parameter(6)}, done = ${q.parameter(7)}, updated_at = ${q.parameter(8)} ` +
-        `WHERE job = ${q.parameter(9)} AND item = ${q.parameter(10)}`,
+      `UPDATE ${q.quoteIdentifier(CHECKPOINT_TABLE.name)} SET last_key = ${q.parameter(1)}, ${countAssignments(q.parameter, 2)}, ` +
+        `updated_at = ${q.parameter(COUNT_COLUMNS.length + 2)} WHERE job = ${q.parameter(COUNT_COLUMNS.length + 3)} AND item = ${q.parameter(COUNT_COLUMNS.length + 4)}`,
       [
         checkpoint.lastKey === null ? null : JSON.stringify(checkpoint.lastKey, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-        checkpoint.rowsRead,
-        checkpoint.rowsWritten,
-        checkpoint.rowsRejected,
-        checkpoint.chunks,
-        checkpoint.contentHash,
-        checkpoint.done ? 1 : 0,
+        ...countsOf(checkpoint),
         utcTimestamp(new Date()),
         this.job,
         item.name,
