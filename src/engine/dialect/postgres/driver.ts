@@ -288,6 +288,7 @@ class PostgresConnection implements Connection {
   private closed = false;
   /** Why the session ended under us, once it has: a cursor waiting for rows is never told (node-postgres #2468). */
   private lost: Error | undefined;
+  /** Whether the server hashes a row, asked once. */
   private rowHashing: Promise<boolean> | undefined;
   /** Rejecters of the reads and writes waiting now, told when the session ends. */
   private readonly waiting = new Set<(error: Error) => void>();

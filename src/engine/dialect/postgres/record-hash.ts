@@ -18,20 +18,13 @@ const rot = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
 
 /** lookup3's final mix of (a, b, c) into out. */
 function finalMix(a: number, b: number, c: number): void {
-  c ^= b;
-  c = (c - rot(b, 14)) | 0;
-  a ^= c;
-  a = (a - rot(c, 11)) | 0;
-  b ^= a;
-  b = (b - rot(a, 25)) | 0;
-  c ^= b;
-  c = (c - rot(b, 16)) | 0;
-  a ^= c;
-  a = (a - rot(c, 4)) | 0;
-  b ^= a;
-  b = (b - rot(a, 14)) | 0;
-  c ^= b;
-  c = (c - rot(b, 24)) | 0;
+  c ^= b; c = (c - rot(b, 14)) | 0;
+  a ^= c; a = (a - rot(c, 11)) | 0;
+  b ^= a; b = (b - rot(a, 25)) | 0;
+  c ^= b; c = (c - rot(b, 16)) | 0;
+  a ^= c; a = (a - rot(c, 4)) | 0;
+  b ^= a; b = (b - rot(a, 14)) | 0;
+  c ^= b; c = (c - rot(b, 24)) | 0;
   out.high = b >>> 0;
   out.low = c >>> 0;
 }
@@ -60,12 +53,12 @@ function hashBytes(bytes: Uint8Array, start: number, end: number): void {
     a = (a + wordAt(bytes, i, end)) | 0;
     b = (b + wordAt(bytes, i + 4, end)) | 0;
     c = (c + wordAt(bytes, i + 8, end)) | 0;
-    a = (a - c) | 0; a ^= rot(c, 4); c = (c + b) | 0; // prettier-ignore
-    b = (b - a) | 0; b ^= rot(a, 6); a = (a + c) | 0; // prettier-ignore
-    c = (c - b) | 0; c ^= rot(b, 8); b = (b + a) | 0; // prettier-ignore
-    a = (a - c) | 0; a ^= rot(c, 16); c = (c + b) | 0; // prettier-ignore
-    b = (b - a) | 0; b ^= rot(a, 19); a = (a + c) | 0; // prettier-ignore
-    c = (c - b) | 0; c ^= rot(b, 4); b = (b + a) | 0; // prettier-ignore
+    a = (a - c) | 0; a ^= rot(c, 4); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= rot(a, 6); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= rot(b, 8); b = (b + a) | 0;
+    a = (a - c) | 0; a ^= rot(c, 16); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= rot(a, 19); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= rot(b, 4); b = (b + a) | 0;
   }
   // The last 0 to 11 bytes: the lowest byte of c is left for the length, so c takes bytes 8 to 10 from its second.
   a = (a + wordAt(bytes, i, end)) | 0;
@@ -80,6 +73,9 @@ function hashInt64(bytes: Uint8Array, at: number): void {
   const low = readInt32(bytes, at + 4);
   hashWord(low ^ (high >= 0 ? high : ~high));
 }
+
+/** A double's eight bytes in memory (little-endian) order, as hashfloat8extended hashes them. */
+const FLOAT8_MEMORY = new Uint8Array(8);
 
 /** hashfloat8extended: 0 and -0 hash to 0, every NaN as the one NaN, any other value by its eight bytes in memory order. */
 function hashFloat8(bytes: Uint8Array, at: number): void {
@@ -101,8 +97,6 @@ function hashFloat8(bytes: Uint8Array, at: number): void {
   }
   hashBytes(memory, 0, 8);
 }
-
-const FLOAT8_MEMORY = new Uint8Array(8);
 
 function readInt32(bytes: Uint8Array, at: number): number {
   return ((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number);
