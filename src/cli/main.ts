@@ -4,22 +4,39 @@ import { Command, CommanderError } from 'commander';
 import { asConnectionLost } from '../engine/dialect/index.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import { TOOL_VERSION } from '../wfm/database.ts';
-import { originalSyntax, registerBru } from './commands/bru.ts';
-import { registerDbu } from './commands/dbu.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerGenerate } from './commands/generate.ts';
-import { registerInfo } from './commands/info.ts';
-import { registerSchema } from './commands/schema.ts';
-import { registerVerify } from './commands/verify.ts';
-import { registerConfig } from './commands/config.ts';
-import { registerAggregator } from './commands/aggregator.ts';
-import { registerSimulate } from './commands/simulate.ts';
-import { registerPlan } from './commands/plan.ts';
-import { registerRun } from './commands/run.ts';
-import { registerSettings } from './commands/settings.ts';
-import { registerWeb } from './commands/web.ts';
+import { originalSyntax } from './original-syntax.ts';
 
-function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, by the commands it registers, in the order help lists them: a command loads only
+ * its own (a restore does not load the console's web server), help and anything unknown load them all.
+ */
+const COMMAND_MODULES: [names: string[], load: () => Promise<Register>][] = [
+  [['info'], async () => (await import('./commands/info.ts')).registerInfo],
+  [['dbu'], async () => (await import('./commands/dbu.ts')).registerDbu],
+  [['bru'], async () => (await import('./commands/bru.ts')).registerBru],
+  [['schema'], async () => (await import('./commands/schema.ts')).registerSchema],
+  [['generate'], async () => (await import('./commands/generate.ts')).registerGenerate],
+  [['verify'], async () => (await import('./commands/verify.ts')).registerVerify],
+  [['config'], async () => (await import('./commands/config.ts')).registerConfig],
+  [['aggregator'], async () => (await import('./commands/aggregator.ts')).registerAggregator],
+  [['simulate'], async () => (await import('./commands/simulate.ts')).registerSimulate],
+  [['plan'], async () => (await import('./commands/plan.ts')).registerPlan],
+  [['run', 'rollback'], async () => (await import('./commands/run.ts')).registerRun],
+  [['org', 'user'], async () => (await import('./commands/settings.ts')).registerSettings],
+  [['web'], async () => (await import('./commands/web.ts')).registerWeb],
+  [['demo'], async () => (await import('./commands/demo.ts')).registerDemo],
+];
+
+/** The modules of the command `argv` runs, or all of them where it names none. */
+async function commandsFor(argv: readonly string[]): Promise<Register[]> {
+  const named = argv[2];
+  const own = COMMAND_MODULES.find(([names]) => named !== undefined && names.includes(named));
+  return Promise.all((own ? [own] : COMMAND_MODULES).map(([, load]) => load()));
+}
+
+function buildProgram(commands: readonly Register[]): Command {
   const program = new Command('wfm')
     .description('Workforce Management database suite: create, update, migrate, back up and verify WFM databases from 6.5 to 8.5.2')
     .version(TOOL_VERSION)
@@ -29,7 +46,7 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(wfm --help lists the commands)');
   // Subcommands inherit exitOverride and the output settings from the program when they are created.
-  for (const register of [registerInfo, registerDbu, registerBru, registerSchema, registerGenerate, registerVerify, registerConfig, registerAggregator, registerSimulate, registerPlan, registerRun, registerSettings, registerWeb, registerDemo]) register(program);
+  for (const register of commands) register(program);
   return program;
 }
 
@@ -47,7 +64,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 async function main(): Promise<void> {
   try {
-    await buildProgram().parseAsync(originalSyntax(process.argv));
+    const argv = originalSyntax(process.argv);
+    await buildProgram(await commandsFor(argv)).parseAsync(argv);
   } catch (thrown) {
     const error = (await asConnectionLost(thrown)) ?? thrown;
     const code = exitCodeOf(error);

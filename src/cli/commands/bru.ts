@@ -1,5 +1,5 @@
 // The Backup-Restore Utility. The original's syntax (`-UPDATE -DB "<conn>" -SCRIPT file`) is accepted
-// alongside long options: `originalSyntax` rewrites it before the parser sees it.
+// alongside long options: `originalSyntax` (original-syntax.ts) rewrites it before the parser sees it.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
@@ -11,20 +11,6 @@ import { resolveTarget, withDatabase } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatBytes, formatCount, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
 import { parseSeconds, printChange } from './dbu.ts';
-
-const ORIGINAL_ACTIONS: Record<string, string> = { '-UPDATE': 'update', '-BACKUP': 'backup', '-RESTORE': 'restore', '-VERIFY': 'verify' };
-const ORIGINAL_OPTIONS: Record<string, string> = { '-DB': '--db', '-SCRIPT': '--script', '-FILE': '--file', '-TABLES': '--tables' };
-
-/** `wfm bru -UPDATE -DB x -SCRIPT f` becomes `wfm bru update --db x --script f`; anything else is left alone. */
-export function originalSyntax(argv: readonly string[]): string[] {
-  const at = argv.indexOf('bru');
-  if (at < 0) return [...argv];
-  const rest = argv.slice(at + 1);
-  const action = rest.find((a) => ORIGINAL_ACTIONS[a.toUpperCase()]);
-  if (!action) return [...argv];
-  const translated = rest.filter((a) => a !== action).map((a) => ORIGINAL_OPTIONS[a.toUpperCase()] ?? a);
-  return [...argv.slice(0, at + 1), ORIGINAL_ACTIONS[action.toUpperCase()] ?? action, ...translated];
-}
 
 function readScript(file: string): { text: string; file: string } {
   try {
