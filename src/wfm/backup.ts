@@ -4,7 +4,7 @@
 // restore into an empty database checks the file's bytes first and each chunk's rows as it loads them,
 // leaving the database as empty as it found it when one is wrong.
 import { statSync } from 'node:fs';
-import { ArchiveSink, ArchiveSource, archiveItemOf, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport, type VerifyOptions } from '../engine/archive/index.ts';
+import { ArchiveSink, ArchiveSource, archiveItemOf, chunkRunner, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport, type ChunkRunner, type VerifyOptions } from '../engine/archive/index.ts';
 import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { connect, dialectFor, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeHolder } from '../engine/dialect/lock.ts';
@@ -201,8 +201,24 @@ async function createSchema(target: Connection, schema: SchemaModel): Promise<vo
   }
 }
 
+/** Tables loaded at once: each on its own connection, with its own worker threads. */
+function loadingConnections(to: ConnectionTarget): number {
+  return to.engine === 'sqlite' ? 1 : 2;
+}
+
 export async function restoreDatabase(file: string, to: ConnectionTarget, options: RestoreOptions = {}): Promise<RestoreResult> {
   const started = performance.now();
+  // The loaders' threads start first: they are ready when the file is checked and the schema made.
+  const runners = Array.from({ length: loadingConnections(to) }, () => chunkRunner());
+  try {
+    return await restoreChecked(file, to, options, runners, started);
+  } finally {
+    // Those a source took are closed with it.
+    await Promise.all(runners.map((runner) => runner.close()));
+  }
+}
+
+async function restoreChecked(file: string, to: ConnectionTarget, options: RestoreOptions, runners: ChunkRunner[], started: number): Promise<RestoreResult> {
   // The file's bytes, digests and records first: a damaged file is refused before the target is touched.
   let report = await requireIntactArchive(file, { rows: false });
   const dialect = await dialectFor(to.engine);
@@ -221,7 +237,7 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
         else if (!created) undo = () => dropEveryTable(target);
         // Filled by another session since it was looked at: its rows are not replaced unchecked either.
         if (!intoEmpty && !report.rowsChecked) report = await requireIntactArchive(file);
-        const result = await restoreInto(target, to, file, report, options, started);
+        const result = await restoreInto(target, to, file, report, options, runners, started);
         undo = undefined;
         return result;
       } catch (error) {
@@ -253,7 +269,15 @@ async function undoRestore(undo: () => Promise<void>, error: unknown): Promise<v
   }
 }
 
-async function restoreInto(target: Connection, to: ConnectionTarget, file: string, report: ArchiveReport & { header: ArchiveHeader }, options: RestoreOptions, started: number): Promise<RestoreResult> {
+async function restoreInto(
+  target: Connection,
+  to: ConnectionTarget,
+  file: string,
+  report: ArchiveReport & { header: ArchiveHeader },
+  options: RestoreOptions,
+  runners: ChunkRunner[],
+  started: number,
+): Promise<RestoreResult> {
   const checked = performance.now();
   const header = report.header;
   const items = selectedItems(header, options.tables);
@@ -273,9 +297,9 @@ async function restoreInto(target: Connection, to: ConnectionTarget, file: strin
   };
   const readBack = new ReadBack(to, report);
   try {
-    await copyItems({ openSource: () => ArchiveSource.open(file), openSink: sinkOf }, loadOrder(target, mode, header, report, items), {
+    await copyItems({ openSource: () => ArchiveSource.open(file, runners.shift()), openSink: sinkOf }, loadOrder(target, mode, header, report, items), {
       chunkRows: options.chunkRows,
-      concurrency: to.engine === 'sqlite' ? 1 : 2,
+      concurrency: runners.length,
       onProgress: options.onProgress,
       onItemDone: (item, result) => {
         requireRecordedTotals(file, report, result);

@@ -49,17 +49,21 @@ export class ArchiveSource implements RowSource {
     private readonly runner: ChunkRunner,
   ) {}
 
-  /** Opens a finished archive read-only; the file is not changed, not even its journal mode. */
-  static async open(path: string): Promise<ArchiveSource> {
-    const inspection = await inspectFile(path);
-    if (inspection.kind === 'missing') throw new InputError(`the backup file ${path} does not exist`);
-    if (inspection.kind !== 'sqlite') throw new InputError(`${path} is not a backup file`);
-    let db: Database.Database | undefined;
+  /**
+   * Opens a finished archive read-only; the file is not changed, not even its journal mode. A runner given
+   * (its threads started while the caller did other work) becomes the source's, closed with it.
+   */
+  static async open(path: string, runner?: ChunkRunner): Promise<ArchiveSource> {
     try {
-      db = new Database(path, { readonly: true, fileMustExist: true });
-      return new ArchiveSource(path, readFinishedHeader(db, path), db, chunkRunner());
+      const db = await openFinished(path);
+      try {
+        return new ArchiveSource(path, readFinishedHeader(db, path), db, runner ?? chunkRunner());
+      } catch (error) {
+        db.close();
+        throw error;
+      }
     } catch (error) {
-      db?.close();
+      await runner?.close();
       if (error instanceof InputError) throw error;
       throw new InputError(`${path} cannot be read as a backup file: ${(error as Error).message}`);
     }
@@ -151,6 +155,13 @@ export class ArchiveSource implements RowSource {
     if (!row) throw new InputError(`chunk ${chunkNo} of ${item.name} is missing from the backup ${this.path}`);
     return row;
   }
+}
+
+async function openFinished(path: string): Promise<Database.Database> {
+  const inspection = await inspectFile(path);
+  if (inspection.kind === 'missing') throw new InputError(`the backup file ${path} does not exist`);
+  if (inspection.kind !== 'sqlite') throw new InputError(`${path} is not a backup file`);
+  return new Database(path, { readonly: true, fileMustExist: true });
 }
 
 function readFinishedHeader(db: Database.Database, path: string): ArchiveHeader {
