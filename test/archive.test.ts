@@ -393,7 +393,7 @@ describe('chunk work in worker threads', () => {
       assert.equal(recorded.lastKey, '[2999]');
       for (const runner of [pool, inline]) {
         assert.deepEqual(await runner.decode(recorded, 4, [0]), columnsOf(rows, 4));
-        const batch = await runner.forLoad(recorded, 4, [0], { format: 'postgres-copy-text' });
+        const { release: _release, ...batch } = await runner.forLoad(recorded, 4, [0], { format: 'postgres-copy-text' });
         assert.deepEqual({ ...batch, payload: batch.payload.toString() }, { rows: rows.length, lastKey: [2999], contentHash: recorded.contentHash, payload: rows.map(copyLine).join('') });
         const otherHash = ContentHash.of(rows.slice(1)).toString();
         await assert.rejects(runner.decode({ ...recorded, contentHash: otherHash }, 4, [0]), new RegExp(`its rows hash to ${recorded.contentHash}, not the ${otherHash} recorded`));
@@ -421,6 +421,16 @@ describe('chunk work in worker threads', () => {
         const unfit = await runner.forLoad(recordedOf(rows), 4, [0], binary);
         assert.equal(unfit.payload.toString(), rows.map(copyLine).join(''));
       }
+      // A batch written gives its memory back to the pool, and the next chunk, a small one, is written into it.
+      const first = await pool.forLoad(recordedOf(fitting), 4, [0], binary);
+      const memory = first.payload.buffer.byteLength;
+      assert.ok(first.release, 'a batch from a worker can give its memory back');
+      first.release();
+      assert.equal(first.payload.buffer.byteLength, 0, 'the memory given back has left this thread');
+      const small = recordedOf(fitting.slice(0, 100));
+      const second = await pool.forLoad(small, 4, [0], binary);
+      assert.equal(second.payload.buffer.byteLength, memory, 'the next chunk is written into the memory given back');
+      assert.deepEqual(second.payload, (await inline.forLoad(small, 4, [0], binary)).payload);
     } finally {
       await pool.close();
       await inline.close();
@@ -497,6 +507,10 @@ describe('resuming', () => {
 
     assertProblem(await verifyArchive(path), /the backup is unfinished/);
     await assert.rejects(ArchiveSource.open(path), /is an unfinished backup/);
+    // A runner started ahead for a source that cannot open is closed, not left with its threads running.
+    const runner = chunkRunner(1);
+    await assert.rejects(ArchiveSource.open(path, runner), /is an unfinished backup/);
+    await assert.rejects(runner.summarize({ encoding: 'v8', rows: 0, rawBytes: 0, payloadSha256: '', payload: Buffer.alloc(0) }, 1, []), /the worker pool is closed/);
     await assert.rejects(ArchiveSink.create(path, { ...fields, release: 'another' }), /unfinished backup of something else/);
 
     const [result] = await backUp(openSource, path, fields, [sampleItem]);

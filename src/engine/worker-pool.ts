@@ -53,6 +53,17 @@ export class WorkerPool {
     return result;
   }
 
+  /**
+   * Hands the memory of a buffer a task made, and that the caller is done with, to a worker to write a later
+   * result into (recycledOrNew): memory moved back and forth instead of made and collected in each thread.
+   */
+  recycle(buffer: Buffer): void {
+    const memory = buffer.buffer as ArrayBuffer;
+    const worker = this.workers[this.turn % Math.max(1, this.workers.length)];
+    if (!worker || memory.byteLength < MIN_RECYCLED_BYTES) return;
+    worker.postMessage({ spare: memory }, [memory]);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
@@ -91,12 +102,31 @@ export function asBuffer<T>(value: T): T | Buffer {
   return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
 }
 
+/** Smaller memory is not worth a message: a new buffer of it costs less. */
+const MIN_RECYCLED_BYTES = 64 * 1024;
+/** Memory a worker keeps for later results at most: what a pool's window of chunks in flight gives back. */
+const MAX_SPARES = 4;
+/** Memory given back to this worker thread (WorkerPool.recycle). */
+const spares: ArrayBuffer[] = [];
+
+/** A buffer over all of a spare of at least `bytes` bytes, where this thread was given one, else a new one. */
+export function recycledOrNew(bytes: number): Buffer {
+  const at = spares.findIndex((memory) => memory.byteLength >= bytes);
+  return at < 0 ? Buffer.allocUnsafe(bytes) : Buffer.from(spares.splice(at, 1)[0] as ArrayBuffer);
+}
+
+function keepSpare(memory: ArrayBuffer): void {
+  spares.push(memory);
+  if (spares.length > MAX_SPARES) spares.shift();
+}
+
 /** Answers a pool's messages in a worker module with the module's own task functions. */
 export async function serveTasks(tasks: Record<string, (...args: never[]) => unknown>): Promise<void> {
   const { parentPort } = await import('node:worker_threads');
   if (!parentPort) throw new Error('serveTasks runs in a worker thread');
   const port = parentPort;
-  port.on('message', async ({ id, task, args }: { id: number; task: string; args: never[] }) => {
+  port.on('message', async ({ id, task, args, spare }: { id: number; task: string; args: never[]; spare?: ArrayBuffer }) => {
+    if (spare) return keepSpare(spare);
     const fn = tasks[task];
     try {
       if (!fn) throw new Error(`no task ${task}`);

@@ -42,7 +42,8 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
     },
     forLoad: async (chunk, width, keyColumns, encoding) => {
       const batch = await pool.run<EncodedBatch>('chunkForLoad', [chunk, width, keyColumns, encoding]);
-      return { ...batch, lastKey: batch.lastKey.map(asBuffer), payload: asBuffer(batch.payload) };
+      const payload = asBuffer(batch.payload);
+      return { ...batch, lastKey: batch.lastKey.map(asBuffer), payload, release: () => pool.recycle(payload) };
     },
     fromText: async (format, text, rows, width, keyColumns) => {
       const chunk = await pool.run<KeyedChunk>('chunkFromText', [format, text, rows, width, keyColumns]);

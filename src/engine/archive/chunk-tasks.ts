@@ -4,7 +4,7 @@ import { ContentHash } from '../copy/content-hash.ts';
 import { decodeBulk, encodeBulk } from '../dialect/bulk-encoding.ts';
 import type { EncodedBatch } from '../copy/types.ts';
 import { lengthOf, valueAt } from '../dialect/bulk-column.ts';
-import type { BulkColumn, BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
+import type { Allocate, BulkColumn, BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
 import { canonicalJson } from './format.ts';
 import { checkColumns, decodeBulkColumns, decodeColumns, encodeColumns, isEncoding, sha256, type EncodedChunk, type StoredPayload } from './payload.ts';
 
@@ -100,11 +100,11 @@ export function encodeChunk(columns: SqlValue[][]): HashedChunk {
  * The chunk's rows encoded for a bulk load, once what is encoded is found to be what the chunk records:
  * the rows are hashed from the very values written, as they are written.
  */
-export function chunkForLoad(chunk: RecordedChunk, width: number, keyColumns: readonly number[], encoding: BulkEncoding): EncodedBatch {
+export function chunkForLoad(chunk: RecordedChunk, width: number, keyColumns: readonly number[], encoding: BulkEncoding, allocate?: Allocate): EncodedBatch {
   const stored = verifiedPayload(chunk);
   const columns = decodeBulkColumns(stored, width, stored.rows);
   let hash = new ContentHash();
-  const { payload, rowsDigest } = encodeBulk(encoding, columns, () => (hash = new ContentHash()).visitor());
+  const { payload, rowsDigest } = encodeBulk(encoding, columns, () => (hash = new ContentHash()).visitor(), allocate);
   const lastKey = lastKeyOf(columns, keyColumns);
   const problem = summaryProblem(chunk, summaryOf(stored.rows, hash, lastKey));
   if (problem) throw new Error(problem);

@@ -1,14 +1,14 @@
 // A worker thread of the archive's pool: it runs the chunk tasks it is sent. A Buffer crosses between
 // threads as a plain Uint8Array; it is made a Buffer again before any task sees it.
 import type { BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
-import { asBuffer, serveTasks } from '../worker-pool.ts';
+import { asBuffer, recycledOrNew, serveTasks } from '../worker-pool.ts';
 import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type RecordedChunk, type StoredChunk } from './chunk-tasks.ts';
 
 await serveTasks({
   summarizeChunk: (chunk: StoredChunk, width: number, keyColumns: number[]) => summarizeChunk({ ...chunk, payload: asBuffer(chunk.payload) }, width, keyColumns),
   checkedColumns: (chunk: RecordedChunk, width: number, keyColumns: number[]) => checkedColumns({ ...chunk, payload: asBuffer(chunk.payload) }, width, keyColumns),
   chunkForLoad: (chunk: RecordedChunk, width: number, keyColumns: number[], encoding: BulkEncoding) =>
-    chunkForLoad({ ...chunk, payload: asBuffer(chunk.payload) }, width, keyColumns, encoding),
+    chunkForLoad({ ...chunk, payload: asBuffer(chunk.payload) }, width, keyColumns, encoding, recycledOrNew),
   chunkFromText: (format: QueryTextFormat, text: Buffer, rows: number, width: number, keyColumns: number[]) =>
     chunkFromText(format, asBuffer(text), rows, width, keyColumns),
   encodeChunk: (columns: SqlValue[][]) => {

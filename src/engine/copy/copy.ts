@@ -173,6 +173,7 @@ async function writeEncodedChunk(write: EncodedPath['write'], batch: EncodedBatc
   total.merge(ContentHash.parse(batch.contentHash));
   checkpoint.contentHash = total.toString();
   await write(batch, checkpoint);
+  batch.release?.();
 }
 
 interface TextPath {

@@ -67,6 +67,8 @@ export interface EncodedBatch {
   payload: Buffer;
   /** The RowsDigest of the payload's rows, where the sink's engine takes one of them once loaded (Connection.bulkRowsDigest). */
   rowsDigest?: string;
+  /** Gives the payload's memory back to whoever made it, to write the next batch into: called once it is written, never read again. */
+  release?(): void;
 }
 
 /** Where copied chunks go: a database, or a backup archive. */

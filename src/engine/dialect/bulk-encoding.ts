@@ -4,7 +4,7 @@ import { copyBinaryOfColumns } from './postgres/copy-binary.ts';
 import { copyColumns, copyFieldReader, copyTextOfColumns } from './postgres/copy-text.ts';
 import { RecordHashSum } from './postgres/record-hash.ts';
 import type { RowsDigest } from './rows-digest.ts';
-import type { BulkColumn, BulkEncoding, QueryTextFormat, TextEncoding, ValueVisitor } from './types.ts';
+import type { Allocate, BulkColumn, BulkEncoding, QueryTextFormat, TextEncoding, ValueVisitor } from './types.ts';
 
 /** Rows encoded for a bulk load. */
 export interface EncodedRows {
@@ -18,10 +18,10 @@ export interface EncodedRows {
  * chunk begun in COPY's binary format, and met with a value that has no binary form, is written again as
  * text, shown to a new visitor.
  */
-export function encodeBulk(encoding: BulkEncoding, columns: readonly BulkColumn[], visitor: () => ValueVisitor): EncodedRows {
+export function encodeBulk(encoding: BulkEncoding, columns: readonly BulkColumn[], visitor: () => ValueVisitor, allocate?: Allocate): EncodedRows {
   if (encoding.format === 'postgres-copy-binary') {
     const hashes = encoding.hashesRows ? new RecordHashSum(encoding.columnTypes) : undefined;
-    const binary = copyBinaryOfColumns(columns, encoding.columnTypes, visitor(), hashes && ((bytes, start) => hashes.addRow(bytes, start)));
+    const binary = copyBinaryOfColumns(columns, encoding.columnTypes, visitor(), hashes && ((bytes, start) => hashes.addRow(bytes, start)), allocate);
     if (binary) return { payload: binary, ...(hashes ? { rowsDigest: hashes.digest() } : {}) };
   }
   return { payload: copyTextOfColumns(columns, visitor()) };

@@ -51,6 +51,9 @@ export type BulkEncoding =
       hashesRows: boolean;
     };
 
+/** Memory of at least `bytes` bytes for an encoder to write into, the buffer covering all of it. */
+export type Allocate = (bytes: number) => Buffer;
+
 /** Takes the bytes of one row as a bulk path writes it, in bytes[start, end). */
 export type RowBytesListener = (bytes: Uint8Array, start: number, end: number) => void;
 

@@ -5,7 +5,7 @@
 import { isValues, lengthOf } from '../bulk-column.ts';
 import { writeDigits } from './copy-text.ts';
 import { epochDayOf, TIMESTAMP_TEXT_LENGTH, TimestampTextWriter, timestampSeconds } from '../timestamp-text.ts';
-import type { BulkColumn, RowBytesListener, SqlValue, ValueVisitor } from '../types.ts';
+import type { Allocate, BulkColumn, RowBytesListener, SqlValue, ValueVisitor } from '../types.ts';
 
 /** The column types written in binary: those whose binary form holds exactly what the neutral value says. */
 const BINARY_TYPES = ['int2', 'int4', 'int8', 'float8', 'text', 'varchar', 'bpchar', 'timestamptz', 'date', 'bytea'] as const;
@@ -70,8 +70,9 @@ class CopyBinaryWriter {
   constructor(
     bytes: number,
     private readonly visitor: ValueVisitor,
+    allocate: Allocate,
   ) {
-    this.buffer = Buffer.allocUnsafe(Math.max(1024, bytes));
+    this.buffer = allocate(Math.max(1024, bytes));
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
     this.bytes(HEADER);
   }
@@ -232,11 +233,18 @@ class CopyBinaryWriter {
 /**
  * The rows held by `columns` (all of one length) in COPY's binary format for columns of `types`, each row
  * shown to the visitor as it is written, and its bytes to onRow; undefined, with only part of the rows
- * shown, where a value has no binary form equal to it in its column.
+ * shown, where a value has no binary form equal to it in its column. The memory written into comes from
+ * `allocate` (memory given back by an earlier chunk, where there is some).
  */
-export function copyBinaryOfColumns(columns: readonly BulkColumn[], types: readonly BinaryColumnType[], visitor: ValueVisitor, onRow?: RowBytesListener): Buffer | undefined {
+export function copyBinaryOfColumns(
+  columns: readonly BulkColumn[],
+  types: readonly BinaryColumnType[],
+  visitor: ValueVisitor,
+  onRow?: RowBytesListener,
+  allocate: Allocate = Buffer.allocUnsafe,
+): Buffer | undefined {
   const rows = lengthOf(columns[0]);
-  const writer = new CopyBinaryWriter(rows * (2 + columns.length * FIXED_FIELD_BYTES), visitor);
+  const writer = new CopyBinaryWriter(rows * (2 + columns.length * FIXED_FIELD_BYTES), visitor, allocate);
   try {
     for (let i = 0; i < rows; i++) {
       visitor.startRow();
