@@ -378,6 +378,24 @@ describe('chunk work in worker threads', () => {
     }
   });
 
+  it('closes its threads only once the chunks on their way are done, and takes no chunk after', async () => {
+    const pool = chunkRunner(2);
+    const inline = chunkRunner(0);
+    try {
+      const stored = await inline.encode(columnsOf(rows, 4));
+      const chunk = { encoding: stored.encoding, rows: rows.length, rawBytes: stored.rawBytes, payloadSha256: stored.sha256, payload: stored.payload };
+      // Closed while eight chunks are being inflated and decoded: a thread stopped in the middle of one could abort the process.
+      const summaries = Array.from({ length: 8 }, () => pool.summarize(chunk, 4, [0]));
+      await pool.close();
+      const expected = { rows: rows.length, contentHash: ContentHash.of(rows).toString(), lastKey: '[2999]' };
+      for (const summary of await Promise.all(summaries)) assert.deepEqual(summary, expected);
+      await assert.rejects(pool.summarize(chunk, 4, [0]), /the worker pool is closed/);
+    } finally {
+      await pool.close();
+      await inline.close();
+    }
+  });
+
   /** A chunk of these four-column rows as stored, with the hash and last key it records of them. */
   const recordedOf = (chunkRows: SqlValue[][]) => {
     const chunk = encodeRows(chunkRows, 4);

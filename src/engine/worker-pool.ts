@@ -37,6 +37,9 @@ export class WorkerPool {
   private nextId = 0;
   private turn = 0;
   private failure: Error | undefined;
+  private closed: Promise<void> | undefined;
+  /** Called when the last task on its way is settled, once the pool is closing. */
+  private drained: (() => void) | undefined;
 
   constructor(moduleUrl: URL, size: number) {
     for (let i = 0; i < size; i++) this.workers.push(this.start(moduleUrl));
@@ -44,6 +47,7 @@ export class WorkerPool {
 
   /** Runs `task(...args)` in the next worker. */
   async run<T>(task: string, args: unknown[]): Promise<T> {
+    if (this.closed) throw new Error('the worker pool is closed');
     if (this.failure) throw this.failure;
     const worker = this.workers[this.turn++ % this.workers.length];
     if (!worker) throw new Error('the worker pool has no workers');
@@ -64,7 +68,17 @@ export class WorkerPool {
     worker.postMessage({ spare: memory }, [memory]);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops the workers once the tasks on their way are done (each is bounded: one chunk). A worker stopped
+   * in the middle of one can take the process down with it: Node aborts on a zlib handle that a task was
+   * making when its thread was stopped ("close before init").
+   */
+  close(): Promise<void> {
+    return (this.closed ??= this.stop());
+  }
+
+  private async stop(): Promise<void> {
+    if (this.pending.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
     this.failWaiting(new Error('the worker pool is closed'));
@@ -77,7 +91,8 @@ export class WorkerPool {
     worker.on('message', (reply: Reply) => this.settle(reply));
     worker.on('error', (error) => this.failWaiting(error));
     worker.on('exit', (code) => {
-      if (code !== 0) this.failWaiting(new Error(`a worker thread stopped with exit code ${code}`));
+      // Stopped by close(), a thread exits with code 1.
+      if (code !== 0 && !this.closed) this.failWaiting(new Error(`a worker thread stopped with exit code ${code}`));
     });
     return worker;
   }
@@ -88,12 +103,20 @@ export class WorkerPool {
     this.pending.delete(reply.id);
     if (reply.error !== undefined) pending.reject(new Error(reply.error));
     else pending.resolve(reply.result);
+    this.notifyDrained();
   }
 
   private failWaiting(error: Error): void {
     this.failure ??= error;
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
+    this.notifyDrained();
+  }
+
+  private notifyDrained(): void {
+    if (this.pending.size > 0 || !this.drained) return;
+    this.drained();
+    this.drained = undefined;
   }
 }
 
