@@ -225,7 +225,7 @@ async function backupRestore(database: ConnectionTarget): Promise<string[]> {
       `wfm / -Fd -j 2:    backup ${(directory.seconds / ours.seconds).toFixed(2)}x the speed; restore ${(directoryRestore / ourRestore).toFixed(2)}x the speed`,
       `best of ${ROUNDS} runs taken in turn: wfm bru backup ${runs(ourBackups)} s, pg_dump -Fc ${runs(customBackups)} s; wfm bru restore ${runs(ourRestores.map((r) => r.seconds))} s, pg_restore ${runs(customRestores)} s`,
       'wfm bru also checks every restored table against the backup; pg_restore checks nothing',
-      `wfm bru restore: file checked ${check.toFixed(1)} s, rows loaded with keys and indexes ${load.toFixed(1)} s, foreign keys beside the last table check ${finish.toFixed(1)} s`,
+      `wfm bru restore: file checked ${check.toFixed(1)} s, rows loaded with keys, indexes and foreign keys ${load.toFixed(1)} s, last tables checked ${finish.toFixed(1)} s`,
     ];
   } finally {
     rmSync(folder, { recursive: true, force: true });

@@ -1,10 +1,11 @@
 // A bulk load's schema completed afterwards: foreign keys added back check every row, on several
 // connections side by side where the engine checks them apart from adding them, and one left unchecked by
-// an interrupted run is neither taken for a checked one nor left behind.
+// an interrupted run is neither taken for a checked one nor left behind. Completed table by table as each
+// is loaded, a table's foreign keys come with it once the tables they refer to are complete.
 import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { connect, type Connection } from '../src/engine/dialect/index.ts';
-import { completeSchema, tableForLoading } from '../src/engine/schema/loading.ts';
+import { completeSchema, TableCompletion, tableForLoading } from '../src/engine/schema/loading.ts';
 import type { SchemaModel, TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase } from './helpers/databases.ts';
 
@@ -46,6 +47,10 @@ async function foreignKeysOf(connection: Connection): Promise<string[]> {
   return (await connection.introspector.introspect()).tables.flatMap((t) => t.foreignKeys.map((fk) => fk.name)).sort();
 }
 
+async function primaryKeyOf(connection: Connection, table: string): Promise<string[]> {
+  return (await connection.introspector.introspect()).tables.find((t) => t.name === table)?.primaryKey ?? [];
+}
+
 describe(`completing a loaded schema${skipped.length > 0 ? ` (not ${skipped.join(', ')}: unavailable)` : ''}`, () => {
   const databases: TestDatabase[] = [];
   after(async () => {
@@ -64,6 +69,44 @@ describe(`completing a loaded schema${skipped.length > 0 ? ` (not ${skipped.join
       } finally {
         await first.close();
         await second.close();
+      }
+    });
+
+    it(`${engine.engine}: completes each table as it is loaded, its foreign keys once the table they refer to is complete`, async () => {
+      const database = await engine.newDatabase('as_loaded');
+      databases.push(database);
+      const [first, second] = [await connect(database.url), await connect(database.url)];
+      try {
+        await loaded(first, false);
+        const completion = new TableCompletion();
+        const [parentTable, firstChild, secondChild, thirdChild] = schema.tables as [TableModel, TableModel, TableModel, TableModel];
+        // Completed before its parent: its key is left for the end.
+        await completion.finish(first, firstChild);
+        assert.deepEqual(await foreignKeysOf(first), []);
+        assert.deepEqual(await primaryKeyOf(first, 'first_child'), ['id']);
+        await completion.finish(second, parentTable);
+        await Promise.all([completion.finish(first, secondChild), completion.finish(second, thirdChild)]);
+        assert.deepEqual(await foreignKeysOf(first), ['second_child_parent_fk', 'third_child_parent_fk']);
+        await completeSchema(first, schema, undefined, [second]);
+        assert.deepEqual(await foreignKeysOf(first), ['first_child_parent_fk', 'second_child_parent_fk', 'third_child_parent_fk']);
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    });
+
+    it(`${engine.engine}: a table completed as it is loaded refuses a row that refers to no parent`, async () => {
+      const database = await engine.newDatabase('as_loaded_orphan');
+      databases.push(database);
+      const connection = await connect(database.url);
+      try {
+        await loaded(connection, true);
+        const completion = new TableCompletion();
+        await completion.finish(connection, schema.tables[0] as TableModel);
+        await assert.rejects(completion.finish(connection, schema.tables[3] as TableModel), /third_child|foreign key|parent/i);
+        assert.deepEqual(await foreignKeysOf(connection), []);
+      } finally {
+        await connection.close();
       }
     });
 

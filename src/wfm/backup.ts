@@ -10,7 +10,7 @@ import { connect, dialectFor, withConnection, type Connection, type ConnectionTa
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
-import { completeSchema, completeTable, prepareForLoading, tableForLoading } from '../engine/schema/loading.ts';
+import { completeSchema, prepareForLoading, TableCompletion, tableForLoading } from '../engine/schema/loading.ts';
 import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
 import { requireBackupRestorePrivilege } from './access.ts';
 import { type DatabaseState, describeState, detectRelease, TOOL_VERSION } from './database.ts';
@@ -147,8 +147,8 @@ export interface RestoreResult {
   tables: (TableCount & { verified: boolean; checkedBy: 'rows-digest' | 'content-hash' })[];
   seconds: number;
   /**
-   * Seconds of each phase: the file checked; the rows loaded, each table's keys and indexes built (and the
-   * tables done by then checked); the foreign keys checked while the last tables are.
+   * Seconds of each phase: the file checked; the rows loaded, each table's keys, indexes and foreign keys
+   * built (and the tables done by then checked); the last tables checked, with any foreign key left.
    */
   phases: { check: number; load: number; finish: number };
 }
@@ -289,10 +289,11 @@ async function restoreInto(
   await checkpoints.prepare();
   await checkpoints.reset();
   const tableOf = (item: CopyItem): TableModel => header.schema.tables.find((t) => t.name === item.target.table) as TableModel;
+  const completion = new TableCompletion(options.onProgress);
   const sinkOf = async () => {
     const connection = await connect(to);
-    // Each table's key and indexes are built by the connection that loaded it, before the table is read back.
-    const finishItem = mode === 'create' ? (item: CopyItem) => completeTable(connection, tableOf(item), options.onProgress) : undefined;
+    // Each table's key, indexes and foreign keys are built by the connection that loaded it, before the table is read back.
+    const finishItem = mode === 'create' ? (item: CopyItem) => completion.finish(connection, tableOf(item)) : undefined;
     return { sink: new DatabaseSink(connection, RESTORE_JOB) as ChunkSink, close: () => connection.close(), finishItem };
   };
   const readBack = new ReadBack(to, report);
@@ -338,12 +339,17 @@ async function completeRestoredSchema(target: Connection, to: ConnectionTarget, 
 
 /**
  * The items in the order they load. Into tables that check their foreign keys as rows arrive, a table
- * waits for those it refers to; where the keys are added afterwards, the largest tables go first, so that
- * the loading connections end together rather than one waiting for the other's last large table.
+ * waits for those it refers to. Where the keys are added afterwards, the tables others refer to go first,
+ * so that each table's keys can be checked as soon as it is loaded, then the largest tables, so that the
+ * loading connections end together rather than one waiting for the other's last large table.
  */
 function loadOrder(target: Connection, mode: 'create' | 'existing', header: ArchiveHeader, report: ArchiveReport, items: CopyItem[]): CopyItem[] {
   const rows = (item: CopyItem): number => report.tables.find((t) => t.name === item.name)?.rows ?? 0;
-  if (mode === 'create' && target.adapter.addsForeignKeys) return [...items].sort((a, b) => rows(b) - rows(a));
+  if (mode === 'create' && target.adapter.addsForeignKeys) {
+    const referenced = new Set(header.schema.tables.flatMap((t) => t.foreignKeys.map((fk) => fk.referencedTable).filter((r) => r !== t.name)));
+    const isReferenced = (item: CopyItem): number => (referenced.has(item.target.table) ? 1 : 0);
+    return [...items].sort((a, b) => isReferenced(b) - isReferenced(a) || rows(b) - rows(a));
+  }
   const dependsOn = (table: string) => header.schema.tables.find((t) => t.name === table)?.foreignKeys.map((fk) => fk.referencedTable).filter((t) => t !== table) ?? [];
   return items.map((item) => ({ ...item, dependsOn: dependsOn(item.target.table) }));
 }

@@ -87,7 +87,7 @@ export function registerBackupRestore(bru: Command): void {
         const ms = (seconds: number): string => formatDuration(Math.round(seconds * 1000));
         const { check, load, finish } = result.phases;
         printLine(`${result.file} (${result.release}) restored: ${result.tables.length} tables in ${ms(result.seconds)}`);
-        printLine(`  file checked in ${ms(check)}, rows loaded with each table's keys and indexes in ${ms(load)}, foreign keys checked while the last tables were checked in ${ms(finish)}`);
+        printLine(`  file checked in ${ms(check)}, rows loaded with each table's keys, indexes and foreign keys in ${ms(load)}, the last tables checked in ${ms(finish)}`);
       }
       if (failed.length > 0) {
         process.stderr.write(`wfm: ${failed.map((t) => t.table).join(', ')} do not hold exactly the rows of the backup\n`);

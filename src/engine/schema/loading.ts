@@ -32,6 +32,37 @@ export async function completeTable(connection: Connection, table: TableModel, o
   for (const index of table.indexes.filter((i) => !loaded.indexes.some((l) => l.name === i.name))) await createIndex(connection, table, index, onProgress);
 }
 
+/**
+ * Tables completed as each one's rows are in, on the connection that loaded it: its primary key and
+ * indexes, then its foreign keys where every table they refer to is already complete, so that they are
+ * checked while other tables load instead of all at the end. What is left (a key to a table not complete
+ * yet, or not loaded at all) completeSchema adds.
+ */
+export class TableCompletion {
+  private readonly complete = new Set<string>();
+
+  constructor(private readonly onProgress?: ProgressListener) {}
+
+  async finish(connection: Connection, table: TableModel): Promise<void> {
+    await completeTable(connection, table, this.onProgress);
+    // A key to a table not complete is left to the end: two tables that refer to each other never lock each other.
+    const referencesComplete = table.foreignKeys.every((fk) => fk.referencedTable === table.name || this.complete.has(fk.referencedTable));
+    if (connection.adapter.addsForeignKeys && referencesComplete) for (const fk of table.foreignKeys) await addCheckedForeignKey(connection, table, fk, this.onProgress);
+    this.complete.add(table.name);
+  }
+}
+
+/**
+ * Adds the foreign key, checking every row of its table; where the engine checks apart, added unchecked
+ * then checked, so that the long check does not keep another table's key to the same table waiting.
+ */
+async function addCheckedForeignKey(connection: Connection, table: TableModel, fk: ForeignKeyModel, onProgress: ProgressListener | undefined): Promise<void> {
+  const { addForeignKey, addForeignKeyUnvalidated, validateForeignKey } = connection.compiler;
+  onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(table.name, fk)}: checking every row of ${table.name}` });
+  const statements = addForeignKeyUnvalidated && validateForeignKey ? [...addForeignKeyUnvalidated(table.name, fk), ...validateForeignKey(table.name, fk)] : addForeignKey(table.name, fk);
+  for (const sql of statements) await connection.execute(sql);
+}
+
 async function addPrimaryKey(connection: Connection, table: TableModel, onProgress: ProgressListener | undefined): Promise<void> {
   onProgress?.({ type: 'message', text: `    primary key of ${table.name}: building it` });
   for (const sql of connection.compiler.addPrimaryKey(table.name, table.primaryKey)) await connection.execute(sql);
