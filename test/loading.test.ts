@@ -78,15 +78,19 @@ describe(`completing a loaded schema${skipped.length > 0 ? ` (not ${skipped.join
       const [first, second] = [await connect(database.url), await connect(database.url)];
       try {
         await loaded(first, false);
-        const completion = new TableCompletion();
+        const events: string[] = [];
+        const completion = new TableCompletion((event) => event.type === 'message' && events.push(event.text.trim().split(':')[0] as string));
         const [parentTable, firstChild, secondChild, thirdChild] = schema.tables as [TableModel, TableModel, TableModel, TableModel];
         // Completed before its parent: its key is left for the end.
         await completion.finish(first, firstChild);
         assert.deepEqual(await foreignKeysOf(first), []);
         assert.deepEqual(await primaryKeyOf(first, 'first_child'), ['id']);
         await completion.finish(second, parentTable);
-        await Promise.all([completion.finish(first, secondChild), completion.finish(second, thirdChild)]);
+        await Promise.all([completion.finish(first, secondChild, () => events.push('second_child keyed')), completion.finish(second, thirdChild)]);
         assert.deepEqual(await foreignKeysOf(first), ['second_child_parent_fk', 'third_child_parent_fk']);
+        // The table is handed on once its key and indexes are built, before its foreign keys are checked.
+        const ofSecondChild = events.filter((e) => e.includes('second_child'));
+        assert.deepEqual(ofSecondChild.slice(-3), ['index second_child_parent', 'second_child keyed', 'foreign key second_child_parent_fk']);
         await completeSchema(first, schema, undefined, [second]);
         assert.deepEqual(await foreignKeysOf(first), ['first_child_parent_fk', 'second_child_parent_fk', 'third_child_parent_fk']);
       } finally {

@@ -289,23 +289,25 @@ async function restoreInto(
   await checkpoints.prepare();
   await checkpoints.reset();
   const tableOf = (item: CopyItem): TableModel => header.schema.tables.find((t) => t.name === item.target.table) as TableModel;
+  const readBack = new ReadBack(to, report);
+  const check = (item: CopyItem, result: CopyItemResult): void => {
+    requireRecordedTotals(file, report, result);
+    readBack.add(item, result);
+  };
   const completion = new TableCompletion(options.onProgress);
   const sinkOf = async () => {
     const connection = await connect(to);
-    // Each table's key, indexes and foreign keys are built by the connection that loaded it, before the table is read back.
-    const finishItem = mode === 'create' ? (item: CopyItem) => completion.finish(connection, tableOf(item)) : undefined;
+    // Each table's key and indexes are built by the connection that loaded it; the table is then read back
+    // on another connection while this one checks its foreign keys.
+    const finishItem = mode === 'create' ? (item: CopyItem, result: CopyItemResult) => completion.finish(connection, tableOf(item), () => check(item, result)) : undefined;
     return { sink: new DatabaseSink(connection, RESTORE_JOB) as ChunkSink, close: () => connection.close(), finishItem };
   };
-  const readBack = new ReadBack(to, report);
   try {
     await copyItems({ openSource: () => ArchiveSource.open(file, runners.shift()), openSink: sinkOf }, loadOrder(target, mode, header, report, items), {
       chunkRows: options.chunkRows,
       concurrency: runners.length,
       onProgress: options.onProgress,
-      onItemDone: (item, result) => {
-        requireRecordedTotals(file, report, result);
-        readBack.add(item, result);
-      },
+      onItemDone: mode === 'create' ? undefined : check,
     });
   } catch (error) {
     await readBack.finish().catch(() => undefined);

@@ -21,7 +21,7 @@ export interface CopyOptions {
 export interface CopyEndpoints {
   openSource(): Promise<RowSource>;
   /** A sink and, where the target has more to build once an item's rows are in, what does it on the sink's connection. */
-  openSink(): Promise<{ sink: ChunkSink; close(): Promise<void>; finishItem?(item: CopyItem): Promise<void> }>;
+  openSink(): Promise<{ sink: ChunkSink; close(): Promise<void>; finishItem?(item: CopyItem, result: CopyItemResult): Promise<void> }>;
 }
 
 const DEFAULT_CHUNK_ROWS = 50_000;
@@ -315,7 +315,7 @@ export async function copyItems(endpoints: CopyEndpoints, items: readonly CopyIt
         running.add(item.name);
         try {
           const result = await copyItem(source, target.sink, item, options);
-          await target.finishItem?.(item);
+          await target.finishItem?.(item, result);
           results.set(item.name, result);
           options.onItemDone?.(item, result);
         } finally {

@@ -36,15 +36,17 @@ export async function completeTable(connection: Connection, table: TableModel, o
  * Tables completed as each one's rows are in, on the connection that loaded it: its primary key and
  * indexes, then its foreign keys where every table they refer to is already complete, so that they are
  * checked while other tables load instead of all at the end. What is left (a key to a table not complete
- * yet, or not loaded at all) completeSchema adds.
+ * yet, or not loaded at all) completeSchema adds. `keyed` is told when a table's key and indexes are
+ * built: reading the table then waits for no lock of the foreign keys' checks.
  */
 export class TableCompletion {
   private readonly complete = new Set<string>();
 
   constructor(private readonly onProgress?: ProgressListener) {}
 
-  async finish(connection: Connection, table: TableModel): Promise<void> {
+  async finish(connection: Connection, table: TableModel, keyed?: () => void): Promise<void> {
     await completeTable(connection, table, this.onProgress);
+    keyed?.();
     // A key to a table not complete is left to the end: two tables that refer to each other never lock each other.
     const referencesComplete = table.foreignKeys.every((fk) => fk.referencedTable === table.name || this.complete.has(fk.referencedTable));
     if (connection.adapter.addsForeignKeys && referencesComplete) for (const fk of table.foreignKeys) await addCheckedForeignKey(connection, table, fk, this.onProgress);
