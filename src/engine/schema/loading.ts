@@ -60,9 +60,13 @@ export class TableCompletion {
  */
 async function addCheckedForeignKey(connection: Connection, table: TableModel, fk: ForeignKeyModel, onProgress: ProgressListener | undefined): Promise<void> {
   const { addForeignKey, addForeignKeyUnvalidated, validateForeignKey } = connection.compiler;
-  onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(table.name, fk)}: checking every row of ${table.name}` });
+  announceCheck(onProgress, table, fk);
   const statements = addForeignKeyUnvalidated && validateForeignKey ? [...addForeignKeyUnvalidated(table.name, fk), ...validateForeignKey(table.name, fk)] : addForeignKey(table.name, fk);
   for (const sql of statements) await connection.execute(sql);
+}
+
+function announceCheck(onProgress: ProgressListener | undefined, table: TableModel, fk: ForeignKeyModel): void {
+  onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(table.name, fk)}: checking every row of ${table.name}` });
 }
 
 async function addPrimaryKey(connection: Connection, table: TableModel, onProgress: ProgressListener | undefined): Promise<void> {
@@ -127,7 +131,7 @@ async function addForeignKeys(connection: Connection, missing: { table: TableMod
   const check = async (checker: Connection): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       for (const fk of next.foreignKeys) {
-        onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(next.table.name, fk)}: checking every row of ${next.table.name}` });
+        announceCheck(onProgress, next.table, fk);
         for (const sql of checking(next.table.name, fk)) await checker.execute(sql);
       }
     }
