@@ -347,12 +347,12 @@ async function completeRestoredSchema(target: Connection, to: ConnectionTarget, 
  */
 function loadOrder(target: Connection, mode: 'create' | 'existing', header: ArchiveHeader, report: ArchiveReport, items: CopyItem[]): CopyItem[] {
   const rows = (item: CopyItem): number => report.tables.find((t) => t.name === item.name)?.rows ?? 0;
+  const dependsOn = (table: string) => header.schema.tables.find((t) => t.name === table)?.foreignKeys.map((fk) => fk.referencedTable).filter((t) => t !== table) ?? [];
   if (mode === 'create' && target.adapter.addsForeignKeys) {
-    const referenced = new Set(header.schema.tables.flatMap((t) => t.foreignKeys.map((fk) => fk.referencedTable).filter((r) => r !== t.name)));
+    const referenced = new Set(header.schema.tables.flatMap((t) => dependsOn(t.name)));
     const isReferenced = (item: CopyItem): number => (referenced.has(item.target.table) ? 1 : 0);
     return [...items].sort((a, b) => isReferenced(b) - isReferenced(a) || rows(b) - rows(a));
   }
-  const dependsOn = (table: string) => header.schema.tables.find((t) => t.name === table)?.foreignKeys.map((fk) => fk.referencedTable).filter((t) => t !== table) ?? [];
   return items.map((item) => ({ ...item, dependsOn: dependsOn(item.target.table) }));
 }
 

@@ -49,24 +49,9 @@ export class TableCompletion {
     keyed?.();
     // A key to a table not complete is left to the end: two tables that refer to each other never lock each other.
     const referencesComplete = table.foreignKeys.every((fk) => fk.referencedTable === table.name || this.complete.has(fk.referencedTable));
-    if (connection.adapter.addsForeignKeys && referencesComplete) for (const fk of table.foreignKeys) await addCheckedForeignKey(connection, table, fk, this.onProgress);
+    if (connection.adapter.addsForeignKeys && referencesComplete) await addForeignKeys(connection, [{ table, foreignKeys: table.foreignKeys }], this.onProgress, []);
     this.complete.add(table.name);
   }
-}
-
-/**
- * Adds the foreign key, checking every row of its table; where the engine checks apart, added unchecked
- * then checked, so that the long check does not keep another table's key to the same table waiting.
- */
-async function addCheckedForeignKey(connection: Connection, table: TableModel, fk: ForeignKeyModel, onProgress: ProgressListener | undefined): Promise<void> {
-  const { addForeignKey, addForeignKeyUnvalidated, validateForeignKey } = connection.compiler;
-  announceCheck(onProgress, table, fk);
-  const statements = addForeignKeyUnvalidated && validateForeignKey ? [...addForeignKeyUnvalidated(table.name, fk), ...validateForeignKey(table.name, fk)] : addForeignKey(table.name, fk);
-  for (const sql of statements) await connection.execute(sql);
-}
-
-function announceCheck(onProgress: ProgressListener | undefined, table: TableModel, fk: ForeignKeyModel): void {
-  onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(table.name, fk)}: checking every row of ${table.name}` });
 }
 
 async function addPrimaryKey(connection: Connection, table: TableModel, onProgress: ProgressListener | undefined): Promise<void> {
@@ -131,7 +116,7 @@ async function addForeignKeys(connection: Connection, missing: { table: TableMod
   const check = async (checker: Connection): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       for (const fk of next.foreignKeys) {
-        announceCheck(onProgress, next.table, fk);
+        onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(next.table.name, fk)}: checking every row of ${next.table.name}` });
         for (const sql of checking(next.table.name, fk)) await checker.execute(sql);
       }
     }
