@@ -12,6 +12,7 @@ import { intervalOf } from '../src/wfm/aggregator/events.ts';
 import { Aggregator, type AggregatorOptions, type AggregatorStatus } from '../src/wfm/aggregator/service.ts';
 import { timestampOf } from '../src/wfm/aggregator/store.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { wfm } from './helpers/cli.ts';
 import { generatedDatabase } from './helpers/generated.ts';
 
 const all = await testEngines();
@@ -100,6 +101,22 @@ for (const on of all) {
       }
     });
 
+    it('refuses at the 400 an event older than its event memory counts back from the latest event taken', async () => {
+      const db = await database(on);
+      const spool = mkdtempSync(join(tmpdir(), 'wfm-window-spool-'));
+      const aggregator = await start(db, { spoolDirectory: spool, maxEventAgeSeconds: 30 * DAY });
+      try {
+        assert.equal((await post(aggregator.url, interaction('recent', nowSeconds() - DAY))).status, 202);
+        const stale = await post(aggregator.url, interaction('stale', nowSeconds() - 10 * DAY));
+        assert.equal(stale.status, 400, stale.error);
+        assert.match(stale.error, /^line 1: older than the aggregator remembers events \(7 days\), so it could be counted twice; nothing of this batch was accepted$/);
+        assert.ok(await aggregator.drain(20_000));
+      } finally {
+        await aggregator.stop();
+      }
+      assert.equal(existsSync(join(spool, 'refused.jsonl')), false, 'nothing was accepted only to be refused later');
+    });
+
     it('never closes an interval that has not ended by its clock, even for an event its skew allows', async () => {
       const db = await database(on);
       const aggregator = await start(db, { clockSkewSeconds: 2 * DAY });
@@ -153,3 +170,12 @@ for (const on of all) {
     });
   });
 }
+
+describe('wfm aggregator', () => {
+  it('refuses a window that is not a number of seconds, naming the flag', () => {
+    const spool = mkdtempSync(join(tmpdir(), 'wfm-window-spool-'));
+    const result = wfm(['aggregator', '--db', `sqlite:${join(spool, 'wfm.db')}`, '--port', '0', '--spool-dir', spool, '--max-event-age', '7d']);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /the maximum event age in seconds must be a number of at least 1, not "7d"/);
+  });
+});
