@@ -65,8 +65,10 @@ export type ReceiveResult = { accepted: number } | { errors: { line: number; rea
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const POLL_MS = 250;
 const MAX_BACKOFF_MS = 5000;
-/** Intervals closed per pass (a day): every one writes a row per activity, and the status answers between passes. */
+/** Intervals closed per pass at most (a day); the status answers between passes. */
 const CLOSE_INTERVALS_PER_PASS = 96;
+/** Rows a pass writes at most: every interval closed writes a row per activity, so a large site closes fewer per pass. */
+const CLOSE_ROWS_PER_PASS = 20_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -374,7 +376,7 @@ export class Aggregator {
     return {
       through: Math.min(intervalOf(this.latestEventTime - this.options.closeAfterSeconds), intervalOf(now)) - INTERVAL_SECONDS,
       notBefore: intervalOf(windowAt(this.window, now).from),
-      maxIntervals: CLOSE_INTERVALS_PER_PASS,
+      maxIntervals: Math.max(1, Math.min(CLOSE_INTERVALS_PER_PASS, Math.floor(CLOSE_ROWS_PER_PASS / Math.max(1, this.catalog?.activities.length ?? 0)))),
     };
   }
 
