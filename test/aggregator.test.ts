@@ -24,6 +24,8 @@ const engine = (name: string): TestEngine | undefined => all.find((e) => e.engin
 const spoolDirectory = (): string => mkdtempSync(join(tmpdir(), 'wfm-spool-'));
 
 const START = Date.UTC(2026, 10, 2, 8, 0, 0) / 1000;
+/** The events replay history from START: the aggregators are told to accept them, with a day to spare. */
+const REPLAY_AGE = Math.floor(Date.now() / 1000) - START + 86_400;
 const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 
 async function database(on: TestEngine): Promise<TestDatabase> {
@@ -89,7 +91,7 @@ async function actualTotals(url: string): Promise<Map<string, [number, number, n
 const sorted = <V>(map: Map<string, V>): [string, V][] => [...map.entries()].sort(([a], [b]) => a.localeCompare(b));
 
 async function started(db: TestDatabase, spool = spoolDirectory()): Promise<Aggregator> {
-  return Aggregator.start({ name: 'test aggregator', release: '8.5.2', target: parseConnectionString(db.url), spoolDirectory: spool, port: 0, host: '127.0.0.1', closeAfterSeconds: 1800, heartbeatSeconds: 1 });
+  return Aggregator.start({ name: 'test aggregator', release: '8.5.2', target: parseConnectionString(db.url), spoolDirectory: spool, port: 0, host: '127.0.0.1', closeAfterSeconds: 1800, heartbeatSeconds: 1, maxEventAgeSeconds: REPLAY_AGE });
 }
 
 for (const on of all) {
@@ -210,7 +212,7 @@ describe('the Data Aggregator survives', () => {
     const first = events(5, 6);
     const second = events(6, 6, START + 6 * 900);
     const run = async (): Promise<{ child: ChildProcess; url: string }> => {
-      const child = spawn(process.execPath, [WFM, 'aggregator', '--db', db.url, '--port', '0', '--spool-dir', spool], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [WFM, 'aggregator', '--db', db.url, '--port', '0', '--spool-dir', spool, '--max-event-age', String(REPLAY_AGE)], { stdio: ['ignore', 'pipe', 'pipe'] });
       const [line] = await new Promise<string[]>((resolve) => createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (l: string) => resolve([l])));
       return { child, url: String(line).replace('listening on ', '') };
     };
@@ -240,7 +242,7 @@ describe('the Data Aggregator survives', () => {
     const input = `${lines(sent.slice(0, 10))}\n{"type":"agent_state"}\n${lines(sent.slice(10))}\n`;
     const dir = spoolDirectory();
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [WFM, 'aggregator', '--db', db.url, '--port', '0', '--spool-dir', dir, '--stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [WFM, 'aggregator', '--db', db.url, '--port', '0', '--spool-dir', dir, '--stdin', '--max-event-age', String(REPLAY_AGE)], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('exit', (code) => resolve({ code, stderr }));

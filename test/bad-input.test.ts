@@ -163,6 +163,8 @@ describe('malformed aggregator events', () => {
     aggregator = await Aggregator.start({
       name: 'bad input aggregator', release: '8.5.2', target: { engine: 'sqlite', path: database.target.path as string },
       spoolDirectory: tempPath('spool'), port: 0, host: '127.0.0.1', closeAfterSeconds: 1800, heartbeatSeconds: 1,
+      // The good event is from a past November: the aggregator is told to accept it.
+      maxEventAgeSeconds: Math.floor((Date.now() - Date.parse(good.offered_at)) / 1000) + 86_400,
     });
     contentBefore = await content();
   });

@@ -123,6 +123,8 @@ for (const engine of await testEngines()) {
         host: '127.0.0.1',
         closeAfterSeconds: 1800,
         heartbeatSeconds: 1,
+        // The generated history is from 2024: the aggregator is told to accept events from its end on.
+        maxEventAgeSeconds: Math.floor(Date.now() / 1000) - t0 + HOUR,
       });
       try {
         await Promise.all([run(t0 + 2 * HOUR, 3, 'new', { url: aggregator.url }), run(t0 + 2 * HOUR, 1, 'old-2', { legacyDb: legacyTarget })]);

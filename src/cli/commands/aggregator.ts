@@ -1,5 +1,6 @@
 // `wfm aggregator`: the Data Aggregator as a long-running service. Its settings come from its application
-// in wfm.yaml (database, port, spool directory, when to close an interval), or from flags.
+// in wfm.yaml (database, port, spool directory, when to close an interval, the event times it accepts), or
+// from flags.
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
@@ -17,6 +18,8 @@ interface AggregatorFlags {
   host: string;
   spoolDir?: string;
   closeAfter?: string;
+  maxEventAge?: string;
+  maxClockSkew?: string;
   name?: string;
   stdin?: boolean;
   json?: boolean;
@@ -48,6 +51,8 @@ async function aggregatorOptions(flags: AggregatorFlags, connection: ConnectionO
     host: flags.host,
     closeAfterSeconds: numberOption(flags.closeAfter ?? option('CloseIntervalAfter'), 'the close-after seconds', 1),
     heartbeatSeconds: numberOption(option('HeartbeatSeconds'), 'the heartbeat seconds', 1),
+    maxEventAgeSeconds: numberOption(flags.maxEventAge ?? option('MaxEventAge'), 'the maximum event age in seconds', 1),
+    clockSkewSeconds: numberOption(flags.maxClockSkew ?? option('MaxClockSkew'), 'the maximum clock skew in seconds', 1),
   };
 }
 
@@ -87,6 +92,8 @@ export function registerAggregator(program: Command): void {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--spool-dir <dir>', 'where events wait for the database (default: Options.SpoolDirectory)')
     .option('--close-after <seconds>', 'close an interval this long after its end, in event time (default: Options.CloseIntervalAfter)')
+    .option('--max-event-age <seconds>', 'refuse events that happened longer ago by this machine’s clock; raise it to replay history (default: Options.MaxEventAge, 604800 = 7 days)')
+    .option('--max-clock-skew <seconds>', 'refuse events that end further ahead of this machine’s clock (default: Options.MaxClockSkew, 300)')
     .option('--name <name>', 'the name it registers under (default: the application’s name)')
     .option('--stdin', 'also read events as JSON lines from stdin; stop when it ends')
     .option('--json', 'status lines as JSON')

@@ -95,6 +95,8 @@ export async function twoStepStory(dir: string, size: Size, listener: ProgressLi
     host: '127.0.0.1',
     closeAfterSeconds: 1800,
     heartbeatSeconds: 1,
+    // The story's history is generated in the past: the aggregator is told to accept events from the cut-over on.
+    maxEventAgeSeconds: Math.floor(Date.now() / 1000) - cutOver + HOUR,
   });
   const url = aggregator.url;
   let live: SimulateSummary;

@@ -1,6 +1,7 @@
 // The events a Data Aggregator receives, one JSON object per line: an interaction that ended (offered,
 // then handled or abandoned) and an agent's change of state. Every event carries an id unique to it, which
 // makes a resent or replayed event harmless. Times are ISO 8601 instants with a zone ('Z' or an offset).
+import { timestampText } from '../generate/time.ts';
 
 export interface InteractionEvent {
   type: 'interaction';
@@ -48,6 +49,11 @@ export function epochSecondsOf(text: string): number | undefined {
 function isCalendarDate(date: string): boolean {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number];
   return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+}
+
+/** 'YYYY-MM-DDTHH:MM:SSZ', the form every event time takes. */
+export function isoInstant(epochSecond: number): string {
+  return `${timestampText(epochSecond).replace(' ', 'T')}Z`;
 }
 
 /** The start, in seconds since the epoch, of the 15-minute interval holding an instant. */

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { connect, type Connection, type ConnectionTarget } from '../../engine/dialect/index.ts';
 import { errorMessage, InputError } from '../../engine/errors.ts';
 import { describeState, detectRelease } from '../database.ts';
+import { knownOption } from '../config/applications.ts';
 import { loadCatalog, type Catalog } from './catalog.ts';
-import { formatEvent, parseEventLines, type AggregatorEvent } from './events.ts';
-import { applyEvents, closeIntervals, latestCollectedInterval, maintenanceMode, recordHeartbeat, referenceProblem } from './store.ts';
+import { formatEvent, INTERVAL_SECONDS, intervalOf, isoInstant, parseEventLines, type AggregatorEvent } from './events.ts';
+import { applyEvents, closeIntervals, eventTime, latestCollectedInterval, maintenanceMode, memoryProblem, recordHeartbeat, referenceProblem, type ClosingBounds, type ClosingPass } from './store.ts';
 import { Spool, type Segment } from './spool.ts';
+import { windowAt, windowProblem, type EventWindow } from './window.ts';
 
 export interface AggregatorOptions {
   /** The application's name: how the component table and the migration procedure know it. */
@@ -25,6 +27,10 @@ export interface AggregatorOptions {
   host: string;
   closeAfterSeconds: number;
   heartbeatSeconds: number;
+  /** How long before its clock an event may have happened; a replay of older history must raise it. Default: Options.MaxEventAge. */
+  maxEventAgeSeconds?: number;
+  /** How far ahead of its clock an event may end. Default: Options.MaxClockSkew. */
+  clockSkewSeconds?: number;
   /** Events per database transaction. */
   batchEvents?: number;
   /** A line for the operator (state changes, batches applied). */
@@ -44,6 +50,10 @@ export interface AggregatorStatus {
   spooledEvents: number;
   intervalsClosed: number;
   latestEventTime: string | null;
+  /** The event times accepted now, by the aggregator's clock. */
+  acceptedEvents: { from: string; until: string };
+  /** Intervals still due to be closed while a backlog is closed pass by pass, or null once caught up. */
+  closing: { from: string; through: string; intervalsLeft: number } | null;
   lastError: string | null;
 }
 
@@ -55,6 +65,10 @@ export type ReceiveResult = { accepted: number } | { errors: { line: number; rea
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const POLL_MS = 250;
 const MAX_BACKOFF_MS = 5000;
+/** Intervals closed per pass at most (a day); the status answers between passes. */
+const CLOSE_INTERVALS_PER_PASS = 96;
+/** Rows a pass writes at most: every interval closed writes a row per activity, so a large site closes fewer per pass. */
+const CLOSE_ROWS_PER_PASS = 20_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -63,6 +77,12 @@ export class Aggregator {
   private connection: Connection | undefined;
   private catalog: Catalog | undefined;
   private latestEventTime = 0;
+  /** The latest event time of the batches taken, applied or still spooled: what the event memory counts back from. */
+  private latestAcceptedTime = 0;
+  private closing: ClosingPass['left'];
+  /** Whether a pass has run since the start: a backlog the last run left resumes before any event arrives. */
+  private closingResumed = false;
+  private readonly window: EventWindow;
   private lastHeartbeat = 0;
   private readonly startedAt = Math.floor(Date.now() / 1000);
   private readonly counts = { received: 0, applied: 0, duplicates: 0, refused: 0, intervalsClosed: 0 };
@@ -76,6 +96,10 @@ export class Aggregator {
 
   private constructor(private readonly options: AggregatorOptions) {
     this.spool = new Spool(options.spoolDirectory);
+    this.window = {
+      maxAgeSeconds: options.maxEventAgeSeconds ?? Number(knownOption('data-aggregator', 'Options', 'MaxEventAge')?.fallback),
+      clockSkewSeconds: options.clockSkewSeconds ?? Number(knownOption('data-aggregator', 'Options', 'MaxClockSkew')?.fallback),
+    };
   }
 
   /** Starts the HTTP listener and the loop; the database may still be away, the spool takes the events. */
@@ -92,6 +116,7 @@ export class Aggregator {
   }
 
   status(): AggregatorStatus {
+    const accepted = windowAt(this.window, Math.floor(Date.now() / 1000));
     return {
       name: this.options.name,
       state: this.state,
@@ -99,6 +124,8 @@ export class Aggregator {
       ...this.counts,
       spooledEvents: this.spool.pendingEvents(),
       latestEventTime: this.latestEventTime > 0 ? new Date(this.latestEventTime * 1000).toISOString() : null,
+      acceptedEvents: { from: isoInstant(accepted.from), until: isoInstant(accepted.until) },
+      closing: this.closing ? { from: isoInstant(this.closing.from), through: isoInstant(this.closing.through), intervalsLeft: this.closing.intervals } : null,
       lastError: this.lastError,
     };
   }
@@ -107,18 +134,21 @@ export class Aggregator {
   async receive(text: string): Promise<ReceiveResult> {
     const parsed = parseEventLines(text);
     if (parsed.errors.length > 0) return { errors: parsed.errors };
+    const untimely = this.timeErrors(parsed.events, text);
+    if (untimely.length > 0) return { errors: untimely };
     const unknown = await this.referenceErrors(parsed.events, text);
     if (unknown.length > 0) return { errors: unknown };
     this.spool.append(parsed.events);
     this.counts.received += parsed.events.length;
+    this.latestAcceptedTime = parsed.events.reduce((max, e) => Math.max(max, eventTime(e)), this.latestAcceptedTime);
     this.wake?.();
     return { accepted: parsed.events.length };
   }
 
-  /** Resolves once every spooled event has reached the database (or after timeoutMs). */
+  /** Resolves once every spooled event has reached the database and closing has caught up (or after timeoutMs). */
   async drain(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.spool.pendingSegments() > 0) {
+    while (this.spool.pendingSegments() > 0 || this.closing) {
       if (Date.now() > deadline) return false;
       await sleep(50);
     }
@@ -140,16 +170,26 @@ export class Aggregator {
     this.options.log?.(`${this.options.name}: ${state}${detail ? ` (${detail})` : ''}`);
   }
 
+  /**
+   * Events outside the window of event time, or older than the event memory counts back from the latest
+   * event taken (this batch's included): refused now rather than after the batch was acknowledged.
+   */
+  private timeErrors(events: readonly AggregatorEvent[], text: string): { line: number; reason: string }[] {
+    const now = Math.floor(Date.now() / 1000);
+    const outside = events.map((e) => windowProblem(e, this.window, now));
+    const latest = events.reduce((max, e, i) => (outside[i] === undefined ? Math.max(max, eventTime(e)) : max), Math.max(this.latestAcceptedTime, this.latestEventTime));
+    return problemLines(text, events.map((e, i) => outside[i] ?? memoryProblem(e, latest)));
+  }
+
   private async referenceErrors(events: readonly AggregatorEvent[], text: string): Promise<{ line: number; reason: string }[]> {
     if (!this.catalog) return [];
-    const lines = text.split('\n').map((l, i) => ({ line: i + 1, text: l.trim() })).filter((l) => l.text !== '');
-    let problems = events.map((e, i) => ({ line: lines[i]?.line ?? i + 1, reason: referenceProblem(this.catalog as Catalog, e) }));
-    if (problems.some((p) => p.reason) && this.connection) {
+    let problems = events.map((e) => referenceProblem(this.catalog as Catalog, e));
+    if (problems.some((p) => p) && this.connection) {
       // The organization may have changed since the catalog was read.
       this.catalog = await loadCatalog(this.connection).catch(() => this.catalog);
-      problems = events.map((e, i) => ({ line: lines[i]?.line ?? i + 1, reason: referenceProblem(this.catalog as Catalog, e) }));
+      problems = events.map((e) => referenceProblem(this.catalog as Catalog, e));
     }
-    return problems.filter((p): p is { line: number; reason: string } => p.reason !== undefined);
+    return problemLines(text, problems);
   }
 
   private async listen(): Promise<void> {
@@ -196,7 +236,10 @@ export class Aggregator {
         }
         if (!this.stopping) this.setState('collecting');
         backoff = POLL_MS;
-        if (!(await this.flushOnce())) await this.idle(POLL_MS);
+        const flushed = await this.flushOnce();
+        if (!flushed && (this.closing || !this.closingResumed)) await this.closeOnce();
+        // Between passes the HTTP listener answers /status and takes events, even on a synchronous driver.
+        await this.idle(flushed || this.closing ? 0 : POLL_MS);
       } catch (error) {
         if (error instanceof WrongDatabaseError) {
           this.fatal = error;
@@ -303,8 +346,7 @@ export class Aggregator {
     this.recordRefused(result.refused);
     this.counts.applied += result.applied;
     this.counts.duplicates += result.duplicates;
-    const closed = await closeIntervals(connection, this.options.name, this.latestEventTime, this.options.closeAfterSeconds);
-    this.counts.intervalsClosed += closed;
+    const closed = await this.closeOnce();
     this.spool.remove(segments);
     this.options.log?.(
       `${this.options.name}: ${result.applied} events applied` +
@@ -316,12 +358,40 @@ export class Aggregator {
     return true;
   }
 
+  /**
+   * One bounded pass of closing: intervals that ended a CloseIntervalAfter before the latest event time and
+   * before real time, none of them empty before the window. Returns how many were closed.
+   */
+  private async closeOnce(): Promise<number> {
+    const pass = await closeIntervals(this.connectionOrThrow(), this.options.name, this.latestEventTime, this.closingBounds());
+    this.counts.intervalsClosed += pass.closed;
+    this.closing = pass.left;
+    this.closingResumed = true;
+    if (pass.left) this.options.log?.(`${this.options.name}: closing intervals, ${pass.left.intervals} left from ${isoInstant(pass.left.from)} through ${isoInstant(pass.left.through)}`);
+    return pass.closed;
+  }
+
+  private closingBounds(): ClosingBounds {
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      through: Math.min(intervalOf(this.latestEventTime - this.options.closeAfterSeconds), intervalOf(now)) - INTERVAL_SECONDS,
+      notBefore: intervalOf(windowAt(this.window, now).from),
+      maxIntervals: Math.max(1, Math.min(CLOSE_INTERVALS_PER_PASS, Math.floor(CLOSE_ROWS_PER_PASS / Math.max(1, this.catalog?.activities.length ?? 0)))),
+    };
+  }
+
   /** Refused events go to refused.jsonl beside the spool, each with its reason: none disappears. */
   private recordRefused(refused: { event: AggregatorEvent; reason: string }[]): void {
     if (refused.length === 0) return;
     this.counts.refused += refused.length;
     appendFileSync(join(this.options.spoolDirectory, 'refused.jsonl'), refused.map((r) => `${JSON.stringify({ reason: r.reason, event: JSON.parse(formatEvent(r.event)) })}\n`).join(''));
   }
+}
+
+/** The problems of a batch's events, where there are any, as the numbers of their lines in the batch. */
+function problemLines(text: string, problems: readonly (string | undefined)[]): { line: number; reason: string }[] {
+  const lines = text.split('\n').flatMap((l, i) => (l.trim() === '' ? [] : [i + 1]));
+  return problems.flatMap((reason, i) => (reason === undefined ? [] : [{ line: lines[i] ?? i + 1, reason }]));
 }
 
 function reply(response: ServerResponse, status: number, body: unknown): void {

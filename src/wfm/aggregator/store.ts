@@ -68,12 +68,9 @@ export function referenceProblem(catalog: Catalog, event: AggregatorEvent): stri
   return undefined;
 }
 
-/** Allowed drift of an event's time ahead of this machine's clock. */
-const FUTURE_SECONDS = 86_400;
-
-function timeProblem(event: AggregatorEvent, latest: number): string | undefined {
+/** Why an event is too old to be counted exactly once, given the latest event time, or undefined. */
+export function memoryProblem(event: AggregatorEvent, latest: number): string | undefined {
   if (intervalOfEvent(event) < latest - EVENT_MEMORY_SECONDS) return 'older than the aggregator remembers events (7 days), so it could be counted twice';
-  if (eventTime(event) > Date.now() / 1000 + FUTURE_SECONDS) return 'more than a day ahead of this machine’s clock; check the clock of the event source';
   return undefined;
 }
 
@@ -181,17 +178,19 @@ async function applyStates(connection: Connection, events: readonly AgentStateEv
 
 /**
  * Applies a batch in one transaction. Events already counted are skipped; events that name what the
- * catalog does not hold, or that are older than the event memory, are refused and returned.
+ * catalog does not hold, or that are older than the event memory before this batch, are refused and
+ * returned. The aggregator checks both before it takes a batch; here they guard what a spool kept from
+ * before a restart.
  */
 export async function applyEvents(connection: Connection, aggregator: string, events: readonly AggregatorEvent[], catalog: Catalog, latestEventTime: number): Promise<ApplyResult> {
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
   const refused: ApplyResult['refused'] = [];
-  const latest = unique.reduce((max, e) => (timeProblem(e, max) === undefined ? Math.max(max, eventTime(e)) : max), latestEventTime);
   const acceptable = unique.filter((event) => {
-    const problem = referenceProblem(catalog, event) ?? timeProblem(event, latest);
+    const problem = referenceProblem(catalog, event) ?? memoryProblem(event, latestEventTime);
     if (problem) refused.push({ event, reason: problem });
     return problem === undefined;
   });
+  const latest = acceptable.reduce((max, e) => Math.max(max, eventTime(e)), latestEventTime);
   return connection.transaction(async () => {
     const known = await knownEventIds(connection, acceptable.map((e) => e.id));
     const fresh = acceptable.filter((e) => !known.has(e.id));
@@ -205,27 +204,58 @@ export async function applyEvents(connection: Connection, aggregator: string, ev
   });
 }
 
-/** Intervals to close: from the one after the last closed (or the first collected) up to `until`. */
-async function intervalsToClose(connection: Connection, until: number): Promise<number[]> {
-  const [row] = await connection.query('SELECT MIN(interval_start) AS first, MAX(CASE WHEN closed_at IS NOT NULL THEN interval_start END) AS last_closed FROM aggregator_interval');
-  if (!row || row.first === null) return [];
-  const from = row.last_closed === null ? epochOfTimestamp(row.first) : epochOfTimestamp(row.last_closed) + INTERVAL_SECONDS;
-  const q = connection.compiler;
-  const open = await connection.query(`SELECT interval_start FROM aggregator_interval WHERE closed_at IS NULL AND interval_start <= ${q.parameter(1)}`, [timestampOf(until)]);
-  const intervals = new Set(open.map((r) => epochOfTimestamp(r.interval_start)));
-  for (let interval = from; interval <= until; interval += INTERVAL_SECONDS) intervals.add(interval);
-  return [...intervals].sort((a, b) => a - b);
+/** How far one closing pass may go. */
+export interface ClosingBounds {
+  /** The last interval start that may be closed: event time and real time are both past its end. */
+  through: number;
+  /** No empty interval before this one is closed: the start of the window of accepted events. */
+  notBefore: number;
+  /** Intervals per pass: each writes a row per activity, so one pass stays short. */
+  maxIntervals: number;
+}
+
+export interface ClosingPass {
+  closed: number;
+  /** What is still due after this pass, or undefined once closing has caught up. */
+  left?: { from: number; through: number; intervals: number };
 }
 
 /**
- * Closes every interval that ended `closeAfterSeconds` or more before the latest event time, including
- * those in which nothing happened: each activity still in use gets its row (zeros where nothing was
- * offered), so that the timeline has no gap. Returns how many intervals were closed. Event ids older than
- * the event memory are forgotten.
+ * The next intervals to close, at most `maxIntervals`, in time order: those collected and still open,
+ * and the empty ones from the one after the last closed (or from the first collected) that the window
+ * still covers.
  */
-export async function closeIntervals(connection: Connection, aggregator: string, latestEventTime: number, closeAfterSeconds: number): Promise<number> {
+async function intervalsToClose(connection: Connection, bounds: ClosingBounds): Promise<number[]> {
+  const [row] = await connection.query('SELECT MIN(interval_start) AS first, MAX(CASE WHEN closed_at IS NOT NULL THEN interval_start END) AS last_closed FROM aggregator_interval');
+  if (!row || row.first === null) return [];
+  const next = row.last_closed === null ? epochOfTimestamp(row.first) : epochOfTimestamp(row.last_closed) + INTERVAL_SECONDS;
   const q = connection.compiler;
-  const due = await intervalsToClose(connection, intervalOf(latestEventTime - closeAfterSeconds) - INTERVAL_SECONDS);
+  const open = await connection.query(
+    `SELECT interval_start FROM aggregator_interval WHERE closed_at IS NULL AND interval_start <= ${q.parameter(1)} ORDER BY interval_start LIMIT ${Math.trunc(bounds.maxIntervals)}`,
+    [timestampOf(bounds.through)],
+  );
+  const intervals = new Set(open.map((r) => epochOfTimestamp(r.interval_start)));
+  const last = Math.min(bounds.through, Math.max(next, bounds.notBefore) + (bounds.maxIntervals - 1) * INTERVAL_SECONDS);
+  for (let interval = Math.max(next, bounds.notBefore); interval <= last; interval += INTERVAL_SECONDS) intervals.add(interval);
+  return [...intervals].sort((a, b) => a - b).slice(0, bounds.maxIntervals);
+}
+
+/** What a pass that closed up to `lastClosed` leaves due, or undefined when nothing is. */
+function leftAfter(lastClosed: number | undefined, bounds: ClosingBounds): ClosingPass['left'] {
+  if (lastClosed === undefined) return undefined;
+  const from = Math.max(lastClosed + INTERVAL_SECONDS, bounds.notBefore);
+  return from > bounds.through ? undefined : { from, through: bounds.through, intervals: (bounds.through - from) / INTERVAL_SECONDS + 1 };
+}
+
+/**
+ * One pass of closing intervals that ended `closeAfterSeconds` or more before the latest event time and
+ * before real time, including those in which nothing happened: each activity still in use gets its row
+ * (zeros where nothing was offered), so that the timeline has no gap. Event ids older than the event
+ * memory are forgotten.
+ */
+export async function closeIntervals(connection: Connection, aggregator: string, latestEventTime: number, bounds: ClosingBounds): Promise<ClosingPass> {
+  const q = connection.compiler;
+  const due = await intervalsToClose(connection, bounds);
   const closedAt = timestampOf(Math.floor(Date.now() / 1000));
   for (let start = 0; start < due.length; start += ROWS_PER_STATEMENT) {
     const part = due.slice(start, start + ROWS_PER_STATEMENT);
@@ -245,7 +275,7 @@ export async function closeIntervals(connection: Connection, aggregator: string,
     });
   }
   await connection.execute(`DELETE FROM aggregator_event WHERE interval_start < ${q.parameter(1)}`, [timestampOf(latestEventTime - EVENT_MEMORY_SECONDS - INTERVAL_SECONDS)]);
-  return due.length;
+  return { closed: due.length, left: leftAfter(due.at(-1), bounds) };
 }
 
 /** The latest interval the aggregator has collected: where event time resumes after a restart. */

@@ -63,6 +63,22 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
     fallback: '1800',
     description: 'seconds after its end (in event time) that an interval is closed: every activity gets its row',
   },
+  {
+    application: 'data-aggregator',
+    section: 'Options',
+    name: 'MaxEventAge',
+    values: 'seconds',
+    fallback: '604800',
+    description: 'seconds before the aggregator’s clock an event may have happened (7 days); an older one is refused with the batch. Raise it only to replay history',
+  },
+  {
+    application: 'data-aggregator',
+    section: 'Options',
+    name: 'MaxClockSkew',
+    values: 'seconds',
+    fallback: '300',
+    description: 'seconds ahead of the aggregator’s clock an event may end (the clocks of its sources may run fast); a later one is refused with the batch',
+  },
   { application: 'data-aggregator', section: 'Options', name: 'HeartbeatSeconds', values: 'seconds', fallback: '5', description: 'how often the aggregator records that it is alive' },
 ];
 

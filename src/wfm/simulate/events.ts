@@ -3,10 +3,10 @@
 // interval draws from its own random stream, keyed by the seed, what it describes and the interval, never
 // by where a run starts: two runs with the same seed send identical events for the intervals they share.
 import type { Catalog, CatalogAgent, CatalogReason } from '../aggregator/catalog.ts';
-import { type AggregatorEvent, INTERVAL_SECONDS, intervalOf } from '../aggregator/events.ts';
+import { type AggregatorEvent, INTERVAL_SECONDS, intervalOf, isoInstant } from '../aggregator/events.ts';
 import { arrivalShare } from '../generate/curve.ts';
 import { hashKeys, Random } from '../generate/random.ts';
-import { SECONDS_PER_DAY, timestampText, weekDay } from '../generate/time.ts';
+import { SECONDS_PER_DAY, weekDay } from '../generate/time.ts';
 
 /** Keeps the streams of different kinds apart where their keys coincide (an activity and an agent may share an id). */
 const Salt = { activityProfile: 0x5101, interactions: 0x5102, agentProfile: 0x5103, shift: 0x5104, agentStates: 0x5105 } as const;
@@ -45,11 +45,6 @@ export interface SentEvent {
 export interface StateValue {
   agent_state_id: number;
   reason_id: number | null;
-}
-
-/** 'YYYY-MM-DDTHH:MM:SSZ', the form every event time takes. */
-export function isoInstant(epochSecond: number): string {
-  return `${timestampText(epochSecond).replace(' ', 'T')}Z`;
 }
 
 interface ActivityProfile {

@@ -6,8 +6,8 @@ import { connect, type ConnectionTarget } from '../../engine/dialect/index.ts';
 import { InputError, OperationError } from '../../engine/errors.ts';
 import { type ProgressListener, RateMeter } from '../../engine/progress.ts';
 import type { Catalog } from '../aggregator/catalog.ts';
-import { formatEvent, intervalOf } from '../aggregator/events.ts';
-import { isoInstant, type SentEvent, Simulation, type StateValue } from './events.ts';
+import { formatEvent, intervalOf, isoInstant } from '../aggregator/events.ts';
+import { type SentEvent, Simulation, type StateValue } from './events.ts';
 import { afterLastPerformance, type LegacyDatabase, LegacyWriter, readLegacyDatabase } from './legacy-writer.ts';
 
 export type SimulateTarget = { url: string } | { legacyDb: ConnectionTarget };

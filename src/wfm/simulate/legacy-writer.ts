@@ -5,11 +5,11 @@
 import type { Connection, SqlValue } from '../../engine/dialect/types.ts';
 import { InputError } from '../../engine/errors.ts';
 import type { Catalog } from '../aggregator/catalog.ts';
-import { type AggregatorEvent, epochSecondsOf, INTERVAL_SECONDS, intervalOf } from '../aggregator/events.ts';
+import { type AggregatorEvent, epochSecondsOf, INTERVAL_SECONDS, intervalOf, isoInstant } from '../aggregator/events.ts';
 import { describeState, detectRelease } from '../database.ts';
 import { compactDate, dayOfIsoDate, SECONDS_PER_DAY } from '../generate/time.ts';
 import type { LegacyRelease } from '../releases/versions.ts';
-import { isoInstant, type StateValue } from './events.ts';
+import type { StateValue } from './events.ts';
 
 /** Ids per statement in the lists that scope a delete to the simulated activities and agents. */
 const IDS_PER_STATEMENT = 500;
