@@ -6,6 +6,7 @@ import { isCompactDate } from './encodings.ts';
 import { ACTIVITY_TYPES, ENTRY_KINDS, ENTRY_STATUSES, hasColumn, SCHED_KINDS, SEG_KINDS } from './legacy-tables.ts';
 import { isRightCode, RIGHT_CODES, rightsStringProblem } from './rights.ts';
 import type { LegacyRelease } from '../releases/versions.ts';
+import type { OffsetOwner } from './types.ts';
 
 /** A requirement on one value. */
 export interface ValueRule {
@@ -32,7 +33,21 @@ export interface ReferenceRule {
   column: string;
 }
 
-export type Rule = ValueRule | AfterRule | ReferenceRule;
+/**
+ * The checked column is a local standard date, and `times` count time after its midnight: the mapping
+ * makes each a UTC timestamp at the offset of the owner's PABX, which every target must store.
+ */
+export interface InstantRule {
+  kind: 'instant';
+  requirement: string;
+  times: readonly string[];
+  /** How many seconds one unit of the times is. */
+  secondsPerUnit: number;
+  /** Whose PABX the time is in; the row holds its id as `<owner>_id`. */
+  owner: OffsetOwner;
+}
+
+export type Rule = ValueRule | AfterRule | ReferenceRule | InstantRule;
 
 export interface ColumnRule {
   table: string;
@@ -89,6 +104,14 @@ const calendarDate: ValueRule = {
   accepts: isCompactDate,
 };
 
+const STORED_TIMES = 'local standard times that are, in UTC, within 1000-01-01 00:00:00 .. 9999-12-31 23:59:59 (the timestamps every target stores)';
+
+function instantsOf(times: readonly string[], secondsPerUnit: number, owner: OffsetOwner): InstantRule {
+  return { kind: 'instant', requirement: STORED_TIMES, times, secondsPerUnit, owner };
+}
+
+const intervalInstant = (owner: OffsetOwner): InstantRule => instantsOf(['interval_no'], 900, owner);
+
 const rightsString: ValueRule = {
   kind: 'value',
   requirement: `'Y' or 'N' for each of the ${RIGHT_CODES.length} rights, in order (${RIGHT_CODES.join(', ')}); missing positions are 'N'`,
@@ -113,6 +136,8 @@ export const COLUMN_RULES: readonly ColumnRule[] = [
   { table: 'pabx_time_offset', column: 'dst_start_min', rule: minuteOfDay },
   { table: 'pabx_time_offset', column: 'dst_end_date', rule: calendarDate },
   { table: 'pabx_time_offset', column: 'dst_end_min', rule: minuteOfDay },
+  { table: 'pabx_time_offset', column: 'dst_start_date', rule: instantsOf(['dst_start_min'], 60, 'pabx') },
+  { table: 'pabx_time_offset', column: 'dst_end_date', rule: instantsOf(['dst_end_min'], 60, 'pabx') },
   { table: 'team', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'employment_type', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'employee', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
@@ -163,22 +188,27 @@ export const COLUMN_RULES: readonly ColumnRule[] = [
   { table: 'master_forecast', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'master_forecast', column: 'fc_date', rule: calendarDate },
   { table: 'master_forecast', column: 'interval_no', rule: intervalNumber },
+  { table: 'master_forecast', column: 'fc_date', rule: intervalInstant('activity') },
   { table: 'workforce', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'workforce', column: 'wf_date', rule: calendarDate },
   { table: 'workforce', column: 'interval_no', rule: intervalNumber },
+  { table: 'workforce', column: 'wf_date', rule: intervalInstant('activity') },
   { table: 'master_schedule', column: 'employee_id', rule: references('employee', 'employee_id') },
   { table: 'master_schedule', column: 'sched_date', rule: calendarDate },
   { table: 'master_schedule', column: 'seg_start_min', rule: segmentMinute },
   { table: 'master_schedule', column: 'seg_end_min', rule: segmentMinute },
   { table: 'master_schedule', column: 'seg_end_min', rule: after('seg_start_min') },
+  { table: 'master_schedule', column: 'sched_date', rule: instantsOf(['seg_start_min', 'seg_end_min'], 60, 'employee') },
   { table: 'master_schedule', column: 'seg_kind', rule: segKind },
   { table: 'master_schedule', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'performance_data', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'performance_data', column: 'perf_date', rule: calendarDate },
   { table: 'performance_data', column: 'interval_no', rule: intervalNumber },
+  { table: 'performance_data', column: 'perf_date', rule: intervalInstant('activity') },
   { table: 'agent_compliance', column: 'employee_id', rule: references('employee', 'employee_id') },
   { table: 'agent_compliance', column: 'state_date', rule: calendarDate },
   { table: 'agent_compliance', column: 'start_sec', rule: secondOfDay },
+  { table: 'agent_compliance', column: 'state_date', rule: instantsOf(['start_sec'], 1, 'employee') },
   { table: 'agent_compliance', column: 'duration_sec', rule: positiveDuration },
   { table: 'agent_compliance', column: 'event_id', rule: references('genesys_event', 'event_id') },
   { table: 'agent_compliance', column: 'aux_code_id', rule: references('aux_code', 'aux_code_id') },
@@ -186,12 +216,24 @@ export const COLUMN_RULES: readonly ColumnRule[] = [
 
 /** The rules of one table that apply to a release (6.5.104 has no rights table, 6.5.201 no rights string). */
 export function rulesOf(table: string, release: LegacyRelease): ColumnRule[] {
-  return COLUMN_RULES.filter((r) => r.table === table && hasColumn(release, table, r.column) && (r.rule.kind !== 'after' || hasColumn(release, table, r.rule.column)));
+  return COLUMN_RULES.filter((r) => r.table === table && columnsReadBy(r).every((column) => hasColumn(release, table, column)));
 }
 
-/** The columns a table's rules read besides the checked one. */
-export function columnsReadBy(rule: ColumnRule): string[] {
-  return rule.rule.kind === 'after' ? [rule.column, rule.rule.column] : [rule.column];
+/** The columns a rule reads: the checked one, and those it is compared with or computed from. */
+export function columnsReadBy({ column, rule }: ColumnRule): string[] {
+  switch (rule.kind) {
+    case 'after':
+      return [column, rule.column];
+    case 'instant':
+      return [column, ...rule.times, ownerColumn(rule)];
+    default:
+      return [column];
+  }
+}
+
+/** The column holding the id of the owner whose PABX's offset the times are in. */
+export function ownerColumn(rule: InstantRule): string {
+  return `${rule.owner}_id`;
 }
 
 /** The tables some reference points to, each with the key column referenced: the small tables the context holds. */
@@ -218,6 +260,8 @@ export function reasonFor(columnRule: ColumnRule, value: SqlValue, row: Row): st
       return `greater than ${rule.column} (${textOf(row[rule.column] ?? null)})`;
     case 'reference':
       return `the ${rule.column} of an existing ${rule.table} row`;
+    case 'instant':
+      return rule.requirement;
   }
 }
 
