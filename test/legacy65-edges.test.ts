@@ -1,12 +1,15 @@
-// Legal 6.5 rows that no target stores as they are: local times on 9999-12-31 or 1000-01-01 that UTC
-// pushes past the years a target holds. Validation names each of them before anything is written, and the
-// migration's transforms reject the same rows (so --reject-file takes them and the rest migrates).
+// Legal 6.5 rows that no target stores as they are: a name with a NUL character, text whose bytes are not
+// UTF-8 in a SQLite source, and local times on 9999-12-31 or 1000-01-01 that UTC pushes past the years a
+// target holds. Validation names each of them before anything is written, the migration's transforms
+// reject the same rows (so --reject-file takes them and the rest migrates), and verification compares the
+// bytes the source holds, not a lossy reading of them.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { connect, type Connection, type Row } from '../src/engine/dialect/index.ts';
 import { detectRelease } from '../src/wfm/database.ts';
 import { loadLegacyContext, type Rejection, TABLE_MAPPINGS, validateLegacy } from '../src/wfm/legacy65/index.ts';
+import { migrateLegacy } from '../src/wfm/migrate.ts';
 import type { LegacyRelease } from '../src/wfm/releases/versions.ts';
 import { verifyMigration } from '../src/wfm/verify.ts';
 import { wfm } from './helpers/cli.ts';
@@ -17,18 +20,23 @@ import { goodFixture, insertRows, legacyDatabase, type Tables } from './fixtures
 const all = await testEngines();
 const engines = all.filter((e) => !e.skip);
 const unavailable = all.filter((e) => e.skip).map((e) => e.engine);
+const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
 const fresh = trackedDatabases();
 
+/** 'Cafe' then 0x80 and 0xE9: a continuation byte with no lead, and a lead byte with nothing after it. */
+const NOT_UTF8 = "X'4361666580E9'";
 const STORED_TIMES = 'local standard times that are, in UTC, within 1000-01-01 00:00:00 .. 9999-12-31 23:59:59 (the timestamps every target stores)';
+const TEXT = 'text without the NUL character (U+0000), stored as UTF-8: what every target stores as text';
 
 const performance = { offered: 1, handled: 1, abandoned: 0, handle_sec: 60, answered_in_sl: 1, queue_sec: 0, staff_sec: 900 };
 
-/** goodFixture with a Sydney site (UTC+10) and rows at both edges of the calendar. */
+/** goodFixture with a Sydney site (UTC+10), rows at both edges of the calendar, and a name with a NUL. */
 function edgeFixture(): Tables {
   const tables = goodFixture();
   const add = (table: string, ...rows: Row[]) => (tables[table] ?? []).push(...rows);
   add('pabx', { pabx_id: 13, vpabx_id: 2, pabx_name: 'Sydney', time_zone: 'Australia/Sydney', utc_offset_min: 600, max_seats: 10, switch_name: null, da_app_name: null, server_app_name: null, deleted: 0 });
   add('activity', { activity_id: 6, pabx_id: 13, activity_name: 'Sydney calls', activity_type: 'P', sl_seconds: 20, sl_percent: 80, min_staff: 0, max_staff: null, deleted: 0 });
+  add('compliance_rule', { rule_id: 71, pabx_id: 10, rule_name: 'Late\u0000start', threshold_sec: 60, start_grace_sec: 0, end_grace_sec: 0 });
   add(
     'performance_data',
     // New York (UTC−5): 00:00 on the last day is 05:00 UTC, 23:45 is in the year 10000.
@@ -43,7 +51,15 @@ function edgeFixture(): Tables {
     { employee_id: 1000, state_date: 99991231, start_sec: 68_399, duration_sec: 1, event_id: 1, aux_code_id: null },
     { employee_id: 1000, state_date: 99991231, start_sec: 86_399, duration_sec: 1, event_id: 1, aux_code_id: null },
   );
+  add('planner_entry', { entry_id: 904, employee_id: 1000, entry_date: 20230801, entry_kind: 'V', entry_status: 'P', start_min: null, end_min: null, note: 'replaced by bytes that are not UTF-8' });
   return tables;
+}
+
+/** A SQLite 6.5 database whose planner_entry 904 holds NOT_UTF8 as text, as a 6.5 installation could. */
+async function withBytesNotUtf8(release: LegacyRelease, tables: Tables): Promise<Connection> {
+  const connection = await legacyDatabase(release, tables);
+  await connection.execute(`UPDATE planner_entry SET note = CAST(${NOT_UTF8} AS TEXT) WHERE entry_id = 904`);
+  return connection;
 }
 
 /** The rows edgeFixture holds that no target stores, as validation names them, in its order. */
@@ -55,6 +71,7 @@ const EDGE_FINDINGS: Rejection[] = [
     value: '99991231',
     reason: `${STORED_TIMES}; start_sec 86399 at UTC-05:00 is 10000-01-01 04:59:59 UTC`,
   },
+  { table: 'compliance_rule', key: 'rule_id=71', column: 'rule_name', value: '"Late\\u0000start"', reason: `${TEXT}; it holds a NUL character` },
   {
     table: 'performance_data',
     key: 'activity_id=1, perf_date=99991231, interval_no=95',
@@ -69,6 +86,7 @@ const EDGE_FINDINGS: Rejection[] = [
     value: '10000101',
     reason: `${STORED_TIMES}; interval_no 0 at UTC+10:00 is 0999-12-31 14:00:00 UTC`,
   },
+  { table: 'planner_entry', key: 'entry_id=904', column: 'note', value: '0x4361666580e9', reason: `${TEXT}; these bytes are not UTF-8` },
 ];
 
 /** Every rejection the copy's transforms make, reading each table as the copy does. */
@@ -88,12 +106,12 @@ async function rejectedByTransforms(connection: Connection, release: LegacyRelea
 }
 
 async function edgeSource(release: LegacyRelease): Promise<string> {
-  const connection = await legacyDatabase(release, edgeFixture());
+  const connection = await withBytesNotUtf8(release, edgeFixture());
   await connection.close();
   return connection.target.path as string;
 }
 
-/** edgeFixture as a 6.5.201 database on a server engine. */
+/** edgeFixture as a 6.5.201 database on a server engine, which holds no bytes that are not UTF-8. */
 async function serverSource(engine: TestEngine, tables: Tables): Promise<Connection> {
   const connection = await connect((await fresh(engine, 'legacy')).url);
   for (const statement of legacySchemaStatements('6.5.201')) await connection.execute(statement);
@@ -116,8 +134,8 @@ const suffix = unavailable.length > 0 ? ` (not ${unavailable.join(', ')}: unavai
 
 describe(`6.5 rows no target stores as they are${suffix}`, () => {
   for (const release of ['6.5.104', '6.5.201'] as const) {
-    it(`${release}: validation names the times past the calendar; the transforms reject the same rows`, async () => {
-      const connection = await legacyDatabase(release, edgeFixture());
+    it(`${release}: validation names the NUL, the bytes that are not UTF-8 and the times past the calendar; the transforms reject the same rows`, async () => {
+      const connection = await withBytesNotUtf8(release, edgeFixture());
       try {
         assert.deepStrictEqual(await validateLegacy(connection, release), EDGE_FINDINGS);
         const byText = (rejections: Rejection[]) => rejections.map((r) => JSON.stringify(r)).sort();
@@ -130,16 +148,32 @@ describe(`6.5 rows no target stores as they are${suffix}`, () => {
 
   for (const from of engines.filter((e) => e.engine !== 'sqlite')) {
     it(`finds the same rows in a ${from.engine} 6.5 source, and the transforms reject them`, async () => {
-      const connection = await serverSource(from, edgeFixture());
+      const tables = edgeFixture();
+      // PostgreSQL refuses a NUL in text: such a 6.5 database cannot exist there.
+      if (from.engine === 'postgres') tables.compliance_rule = (tables.compliance_rule ?? []).filter((row) => row.rule_id !== 71);
+      const connection = await serverSource(from, tables);
       try {
-        assert.deepStrictEqual(await validateLegacy(connection, '6.5.201'), EDGE_FINDINGS);
+        const expected = EDGE_FINDINGS.filter((f) => f.table !== 'planner_entry' && (from.engine !== 'postgres' || f.table !== 'compliance_rule'));
+        assert.deepStrictEqual(await validateLegacy(connection, '6.5.201'), expected);
         const byText = (rejections: Rejection[]) => rejections.map((r) => JSON.stringify(r)).sort();
-        assert.deepStrictEqual(byText(await rejectedByTransforms(connection, '6.5.201')), byText(EDGE_FINDINGS));
+        assert.deepStrictEqual(byText(await rejectedByTransforms(connection, '6.5.201')), byText(expected));
       } finally {
         await connection.close();
       }
     });
   }
+
+  it('keeps text that is UTF-8, replacement characters and non-ASCII names included', async () => {
+    const tables = goodFixture();
+    (tables.planner_entry ?? []).push({ entry_id: 905, employee_id: 1000, entry_date: 20230802, entry_kind: 'V', entry_status: 'P', start_min: null, end_min: null, note: 'a real \uFFFD, 東京 and Zoë' });
+    const connection = await legacyDatabase('6.5.201', tables);
+    try {
+      assert.deepStrictEqual(await validateLegacy(connection, '6.5.201'), []);
+      assert.deepStrictEqual(await rejectedByTransforms(connection, '6.5.201'), []);
+    } finally {
+      await connection.close();
+    }
+  });
 
   for (const to of engines) {
     it(`stops before writing anything into ${to.engine}, naming each row; with --reject-file rejects them and migrates the rest`, async () => {
@@ -172,6 +206,34 @@ describe(`6.5 rows no target stores as they are${suffix}`, () => {
         '2023-07-16 05:00:00',
         '2023-07-16 04:53:20',
       ]);
+      assert.deepEqual(await readColumn(target.url, 'SELECT name FROM adherence_rule ORDER BY id'), ['Strict']);
     });
   }
+
+  it('wfm verify compares the bytes the source holds: replacement characters in the target are a difference', async () => {
+    const source = await withBytesNotUtf8('6.5.201', edgeFixture());
+    const sourcePath = source.target.path as string;
+    // What a migration that read the bytes as text wrote: the note with replacement characters, and the other rows as they are.
+    const lossyNote = (await source.query('SELECT note FROM planner_entry WHERE entry_id = 904'))[0]?.note;
+    await source.close();
+    assert.equal(lossyNote, 'Cafe\uFFFD\uFFFD');
+    const lossyTables = edgeFixture();
+    const lossySource = await legacyDatabase('6.5.201', { ...lossyTables, planner_entry: (lossyTables.planner_entry ?? []).map((row) => (row.entry_id === 904 ? { ...row, note: lossyNote } : row)) });
+    const lossyPath = lossySource.target.path as string;
+    await lossySource.close();
+    const lossyTarget = await fresh(sqlite, 'lossy');
+    await migrateLegacy({ engine: 'sqlite', path: lossyPath }, lossyTarget.target, { allowMigratePerformance: true, rejectFile: `${lossyPath}.rejected.jsonl` });
+
+    const differs = wfm(['verify', '--from', `sqlite:${sourcePath}`, '--to', lossyTarget.url, '--json']);
+    assert.equal(differs.status, 1, differs.stderr);
+    const report = JSON.parse(differs.stdout) as { equal: boolean; tables: { target: string; equal: boolean; rejected: number }[] };
+    assert.deepEqual(report.tables.filter((t) => !t.equal).map((t) => t.target), ['calendar_item']);
+
+    const target = await fresh(sqlite, 'bytes');
+    const migrated = wfm(['dbu', 'migrate', '--from', `sqlite:${sourcePath}`, '--to', target.url, '--reject-file', `${sourcePath}.rejected.jsonl`]);
+    assert.equal(migrated.status, 0, migrated.stderr);
+    const equal = wfm(['verify', '--from', `sqlite:${sourcePath}`, '--to', target.url]);
+    assert.equal(equal.status, 0, equal.stdout + equal.stderr);
+    assert.match(equal.stdout, /all 31 tables equal/);
+  });
 });

@@ -5,6 +5,7 @@ import type { Row, SqlValue } from '../../engine/dialect/types.ts';
 import { datesFarFromEdges, largestOffset, unstoredTimesReason } from './instants.ts';
 import { requireSourceKey } from './legacy-tables.ts';
 import { type AfterRule, type ColumnRule, type InstantRule, keepsRule, keyText, ownerColumn, reasonFor, type ReferenceRule, rulesOf, textOf, type ValueRule } from './rules.ts';
+import { unstorableTextKey, unstorableTextRejection } from './text.ts';
 import type { LegacyContext, Rejection } from './types.ts';
 
 export type RowCheck = (row: Row) => Rejection | undefined;
@@ -74,6 +75,20 @@ function instantCheck(columnRule: ColumnRule, rule: InstantRule, context: Legacy
   };
 }
 
+/**
+ * Text read with a NUL or a replacement character may be what no target stores: the bytes the context
+ * read from the source say whether it is, and text that came with a NUL is judged as it is.
+ */
+function textCheck(columnRule: ColumnRule, context: LegacyContext): RowCheck {
+  const { table, column } = columnRule;
+  const key = requireSourceKey(table);
+  return (row) => {
+    const value = row[column];
+    if (typeof value !== 'string' || !(value.includes('\0') || value.includes('\uFFFD'))) return undefined;
+    return context.unstorableText.get(unstorableTextKey(table, column, keyText(key, row))) ?? unstorableTextRejection(columnRule, row, Buffer.from(value, 'utf8'));
+  };
+}
+
 function checkOf(columnRule: ColumnRule, context: LegacyContext): RowCheck {
   const { rule } = columnRule;
   switch (rule.kind) {
@@ -85,6 +100,8 @@ function checkOf(columnRule: ColumnRule, context: LegacyContext): RowCheck {
       return referenceCheck(columnRule, rule, context);
     case 'instant':
       return instantCheck(columnRule, rule, context);
+    case 'text':
+      return textCheck(columnRule, context);
   }
 }
 

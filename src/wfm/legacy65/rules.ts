@@ -47,7 +47,18 @@ export interface InstantRule {
   owner: OffsetOwner;
 }
 
-export type Rule = ValueRule | AfterRule | ReferenceRule | InstantRule;
+/**
+ * Text every target stores as it is: no NUL character (PostgreSQL refuses it in text) and, where the
+ * source keeps bytes as they were written (SQLite), bytes that are UTF-8. Reading other bytes as text
+ * would replace them, and the migrated name would silently differ from the 6.5 one.
+ */
+export interface TextRule {
+  kind: 'text';
+}
+
+export const TEXT_REQUIREMENT = 'text without the NUL character (U+0000), stored as UTF-8: what every target stores as text';
+
+export type Rule = ValueRule | AfterRule | ReferenceRule | InstantRule | TextRule;
 
 export interface ColumnRule {
   table: string;
@@ -80,6 +91,7 @@ function optional(rule: ValueRule): ValueRule {
 }
 
 const references = (table: string, column: string): ReferenceRule => ({ kind: 'reference', table, column });
+const TEXT: TextRule = { kind: 'text' };
 const after = (column: string): AfterRule => ({ kind: 'after', column });
 
 /** A range needs an upper end for SQL to test: no INTEGER column holds more. */
@@ -112,6 +124,11 @@ function instantsOf(times: readonly string[], secondsPerUnit: number, owner: Off
 
 const intervalInstant = (owner: OffsetOwner): InstantRule => instantsOf(['interval_no'], 900, owner);
 
+/** One text rule per column, in the order given. */
+function texts(table: string, columns: readonly string[]): ColumnRule[] {
+  return columns.map((column) => ({ table, column, rule: TEXT }));
+}
+
 const rightsString: ValueRule = {
   kind: 'value',
   requirement: `'Y' or 'N' for each of the ${RIGHT_CODES.length} rights, in order (${RIGHT_CODES.join(', ')}); missing positions are 'N'`,
@@ -129,8 +146,10 @@ const rightCode: ValueRule = {
 export const COLUMN_RULES: readonly ColumnRule[] = [
   { table: 'virtual_pabx', column: 'week_start', rule: weekDay },
   { table: 'virtual_pabx', column: 'deleted', rule: flag },
+  ...texts('virtual_pabx', ['vpabx_name', 'time_zone']),
   { table: 'pabx', column: 'vpabx_id', rule: references('virtual_pabx', 'vpabx_id') },
   { table: 'pabx', column: 'deleted', rule: flag },
+  ...texts('pabx', ['pabx_name', 'time_zone', 'switch_name', 'da_app_name', 'server_app_name']),
   { table: 'pabx_time_offset', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'pabx_time_offset', column: 'dst_start_date', rule: calendarDate },
   { table: 'pabx_time_offset', column: 'dst_start_min', rule: minuteOfDay },
@@ -139,31 +158,41 @@ export const COLUMN_RULES: readonly ColumnRule[] = [
   { table: 'pabx_time_offset', column: 'dst_start_date', rule: instantsOf(['dst_start_min'], 60, 'pabx') },
   { table: 'pabx_time_offset', column: 'dst_end_date', rule: instantsOf(['dst_end_min'], 60, 'pabx') },
   { table: 'team', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
+  ...texts('team', ['team_name']),
   { table: 'employment_type', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
+  ...texts('employment_type', ['emp_type_name']),
   { table: 'employee', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'employee', column: 'team_id', rule: references('team', 'team_id') },
   { table: 'employee', column: 'emp_type_id', rule: references('employment_type', 'emp_type_id') },
   { table: 'employee', column: 'hire_date', rule: optional(calendarDate) },
   { table: 'employee', column: 'term_date', rule: optional(calendarDate) },
+  ...texts('employee', ['first_name', 'last_name', 'email', 'cti_login', 'cti_place']),
   { table: 'activity', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'activity', column: 'activity_type', rule: activityType },
   { table: 'activity', column: 'deleted', rule: flag },
+  ...texts('activity', ['activity_name']),
   { table: 'time_information', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'time_information', column: 'week_day', rule: weekDay },
   { table: 'time_information', column: 'open_min', rule: minuteOfDay },
   { table: 'time_information', column: 'close_min', rule: minuteOfDay },
   { table: 'virtual_activity', column: 'vpabx_id', rule: references('virtual_pabx', 'vpabx_id') },
+  ...texts('virtual_activity', ['vactivity_name']),
   { table: 'virtual_activity_member', column: 'vactivity_id', rule: references('virtual_activity', 'vactivity_id') },
   { table: 'virtual_activity_member', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'employee_activity', column: 'employee_id', rule: references('employee', 'employee_id') },
   { table: 'employee_activity', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'exclusivity_set', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
+  ...texts('exclusivity_set', ['set_name']),
   { table: 'exclusivity_set_member', column: 'set_id', rule: references('exclusivity_set', 'set_id') },
   { table: 'exclusivity_set_member', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'compliance_rule', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
+  ...texts('compliance_rule', ['rule_name']),
+  ...texts('genesys_event', ['event_code', 'event_name']),
   { table: 'aux_code', column: 'event_id', rule: references('genesys_event', 'event_id') },
+  ...texts('aux_code', ['aux_code', 'aux_name']),
   { table: 'scheduled_agent_state', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'scheduled_agent_state', column: 'sched_kind', rule: schedKind },
+  ...texts('scheduled_agent_state', ['sas_name']),
   { table: 'scheduled_agent_state_event', column: 'sas_id', rule: references('scheduled_agent_state', 'sas_id') },
   { table: 'scheduled_agent_state_event', column: 'event_id', rule: references('genesys_event', 'event_id') },
   { table: 'scheduled_agent_state_event', column: 'aux_code_id', rule: references('aux_code', 'aux_code_id') },
@@ -175,12 +204,14 @@ export const COLUMN_RULES: readonly ColumnRule[] = [
   { table: 'planner_entry', column: 'entry_status', rule: entryStatus },
   { table: 'planner_entry', column: 'start_min', rule: optional(minuteOfDay) },
   { table: 'planner_entry', column: 'end_min', rule: optional(minuteOfDay) },
+  ...texts('planner_entry', ['note']),
   { table: 'long_period', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'long_period', column: 'start_date', rule: calendarDate },
   { table: 'carried_hours', column: 'employee_id', rule: references('employee', 'employee_id') },
   { table: 'carried_hours', column: 'period_start', rule: calendarDate },
   { table: 'supervisor', column: 'disabled', rule: flag },
   { table: 'supervisor', column: 'rights', rule: rightsString },
+  ...texts('supervisor', ['login_name', 'full_name', 'time_zone']),
   { table: 'supervisor_right', column: 'supervisor_id', rule: references('supervisor', 'supervisor_id') },
   { table: 'supervisor_right', column: 'right_code', rule: rightCode },
   { table: 'supervisor_pabx', column: 'supervisor_id', rule: references('supervisor', 'supervisor_id') },
@@ -262,6 +293,8 @@ export function reasonFor(columnRule: ColumnRule, value: SqlValue, row: Row): st
       return `the ${rule.column} of an existing ${rule.table} row`;
     case 'instant':
       return rule.requirement;
+    case 'text':
+      return TEXT_REQUIREMENT;
   }
 }
 

@@ -11,6 +11,7 @@ import { legacyTables, PERFORMANCE_TABLES, requireSourceKey } from './legacy-tab
 import { duplicateLogins } from './logins.ts';
 import { requireLegacyRelease } from './release-check.ts';
 import { type AfterRule, type ColumnRule, type InstantRule, keepsRule, ownerColumn, type ReferenceRule, rulesOf, type ValueRule } from './rules.ts';
+import { unstorableText } from './text.ts';
 import type { Rejection } from './types.ts';
 
 /** The name the owner's offset is read under: no legacy table with times has a column of that name. */
@@ -61,6 +62,8 @@ class RuleSearch {
         return this.dangling(rule);
       case 'instant':
         return this.outsideStoredTimes(rule);
+      case 'text':
+        return unstorableText(this.connection, this.columnRule);
     }
   }
 
