@@ -236,4 +236,26 @@ describe(`6.5 rows no target stores as they are${suffix}`, () => {
     assert.equal(equal.status, 0, equal.stdout + equal.stderr);
     assert.match(equal.stdout, /all 31 tables equal/);
   });
+
+  it('wfm verify compares the bytes the target holds: bytes that are not UTF-8 against real replacement characters are a difference', async () => {
+    const tables = goodFixture();
+    (tables.planner_entry ?? []).push({ entry_id: 904, employee_id: 1000, entry_date: 20230801, entry_kind: 'V', entry_status: 'P', start_min: null, end_min: null, note: 'Cafe\uFFFD\uFFFD' });
+    const source = await legacyDatabase('6.5.201', tables);
+    const sourceUrl = `sqlite:${source.target.path as string}`;
+    await source.close();
+    const target = await fresh(sqlite, 'notutf8');
+    await migrateLegacy({ engine: 'sqlite', path: source.target.path as string }, target.target, { allowMigratePerformance: true });
+    assert.equal(wfm(['verify', '--from', sourceUrl, '--to', target.url]).status, 0);
+
+    const corrupted = await connect(target.url);
+    await corrupted.execute(`UPDATE calendar_item SET note = CAST(${NOT_UTF8} AS TEXT) WHERE id = 904`);
+    await corrupted.close();
+    const differs = wfm(['verify', '--from', sourceUrl, '--to', target.url, '--json']);
+    assert.equal(differs.status, 1, differs.stdout + differs.stderr);
+    const report = JSON.parse(differs.stdout) as { tables: { target: string; equal: boolean; targetValuesNotUtf8: number }[] };
+    assert.deepEqual(
+      report.tables.filter((t) => !t.equal).map((t) => [t.target, t.targetValuesNotUtf8]),
+      [['calendar_item', 1]],
+    );
+  });
 });

@@ -41,6 +41,24 @@ function candidateQuery(connection: Connection, columnRule: ColumnRule): Candida
   }
 }
 
+/**
+ * How many values of a table's text columns hold bytes that are not UTF-8, which a connection reads as
+ * replacement characters, as it would real ones. Only SQLite keeps such bytes: the server engines check
+ * the encoding of what they are given.
+ */
+export async function valuesNotUtf8(connection: Connection, table: string, columns: readonly string[]): Promise<number> {
+  if (connection.adapter.engine !== 'sqlite' || columns.length === 0) return 0;
+  const q = connection.compiler;
+  const quoted = columns.map((c) => q.quoteIdentifier(c));
+  // One pass over the table: its large ones are read once more, not once more per text column.
+  const sql = `SELECT ${quoted.map((c, i) => `CAST(${c} AS BLOB) AS ${q.quoteIdentifier(`v${i}`)}`).join(', ')} FROM ${q.quoteIdentifier(table)} WHERE ${quoted.map((c) => `(${sqliteMayBeUnstorable(c)})`).join(' OR ')}`;
+  let count = 0;
+  for await (const batch of connection.streamQuery(sql, quoted.map(() => NOT_ASCII_GLOB))) {
+    for (const row of batch) for (const value of Object.values(row)) if (Buffer.isBuffer(value) && !isUtf8(value)) count++;
+  }
+  return count;
+}
+
 /** The rejection of a row whose text is `bytes`, or undefined where every target stores it as it is. */
 export function unstorableTextRejection(columnRule: ColumnRule, row: Row, bytes: Buffer): Rejection | undefined {
   const utf8 = isUtf8(bytes);
