@@ -83,10 +83,13 @@ export async function unstorableText(connection: Connection, columnRule: ColumnR
   const query = candidateQuery(connection, columnRule);
   if (query === undefined) return [];
   const findings: Finding[] = [];
-  for (const row of await connection.query(query.sql, query.params)) {
-    const bytes = bytesOf(row[columnRule.column] ?? null);
-    const rejection = bytes === undefined ? undefined : unstorableTextRejection(columnRule, row, bytes);
-    if (rejection !== undefined) findings.push(findingOf(rejection, row));
+  // Streamed: where most names are not ASCII, most rows of a large table are candidates.
+  for await (const batch of connection.streamQuery(query.sql, query.params)) {
+    for (const row of batch) {
+      const bytes = bytesOf(row[columnRule.column] ?? null);
+      const rejection = bytes === undefined ? undefined : unstorableTextRejection(columnRule, row, bytes);
+      if (rejection !== undefined) findings.push(findingOf(rejection, row));
+    }
   }
   return findings;
 }
