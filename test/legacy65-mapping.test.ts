@@ -17,6 +17,7 @@ import {
   type Rejection,
   ROLE_COLUMNS,
   ROLE_PRIVILEGE_COLUMNS,
+  SOURCE_KEYS,
   TABLE_MAPPINGS,
   type TableMapping,
   validateLegacy,
@@ -41,10 +42,26 @@ function ddlReferences(release: LegacyRelease): string[] {
   });
 }
 
+/** The ids, one line per column, of the text columns of both legacy layouts that migrate: `table.column`. */
+function ddlTextColumns(release: LegacyRelease): string[] {
+  return legacySchemaStatements(release).flatMap((statement) => {
+    const table = /^CREATE TABLE\s+(\w+)/i.exec(statement)?.[1] ?? '';
+    if (!(table in SOURCE_KEYS)) return [];
+    return [...statement.matchAll(/^\s*(\w+)\s+(?:VAR)?CHAR\(/gim)].map((m) => `${table}.${m[1]}`);
+  });
+}
+
 describe('the 6.5 mapping, declared as data', () => {
   it('declares every foreign key of both legacy layouts as a reference rule, and no other', () => {
     const fromDdl = new Set(RELEASES.flatMap(ddlReferences));
     const declared = new Set(COLUMN_RULES.flatMap(({ table, column, rule }) => (rule.kind === 'reference' ? [`${table}.${column} -> ${rule.table}.${rule.column}`] : [])));
+    assert.deepEqual([...declared].sort(), [...fromDdl].sort());
+  });
+
+  it('declares a text rule for every text column of both legacy layouts that is not a code', () => {
+    const coded = new Set(COLUMN_RULES.flatMap(({ table, column, rule }) => (rule.kind === 'value' ? [`${table}.${column}`] : [])));
+    const fromDdl = new Set(RELEASES.flatMap(ddlTextColumns).filter((column) => !coded.has(column)));
+    const declared = new Set(COLUMN_RULES.flatMap(({ table, column, rule }) => (rule.kind === 'text' ? [`${table}.${column}`] : [])));
     assert.deepEqual([...declared].sort(), [...fromDdl].sort());
   });
 

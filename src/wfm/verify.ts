@@ -1,12 +1,16 @@
 // `wfm verify --from LEGACY --to TARGET`: every table recomputed on both sides. The source is read
 // through the same mapping the migration used (rows it rejects are counted, not hashed); the target is
 // read as it stands. Equal counts and equal content hashes mean the target holds exactly what it should.
+// Both sides are compared as stored, not as a driver reads them: source rows whose bytes are not UTF-8 are
+// rejected by the mapping, and a target value whose bytes are not UTF-8 makes its table differ, since a
+// replacement character read from it would hash like a real one.
 import { ContentHash, copyItem, DatabaseSource, hashOnlySink, tableContentHash } from '../engine/copy/index.ts';
 import { connect, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { InputError } from '../engine/errors.ts';
 import { describeState, detectRelease } from './database.ts';
-import { derivedUsersAndRoles, loadLegacyContext, ROLE_COLUMNS, ROLE_PRIVILEGE_COLUMNS, WFM_USER_COLUMNS } from './legacy65/index.ts';
+import { derivedUsersAndRoles, loadLegacyContext, ROLE_COLUMNS, ROLE_PRIVILEGE_COLUMNS, valuesNotUtf8, WFM_USER_COLUMNS } from './legacy65/index.ts';
 import { copyItemsFor, migratedMappings } from './migrate.ts';
+import { releaseModel } from './releases/index.ts';
 
 export interface TableVerification {
   source: string;
@@ -16,7 +20,17 @@ export interface TableVerification {
   targetRows: number;
   sourceHash: string;
   targetHash: string;
+  /** Values of the target's text columns whose bytes are not UTF-8: what they hold is not what they read as. */
+  targetValuesNotUtf8: number;
   equal: boolean;
+}
+
+const TEXT_KINDS: ReadonlySet<string> = new Set(['varchar', 'char', 'text']);
+
+/** The text columns among `columns` of an 8.5.2 table. */
+function textColumns(table: string, columns: readonly string[]): string[] {
+  const model = releaseModel('8.5.2').tables.find((t) => t.name === table);
+  return columns.filter((column) => TEXT_KINDS.has(model?.columns.find((c) => c.name === column)?.type.kind ?? ''));
 }
 
 export async function verifyMigration(from: ConnectionTarget, to: ConnectionTarget, options: { allowMigratePerformance: boolean }): Promise<TableVerification[]> {
@@ -32,6 +46,7 @@ export async function verifyMigration(from: ConnectionTarget, to: ConnectionTarg
     const results: TableVerification[] = [];
     const compare = async (sourceTable: string, targetTable: string, columns: string[], expected: ContentHash, rejected: number): Promise<void> => {
       const actual = await tableContentHash(target, targetTable, columns);
+      const targetValuesNotUtf8 = await valuesNotUtf8(target, targetTable, textColumns(targetTable, columns));
       results.push({
         source: sourceTable,
         target: targetTable,
@@ -40,7 +55,8 @@ export async function verifyMigration(from: ConnectionTarget, to: ConnectionTarg
         targetRows: actual.rows,
         sourceHash: expected.toString(),
         targetHash: actual.toString(),
-        equal: actual.toString() === expected.toString(),
+        targetValuesNotUtf8,
+        equal: actual.toString() === expected.toString() && targetValuesNotUtf8 === 0,
       });
     };
     await compare('supervisor', 'role', ROLE_COLUMNS, ContentHash.of(derived.roles), 0);

@@ -2,8 +2,10 @@
 // small tables. They run on every row of the largest tables: a check is a closure over its rule and the
 // parent keys, and remembers the last value it accepted, because rows in key order repeat their dates.
 import type { Row, SqlValue } from '../../engine/dialect/types.ts';
+import { datesFarFromEdges, largestOffset, unstoredTimesReason } from './instants.ts';
 import { requireSourceKey } from './legacy-tables.ts';
-import { type AfterRule, type ColumnRule, keepsRule, keyText, reasonFor, type ReferenceRule, rulesOf, textOf, type ValueRule } from './rules.ts';
+import { type AfterRule, type ColumnRule, type InstantRule, keepsRule, keyText, ownerColumn, reasonFor, type ReferenceRule, rulesOf, textOf, type ValueRule } from './rules.ts';
+import { unstorableTextKey, unstorableTextRejection } from './text.ts';
 import type { LegacyContext, Rejection } from './types.ts';
 
 export type RowCheck = (row: Row) => Rejection | undefined;
@@ -55,6 +57,38 @@ function referenceCheck(columnRule: ColumnRule, rule: ReferenceRule, context: Le
   };
 }
 
+/**
+ * Rows far from the edges of the calendar pass on two comparisons of their date; the others are worked out
+ * at their owner's offset. An owner that does not migrate has no offset: its reference rule rejects the row.
+ */
+function instantCheck(columnRule: ColumnRule, rule: InstantRule, context: LegacyContext): RowCheck {
+  const { column } = columnRule;
+  const owner = ownerColumn(rule);
+  const offsets = context.utcOffsets[rule.owner];
+  const { after, before } = datesFarFromEdges(largestOffset(offsets.values()));
+  return (row) => {
+    const date = row[column] ?? null;
+    if (typeof date === 'number' && date > after && date < before) return undefined;
+    const offset = offsets.get(row[owner] ?? null);
+    const reason = offset === undefined ? undefined : unstoredTimesReason(rule, date, row, offset);
+    return reason === undefined ? undefined : rejectionOf(columnRule, row, reason);
+  };
+}
+
+/**
+ * Text read with a NUL or a replacement character may be what no target stores: the bytes the context
+ * read from the source say whether it is, and text that came with a NUL is judged as it is.
+ */
+function textCheck(columnRule: ColumnRule, context: LegacyContext): RowCheck {
+  const { table, column } = columnRule;
+  const key = requireSourceKey(table);
+  return (row) => {
+    const value = row[column];
+    if (typeof value !== 'string' || !(value.includes('\0') || value.includes('\uFFFD'))) return undefined;
+    return context.unstorableText.get(unstorableTextKey(table, column, keyText(key, row))) ?? unstorableTextRejection(columnRule, row, Buffer.from(value, 'utf8'));
+  };
+}
+
 function checkOf(columnRule: ColumnRule, context: LegacyContext): RowCheck {
   const { rule } = columnRule;
   switch (rule.kind) {
@@ -64,6 +98,10 @@ function checkOf(columnRule: ColumnRule, context: LegacyContext): RowCheck {
       return afterCheck(columnRule, rule);
     case 'reference':
       return referenceCheck(columnRule, rule, context);
+    case 'instant':
+      return instantCheck(columnRule, rule, context);
+    case 'text':
+      return textCheck(columnRule, context);
   }
 }
 

@@ -5,13 +5,14 @@ import type { Connection, Row, SqlValue } from '../../engine/dialect/types.ts';
 import type { LegacyRelease } from '../releases/versions.ts';
 import { rowChecker } from './checks.ts';
 import { type Finding, findingOf, sortedRejections } from './findings.ts';
-import { hasColumn, requireSourceKey } from './legacy-tables.ts';
+import { hasColumn, legacyTables, requireSourceKey } from './legacy-tables.ts';
 import { requireMapping, TABLE_MAPPINGS } from './mappings.ts';
 import { isRightCode, type RightCode, rightsOfString } from './rights.ts';
-import { referencedTables } from './rules.ts';
+import { referencedTables, rulesOf } from './rules.ts';
 import { requireLegacyRelease } from './release-check.ts';
 import type { LegacyContext, LegacySupervisor, OffsetOwner, ParentKeys, Rejection } from './types.ts';
 import { duplicateLogins } from './logins.ts';
+import { unstorableText, unstorableTextKey } from './text.ts';
 
 interface MutableParentKeys extends ParentKeys {
   present: Set<SqlValue>;
@@ -23,6 +24,7 @@ interface ContextUnderConstruction extends LegacyContext {
   parents: Map<string, MutableParentKeys>;
   supervisors: LegacySupervisor[];
   supervisorRejections: Rejection[];
+  unstorableText: Map<string, Rejection>;
 }
 
 const SUPERVISOR_COLUMNS = ['supervisor_id', 'login_name', 'full_name', 'time_zone', 'disabled', 'rights'];
@@ -40,6 +42,7 @@ function emptyContext(release: LegacyRelease): ContextUnderConstruction {
     parents: new Map([...referencedTables().keys()].map((table) => [table, { present: new Set(), migrating: new Set() }])),
     supervisors: [],
     supervisorRejections: [],
+    unstorableText: new Map(),
   };
 }
 
@@ -55,6 +58,16 @@ function recordOffset(context: ContextUnderConstruction, table: string, id: SqlV
   if (table !== 'activity' && table !== 'employee') return;
   const offset = context.utcOffsets.pabx.get(row.pabx_id ?? null);
   if (offset !== undefined) context.utcOffsets[table].set(id, offset);
+}
+
+/** Files the rows whose text no target stores as it is: the text checks of every table consult them. */
+async function loadUnstorableText(connection: Connection, context: ContextUnderConstruction): Promise<void> {
+  for (const table of legacyTables(context.release)) {
+    for (const columnRule of rulesOf(table, context.release)) {
+      if (columnRule.rule.kind !== 'text') continue;
+      for (const { rejection } of await unstorableText(connection, columnRule)) context.unstorableText.set(unstorableTextKey(rejection.table, rejection.column, rejection.key), rejection);
+    }
+  }
 }
 
 /** Reads a referenced table, parents having been read before it, and records which of its keys migrate. */
@@ -140,6 +153,7 @@ async function loadSupervisors(connection: Connection, context: ContextUnderCons
 export async function loadLegacyContext(connection: Connection, release: LegacyRelease): Promise<LegacyContext> {
   await requireLegacyRelease(connection, release);
   const context = emptyContext(release);
+  await loadUnstorableText(connection, context);
   const referenced = referencedTables();
   for (const { source } of TABLE_MAPPINGS) {
     const keyColumn = referenced.get(source);

@@ -5,7 +5,11 @@
 const SECONDS_PER_DAY = 86_400;
 export const MINUTES_PER_DAY = 1_440;
 
-/** The years every target engine stores in a DATE (MariaDB's DATE starts at 1000). */
+/**
+ * The years every target engine stores in a DATE and a timestamp: MariaDB's DATE and DATETIME start at
+ * 1000 and end at 9999, and within them the text of a date has four digits of year, so that SQLite's
+ * text sorts as time does.
+ */
 const FIRST_YEAR = 1000;
 const LAST_YEAR = 9999;
 
@@ -50,6 +54,12 @@ export function isCompactDate(value: unknown): value is number {
   return year >= FIRST_YEAR && year <= LAST_YEAR && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
+/** The first and last day, as YYYYMMDD, and second, since 1970-01-01 UTC, that every target stores. */
+export const FIRST_STORED_DATE = FIRST_YEAR * 10_000 + 101;
+export const LAST_STORED_DATE = LAST_YEAR * 10_000 + 1231;
+export const FIRST_STORED_SECOND = daysFromCivil(FIRST_YEAR, 1, 1) * SECONDS_PER_DAY;
+export const LAST_STORED_SECOND = daysFromCivil(LAST_YEAR + 1, 1, 1) * SECONDS_PER_DAY - 1;
+
 /** Days since 1970-01-01 of a valid YYYYMMDD. */
 function daysOfCompact(compact: number): number {
   return daysFromCivil(Math.floor(compact / 10_000), Math.floor(compact / 100) % 100, compact % 100);
@@ -62,12 +72,28 @@ export function isoOfCompact(compact: number): string {
   return `${String(Math.floor(compact / 10_000)).padStart(4, '0')}-${pad2(Math.floor(compact / 100) % 100)}-${pad2(compact % 100)}`;
 }
 
+/** The YYYYMMDD `days` days after a valid YYYYMMDD (before it, where `days` is negative). */
+export function compactDaysAfter(compact: number, days: number): number {
+  return compactOfDays(daysOfCompact(compact) + days);
+}
+
+/** Seconds since 1970-01-01 UTC of a local standard time: UTC = local standard time − offset. */
+export function utcSecondsOf(compactDate: number, localSeconds: number, offsetMinutes: number): number {
+  return daysOfCompact(compactDate) * SECONDS_PER_DAY + localSeconds - offsetMinutes * 60;
+}
+
 let clockTexts: string[] | undefined;
 
 /** 'HH:MM:SS' of every second of a day, built once: a lookup is cheaper than formatting per row. */
 function timesOfDay(): string[] {
   clockTexts ??= Array.from({ length: SECONDS_PER_DAY }, (_, s) => `${pad2(Math.floor(s / 3600))}:${pad2(Math.floor(s / 60) % 60)}:${pad2(s % 60)}`);
   return clockTexts;
+}
+
+/** 'YYYY-MM-DD HH:MM:SS' of a second since 1970-01-01, also past the years a target stores: for a message. */
+export function timestampTextOf(seconds: number): string {
+  const days = Math.floor(seconds / SECONDS_PER_DAY);
+  return `${isoOfCompact(compactOfDays(days))} ${timesOfDay()[seconds - days * SECONDS_PER_DAY]}`;
 }
 
 /**

@@ -6,6 +6,7 @@ export { TABLE_MAPPINGS } from './mappings.ts';
 export { loadLegacyContext } from './context.ts';
 export { derivedUsersAndRoles, type DerivedUsersAndRoles, ROLE_COLUMNS, ROLE_PRIVILEGE_COLUMNS, WFM_USER_COLUMNS } from './users.ts';
 export { validateLegacy } from './validate.ts';
+export { valuesNotUtf8 } from './text.ts';
 export { privilegesForRights, READ_REQUIRED_BY, RIGHT_CODES, RIGHT_PRIVILEGES, type RightCode } from './rights.ts';
 export { COLUMN_RULES, type ColumnRule, type Rule } from './rules.ts';
 export { PERFORMANCE_TABLES, SOURCE_KEYS } from './legacy-tables.ts';

@@ -6,6 +6,7 @@ import { isCompactDate } from './encodings.ts';
 import { ACTIVITY_TYPES, ENTRY_KINDS, ENTRY_STATUSES, hasColumn, SCHED_KINDS, SEG_KINDS } from './legacy-tables.ts';
 import { isRightCode, RIGHT_CODES, rightsStringProblem } from './rights.ts';
 import type { LegacyRelease } from '../releases/versions.ts';
+import type { OffsetOwner } from './types.ts';
 
 /** A requirement on one value. */
 export interface ValueRule {
@@ -32,7 +33,32 @@ export interface ReferenceRule {
   column: string;
 }
 
-export type Rule = ValueRule | AfterRule | ReferenceRule;
+/**
+ * The checked column is a local standard date, and `times` count time after its midnight: the mapping
+ * makes each a UTC timestamp at the offset of the owner's PABX, which every target must store.
+ */
+export interface InstantRule {
+  kind: 'instant';
+  requirement: string;
+  times: readonly string[];
+  /** How many seconds one unit of the times is. */
+  secondsPerUnit: number;
+  /** Whose PABX the time is in; the row holds its id as `<owner>_id`. */
+  owner: OffsetOwner;
+}
+
+/**
+ * Text every target stores as it is: no NUL character (PostgreSQL refuses it in text) and, where the
+ * source keeps bytes as they were written (SQLite), bytes that are UTF-8. Reading other bytes as text
+ * would replace them, and the migrated name would silently differ from the 6.5 one.
+ */
+export interface TextRule {
+  kind: 'text';
+}
+
+export const TEXT_REQUIREMENT = 'text without the NUL character (U+0000), stored as UTF-8: what every target stores as text';
+
+export type Rule = ValueRule | AfterRule | ReferenceRule | InstantRule | TextRule;
 
 export interface ColumnRule {
   table: string;
@@ -65,6 +91,7 @@ function optional(rule: ValueRule): ValueRule {
 }
 
 const references = (table: string, column: string): ReferenceRule => ({ kind: 'reference', table, column });
+const TEXT: TextRule = { kind: 'text' };
 const after = (column: string): AfterRule => ({ kind: 'after', column });
 
 /** A range needs an upper end for SQL to test: no INTEGER column holds more. */
@@ -89,6 +116,19 @@ const calendarDate: ValueRule = {
   accepts: isCompactDate,
 };
 
+const STORED_TIMES = 'local standard times that are, in UTC, within 1000-01-01 00:00:00 .. 9999-12-31 23:59:59 (the timestamps every target stores)';
+
+function instantsOf(times: readonly string[], secondsPerUnit: number, owner: OffsetOwner): InstantRule {
+  return { kind: 'instant', requirement: STORED_TIMES, times, secondsPerUnit, owner };
+}
+
+const intervalInstant = (owner: OffsetOwner): InstantRule => instantsOf(['interval_no'], 900, owner);
+
+/** One text rule per column, in the order given. */
+function texts(table: string, columns: readonly string[]): ColumnRule[] {
+  return columns.map((column) => ({ table, column, rule: TEXT }));
+}
+
 const rightsString: ValueRule = {
   kind: 'value',
   requirement: `'Y' or 'N' for each of the ${RIGHT_CODES.length} rights, in order (${RIGHT_CODES.join(', ')}); missing positions are 'N'`,
@@ -106,39 +146,53 @@ const rightCode: ValueRule = {
 export const COLUMN_RULES: readonly ColumnRule[] = [
   { table: 'virtual_pabx', column: 'week_start', rule: weekDay },
   { table: 'virtual_pabx', column: 'deleted', rule: flag },
+  ...texts('virtual_pabx', ['vpabx_name', 'time_zone']),
   { table: 'pabx', column: 'vpabx_id', rule: references('virtual_pabx', 'vpabx_id') },
   { table: 'pabx', column: 'deleted', rule: flag },
+  ...texts('pabx', ['pabx_name', 'time_zone', 'switch_name', 'da_app_name', 'server_app_name']),
   { table: 'pabx_time_offset', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'pabx_time_offset', column: 'dst_start_date', rule: calendarDate },
   { table: 'pabx_time_offset', column: 'dst_start_min', rule: minuteOfDay },
   { table: 'pabx_time_offset', column: 'dst_end_date', rule: calendarDate },
   { table: 'pabx_time_offset', column: 'dst_end_min', rule: minuteOfDay },
+  { table: 'pabx_time_offset', column: 'dst_start_date', rule: instantsOf(['dst_start_min'], 60, 'pabx') },
+  { table: 'pabx_time_offset', column: 'dst_end_date', rule: instantsOf(['dst_end_min'], 60, 'pabx') },
   { table: 'team', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
+  ...texts('team', ['team_name']),
   { table: 'employment_type', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
+  ...texts('employment_type', ['emp_type_name']),
   { table: 'employee', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'employee', column: 'team_id', rule: references('team', 'team_id') },
   { table: 'employee', column: 'emp_type_id', rule: references('employment_type', 'emp_type_id') },
   { table: 'employee', column: 'hire_date', rule: optional(calendarDate) },
   { table: 'employee', column: 'term_date', rule: optional(calendarDate) },
+  ...texts('employee', ['first_name', 'last_name', 'email', 'cti_login', 'cti_place']),
   { table: 'activity', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'activity', column: 'activity_type', rule: activityType },
   { table: 'activity', column: 'deleted', rule: flag },
+  ...texts('activity', ['activity_name']),
   { table: 'time_information', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'time_information', column: 'week_day', rule: weekDay },
   { table: 'time_information', column: 'open_min', rule: minuteOfDay },
   { table: 'time_information', column: 'close_min', rule: minuteOfDay },
   { table: 'virtual_activity', column: 'vpabx_id', rule: references('virtual_pabx', 'vpabx_id') },
+  ...texts('virtual_activity', ['vactivity_name']),
   { table: 'virtual_activity_member', column: 'vactivity_id', rule: references('virtual_activity', 'vactivity_id') },
   { table: 'virtual_activity_member', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'employee_activity', column: 'employee_id', rule: references('employee', 'employee_id') },
   { table: 'employee_activity', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'exclusivity_set', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
+  ...texts('exclusivity_set', ['set_name']),
   { table: 'exclusivity_set_member', column: 'set_id', rule: references('exclusivity_set', 'set_id') },
   { table: 'exclusivity_set_member', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'compliance_rule', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
+  ...texts('compliance_rule', ['rule_name']),
+  ...texts('genesys_event', ['event_code', 'event_name']),
   { table: 'aux_code', column: 'event_id', rule: references('genesys_event', 'event_id') },
+  ...texts('aux_code', ['aux_code', 'aux_name']),
   { table: 'scheduled_agent_state', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'scheduled_agent_state', column: 'sched_kind', rule: schedKind },
+  ...texts('scheduled_agent_state', ['sas_name']),
   { table: 'scheduled_agent_state_event', column: 'sas_id', rule: references('scheduled_agent_state', 'sas_id') },
   { table: 'scheduled_agent_state_event', column: 'event_id', rule: references('genesys_event', 'event_id') },
   { table: 'scheduled_agent_state_event', column: 'aux_code_id', rule: references('aux_code', 'aux_code_id') },
@@ -150,12 +204,14 @@ export const COLUMN_RULES: readonly ColumnRule[] = [
   { table: 'planner_entry', column: 'entry_status', rule: entryStatus },
   { table: 'planner_entry', column: 'start_min', rule: optional(minuteOfDay) },
   { table: 'planner_entry', column: 'end_min', rule: optional(minuteOfDay) },
+  ...texts('planner_entry', ['note']),
   { table: 'long_period', column: 'pabx_id', rule: references('pabx', 'pabx_id') },
   { table: 'long_period', column: 'start_date', rule: calendarDate },
   { table: 'carried_hours', column: 'employee_id', rule: references('employee', 'employee_id') },
   { table: 'carried_hours', column: 'period_start', rule: calendarDate },
   { table: 'supervisor', column: 'disabled', rule: flag },
   { table: 'supervisor', column: 'rights', rule: rightsString },
+  ...texts('supervisor', ['login_name', 'full_name', 'time_zone']),
   { table: 'supervisor_right', column: 'supervisor_id', rule: references('supervisor', 'supervisor_id') },
   { table: 'supervisor_right', column: 'right_code', rule: rightCode },
   { table: 'supervisor_pabx', column: 'supervisor_id', rule: references('supervisor', 'supervisor_id') },
@@ -163,22 +219,27 @@ export const COLUMN_RULES: readonly ColumnRule[] = [
   { table: 'master_forecast', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'master_forecast', column: 'fc_date', rule: calendarDate },
   { table: 'master_forecast', column: 'interval_no', rule: intervalNumber },
+  { table: 'master_forecast', column: 'fc_date', rule: intervalInstant('activity') },
   { table: 'workforce', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'workforce', column: 'wf_date', rule: calendarDate },
   { table: 'workforce', column: 'interval_no', rule: intervalNumber },
+  { table: 'workforce', column: 'wf_date', rule: intervalInstant('activity') },
   { table: 'master_schedule', column: 'employee_id', rule: references('employee', 'employee_id') },
   { table: 'master_schedule', column: 'sched_date', rule: calendarDate },
   { table: 'master_schedule', column: 'seg_start_min', rule: segmentMinute },
   { table: 'master_schedule', column: 'seg_end_min', rule: segmentMinute },
   { table: 'master_schedule', column: 'seg_end_min', rule: after('seg_start_min') },
+  { table: 'master_schedule', column: 'sched_date', rule: instantsOf(['seg_start_min', 'seg_end_min'], 60, 'employee') },
   { table: 'master_schedule', column: 'seg_kind', rule: segKind },
   { table: 'master_schedule', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'performance_data', column: 'activity_id', rule: references('activity', 'activity_id') },
   { table: 'performance_data', column: 'perf_date', rule: calendarDate },
   { table: 'performance_data', column: 'interval_no', rule: intervalNumber },
+  { table: 'performance_data', column: 'perf_date', rule: intervalInstant('activity') },
   { table: 'agent_compliance', column: 'employee_id', rule: references('employee', 'employee_id') },
   { table: 'agent_compliance', column: 'state_date', rule: calendarDate },
   { table: 'agent_compliance', column: 'start_sec', rule: secondOfDay },
+  { table: 'agent_compliance', column: 'state_date', rule: instantsOf(['start_sec'], 1, 'employee') },
   { table: 'agent_compliance', column: 'duration_sec', rule: positiveDuration },
   { table: 'agent_compliance', column: 'event_id', rule: references('genesys_event', 'event_id') },
   { table: 'agent_compliance', column: 'aux_code_id', rule: references('aux_code', 'aux_code_id') },
@@ -186,12 +247,24 @@ export const COLUMN_RULES: readonly ColumnRule[] = [
 
 /** The rules of one table that apply to a release (6.5.104 has no rights table, 6.5.201 no rights string). */
 export function rulesOf(table: string, release: LegacyRelease): ColumnRule[] {
-  return COLUMN_RULES.filter((r) => r.table === table && hasColumn(release, table, r.column) && (r.rule.kind !== 'after' || hasColumn(release, table, r.rule.column)));
+  return COLUMN_RULES.filter((r) => r.table === table && columnsReadBy(r).every((column) => hasColumn(release, table, column)));
 }
 
-/** The columns a table's rules read besides the checked one. */
-export function columnsReadBy(rule: ColumnRule): string[] {
-  return rule.rule.kind === 'after' ? [rule.column, rule.rule.column] : [rule.column];
+/** The columns a rule reads: the checked one, and those it is compared with or computed from. */
+export function columnsReadBy({ column, rule }: ColumnRule): string[] {
+  switch (rule.kind) {
+    case 'after':
+      return [column, rule.column];
+    case 'instant':
+      return [column, ...rule.times, ownerColumn(rule)];
+    default:
+      return [column];
+  }
+}
+
+/** The column holding the id of the owner whose PABX's offset the times are in. */
+export function ownerColumn(rule: InstantRule): string {
+  return `${rule.owner}_id`;
 }
 
 /** The tables some reference points to, each with the key column referenced: the small tables the context holds. */
@@ -218,6 +291,10 @@ export function reasonFor(columnRule: ColumnRule, value: SqlValue, row: Row): st
       return `greater than ${rule.column} (${textOf(row[rule.column] ?? null)})`;
     case 'reference':
       return `the ${rule.column} of an existing ${rule.table} row`;
+    case 'instant':
+      return rule.requirement;
+    case 'text':
+      return TEXT_REQUIREMENT;
   }
 }
 

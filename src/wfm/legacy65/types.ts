@@ -47,6 +47,11 @@ export interface LegacyContext {
   /** Supervisors whose rows and rights are valid; the others are in supervisorRejections. */
   readonly supervisors: readonly LegacySupervisor[];
   readonly supervisorRejections: readonly Rejection[];
+  /**
+   * The rows whose text no target stores as it is, found from the source's bytes (unstorableTextKey): the
+   * copy reads those bytes as replacement characters and could not tell them from real ones.
+   */
+  readonly unstorableText: ReadonlyMap<string, Rejection>;
 }
 
 export interface TableMapping {

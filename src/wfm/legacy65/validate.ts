@@ -5,12 +5,17 @@
 import type { Connection, QueryCompiler, Row, SqlValue } from '../../engine/dialect/types.ts';
 import type { LegacyRelease } from '../releases/versions.ts';
 import { rejectionOf } from './checks.ts';
+import { datesFarFromEdges, largestOffset, unstoredTimesReason } from './instants.ts';
 import { type Finding, findingOf, sortedRejections } from './findings.ts';
 import { legacyTables, PERFORMANCE_TABLES, requireSourceKey } from './legacy-tables.ts';
 import { duplicateLogins } from './logins.ts';
 import { requireLegacyRelease } from './release-check.ts';
-import { type AfterRule, type ColumnRule, keepsRule, type ReferenceRule, rulesOf, type ValueRule } from './rules.ts';
+import { type AfterRule, type ColumnRule, type InstantRule, keepsRule, ownerColumn, type ReferenceRule, rulesOf, type ValueRule } from './rules.ts';
+import { unstorableText } from './text.ts';
 import type { Rejection } from './types.ts';
+
+/** The name the owner's offset is read under: no legacy table with times has a column of that name. */
+const OWNER_OFFSET = 'owner_utc_offset_min';
 
 /** Values per IN list: far below every engine's parameter limit. */
 const IN_LIST_SIZE = 500;
@@ -35,10 +40,10 @@ class RuleSearch {
     return this.q.quoteIdentifier(name);
   }
 
-  /** The key, the checked column and whatever else the rule reads, of the rows that meet `where`. */
-  private async rows(where: string, params: readonly SqlValue[] = [], alsoRead: readonly string[] = []): Promise<Row[]> {
+  /** The key, the checked column and whatever else the rule reads (`also`: expressions of joined tables), of the rows that meet `where`. */
+  private async rows(where: string, params: readonly SqlValue[] = [], alsoRead: readonly string[] = [], also: readonly string[] = []): Promise<Row[]> {
     const { table, column } = this.columnRule;
-    const columns = [...new Set([...requireSourceKey(table), column, ...alsoRead])].map((c) => `t.${this.id(c)}`).join(', ');
+    const columns = [...[...new Set([...requireSourceKey(table), column, ...alsoRead])].map((c) => `t.${this.id(c)}`), ...also].join(', ');
     return this.connection.query(`SELECT ${columns} FROM ${this.id(table)} t ${where}`, params);
   }
 
@@ -55,6 +60,10 @@ class RuleSearch {
         return this.notAfter(rule);
       case 'reference':
         return this.dangling(rule);
+      case 'instant':
+        return this.outsideStoredTimes(rule);
+      case 'text':
+        return unstorableText(this.connection, this.columnRule);
     }
   }
 
@@ -87,6 +96,28 @@ class RuleSearch {
     const { column } = this.columnRule;
     const rows = await this.rows(`WHERE t.${this.id(column)} <= t.${this.id(rule.column)}`, [], [rule.column]);
     return this.findings(rows, (row) => keepsRule(rule, row[column] ?? null, row));
+  }
+
+  /** Joins the PABX whose offset the times are in, as p: the row's own, or its activity's or employee's. */
+  private ownerPabxJoin(rule: InstantRule): string {
+    const owner = ownerColumn(rule);
+    const pabx = (of: string) => `JOIN ${this.id('pabx')} p ON p.${this.id('pabx_id')} = ${of}.${this.id('pabx_id')}`;
+    return rule.owner === 'pabx' ? pabx('t') : `JOIN ${this.id(rule.owner)} o ON o.${this.id(owner)} = t.${this.id(owner)} ${pabx('o')}`;
+  }
+
+  /** Only rows near the edges of the calendar, at the largest offset any PABX has, are worked out. */
+  private async outsideStoredTimes(rule: InstantRule): Promise<Finding[]> {
+    const extremes = (await this.connection.query(`SELECT MIN(${this.id('utc_offset_min')}) AS low, MAX(${this.id('utc_offset_min')}) AS high FROM ${this.id('pabx')}`))[0] ?? {};
+    const { after, before } = datesFarFromEdges(largestOffset([Number(extremes.low ?? 0), Number(extremes.high ?? 0)]));
+    const date = `t.${this.id(this.columnRule.column)}`;
+    const where = `${this.ownerPabxJoin(rule)} WHERE ${date} <= ${this.q.parameter(1)} OR ${date} >= ${this.q.parameter(2)}`;
+    const rows = await this.rows(where, [after, before], [...rule.times, ownerColumn(rule)], [`p.${this.id('utc_offset_min')} AS ${this.id(OWNER_OFFSET)}`]);
+    const findings: Finding[] = [];
+    for (const row of rows) {
+      const reason = unstoredTimesReason(rule, row[this.columnRule.column] ?? null, row, Number(row[OWNER_OFFSET]));
+      if (reason !== undefined) findings.push(findingOf(rejectionOf(this.columnRule, row, reason), row));
+    }
+    return findings;
   }
 
   private async dangling(rule: ReferenceRule): Promise<Finding[]> {
