@@ -2,7 +2,7 @@
 // in two steps), a failure in each step in turn followed by --resume, and a rollback that gives back every
 // table row for row.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -114,5 +114,39 @@ describe('wfm run refuses', () => {
     assert.equal(result.status, 2);
     assert.match(result.stderr, /give the password with --password-env NAME/);
     assert.ok(!result.stderr.includes('secret'));
+  });
+});
+
+/** A journal as a run writes it, naming `database` as the new database a rollback drops. */
+function plantedJournal(runId: string, database: string): string {
+  const steps = RUN_STEPS.map((name) => ({ name, state: 'done' }));
+  return JSON.stringify({ runId, from: database, to: database, config: null, path: 'migration', twoStep: false, backupFile: 'x', releasesBefore: {}, state: 'done', steps });
+}
+
+describe('run ids', () => {
+  it('a run id that leaves the runs folder is refused before any journal is read, and nothing is dropped', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
+    const victim = join(directory, 'victim.db');
+    writeFileSync(victim, '');
+    writeFileSync(join(directory, 'planted.json'), plantedJournal('../planted', `sqlite:${victim}`));
+    for (const args of [['rollback', '--run', '../planted'], ['run', '--resume', '../planted']]) {
+      const result = wfm([...args, '--runs-dir', join(directory, 'runs')]);
+      assert.equal(result.status, 2, result.stderr + result.stdout);
+      assert.match(result.stderr, /"\.\.\/planted" is not a run id/);
+      assert.ok(existsSync(victim), `${args.join(' ')}: the database the planted journal names is still there`);
+    }
+  });
+
+  it('a journal in the runs folder whose run id is not its own is refused, and no journal is written elsewhere', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
+    const victim = join(directory, 'victim.db');
+    writeFileSync(victim, '');
+    mkdirSync(join(directory, 'runs'));
+    writeFileSync(join(directory, 'runs', 'run-20260101T000000Z.json'), plantedJournal('../escaped', `sqlite:${victim}`));
+    const result = wfm(['rollback', '--run', 'last', '--runs-dir', join(directory, 'runs')]);
+    assert.equal(result.status, 2, result.stderr + result.stdout);
+    assert.match(result.stderr, /is not the journal of run run-20260101T000000Z/);
+    assert.ok(existsSync(victim), 'the database the journal names is still there');
+    assert.ok(!existsSync(join(directory, 'escaped.json')), 'no journal outside the runs folder');
   });
 });
