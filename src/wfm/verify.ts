@@ -2,7 +2,7 @@
 // through the same mapping the migration used (rows it rejects are counted, not hashed); the target is
 // read as it stands. Equal counts and equal content hashes mean the target holds exactly what it should.
 import { ContentHash, copyItem, DatabaseSource, hashOnlySink, tableContentHash } from '../engine/copy/index.ts';
-import { connect, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { closeOnFailure, connect, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { InputError } from '../engine/errors.ts';
 import { describeState, detectRelease } from './database.ts';
 import { derivedUsersAndRoles, loadLegacyContext, ROLE_COLUMNS, ROLE_PRIVILEGE_COLUMNS, WFM_USER_COLUMNS } from './legacy65/index.ts';
@@ -21,7 +21,7 @@ export interface TableVerification {
 
 export async function verifyMigration(from: ConnectionTarget, to: ConnectionTarget, options: { allowMigratePerformance: boolean }): Promise<TableVerification[]> {
   const source = await connect({ ...from, readOnly: true });
-  const target = await connect({ ...to, readOnly: true });
+  const target = await closeOnFailure(source, () => connect({ ...to, readOnly: true }));
   try {
     const sourceState = await detectRelease(source);
     if (sourceState.kind !== 'legacy') throw new InputError(`${source.description} is ${describeState(sourceState)}; --from names the 6.5 database that was migrated`);
