@@ -4,11 +4,15 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { parseConnectionString } from '../src/engine/dialect/index.ts';
+import { parseConnectionString, withConnection } from '../src/engine/dialect/index.ts';
 import { UPDATE_LOCK } from '../src/wfm/database.ts';
 import { MIGRATION_LOCK } from '../src/wfm/migrate.ts';
+import { wfm } from './helpers/cli.ts';
 import { targetUrl, testEngines, trackedDatabases, uniqueName } from './helpers/databases.ts';
 import { generatedDatabase } from './helpers/generated.ts';
 
@@ -78,6 +82,32 @@ for (const engine of engines) {
       const missing = targetUrl({ ...parseConnectionString(legacy.url), database: uniqueName('missing') });
       const refused = /cannot connect to/;
       assertEndsPromptly(await timedWfm(['verify', '--from', legacy.url, '--to', missing], refused), refused, 2);
+    });
+  });
+}
+
+for (const engine of engines) {
+  describe(`advice that works when followed on ${engine.engine}`, { skip: engine.skip }, () => {
+    it('after a restore stopped before it recorded the release, info and dbu create advise a restore with --replace, which works', async () => {
+      const source = await generatedDatabase(fresh, engine, 'advicesource', '8.5.2', { agents: 4, days: 1, seed: 3 });
+      const file = join(mkdtempSync(join(tmpdir(), 'wfm-advice-')), 'wfm.backup.db');
+      assert.equal(wfm(['bru', 'backup', '--db', source.url, '--file', file]).status, 0);
+      const target = await fresh(engine, 'advicetarget');
+      assert.equal(wfm(['bru', 'restore', '--db', target.url, '--file', file]).status, 0);
+      // What a restore killed before it loaded wm_db_version leaves: every table, and no release recorded.
+      await withConnection(target.url, (connection) => connection.execute('DELETE FROM wm_db_version'));
+
+      const info = wfm(['info', '--db', target.url]);
+      assert.equal(info.status, 0, info.stderr);
+      assert.match(info.stdout, /restore the backup again with wfm bru restore --replace/);
+      const create = wfm(['dbu', 'create', '--db', target.url]);
+      assert.equal(create.status, 2, create.stderr);
+      assert.doesNotMatch(create.stderr, /internal error/);
+      assert.match(create.stderr, /wfm bru restore --replace/);
+
+      const followed = wfm(['bru', 'restore', '--db', target.url, '--file', file, '--replace']);
+      assert.equal(followed.status, 0, followed.stderr);
+      assert.match(wfm(['info', '--db', target.url]).stdout, /release +a WFM 8\.5\.2 database/);
     });
   });
 }

@@ -101,7 +101,7 @@ async function openTarget(to: ConnectionTarget, resume: boolean): Promise<Connec
   return closeOnFailure(target, async () => {
     const state = await detectRelease(target);
     const resumable = resume && state.kind === 'current' && state.release === '8.5.2';
-    if (state.kind === 'empty' || state.kind === 'incomplete') {
+    if (state.kind === 'empty' || (state.kind === 'incomplete' && state.resumable)) {
       await createDatabase(target, '8.5.2');
     } else if (!resumable) {
       throw new InputError(
