@@ -150,3 +150,35 @@ describe('run ids', () => {
     assert.ok(!existsSync(join(directory, 'escaped.json')), 'no journal outside the runs folder');
   });
 });
+
+/** The commands a stopped run names: `then: <resume> (or undo it: <rollback>)`, as words to run. */
+function hintsOf(stdout: string): { resume: string[]; rollback: string[] } {
+  const match = /then: wfm (run --resume .+) \(or undo it: wfm (rollback --run .+)\)$/m.exec(stdout);
+  assert.ok(match?.[1] && match[2], `a stopped run names its next commands: ${stdout}`);
+  return { resume: match[1].split(' '), rollback: match[2].split(' ') };
+}
+
+describe('wfm run names next commands that work when followed', () => {
+  const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
+
+  it('with its own runs folder and backup folder: the resume it names finishes the run', async () => {
+    const url = await database(sqlite, '7.6');
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
+    const stopped = wfm(['run', '--from', url, '--backup-dir', directory, '--runs-dir', join(directory, 'runs')], { WFM_RUN_FAIL_AT: 'deploy' });
+    assert.equal(stopped.status, 1, stopped.stderr + stopped.stdout);
+    const resumed = wfm(hintsOf(stopped.stdout).resume);
+    assert.equal(resumed.status, 0, resumed.stderr + resumed.stdout);
+    assert.equal(await releaseOf(url), '8.5.2');
+  });
+
+  it('with its own runs folder: the rollback it names undoes the run', async () => {
+    const url = await database(sqlite, '7.6');
+    const before = await contentOf(url);
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
+    const stopped = wfm(['run', '--from', url, '--backup-dir', directory, '--runs-dir', join(directory, 'runs')], { WFM_RUN_FAIL_AT: 'verify' });
+    assert.equal(stopped.status, 1, stopped.stderr + stopped.stdout);
+    const undone = wfm(hintsOf(stopped.stdout).rollback);
+    assert.equal(undone.status, 0, undone.stderr + undone.stdout);
+    assert.deepEqual(await contentOf(url), before, 'every table as it was before the run');
+  });
+});

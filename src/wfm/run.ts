@@ -185,7 +185,7 @@ async function stopComponents(context: RunContext): Promise<string> {
       alive = await running();
     }
     if (alive.length > 0 && !context.options.force) {
-      throw new OperationError(`${alive.join(', ')} still send heartbeats to ${describeTarget(target)}; stop them, then wfm run --resume ${context.journal.runId} (or --force)`);
+      throw new OperationError(`${alive.join(', ')} still send heartbeats to ${describeTarget(target)}; stop them, then resume the run (or resume it with --force)`);
     }
     names.push(...alive);
   }
