@@ -111,3 +111,24 @@ for (const engine of engines) {
     });
   });
 }
+
+for (const engine of engines) {
+  // SQLite keeps a text of any length in a varchar column: it refuses none of these.
+  describe(`values the database refuses are bad input on ${engine.engine}`, { skip: engine.skip ?? (engine.engine === 'sqlite' ? 'SQLite refuses none of these values' : undefined) }, () => {
+    it('a setting too long for its column, or an agent id out of range: exit 2 naming the object, nothing changed, no internal error', async () => {
+      const database = await generatedDatabase(fresh, engine, 'refused', '8.5.2', { agents: 4, days: 1, seed: 3 });
+      const [user] = await withConnection(database.url, (connection) => connection.query('SELECT login FROM wfm_user ORDER BY login'));
+      const [site] = await withConnection(database.url, (connection) => connection.query('SELECT name FROM site WHERE deleted = 0 ORDER BY name'));
+      const login = String(user?.login);
+      const tooLong = wfm(['user', 'set', '--db', database.url, '--login', login, '--builder', 'b'.repeat(500)]);
+      assert.equal(tooLong.status, 2, tooLong.stderr);
+      assert.match(tooLong.stderr, new RegExp(`^wfm: user "${login}": the database refused the settings given .*; nothing was changed`, 'm'));
+      const outOfRange = wfm(['org', 'set', '--db', database.url, '--site', String(site?.name), '--assign-agents', '99999999999']);
+      assert.equal(outOfRange.status, 2, outOfRange.stderr);
+      // PostgreSQL refuses the number as an integer; MariaDB finds no such agent.
+      assert.match(outOfRange.stderr, /^wfm: (site ".+": the database refused the settings given|.+ has no agent 99999999999; nothing was changed)/m);
+      const [after] = await withConnection(database.url, (connection) => connection.query(`SELECT builder_name FROM wfm_user WHERE login = ${connection.compiler.parameter(1)}`, [login]));
+      assert.notEqual(after?.builder_name, 'b'.repeat(500));
+    });
+  });
+}
