@@ -71,6 +71,13 @@ for (const engine of engines) {
       assertEndsPromptly(await timedWfm(['dbu', 'migrate', '--from', legacy.url, '--to', target.url], held), held, 1);
     });
 
+    it('dbu migrate into a target whose creation fails (another session is changing it): exit 1, within a second', async () => {
+      const legacy = await generatedDatabase(fresh, engine, 'createsource', '6.5.104', { agents: 4, days: 1, seed: 3 });
+      const target = await fresh(engine, 'createtarget');
+      await holdLock(target.url, UPDATE_LOCK);
+      assertEndsPromptly(await timedWfm(['dbu', 'migrate', '--from', legacy.url, '--to', target.url], held), held, 1);
+    });
+
     it('dbu update with the update lock held by another process: the holder, exit 1, within a second', async () => {
       const database = await generatedDatabase(fresh, engine, 'heldupdate', '7.6', { agents: 4, days: 1, seed: 3 });
       await holdLock(database.url, UPDATE_LOCK);
