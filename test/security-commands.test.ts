@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,3 +139,22 @@ for (const engine of engines) {
     });
   });
 }
+
+describe('a file that is not a SQLite database', () => {
+  it('is refused by name by every command that reads it, with exit 2 and no internal error', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-notadb-'));
+    const text = join(directory, 'notes.db');
+    writeFileSync(text, 'these are notes, not a database\n'.repeat(100));
+    const url = `sqlite:${text}`;
+    const other = `sqlite:${join(directory, 'other.db')}`;
+    for (const args of [
+      ['bru', 'backup', '--db', url, '--file', join(directory, 'x.backup.db')],
+      ['dbu', 'migrate', '--from', url, '--to', other],
+      ['verify', '--from', url, '--to', other],
+    ]) {
+      const result = wfm(args);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`^wfm: cannot connect to ${url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: file is not a database`, 'm'));
+    }
+  });
+});
