@@ -158,3 +158,18 @@ describe('a file that is not a SQLite database', () => {
     }
   });
 });
+
+/** A column type each engine has and this tool does not know. */
+const FOREIGN_TYPES: Record<string, string> = { sqlite: 'fancytype', postgres: 'int4range', mysql: 'geometry' };
+
+for (const engine of engines) {
+  describe(`a type this tool does not know on ${engine.engine}`, { skip: engine.skip }, () => {
+    it('in a table beside the WFM schema: the backup names the column, exit 2, no internal error', async () => {
+      const database = await generatedDatabase(fresh, engine, 'foreigntype', '8.5.2', { agents: 2, days: 1, seed: 3 });
+      await withConnection(database.url, (connection) => connection.execute(`CREATE TABLE extra (id integer primary key, shape ${FOREIGN_TYPES[engine.engine]})`));
+      const backup = wfm(['bru', 'backup', '--db', database.url, '--file', join(mkdtempSync(join(tmpdir(), 'wfm-foreign-')), 'x.backup.db')]);
+      assert.equal(backup.status, 2, backup.stderr);
+      assert.match(backup.stderr, /^wfm: column extra\.shape has the type "[^"]+", which this tool does not know/m);
+    });
+  });
+}
