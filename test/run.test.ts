@@ -2,7 +2,7 @@
 // in two steps), a failure in each step in turn followed by --resume, and a rollback that gives back every
 // table row for row.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -114,5 +114,71 @@ describe('wfm run refuses', () => {
     assert.equal(result.status, 2);
     assert.match(result.stderr, /give the password with --password-env NAME/);
     assert.ok(!result.stderr.includes('secret'));
+  });
+});
+
+/** A journal as a run writes it, naming `database` as the new database a rollback drops. */
+function plantedJournal(runId: string, database: string): string {
+  const steps = RUN_STEPS.map((name) => ({ name, state: 'done' }));
+  return JSON.stringify({ runId, from: database, to: database, config: null, path: 'migration', twoStep: false, backupFile: 'x', releasesBefore: {}, state: 'done', steps });
+}
+
+describe('run ids', () => {
+  it('a run id that leaves the runs folder is refused before any journal is read, and nothing is dropped', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
+    const victim = join(directory, 'victim.db');
+    writeFileSync(victim, '');
+    writeFileSync(join(directory, 'planted.json'), plantedJournal('../planted', `sqlite:${victim}`));
+    for (const args of [['rollback', '--run', '../planted'], ['run', '--resume', '../planted']]) {
+      const result = wfm([...args, '--runs-dir', join(directory, 'runs')]);
+      assert.equal(result.status, 2, result.stderr + result.stdout);
+      assert.match(result.stderr, /"\.\.\/planted" is not a run id/);
+      assert.ok(existsSync(victim), `${args.join(' ')}: the database the planted journal names is still there`);
+    }
+  });
+
+  it('a journal in the runs folder whose run id is not its own is refused, and no journal is written elsewhere', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
+    const victim = join(directory, 'victim.db');
+    writeFileSync(victim, '');
+    mkdirSync(join(directory, 'runs'));
+    writeFileSync(join(directory, 'runs', 'run-20260101T000000Z.json'), plantedJournal('../escaped', `sqlite:${victim}`));
+    const result = wfm(['rollback', '--run', 'last', '--runs-dir', join(directory, 'runs')]);
+    assert.equal(result.status, 2, result.stderr + result.stdout);
+    assert.match(result.stderr, /is not the journal of run run-20260101T000000Z/);
+    assert.ok(existsSync(victim), 'the database the journal names is still there');
+    assert.ok(!existsSync(join(directory, 'escaped.json')), 'no journal outside the runs folder');
+  });
+});
+
+/** The commands a stopped run names: `then: <resume> (or undo it: <rollback>)`, as words to run. */
+function hintsOf(stdout: string): { resume: string[]; rollback: string[] } {
+  const match = /then: wfm (run --resume .+) \(or undo it: wfm (rollback --run .+)\)$/m.exec(stdout);
+  assert.ok(match?.[1] && match[2], `a stopped run names its next commands: ${stdout}`);
+  return { resume: match[1].split(' '), rollback: match[2].split(' ') };
+}
+
+describe('wfm run names next commands that work when followed', () => {
+  const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
+
+  it('with its own runs folder and backup folder: the resume it names finishes the run', async () => {
+    const url = await database(sqlite, '7.6');
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
+    const stopped = wfm(['run', '--from', url, '--backup-dir', directory, '--runs-dir', join(directory, 'runs')], { WFM_RUN_FAIL_AT: 'deploy' });
+    assert.equal(stopped.status, 1, stopped.stderr + stopped.stdout);
+    const resumed = wfm(hintsOf(stopped.stdout).resume);
+    assert.equal(resumed.status, 0, resumed.stderr + resumed.stdout);
+    assert.equal(await releaseOf(url), '8.5.2');
+  });
+
+  it('with its own runs folder: the rollback it names undoes the run', async () => {
+    const url = await database(sqlite, '7.6');
+    const before = await contentOf(url);
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
+    const stopped = wfm(['run', '--from', url, '--backup-dir', directory, '--runs-dir', join(directory, 'runs')], { WFM_RUN_FAIL_AT: 'verify' });
+    assert.equal(stopped.status, 1, stopped.stderr + stopped.stdout);
+    const undone = wfm(hintsOf(stopped.stdout).rollback);
+    assert.equal(undone.status, 0, undone.stderr + undone.stdout);
+    assert.deepEqual(await contentOf(url), before, 'every table as it was before the run');
   });
 });

@@ -2,7 +2,7 @@
 // page and followed to its end over server-sent events, the verification report and a fix, maintenance
 // mode for non-administrators, the Allow Backup/Restore privilege, and requests from other origins.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -22,8 +22,7 @@ async function database(release: Release): Promise<string> {
   return (await generatedDatabase(fresh, sqlite, 'web', release, { agents: 12, days: 1, seed: 4 })).url;
 }
 
-function consoleFor(url: string): FastifyInstance {
-  const directory = mkdtempSync(join(tmpdir(), 'wfm-web-'));
+function consoleFor(url: string, directory = mkdtempSync(join(tmpdir(), 'wfm-web-'))): FastifyInstance {
   return buildConsole({
     database: parseConnectionString(url),
     tokens: [
@@ -168,6 +167,29 @@ describe('the console', () => {
     assert.equal(started.statusCode, 302);
     const events = await eventsOf(app, cookie, String(started.headers.location));
     assert.deepEqual(events.at(-1)?.type === 'end' ? (events.at(-1) as { state: string }).state : undefined, 'done');
+    await app.close();
+  });
+
+  it('answers 413 to a body over its limit, not 400', async () => {
+    const app = consoleFor(await database('8.5.2'));
+    const cookie = await signIn(app, 'admin-token');
+    const oversized = await app.inject({ method: 'POST', url: '/users', ...form({ login: 'x'.repeat(2 * 1024 * 1024) }), headers: { ...form({}).headers, cookie } });
+    assert.equal(oversized.statusCode, 413, oversized.body.slice(0, 300));
+    await app.close();
+  });
+
+  it('refuses a rollback whose run id leaves the runs folder, and drops nothing a planted journal names', async () => {
+    const victim = await database('8.5.2');
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-web-'));
+    const steps = ['check prerequisites', 'disable access', 'stop server components', 'back up', 'migrate or update', 'deploy', 'verify', 'enable access'].map((name) => ({ name, state: 'done' }));
+    const planted = { runId: '../planted', from: victim, to: victim, config: null, path: 'migration', twoStep: false, backupFile: join(directory, 'x'), releasesBefore: {}, state: 'done', steps };
+    writeFileSync(join(directory, 'planted.json'), JSON.stringify(planted));
+    const app = consoleFor(await database('8.5.2'), directory);
+    const cookie = await signIn(app, 'admin-token');
+    const refused = await app.inject({ method: 'POST', url: '/rollback', ...form({ run: '../planted' }), headers: { ...form({}).headers, cookie } });
+    assert.equal(refused.statusCode, 400, refused.body.slice(0, 300));
+    assert.match(refused.body, /is not a run id/);
+    assert.ok(existsSync(parseConnectionString(victim).path ?? ''), 'the database the planted journal names is still there');
     await app.close();
   });
 });

@@ -2,7 +2,7 @@
 // operation or verification failed, 2 on bad input; no stack trace unless WFM_DEBUG=1.
 import { Command, CommanderError } from 'commander';
 import { asConnectionLost } from '../engine/dialect/index.ts';
-import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
+import { asRefusal, errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import { TOOL_VERSION } from '../wfm/database.ts';
 import { originalSyntax } from './original-syntax.ts';
 
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const argv = originalSyntax(process.argv);
     await buildProgram(await commandsFor(argv)).parseAsync(argv);
   } catch (thrown) {
-    const error = (await asConnectionLost(thrown)) ?? thrown;
+    const error = (await asConnectionLost(thrown)) ?? asRefusal(thrown) ?? thrown;
     const code = exitCodeOf(error);
     if (!(error instanceof CommanderError)) {
       const known = error instanceof InputError || error instanceof OperationError;

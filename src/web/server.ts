@@ -13,7 +13,7 @@ import { backupDatabase, restoreDatabase } from '../wfm/backup.ts';
 import type { ConfigFile } from '../wfm/config/config-file.ts';
 import { describeState, detectRelease } from '../wfm/database.ts';
 import { planMigration } from '../wfm/plan.ts';
-import { loadJournal, rollbackRun, startRun, type RunOptions } from '../wfm/run.ts';
+import { loadJournal, requireRunId, rollbackRun, startRun, type RunOptions } from '../wfm/run.ts';
 import { loadKey } from '../wfm/secrets.ts';
 import { checkSettings, organizationRows, setOrganization, setUser, settingsReleaseProblem, type SettingsCheck } from '../wfm/settings.ts';
 import { html, LIVE_SCRIPT, page, type Html } from './html.ts';
@@ -160,7 +160,8 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
     return reply.redirect(`/jobs/${job.id}`);
   });
   app.post('/rollback', async (request, reply) => {
-    const runId = String((request.body as { run?: string }).run ?? 'last');
+    // Checked before the job starts: the form's text names a file of the runs folder, nothing else.
+    const runId = requireRunId(String((request.body as { run?: string }).run ?? 'last'));
     const job = jobs.start('rollback', `rollback ${runId}`, async (emit) => {
       const done = await rollbackRun(loadJournal(options.runsDirectory, runId), options.resolve, runOptionsFor(options, emit, () => undefined, false));
       for (const line of done) emit({ type: 'log', text: line });
@@ -248,10 +249,20 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
 
   app.setErrorHandler(async (error, request, reply) => {
     const message = errorMessage(error);
-    if (request.url.startsWith('/api/')) return reply.code(400).send({ error: message });
-    return reply.code(400).type('text/html').send(page({ title: 'Not done', signedIn: Boolean(sessionOf(request)) }, html`<div class="card"><h1>Not done</h1><p class="bad">${message}</p><p><a href="javascript:history.back()">Back</a></p></div>`));
+    const status = clientErrorStatus(error);
+    if (request.url.startsWith('/api/')) return reply.code(status).send({ error: message });
+    return reply.code(status).type('text/html').send(page({ title: 'Not done', signedIn: Boolean(sessionOf(request)) }, html`<div class="card"><h1>Not done</h1><p class="bad">${message}</p><p><a href="javascript:history.back()">Back</a></p></div>`));
   });
   return app;
+}
+
+/**
+ * The status of a request the console refuses: fastify's own for what it refused before a route ran (413
+ * for a body over its limit, 415 for a type it does not parse), 400 for what a route found wrong.
+ */
+function clientErrorStatus(error: unknown): number {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : 400;
 }
 
 function runOptionsFor(options: ConsoleOptions, emit: (event: LiveEvent) => void, onRunId: (runId: string) => void, twoStep: boolean): RunOptions {

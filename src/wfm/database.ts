@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Connection } from '../engine/dialect/types.ts';
 import { describeHolder, utcTimestamp } from '../engine/dialect/lock.ts';
+import { JOURNAL_TABLE_NAME } from '../engine/engine-tables.ts';
 import { InputError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import type { Step } from '../engine/steps/operations.ts';
@@ -31,20 +32,42 @@ export type DatabaseState =
   | { kind: 'legacy'; release: LegacyRelease }
   | { kind: 'current'; release: CurrentRelease }
   | { kind: 'newer'; version: string }
-  /** Its creation was interrupted where DDL cannot roll back (MariaDB): creating it again finishes it. */
-  | { kind: 'incomplete' }
+  /**
+   * Its tables are there but no release is recorded. `resumable`: a creation was interrupted where DDL
+   * cannot roll back (MariaDB) and its step journal says how far it got, so creating it again finishes it;
+   * otherwise something else left it so (an interrupted restore), and only a restore with --replace or a
+   * new database mends it.
+   */
+  | { kind: 'incomplete'; resumable: boolean }
   | { kind: 'not-wfm'; reason: string };
 
 export async function detectRelease(connection: Connection): Promise<DatabaseState> {
   const tables = await connection.introspector.tableNames();
   if (tables.length === 0) return { kind: 'empty' };
-  if (tables.includes(HISTORY_TABLE)) return currentState(await appliedVersions(connection, HISTORY_TABLE));
+  if (tables.includes(HISTORY_TABLE)) {
+    const versions = await appliedVersions(connection, HISTORY_TABLE);
+    return versions.length === 0 ? { kind: 'incomplete', resumable: await creationJournalled(connection) } : currentState(versions);
+  }
   if (tables.includes('db_info')) return legacyState(connection);
   return { kind: 'not-wfm', reason: `it has ${tables.length} tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''}) but neither wm_db_version nor db_info` };
 }
 
+/**
+ * Whether an interrupted creation recorded its statements in the step journal. Where DDL is transactional
+ * an interrupted creation leaves nothing, so tables without a release were left by something else.
+ */
+async function creationJournalled(connection: Connection): Promise<boolean> {
+  if (connection.adapter.transactionalDdl) return false;
+  try {
+    const rows = await connection.query(`SELECT COUNT(*) AS n FROM ${connection.compiler.quoteIdentifier(JOURNAL_TABLE_NAME)}`);
+    return Number(rows[0]?.n) > 0;
+  } catch {
+    // No journal table: no step ever ran in this database.
+    return false;
+  }
+}
+
 function currentState(versions: string[]): DatabaseState {
-  if (versions.length === 0) return { kind: 'incomplete' };
   const unknown = versions.filter((v) => !isRelease(v));
   const newer = unknown.find((v) => compareDotted(v, LATEST_RELEASE) > 0);
   if (newer) return { kind: 'newer', version: newer };
@@ -76,7 +99,10 @@ export function describeState(state: DatabaseState): string {
     case 'not-wfm':
       return `not a WFM database: ${state.reason}`;
     case 'incomplete':
-      return 'a WFM database whose creation was interrupted (run the same create or migration again to finish it)';
+      return state.resumable
+        ? 'a WFM database whose creation was interrupted (run the same create or migration again to finish it)'
+        : 'a WFM database left unfinished, as an interrupted restore leaves it: its tables are there but no release is recorded ' +
+            '(restore the backup again with wfm bru restore --replace, or drop the database and create it again)';
   }
 }
 
@@ -100,7 +126,7 @@ export interface ChangeResult {
 /** `dbu create`: an empty database becomes release `release` (the latest by default). */
 export async function createDatabase(connection: Connection, release: Release = LATEST_RELEASE, options: ChangeOptions = {}): Promise<ChangeResult> {
   const plan = (state: DatabaseState): Step[] => {
-    if (state.kind !== 'empty' && state.kind !== 'incomplete') {
+    if (state.kind !== 'empty' && !(state.kind === 'incomplete' && state.resumable)) {
       throw new InputError(`${connection.description} is ${describeState(state)}; wfm dbu create needs an empty database`);
     }
     return isLegacyRelease(release) ? [] : [creationStep(release)];

@@ -4,7 +4,7 @@
 // kept out (the default), written over it, or a reason to stop before writing anything. Every other 6.5
 // row is inserted, or updated where an earlier run copied an older version of it. A run records how far
 // it read, so the next run (a catch-up while the old aggregator still collects) reads only from there.
-import { connect, type Connection, type ConnectionTarget, type Row, type SqlValue } from '../engine/dialect/index.ts';
+import { closeOnFailure, connect, type Connection, type ConnectionTarget, type Row, type SqlValue } from '../engine/dialect/index.ts';
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
 import { completeSchema, dropForeignKeysOf } from '../engine/schema/loading.ts';
@@ -99,27 +99,28 @@ export function legacyDay(text: string, option: string): number {
 
 async function openSource(from: ConnectionTarget): Promise<{ source: Connection; release: LegacyRelease }> {
   const source = await connect({ ...from, readOnly: true });
-  const state = await detectRelease(source);
-  if (state.kind !== 'legacy') {
-    await source.close();
-    throw new InputError(`${source.description} is ${describeState(state)}; wfm dbu migrate-performance reads the 6.5.104 or 6.5.201 database of step one`);
-  }
-  return { source, release: state.release };
+  return closeOnFailure(source, async () => {
+    const state = await detectRelease(source);
+    if (state.kind !== 'legacy') {
+      throw new InputError(`${source.description} is ${describeState(state)}; wfm dbu migrate-performance reads the 6.5.104 or 6.5.201 database of step one`);
+    }
+    return { source, release: state.release };
+  });
 }
 
 async function openTarget(to: ConnectionTarget): Promise<Connection> {
   const target = await connect(to);
-  const state = await detectRelease(target);
-  if (state.kind !== 'current' || state.release !== '8.5.2') {
-    await target.close();
-    throw new InputError(`${target.description} is ${describeState(state)}; step two writes into the 8.5.2 database that step one (wfm dbu migrate) created`);
-  }
-  const [agents] = await target.query('SELECT COUNT(*) AS n FROM agent');
-  if (Number(agents?.n) === 0) {
-    await target.close();
-    throw new InputError(`${target.description} has no agents: run step one (wfm dbu migrate with AllowMigratePerformance = 0) before migrating the performance data`);
-  }
-  return target;
+  return closeOnFailure(target, async () => {
+    const state = await detectRelease(target);
+    if (state.kind !== 'current' || state.release !== '8.5.2') {
+      throw new InputError(`${target.description} is ${describeState(state)}; step two writes into the 8.5.2 database that step one (wfm dbu migrate) created`);
+    }
+    const [agents] = await target.query('SELECT COUNT(*) AS n FROM agent');
+    if (Number(agents?.n) === 0) {
+      throw new InputError(`${target.description} has no agents: run step one (wfm dbu migrate with AllowMigratePerformance = 0) before migrating the performance data`);
+    }
+    return target;
+  });
 }
 
 /** The intervals the new aggregator collected: its own, whatever 6.5 holds for them. */

@@ -3,7 +3,7 @@
 // filled table by table, each chunk committed with its checkpoint, so `--resume` finishes a killed run.
 import { writeFileSync } from 'node:fs';
 import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
-import { connect, dialectFor, type Connection, type ConnectionTarget, type SqlValue } from '../engine/dialect/index.ts';
+import { closeOnFailure, connect, dialectFor, type Connection, type ConnectionTarget, type SqlValue } from '../engine/dialect/index.ts';
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
 import { completeSchema, prepareForLoading } from '../engine/schema/loading.ts';
@@ -25,7 +25,7 @@ import { releaseModel } from './releases/index.ts';
 import type { LegacyRelease } from './releases/versions.ts';
 
 export const MIGRATION_JOB = 'migrate-6.5';
-const MIGRATION_LOCK = 'wfm migration';
+export const MIGRATION_LOCK = 'wfm migration';
 
 export interface MigrateOptions {
   /** AllowMigratePerformance: 0 leaves performance_data and agent_compliance for step two. */
@@ -72,12 +72,11 @@ export function describeRejections(rejections: readonly Rejection[]): string {
 
 async function legacySource(from: ConnectionTarget): Promise<{ connection: Connection; release: LegacyRelease }> {
   const connection = await connect({ ...from, readOnly: true });
-  const state = await detectRelease(connection);
-  if (state.kind !== 'legacy') {
-    await connection.close();
-    throw new InputError(`${connection.description} is ${describeState(state)}; wfm dbu migrate reads a 6.5.104 or 6.5.201 database`);
-  }
-  return { connection, release: state.release };
+  return closeOnFailure(connection, async () => {
+    const state = await detectRelease(connection);
+    if (state.kind !== 'legacy') throw new InputError(`${connection.description} is ${describeState(state)}; wfm dbu migrate reads a 6.5.104 or 6.5.201 database`);
+    return { connection, release: state.release };
+  });
 }
 
 export function migratedMappings(allowMigratePerformance: boolean): TableMapping[] {
@@ -99,18 +98,19 @@ export function copyItemsFor(mappings: readonly TableMapping[], release: LegacyR
 async function openTarget(to: ConnectionTarget, resume: boolean): Promise<Connection> {
   await (await dialectFor(to.engine)).createDatabase(to);
   const target = await connect(to);
-  const state = await detectRelease(target);
-  const resumable = resume && state.kind === 'current' && state.release === '8.5.2';
-  if (state.kind === 'empty' || state.kind === 'incomplete') {
-    await createDatabase(target, '8.5.2');
-  } else if (!resumable) {
-    await target.close();
-    throw new InputError(
-      `${target.description} is ${describeState(state)}; the migration target must be absent or empty` +
-        (state.kind === 'current' ? ' (use --resume to finish an interrupted migration into it)' : ''),
-    );
-  }
-  return target;
+  return closeOnFailure(target, async () => {
+    const state = await detectRelease(target);
+    const resumable = resume && state.kind === 'current' && state.release === '8.5.2';
+    if (state.kind === 'empty' || (state.kind === 'incomplete' && state.resumable)) {
+      await createDatabase(target, '8.5.2');
+    } else if (!resumable) {
+      throw new InputError(
+        `${target.description} is ${describeState(state)}; the migration target must be absent or empty` +
+          (state.kind === 'current' ? ' (use --resume to finish an interrupted migration into it)' : ''),
+      );
+    }
+    return target;
+  });
 }
 
 /** Roles, role privileges and users derived from the supervisors: written once, each with its checkpoint. */
@@ -179,35 +179,38 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
     const context = await loadLegacyContext(source, release);
     const validate = clock.lap();
     const target = await openTarget(to, options.resume ?? false);
-    const lock = await target.acquireLock(MIGRATION_LOCK, describeHolder('wfm dbu migrate'));
     try {
-      const sink = new DatabaseSink(target, MIGRATION_JOB);
-      await sink.prepare();
-      await prepareForLoading(target);
-      const users = await writeUsersAndRoles(sink, context);
-      const items = copyItemsFor(migratedMappings(options.allowMigratePerformance), release, context);
-      const results = await copyItems(
-        {
-          openSource: async () => new DatabaseSource(await connect({ ...from, readOnly: true })),
-          openSink: async () => {
-            const connection = await connect(to);
-            return { sink: new DatabaseSink(connection, MIGRATION_JOB) as ChunkSink, close: () => connection.close() };
+      const lock = await target.acquireLock(MIGRATION_LOCK, describeHolder('wfm dbu migrate'));
+      try {
+        const sink = new DatabaseSink(target, MIGRATION_JOB);
+        await sink.prepare();
+        await prepareForLoading(target);
+        const users = await writeUsersAndRoles(sink, context);
+        const items = copyItemsFor(migratedMappings(options.allowMigratePerformance), release, context);
+        const results = await copyItems(
+          {
+            openSource: async () => new DatabaseSource(await connect({ ...from, readOnly: true })),
+            openSink: async () => {
+              const connection = await connect(to);
+              return { sink: new DatabaseSink(connection, MIGRATION_JOB) as ChunkSink, close: () => connection.close() };
+            },
           },
-        },
-        items,
-        { chunkRows: options.chunkRows, concurrency: options.concurrency ?? (to.engine === 'sqlite' ? 1 : 2), onProgress: options.onProgress },
-      );
-      const copy = clock.lap();
-      await completeSchema(target, releaseModel('8.5.2'), options.onProgress);
-      const foreignKeys = clock.lap();
-      const tables = [...users.tables, ...results.map((r, i) => copiedTable(r, items[i] as CopyItem))];
-      await verifyTables(target, tables);
-      const verify = clock.lap();
-      const rejections = [...users.rejections, ...((await sink.rejections()) as Rejection[])];
-      if (options.rejectFile) writeJsonLines(options.rejectFile, rejections);
-      return { release, tables: tables.map((t) => t.summary), rejections, seconds: (performance.now() - started) / 1000, phases: { validate, copy, foreignKeys, verify } };
+          items,
+          { chunkRows: options.chunkRows, concurrency: options.concurrency ?? (to.engine === 'sqlite' ? 1 : 2), onProgress: options.onProgress },
+        );
+        const copy = clock.lap();
+        await completeSchema(target, releaseModel('8.5.2'), options.onProgress);
+        const foreignKeys = clock.lap();
+        const tables = [...users.tables, ...results.map((r, i) => copiedTable(r, items[i] as CopyItem))];
+        await verifyTables(target, tables);
+        const verify = clock.lap();
+        const rejections = [...users.rejections, ...((await sink.rejections()) as Rejection[])];
+        if (options.rejectFile) writeJsonLines(options.rejectFile, rejections);
+        return { release, tables: tables.map((t) => t.summary), rejections, seconds: (performance.now() - started) / 1000, phases: { validate, copy, foreignKeys, verify } };
+      } finally {
+        await lock.release();
+      }
     } finally {
-      await lock.release();
       await target.close();
     }
   } finally {

@@ -83,7 +83,7 @@ function sourceCheck(info: DatabaseInfo, path: MigrationPath): PlanCheck {
     case 'empty':
       return check('source release', 'fail', what, 'point --from at the WFM database to migrate');
     case 'incomplete':
-      return check('source release', 'fail', what, 'finish its creation (run it again) before planning a migration');
+      return check('source release', 'fail', what, info.state.resumable ? 'finish its creation (run it again) before planning a migration' : 'restore its backup again with wfm bru restore --replace before planning a migration');
     case 'not-wfm':
       return check('source release', 'fail', what, 'point --from at a WFM database (6.5.104 or later)');
   }

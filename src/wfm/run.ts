@@ -61,7 +61,19 @@ export interface RunOptions {
 /** Drills: WFM_RUN_FAIL_AT=<step name> makes the run fail as that step starts, to rehearse --resume. */
 const FAULT_DRILL = 'WFM_RUN_FAIL_AT';
 
+/** A run id as newRunId makes it: nothing else names a file of the runs folder. */
+const RUN_ID = /^run-\d{8}T\d{6}Z$/;
+
+/** Checks a run id given by a user (`--run`, `--resume`, the console's form) before it names a file. */
+export function requireRunId(runId: string): string {
+  if (runId !== 'last' && !RUN_ID.test(runId)) {
+    throw new InputError(`"${runId}" is not a run id: give one as wfm run prints it (run-YYYYMMDDTHHMMSSZ), or last for the latest`);
+  }
+  return runId;
+}
+
 export function journalPath(runsDirectory: string, runId: string): string {
+  if (!RUN_ID.test(runId)) throw new InputError(`"${runId}" is not a run id (run-YYYYMMDDTHHMMSSZ)`);
   return join(runsDirectory, `${runId}.json`);
 }
 
@@ -72,26 +84,54 @@ function saveJournal(runsDirectory: string, journal: RunJournal): void {
   renameSync(`${path}.tmp`, path);
 }
 
+/** The id of the latest run whose journal the folder holds; other files there are not runs. */
+function latestRunId(runsDirectory: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(runsDirectory);
+  } catch {
+    names = [];
+  }
+  const latest = names.map((n) => n.replace(/\.json$/, '')).filter((id) => RUN_ID.test(id)).sort().at(-1);
+  if (!latest) throw new InputError(`${runsDirectory} holds no runs; start one with wfm run`);
+  return latest;
+}
+
+/**
+ * A journal as wfm run writes it: its own id, connection texts and known steps. A file that says otherwise
+ * was not written by a run, and is not followed (a rollback drops the database a journal names).
+ */
+function requireJournal(value: unknown, runId: string, path: string): RunJournal {
+  const journal = value as Partial<RunJournal> | null;
+  const steps = Array.isArray(journal?.steps) ? journal.steps : [];
+  const valid =
+    journal?.runId === runId &&
+    typeof journal.from === 'string' &&
+    (journal.to === null || typeof journal.to === 'string') &&
+    typeof journal.backupFile === 'string' &&
+    steps.length === RUN_STEPS.length &&
+    steps.every((step: StepRecord, i) => step.name === RUN_STEPS[i]);
+  if (!valid) throw new InputError(`${path} is not the journal of run ${runId} as wfm run writes it; it is left alone`);
+  return journal as RunJournal;
+}
+
 /** A run's journal; `last` names the latest run in the folder. */
 export function loadJournal(runsDirectory: string, runId: string): RunJournal {
-  let id = runId;
-  if (runId === 'last') {
-    const runs = (() => {
-      try {
-        return readdirSync(runsDirectory).filter((n) => n.endsWith('.json')).sort();
-      } catch {
-        return [];
-      }
-    })();
-    const latest = runs.at(-1);
-    if (!latest) throw new InputError(`${runsDirectory} holds no runs; start one with wfm run`);
-    id = latest.replace(/\.json$/, '');
-  }
+  const id = requireRunId(runId) === 'last' ? latestRunId(runsDirectory) : runId;
+  const path = journalPath(runsDirectory, id);
+  let text: string;
   try {
-    return JSON.parse(readFileSync(journalPath(runsDirectory, id), 'utf8')) as RunJournal;
+    text = readFileSync(path, 'utf8');
   } catch {
     throw new InputError(`no run ${id} in ${runsDirectory}; wfm run prints the id of each run on its first line`);
   }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InputError(`${path} is not a run journal: it is not JSON`);
+  }
+  return requireJournal(value, id, path);
 }
 
 function newRunId(): string {
@@ -145,7 +185,7 @@ async function stopComponents(context: RunContext): Promise<string> {
       alive = await running();
     }
     if (alive.length > 0 && !context.options.force) {
-      throw new OperationError(`${alive.join(', ')} still send heartbeats to ${describeTarget(target)}; stop them, then wfm run --resume ${context.journal.runId} (or --force)`);
+      throw new OperationError(`${alive.join(', ')} still send heartbeats to ${describeTarget(target)}; stop them, then resume the run (or resume it with --force)`);
     }
     names.push(...alive);
   }

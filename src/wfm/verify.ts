@@ -5,7 +5,7 @@
 // rejected by the mapping, and a target value whose bytes are not UTF-8 makes its table differ, since a
 // replacement character read from it would hash like a real one.
 import { ContentHash, copyItem, DatabaseSource, hashOnlySink, tableContentHash } from '../engine/copy/index.ts';
-import { connect, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { closeOnFailure, connect, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { InputError } from '../engine/errors.ts';
 import { describeState, detectRelease } from './database.ts';
 import { derivedUsersAndRoles, loadLegacyContext, ROLE_COLUMNS, ROLE_PRIVILEGE_COLUMNS, valuesNotUtf8, WFM_USER_COLUMNS } from './legacy65/index.ts';
@@ -35,7 +35,7 @@ function textColumns(table: string, columns: readonly string[]): string[] {
 
 export async function verifyMigration(from: ConnectionTarget, to: ConnectionTarget, options: { allowMigratePerformance: boolean }): Promise<TableVerification[]> {
   const source = await connect({ ...from, readOnly: true });
-  const target = await connect({ ...to, readOnly: true });
+  const target = await closeOnFailure(source, () => connect({ ...to, readOnly: true }));
   try {
     const sourceState = await detectRelease(source);
     if (sourceState.kind !== 'legacy') throw new InputError(`${source.description} is ${describeState(sourceState)}; --from names the 6.5 database that was migrated`);

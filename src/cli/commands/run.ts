@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
 import { loadJournal, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions, type StepRecord } from '../../wfm/run.ts';
-import { configOf, resolveTarget, type ConnectionOptions } from '../connections.ts';
+import { configOf, DEFAULT_KEY_FILE, resolveTarget, type ConnectionOptions } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatDuration, printJson, printLine, progressPrinter } from '../output.ts';
+
+const DEFAULT_RUNS_DIRECTORY = 'wfm-runs';
 
 interface RunFlags {
   from?: string;
@@ -34,14 +36,39 @@ function runOptions(flags: RunFlags, connection: ConnectionOptions): RunOptions 
   };
 }
 
-function finish(journal: RunJournal, json: boolean): void {
-  if (json) printJson({ runId: journal.runId, state: journal.state, path: journal.path, backupFile: journal.backupFile, steps: journal.steps });
+/** A word as a POSIX shell reads it back: quoted where it holds anything but plain path characters. */
+function shellWord(text: string): string {
+  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The options a later `wfm rollback` (and, with the backup folder, `wfm run --resume`) needs to find the
+ * run and its databases as this command did: its runs folder and configuration, and where its password
+ * comes from.
+ */
+function sameOptions(connection: ConnectionOptions, runsDir: string, backupDir?: string): string {
+  const options: [string, string | undefined][] = [
+    ['--runs-dir', runsDir === DEFAULT_RUNS_DIRECTORY ? undefined : runsDir],
+    ['--backup-dir', backupDir === '.' ? undefined : backupDir],
+    ['--config', connection.config],
+    ['--password-env', connection.passwordEnv],
+    ['--key-file', connection.keyFile === DEFAULT_KEY_FILE ? undefined : connection.keyFile],
+  ];
+  const given = options.filter((option): option is [string, string] => option[1] !== undefined);
+  return [...given.map(([flag, value]) => ` ${flag} ${shellWord(value)}`), connection.passwordPrompt ? ' --password-prompt' : ''].join('');
+}
+
+/** The run's outcome; one that stopped names the commands that resume it and undo it, with this command's options. */
+function finish(journal: RunJournal, flags: RunFlags, connection: ConnectionOptions): void {
+  if (flags.json) printJson({ runId: journal.runId, state: journal.state, path: journal.path, backupFile: journal.backupFile, steps: journal.steps });
   else {
+    const resume = `wfm run --resume ${journal.runId}${sameOptions(connection, flags.runsDir, flags.backupDir)}`;
+    const rollback = `wfm rollback --run ${journal.runId}${sameOptions(connection, flags.runsDir)}`;
     printLine();
     printLine(
       journal.state === 'done'
         ? `${journal.runId} done: ${journal.path} to 8.5.2 in ${formatDuration(journal.steps.reduce((s, step) => s + (step.durationMs ?? 0), 0))}; the backup is ${journal.backupFile}`
-        : `${journal.runId} stopped at "${journal.steps.find((s) => s.state === 'failed')?.name}". Fix what it says, then: wfm run --resume ${journal.runId} (or undo it: wfm rollback --run ${journal.runId})`,
+        : `${journal.runId} stopped at "${journal.steps.find((s) => s.state === 'failed')?.name}". Fix what it says, then: ${resume} (or undo it: ${rollback})`,
     );
   }
   if (journal.state !== 'done') process.exitCode = 1;
@@ -54,7 +81,7 @@ export function registerRun(program: Command): void {
     .option('--to <connection>', 'the new database, for a 6.5 migration (left out, or the same database, for an update in place)')
     .option('--resume <run>', 'go on with an interrupted run from the step it was in (`last` for the latest)')
     .option('--backup-dir <dir>', 'where the run writes its backup', '.')
-    .option('--runs-dir <dir>', 'where runs keep their journals', 'wfm-runs')
+    .option('--runs-dir <dir>', 'where runs keep their journals', DEFAULT_RUNS_DIRECTORY)
     .option('--two-step', 'migrate 6.5 in two steps (performance data afterwards, while collecting)')
     .option('--force', 'do not wait for registered components to stop')
     .option('--json', 'machine-readable output: the run id, then a line per step')
@@ -65,7 +92,7 @@ export function registerRun(program: Command): void {
       if (flags.resume) {
         const journal = loadJournal(flags.runsDir, flags.resume);
         printLine(flags.json ? JSON.stringify({ runId: journal.runId, resumed: true }) : `${journal.runId} (resumed)`);
-        finish(await resumeRun(journal, resolveText, options), Boolean(flags.json));
+        finish(await resumeRun(journal, resolveText, options), flags, connection);
         return;
       }
       const from = flags.from ?? connection.dap;
@@ -82,12 +109,12 @@ export function registerRun(program: Command): void {
           },
         },
       );
-      finish(journal, Boolean(flags.json));
+      finish(journal, flags, connection);
     });
   withConnectionOptions(program.command('rollback'))
     .description('undo a run: restore the backup it took (update in place) or drop the new database (migration), give the configuration its releases back, enable access')
     .requiredOption('--run <run>', 'the run (`last` for the latest)')
-    .option('--runs-dir <dir>', 'where runs keep their journals', 'wfm-runs')
+    .option('--runs-dir <dir>', 'where runs keep their journals', DEFAULT_RUNS_DIRECTORY)
     .option('--json', 'machine-readable output')
     .action(async (flags: { run: string; runsDir: string; json?: boolean }, command: Command) => {
       const connection = connectionOptions(command);

@@ -2,7 +2,7 @@
 // the command line. A Data Aggregator password comes from an environment variable or a prompt, is never
 // echoed, and is stored protected with the key file.
 import type { Command } from 'commander';
-import { InputError } from '../../engine/errors.ts';
+import { describeRefusal, InputError } from '../../engine/errors.ts';
 import { loadKey } from '../../wfm/secrets.ts';
 import { setOrganization, setUser, type OrganizationSettings } from '../../wfm/settings.ts';
 import { promptPassword, withDatabase } from '../connections.ts';
@@ -32,6 +32,17 @@ async function daPassword(flags: OrgFlags): Promise<string | undefined> {
   return flags.daPasswordPrompt ? promptPassword('Data Aggregator password: ') : undefined;
 }
 
+/** Settings the database refused (too long, out of range) are bad input, told with the object they were for. */
+async function refusedAsInput<T>(object: string, change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    const refusal = describeRefusal(error);
+    if (refusal === undefined) throw error;
+    throw new InputError(`${object}: the database refused the settings given (${refusal}); nothing was changed`);
+  }
+}
+
 export function registerSettings(program: Command): void {
   const org = program.command('org').description('the Organization settings the guide asks to verify after a migration');
   withConnectionOptions(org.command('set'))
@@ -58,7 +69,10 @@ export function registerSettings(program: Command): void {
         assignAgents: flags.assignAgents?.split(',').map((id) => positiveInteger(id.trim(), '--assign-agents')),
       };
       const object = flags.site !== undefined ? 'site' : 'business unit';
-      const changed = await withDatabase(flags.db, connectionOptions(command), (connection) => setOrganization(connection, object, (flags.site ?? flags.businessUnit) as string, settings));
+      const name = (flags.site ?? flags.businessUnit) as string;
+      const changed = await refusedAsInput(`${object} "${name}"`, () =>
+        withDatabase(flags.db, connectionOptions(command), (connection) => setOrganization(connection, object, name, settings)),
+      );
       for (const line of changed) printLine(line);
     });
   const user = program.command('user').description('the Users settings the guide asks to verify after a migration');
@@ -70,7 +84,9 @@ export function registerSettings(program: Command): void {
     .option('--builder <name>', 'the WFM Builder the user works with')
     .option('--role <name>', 'the user’s role')
     .action(async (flags: { db?: string; login: string; timeZone?: string; builder?: string; role?: string }, command: Command) => {
-      const changed = await withDatabase(flags.db, connectionOptions(command), (connection) => setUser(connection, flags.login, { timeZone: flags.timeZone, builder: flags.builder, role: flags.role }));
+      const changed = await refusedAsInput(`user "${flags.login}"`, () =>
+        withDatabase(flags.db, connectionOptions(command), (connection) => setUser(connection, flags.login, { timeZone: flags.timeZone, builder: flags.builder, role: flags.role })),
+      );
       for (const line of changed) printLine(line);
     });
 }

@@ -45,6 +45,20 @@ export async function connect(target: ConnectionTarget | string): Promise<Connec
   }
 }
 
+/**
+ * What `work` makes of a connection the caller keeps open afterwards (a source checked for its release);
+ * when `work` fails or refuses it, the connection is closed first: an open session would keep the process
+ * alive after its error is printed.
+ */
+export async function closeOnFailure<T>(connection: Connection, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
+
 /** Opens a connection for `fn` and closes it however `fn` ends. */
 export async function withConnection<T>(target: ConnectionTarget | string, fn: (connection: Connection) => Promise<T>): Promise<T> {
   const connection = await connect(target);

@@ -2,6 +2,7 @@
 // tables, columns, index columns and foreign key columns, whatever the size of the schema.
 import type { ColumnModel, DefaultValue, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../../schema/model.ts';
 import { ENGINE_TABLES } from '../../engine-tables.ts';
+import { InputError } from '../../errors.ts';
 import { parseTypeName } from '../type-names.ts';
 import type { Introspector, Row, SqlValue } from '../types.ts';
 
@@ -71,7 +72,7 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
 
 function toColumn(info: ColumnInfo): ColumnModel {
   const type = parseTypeName(info.COLUMN_TYPE);
-  if (!type) throw new Error(`column ${info.TABLE_NAME}.${info.COLUMN_NAME} has the type "${info.COLUMN_TYPE}", which this tool does not know`);
+  if (!type) throw new InputError(`column ${info.TABLE_NAME}.${info.COLUMN_NAME} has the type "${info.COLUMN_TYPE}", which this tool does not know`);
   const column: ColumnModel = { name: info.COLUMN_NAME, type, nullable: info.IS_NULLABLE === 'YES' };
   const fallback = parseDefault(info.COLUMN_DEFAULT);
   if (fallback) column.default = fallback;

@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import type { ColumnModel, ColumnType, DefaultValue, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../../schema/model.ts';
 import { ENGINE_TABLES } from '../../engine-tables.ts';
+import { InputError } from '../../errors.ts';
 import { parseTypeName } from '../type-names.ts';
 import type { Introspector } from '../types.ts';
 
@@ -96,7 +97,7 @@ export function parseDefault(expression: string | null, type: ColumnType): Defau
 function toColumn(row: ColumnRow): ColumnModel {
   // format_type spells out the time zone and any precision; the model has one timestamp.
   const type = parseTypeName(row.type.replace(/^timestamp(?:\(\d+\))? with(?:out)? time zone$/, 'timestamp'));
-  if (!type) throw new Error(`column ${row.table_name}.${row.name} has the type "${row.type}", which this tool does not know`);
+  if (!type) throw new InputError(`column ${row.table_name}.${row.name} has the type "${row.type}", which this tool does not know`);
   const column: ColumnModel = { name: row.name, type, nullable: !row.not_null };
   const fallback = parseDefault(row.default_expr, type);
   if (fallback) column.default = fallback;

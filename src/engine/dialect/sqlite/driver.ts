@@ -26,7 +26,10 @@ function open(path: string, readOnly = false): Database.Database {
   if (readOnly) {
     // Not even the journal mode is set: a source file stays byte for byte as it was.
     if (!existsSync(path)) throw new InputError(`the SQLite file ${path} does not exist`);
-    return new Database(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    // The header is read now, so that a file that is not a database is refused as the connection opens.
+    db.pragma('schema_version');
+    return db;
   }
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: 10_000 });

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { ColumnModel, DefaultValue, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../../schema/model.ts';
 import { ENGINE_TABLES } from '../../engine-tables.ts';
+import { InputError } from '../../errors.ts';
 import { parseTypeName } from '../type-names.ts';
 import type { Introspector } from '../types.ts';
 
@@ -31,7 +32,7 @@ export function sqliteIntrospector(db: Database.Database): Introspector {
 
   const toColumn = (table: string, info: ColumnInfo): ColumnModel => {
     const type = parseTypeName(info.type);
-    if (!type) throw new Error(`column ${table}.${info.name} has the type "${info.type}", which this tool does not know`);
+    if (!type) throw new InputError(`column ${table}.${info.name} has the type "${info.type}", which this tool does not know`);
     const column: ColumnModel = { name: info.name, type, nullable: info.notnull === 0 && info.pk === 0 };
     const fallback = parseDefault(info.dflt_value);
     if (fallback) column.default = fallback;
