@@ -1,0 +1,183 @@
+// Backups changed by someone who knows the format: the header's schema or items altered, then every digest
+// and the file's CRC computed again as the tool computes them. Such a file is intact to its digests, so
+// what it says is checked for itself: `bru -VERIFY` and `bru -RESTORE` (the real `wfm` process) refuse it
+// with a message naming what is wrong, before anything reaches a target, on every engine.
+import { strict as assert } from 'node:assert';
+import { copyFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type Database from 'better-sqlite3';
+import { connect, dialectFor, withConnection } from '../src/engine/dialect/index.ts';
+import { TABLES } from '../src/engine/archive/format.ts';
+import type { SchemaModel, TableModel } from '../src/engine/schema/model.ts';
+import { backupDatabase } from '../src/wfm/backup.ts';
+import { detectRelease } from '../src/wfm/database.ts';
+import { resealArchive } from './helpers/archive.ts';
+import { wfm, type CliResult } from './helpers/cli.ts';
+import { SERVER_URLS, testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
+
+const all = await testEngines();
+const engines = all.filter((e) => !e.skip);
+const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
+const postgres = engines.find((e) => e.engine === 'postgres');
+const fresh = trackedDatabases();
+/** The role the forged schema would create: one per run, so that a run never sees another's. */
+const ROLE = `wfmt_forged_${process.pid}`;
+const INJECTED = `1)); CREATE ROLE ${ROLE} SUPERUSER LOGIN; SELECT ((1`;
+
+type HeaderField = 'schema_json' | 'items_json';
+
+/** Changes the JSON of a header field in place. */
+function editHeader<T>(db: Database.Database, field: HeaderField, edit: (value: T) => void): void {
+  const row = db.prepare(`SELECT ${field} AS text FROM ${TABLES.header}`).get() as { text: string };
+  const value = JSON.parse(row.text) as T;
+  edit(value);
+  db.prepare(`UPDATE ${TABLES.header} SET ${field} = ?`).run(JSON.stringify(value));
+}
+
+function editSchema(db: Database.Database, edit: (schema: SchemaModel) => void): void {
+  editHeader(db, 'schema_json', edit);
+}
+
+interface Item {
+  name: string;
+  table: string;
+  columns: string[];
+  key: string[];
+}
+
+function firstVarchar(schema: SchemaModel): { table: TableModel; column: TableModel['columns'][number] } {
+  for (const table of schema.tables) {
+    const column = table.columns.find((c) => c.type.kind === 'varchar');
+    if (column) return { table, column };
+  }
+  throw new Error('the release has no varchar column');
+}
+
+async function roleExists(): Promise<boolean> {
+  if (!postgres) return false;
+  return withConnection(SERVER_URLS.postgres, async (c) => (await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ROLE])).length > 0);
+}
+
+function assertNoInternalError(result: CliResult, what: string): void {
+  assert.doesNotMatch(`${result.stdout}${result.stderr}`, /internal error/, `${what} reported an internal error`);
+}
+
+describe(`a forged backup is refused before it reaches a database (${engines.map((e) => e.engine).join(', ')})`, () => {
+  let backupFile = '';
+  let copies = 0;
+
+  before(async () => {
+    const original = await generatedDatabase(fresh, sqlite, 'forgedsource', '8.5.2', { agents: 5, days: 1, seed: 11 });
+    backupFile = `${original.target.path}.backup.db`;
+    await backupDatabase(original.target, backupFile);
+  });
+
+  after(async () => {
+    // Where the forged schema did run, the role it made is removed again.
+    if (postgres) await withConnection(SERVER_URLS.postgres, (c) => c.execute(`DROP ROLE IF EXISTS ${ROLE}`));
+  });
+
+  async function forged(change: (db: Database.Database) => void): Promise<string> {
+    const copy = `${backupFile}.forged-${++copies}.db`;
+    copyFileSync(backupFile, copy);
+    await resealArchive(copy, change);
+    return copy;
+  }
+
+  function verifyRefuses(file: string, pattern: RegExp): void {
+    const verify = wfm(['bru', '-VERIFY', '-FILE', file]);
+    assertNoInternalError(verify, 'verify');
+    assert.equal(verify.status, 1, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, pattern);
+  }
+
+  /** Restores into an empty database of the engine and into an absent one: both refused, neither written. */
+  async function restoreRefuses(engine: TestEngine, file: string, pattern: RegExp): Promise<void> {
+    const empty = await fresh(engine, 'forgedtarget');
+    const intoEmpty = wfm(['bru', '-RESTORE', '-DB', empty.url, '-FILE', file]);
+    assertNoInternalError(intoEmpty, `restore into ${engine.engine}`);
+    assert.equal(intoEmpty.status, 1, intoEmpty.stderr);
+    assert.match(intoEmpty.stderr, pattern);
+    const connection = await connect(empty.url);
+    assert.deepEqual(await detectRelease(connection), { kind: 'empty' }, 'nothing was written to the target');
+    await connection.close();
+    const absent = await fresh(engine, 'forgedabsent');
+    await absent.drop();
+    const intoAbsent = wfm(['bru', '-RESTORE', '-DB', absent.url, '-FILE', file]);
+    assertNoInternalError(intoAbsent, `restore into an absent ${engine.engine} database`);
+    assert.equal(intoAbsent.status, 1, intoAbsent.stderr);
+    assert.equal(await (await dialectFor(engine.engine)).createDatabase(absent.target), true, 'the restore created no database');
+  }
+
+  it('refuses a varchar length that holds SQL, on every engine, and no role appears on PostgreSQL', async () => {
+    let where = '';
+    const file = await forged((db) =>
+      editSchema(db, (schema) => {
+        const { table, column } = firstVarchar(schema);
+        where = `column ${column.name} of table ${table.name}`;
+        (column.type as { length: unknown }).length = INJECTED;
+      }),
+    );
+    const pattern = new RegExp(`the header's schema is not valid: ${where}: the length of its varchar is "1\\)\\); CREATE ROLE`);
+    verifyRefuses(file, pattern);
+    for (const engine of engines) await restoreRefuses(engine, file, pattern);
+    assert.equal(await roleExists(), false, `the role ${ROLE} was created: the file's SQL ran`);
+  });
+
+  // Every other part of the header that reaches SQL, DDL or a message, each refused by name.
+  const fields: [string, (db: Database.Database) => void, RegExp][] = [
+    [
+      'an index name that holds SQL',
+      (db) => editSchema(db, (schema) => ((schema.tables.find((t) => t.indexes.length > 0) as TableModel).indexes[0] as { name: string }).name = `x" ON a; DROP TABLE b; --`),
+      /the header's schema is not valid: the name of index 1 of table \w+ is "x\\" ON a; DROP TABLE b; --", not an identifier/,
+    ],
+    [
+      'a foreign key to a table the schema does not have',
+      (db) => editSchema(db, (schema) => ((schema.tables.find((t) => t.foreignKeys.length > 0) as TableModel).foreignKeys[0] as { referencedTable: string }).referencedTable = 'pg_authid'),
+      /the header's schema is not valid: a foreign key of table \w+ refers to table pg_authid, which the schema does not have/,
+    ],
+    [
+      'a default that is neither a number nor text',
+      (db) => editSchema(db, (schema) => ((schema.tables[0] as TableModel).columns[0] as { default?: unknown }).default = { kind: 'expression', value: 'now()' }),
+      /the header's schema is not valid: column \w+ of table \w+: its default \{"kind":"expression","value":"now\(\)"\} is not a finite number/,
+    ],
+    [
+      'a column of a kind no engine has',
+      (db) => editSchema(db, (schema) => ((schema.tables[0] as TableModel).columns[0] as { type: unknown }).type = { kind: 'int4range' }),
+      /the header's schema is not valid: column \w+ of table \w+: its type \{"kind":"int4range"\} is not one of smallint, integer/,
+    ],
+    [
+      'a property a schema model does not have',
+      (db) => editSchema(db, (schema) => Object.assign(schema.tables[0] as TableModel, { check: '1 = 1); DROP TABLE x; --' })),
+      /the header's schema is not valid: table 1 has "check", which a schema model does not/,
+    ],
+    [
+      "an item's column that holds SQL",
+      (db) => editHeader<Item[]>(db, 'items_json', (items) => (items[0] as Item).columns.push('id" FROM x; DROP TABLE y; --')),
+      /the header's item 1 \(\w+\) lists columns .*, not distinct columns of table \w+/,
+    ],
+    [
+      'an item of a table the schema does not have',
+      (db) => editHeader<Item[]>(db, 'items_json', (items) => ((items[0] as Item).table = 'pg_authid')),
+      /the header's item 1 \(\w+\) copies table "pg_authid", which the header's schema does not have/,
+    ],
+    [
+      'an engine the tool does not know',
+      (db) => db.prepare(`UPDATE ${TABLES.header} SET engine = ?`).run("sqlite'; --"),
+      /the header's engine "sqlite'; --" is not one of sqlite, postgres, mysql/,
+    ],
+    [
+      'a release that is not a version',
+      (db) => db.prepare(`UPDATE ${TABLES.header} SET release = ?`).run('8.5.2\u001b[2J'),
+      /the header's release "8\.5\.2\\u001b\[2J" is not of the form a backup writes/,
+    ],
+  ];
+  for (const [what, change, pattern] of fields) {
+    it(`refuses ${what}`, async () => {
+      const file = await forged(change);
+      verifyRefuses(file, pattern);
+      await restoreRefuses(sqlite, file, pattern);
+    });
+  }
+});
