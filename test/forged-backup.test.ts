@@ -46,6 +46,47 @@ interface Item {
   key: string[];
 }
 
+/** A table no foreign key refers to and with no index of its own: renaming or copying it breaks nothing else. */
+function standaloneTable(schema: SchemaModel): TableModel {
+  const referenced = new Set(schema.tables.flatMap((t) => t.foreignKeys.map((fk) => fk.referencedTable)));
+  const table = schema.tables.find((t) => !referenced.has(t.name) && t.indexes.length === 0 && t.foreignKeys.length === 0);
+  assert.ok(table, 'the release has a table that stands alone');
+  return table;
+}
+
+/** Renames a table everywhere the file names it: schema, items, chunks and manifest. */
+function renameTable(db: Database.Database, to: string): string {
+  let from = '';
+  editSchema(db, (schema) => {
+    const table = standaloneTable(schema);
+    from = table.name;
+    table.name = to;
+  });
+  editHeader<Item[]>(db, 'items_json', (items) => {
+    const item = items.find((i) => i.name === from) as Item;
+    item.name = to;
+    item.table = to;
+  });
+  db.prepare(`UPDATE ${TABLES.chunk} SET item = ? WHERE item = ?`).run(to, from);
+  db.prepare(`UPDATE ${TABLES.manifest} SET item = ?, table_name = ? WHERE item = ?`).run(to, to, from);
+  return from;
+}
+
+/** Adds a copy of a table, with its rows, under another name. */
+function addTable(db: Database.Database, name: string): void {
+  let from = '';
+  editSchema(db, (schema) => {
+    const table = standaloneTable(schema);
+    from = table.name;
+    schema.tables.push({ ...table, name });
+  });
+  editHeader<Item[]>(db, 'items_json', (items) => {
+    items.push({ ...(items.find((i) => i.name === from) as Item), name, table: name });
+  });
+  db.prepare(`INSERT INTO ${TABLES.chunk} SELECT ?, chunk_no, rows, content_hash, last_key, encoding, raw_bytes, payload_sha256, payload FROM ${TABLES.chunk} WHERE item = ?`).run(name, from);
+  db.prepare(`INSERT INTO ${TABLES.manifest} SELECT ?, ?, rows, chunks, content_hash FROM ${TABLES.manifest} WHERE item = ?`).run(name, name, from);
+}
+
 function firstVarchar(schema: SchemaModel): { table: TableModel; column: TableModel['columns'][number] } {
   for (const table of schema.tables) {
     const column = table.columns.find((c) => c.type.kind === 'varchar');
@@ -123,6 +164,35 @@ describe(`a forged backup is refused before it reaches a database (${engines.map
     verifyRefuses(file, pattern);
     for (const engine of engines) await restoreRefuses(engine, file, pattern);
     assert.equal(await roleExists(), false, `the role ${ROLE} was created: the file's SQL ran`);
+  });
+
+  it('refuses a backup with a table renamed, naming both tables', async () => {
+    let renamed = '';
+    const file = await forged((db) => (renamed = renameTable(db, 'renamed_table')));
+    const pattern = new RegExp(`its schema is not that of WFM 8\\.5\\.2: ${renamed}: expected table exists, found missing[\\s\\S]*its schema is not that of WFM 8\\.5\\.2: renamed_table: expected no such table, found table exists`);
+    verifyRefuses(file, pattern);
+    for (const engine of engines) {
+      const target = await fresh(engine, 'renamedtarget');
+      const restore = wfm(['bru', '-RESTORE', '-DB', target.url, '-FILE', file]);
+      assertNoInternalError(restore, `restore into ${engine.engine}`);
+      assert.equal(restore.status, 1, restore.stderr);
+      assert.match(restore.stderr, pattern);
+      assert.deepEqual(await withConnection(target.url, detectRelease), { kind: 'empty' }, 'nothing was written to the target');
+    }
+  });
+
+  it('refuses a backup with a table added, naming it', async () => {
+    const file = await forged((db) => addTable(db, 'added_table'));
+    const pattern = /its schema is not that of WFM 8\.5\.2: added_table: expected no such table, found table exists/;
+    verifyRefuses(file, pattern);
+    for (const engine of engines) {
+      const target = await fresh(engine, 'addedtarget');
+      const restore = wfm(['bru', '-RESTORE', '-DB', target.url, '-FILE', file]);
+      assertNoInternalError(restore, `restore into ${engine.engine}`);
+      assert.equal(restore.status, 1, restore.stderr);
+      assert.match(restore.stderr, pattern);
+      assert.deepEqual(await withConnection(target.url, detectRelease), { kind: 'empty' }, 'nothing was written to the target');
+    }
   });
 
   // Every other part of the header that reaches SQL, DDL or a message, each refused by name.
