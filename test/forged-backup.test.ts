@@ -1,7 +1,8 @@
 // Backups changed by someone who knows the format: the header's schema or items altered, then every digest
 // and the file's CRC computed again as the tool computes them. Such a file is intact to its digests, so
 // what it says is checked for itself: `bru -VERIFY` and `bru -RESTORE` (the real `wfm` process) refuse it
-// with a message naming what is wrong, before anything reaches a target, on every engine.
+// with a message naming what is wrong, before anything reaches a target, on every engine; and PostgreSQL's
+// driver never runs a string of several statements, whatever reaches it.
 import { strict as assert } from 'node:assert';
 import { copyFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -250,4 +251,18 @@ describe(`a forged backup is refused before it reaches a database (${engines.map
       await restoreRefuses(sqlite, file, pattern);
     });
   }
+
+  it('PostgreSQL runs one statement per call: a string of several is refused and none of it runs', { skip: postgres ? undefined : 'PostgreSQL unavailable' }, async () => {
+    const database = await fresh(postgres as TestEngine, 'onestatement');
+    await withConnection(database.url, async (connection) => {
+      await assert.rejects(connection.execute(`SELECT 1; CREATE ROLE ${ROLE}`), /cannot insert multiple commands into a prepared statement/);
+      await assert.rejects(connection.query(`SELECT 1 AS one; CREATE ROLE ${ROLE}`), /cannot insert multiple commands into a prepared statement/);
+      // A COPY reads the query it is given only once the same text was described as one statement.
+      const rows = connection.streamQuery(`SELECT 1 AS one) AS a; CREATE ROLE ${ROLE}; SELECT * FROM (SELECT 1`);
+      await assert.rejects(async () => {
+        for await (const batch of rows) assert.fail(`rows came back: ${JSON.stringify(batch)}`);
+      }, /cannot insert multiple commands into a prepared statement/);
+    });
+    assert.equal(await roleExists(), false, `the role ${ROLE} was created by a string of several statements`);
+  });
 });
