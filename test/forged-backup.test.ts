@@ -152,6 +152,12 @@ describe(`a forged backup is refused before it reaches a database (${engines.map
     assert.equal(await (await dialectFor(engine.engine)).createDatabase(absent.target), true, 'the restore created no database');
   }
 
+  it('verifies the backup as it was written, saying that its digests show damage, not who wrote it', () => {
+    const verify = wfm(['bru', '-VERIFY', '-FILE', backupFile]);
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /its digests are not keyed: they show damage, not who wrote the file/);
+  });
+
   it('refuses a varchar length that holds SQL, on every engine, and no role appears on PostgreSQL', async () => {
     let where = '';
     const file = await forged((db) =>
