@@ -213,7 +213,7 @@ function parseItems(text: string, schema: SchemaModel): ArchiveItem[] {
   return items as ArchiveItem[];
 }
 
-/** An item of identifiers that copies columns of a table of the schema, in the order of a key among them. */
+/** An item named by an identifier that copies distinct columns of a table of the schema, with its key among them. */
 function requireArchiveItem(value: unknown, position: number, schema: SchemaModel): asserts value is ArchiveItem {
   const problem = (what: string): Error => new Error(`the header's item ${position + 1} ${what}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw problem('is not an object');
