@@ -44,6 +44,8 @@ const pairs: [string, string, Release][] = [
   ['mysql', 'postgres', '8.5.2'],
   ['postgres', 'sqlite', '7.6'],
   ['sqlite', 'mysql', '6.5.201'],
+  // MariaDB indexes the legacy layout's unnamed foreign keys under their column's name, which several tables share.
+  ['mysql', 'postgres', '6.5.201'],
 ];
 
 describe(`backup and restore (${[...engines.keys()].join(', ')})`, () => {

@@ -10,11 +10,14 @@ import { connect, dialectFor, withConnection, type Connection, type ConnectionTa
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
+import { diffSchemas, formatDifferences } from '../engine/schema/diff.ts';
 import { completeSchema, prepareForLoading, TableCompletion, tableForLoading } from '../engine/schema/loading.ts';
 import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
 import { requireBackupRestorePrivilege } from './access.ts';
 import { type DatabaseState, describeState, detectRelease, TOOL_VERSION } from './database.ts';
-import { isRelease } from './releases/versions.ts';
+import { releaseModel } from './releases/index.ts';
+import { legacySchemaStatements } from './releases/legacy.ts';
+import { isLegacyRelease, isRelease, type Release } from './releases/versions.ts';
 
 const RESTORE_JOB = 'restore';
 const RESTORE_LOCK = 'wfm restore';
@@ -107,16 +110,25 @@ function unknownRelease(file: string, header: ArchiveHeader): string {
   return `${file} is a backup of release ${header.release}, which this tool (${TOOL_VERSION}) does not know; use the wfm-migrate that wrote it (${header.toolVersion}) or a later one`;
 }
 
-/** The archive checked whole, and of a release this tool can restore: what `bru verify` reports. */
+/**
+ * The archive checked whole, of a release this tool can restore and with that release's schema: what
+ * `bru verify` reports.
+ */
 export async function verifyBackup(file: string): Promise<ArchiveReport> {
   const report = await verifyArchive(file);
-  if (report.header && !isRelease(report.header.release)) return { ...report, ok: false, problems: [...report.problems, unknownRelease(file, report.header)] };
-  return report;
+  const problems = report.header ? await backupProblems(file, report.header) : [];
+  return problems.length > 0 ? { ...report, ok: false, problems: [...report.problems, ...problems] } : report;
+}
+
+async function backupProblems(file: string, header: ArchiveHeader): Promise<string[]> {
+  if (!isRelease(header.release)) return [unknownRelease(file, header)];
+  return (await releaseSchemaOf(header, header.release)).problems;
 }
 
 /**
  * The archive checked whole, every row of it unless `rows` is false, before anything is written anywhere:
- * a damaged part stops the restore, even in a file whose every digest was made to match.
+ * a damaged part stops the restore, even in a file whose every digest was made to match, and so does a
+ * schema that is not its release's.
  */
 export async function requireIntactArchive(file: string, options: VerifyOptions = {}): Promise<ArchiveReport & { header: ArchiveHeader }> {
   let report = await verifyArchive(file, options);
@@ -124,7 +136,45 @@ export async function requireIntactArchive(file: string, options: VerifyOptions 
   if (!report.ok && !report.rowsChecked) report = await verifyArchive(file);
   if (!report.ok || !report.header) throw new OperationError(`${file} cannot be restored:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
   if (!isRelease(report.header.release)) throw new InputError(unknownRelease(file, report.header));
-  return report as ArchiveReport & { header: ArchiveHeader };
+  const { schema, problems } = await releaseSchemaOf(report.header, report.header.release);
+  if (problems.length > 0) throw new OperationError(`${file} cannot be restored:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return { ...report, header: { ...report.header, schema } };
+}
+
+/**
+ * The backup's schema as a database of its release has it, and how it differs from the release's, one
+ * difference a line: a table renamed, added or changed in the file would be created so in the target,
+ * which would then pass for a database of that release. The digests cannot tell: whoever changes the
+ * file can compute them again.
+ */
+async function releaseSchemaOf(header: ArchiveHeader, release: Release): Promise<{ schema: SchemaModel; problems: string[] }> {
+  const expected = await releaseSchema(release);
+  const schema = withoutForeignKeyIndexes(header, expected);
+  const problems = diffSchemas(expected, schema).map((difference) => `its schema is not that of WFM ${release}: ${formatDifferences([difference])}`);
+  return { schema, problems };
+}
+
+/** The tables a database of the release has: the model of a current release, or the legacy layout as SQLite reads it. */
+async function releaseSchema(release: Release): Promise<SchemaModel> {
+  if (!isLegacyRelease(release)) return releaseModel(release);
+  return withConnection({ engine: 'sqlite', path: ':memory:' }, async (scratch) => {
+    for (const sql of legacySchemaStatements(release)) await scratch.execute(sql);
+    return scratch.introspector.introspect();
+  });
+}
+
+/**
+ * The backup's schema without the indexes MariaDB made by itself for foreign keys declared without a name
+ * (the legacy layouts'): it names them after their first column, so they read back as indexes of the
+ * table, which the release does not declare, and which elsewhere would be created under names that
+ * several tables share. MariaDB makes them again as a restore adds the foreign keys.
+ */
+function withoutForeignKeyIndexes(header: ArchiveHeader, expected: SchemaModel): SchemaModel {
+  if (header.engine !== 'mysql') return header.schema;
+  const declared = (table: TableModel, name: string): boolean => expected.tables.some((t) => t.name === table.name && t.indexes.some((i) => i.name === name));
+  const madeForKey = (table: TableModel, index: TableModel['indexes'][number]): boolean =>
+    !index.unique && !declared(table, index.name) && table.foreignKeys.some((fk) => fk.columns.join('\0') === index.columns.join('\0') && index.name === fk.columns[0]);
+  return { tables: header.schema.tables.map((table) => ({ ...table, indexes: table.indexes.filter((index) => !madeForKey(table, index)) })) };
 }
 
 export interface RestoreOptions {

@@ -106,6 +106,7 @@ export function registerBackupRestore(bru: Command): void {
         const rows = report.tables.reduce((sum, t) => sum + t.rows, 0);
         printLine(`${options.file}: a backup of WFM ${report.header.release} (${report.header.engine}), written ${report.header.createdAt} by wfm-migrate ${report.header.toolVersion}`);
         printLine(`intact: ${report.tables.length} tables, ${formatCount(rows)} rows, every chunk and the manifest checked`);
+        printLine("its digests are not keyed: they show damage, not who wrote the file; restore only a backup from a source you trust");
       } else {
         printLine(`${options.file} is damaged or not a backup:`);
         for (const problem of report.problems) printLine(`  ${problem}`);

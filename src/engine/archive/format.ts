@@ -3,7 +3,9 @@
 // because the file may have been damaged or written by someone else.
 import type Database from 'better-sqlite3';
 import type { CopyItem } from '../copy/types.ts';
-import type { SchemaModel } from '../schema/model.ts';
+import type { EngineName } from '../dialect/connection-string.ts';
+import { findTable, type SchemaModel } from '../schema/model.ts';
+import { describeValue, isIdentifier, validateSchemaModel } from '../schema/validate.ts';
 
 export const FORMAT_NAME = 'chunked-table-archive';
 export const FORMAT_VERSION = 1;
@@ -147,24 +149,41 @@ export function isFinished(seal: SealRow): boolean {
   return seal.finished_at !== null && seal.digest !== null;
 }
 
-/** The header as the caller gave it, parsed and checked; throws naming what is wrong with it. */
+/** The engines a backup is taken from: the header names one of them, nothing else. */
+const ENGINES: readonly EngineName[] = ['sqlite', 'postgres', 'mysql', 'mssql', 'oracle'];
+
+/** A release or tool version: a few dotted words, which a message can show as they are. */
+const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+
+/** When the backup was started, as toISOString writes it. */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/**
+ * The header as the caller gave it, parsed and checked; throws naming what is wrong with it. Its schema
+ * and items become DDL and queries of a restore: every name in them must be an identifier, every type a
+ * known one, and every item must copy columns of a table of the schema.
+ */
 export function parseHeader(row: HeaderRow): ArchiveHeader {
-  const text = (name: keyof HeaderRow): string => {
+  const text = (name: keyof HeaderRow, pattern?: RegExp): string => {
     const value = row[name];
     if (typeof value !== 'string') throw new Error(`the header's ${name} is not text`);
+    if (pattern && !pattern.test(value)) throw new Error(`the header's ${name} ${describeValue(value)} is not of the form a backup writes`);
     return value;
   };
   const formatVersion = row.format_version;
   if (typeof formatVersion !== 'number' || !Number.isSafeInteger(formatVersion)) throw new Error("the header's format version is not a whole number");
+  const engine = text('engine');
+  if (!(ENGINES as readonly string[]).includes(engine)) throw new Error(`the header's engine ${describeValue(engine)} is not one of ${ENGINES.join(', ')}`);
+  const schema = parseSchema(text('schema_json'));
   return {
     format: text('format'),
     formatVersion,
-    release: text('release'),
-    engine: text('engine'),
-    toolVersion: text('tool_version'),
-    createdAt: text('created_at'),
-    schema: parseSchema(text('schema_json')),
-    items: parseItems(text('items_json')),
+    release: text('release', VERSION),
+    engine,
+    toolVersion: text('tool_version', VERSION),
+    createdAt: text('created_at', TIMESTAMP),
+    schema,
+    items: parseItems(text('items_json'), schema),
   };
 }
 
@@ -178,29 +197,42 @@ function parseJson(text: string, what: string): unknown {
 
 function parseSchema(text: string): SchemaModel {
   const schema = parseJson(text, 'schema');
-  if (typeof schema !== 'object' || schema === null || !Array.isArray((schema as SchemaModel).tables)) throw new Error("the header's schema has no list of tables");
-  return schema as SchemaModel;
+  try {
+    return validateSchemaModel(schema);
+  } catch (error) {
+    throw new Error(`the header's schema is not valid: ${(error as Error).message}`);
+  }
 }
 
-function parseItems(text: string): ArchiveItem[] {
+function parseItems(text: string, schema: SchemaModel): ArchiveItem[] {
   const items = parseJson(text, 'list of items');
-  if (!Array.isArray(items) || !items.every(isArchiveItem)) throw new Error("the header's list of items is malformed");
-  const names = new Set(items.map((i) => i.name));
+  if (!Array.isArray(items)) throw new Error("the header's list of items is not a list");
+  items.forEach((item, i) => requireArchiveItem(item, i, schema));
+  const names = new Set(items.map((i: ArchiveItem) => i.name));
   if (names.size !== items.length) throw new Error("the header's list of items names an item twice");
-  return items;
+  return items as ArchiveItem[];
 }
 
-function isArchiveItem(value: unknown): value is ArchiveItem {
-  if (typeof value !== 'object' || value === null) return false;
+/** An item named by an identifier that copies distinct columns of a table of the schema, with its key among them. */
+function requireArchiveItem(value: unknown, position: number, schema: SchemaModel): asserts value is ArchiveItem {
+  const problem = (what: string): Error => new Error(`the header's item ${position + 1} ${what}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw problem('is not an object');
   const item = value as Record<string, unknown>;
-  const names = (v: unknown): boolean => Array.isArray(v) && v.every((n) => typeof n === 'string');
-  return (
-    typeof item.name === 'string' &&
-    typeof item.table === 'string' &&
-    names(item.columns) &&
-    names(item.key) &&
-    (item.key as string[]).every((k) => (item.columns as string[]).includes(k))
-  );
+  const extra = Object.keys(item).filter((key) => !['name', 'table', 'columns', 'key'].includes(key));
+  if (extra.length > 0) throw problem(`has ${extra.map(describeValue).join(', ')}, which an item does not`);
+  if (!isIdentifier(item.name)) throw problem(`is named ${describeValue(item.name)}, not an identifier`);
+  const table = isIdentifier(item.table) ? findTable(schema, item.table) : undefined;
+  if (!table) throw problem(`(${item.name}) copies table ${describeValue(item.table)}, which the header's schema does not have`);
+  const columns = namesOf(item.columns, table.columns.map((c) => c.name));
+  if (!columns || columns.length === 0) throw problem(`(${item.name}) lists columns ${describeValue(item.columns)}, not distinct columns of table ${table.name}`);
+  const key = namesOf(item.key, columns);
+  if (!key || key.length === 0) throw problem(`(${item.name}) has the key ${describeValue(item.key)}, not distinct columns among its own`);
+}
+
+/** The list as names, when it is a list of distinct names each among `allowed`. */
+function namesOf(value: unknown, allowed: readonly string[]): string[] | undefined {
+  if (!Array.isArray(value) || !value.every((n) => typeof n === 'string' && allowed.includes(n))) return undefined;
+  return new Set(value).size === value.length ? (value as string[]) : undefined;
 }
 
 /** Where the archived item's key columns are among its columns. */

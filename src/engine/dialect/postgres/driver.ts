@@ -34,7 +34,8 @@ const neutralTypes: pg.CustomTypesConfig = {
 };
 
 // extra_float_digits = 3 makes float8 text exact on every server version (shortest-exact from 12 on,
-// 17 digits before), whatever the server's own setting.
+// 17 digits before), whatever the server's own setting. A fixed script of this file, the only string of
+// several statements the driver sends.
 const SESSION_SETUP = "SET TIME ZONE 'UTC'; SET extra_float_digits = 3";
 
 function databaseName(target: ConnectionTarget): string {
@@ -87,6 +88,16 @@ async function withMaintenanceClient<T>(target: ConnectionTarget, fn: (client: p
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A statement sent through the extended protocol, which takes one statement only: a string of several,
+ * wherever it was built, is refused by the server instead of run. pg sends a query without parameters
+ * through the simple protocol, which runs every statement of the string; its types leave out the option
+ * that says otherwise.
+ */
+function oneStatement(text: string, values: readonly SqlValue[] = [], types?: pg.CustomTypesConfig): pg.QueryConfig {
+  return { text, values: values as SqlValue[], types, queryMode: 'extended' } as pg.QueryConfig;
 }
 
 /** A stable signed 64-bit advisory lock key: the same lock name in two databases is two locks. */
@@ -327,7 +338,7 @@ class PostgresConnection implements Connection {
   }
 
   async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    return (await this.client.query<Row>(sql, params as SqlValue[])).rows;
+    return (await this.client.query<Row>(oneStatement(sql, params))).rows;
   }
 
   /**
@@ -420,9 +431,12 @@ class PostgresConnection implements Connection {
     }
   }
 
-  /** The query's columns, with their types: copyFieldReader tells how each one's text is read. */
+  /**
+   * The query's columns, with their types: copyFieldReader tells how each one's text is read. COPY TO
+   * goes through the simple protocol, so every query it reads is first described here as one statement.
+   */
   private async describe(sql: string): Promise<CopyColumn[]> {
-    const result = await this.untilSessionEnds(this.client.query({ text: `SELECT * FROM (${sql}) AS described LIMIT 0`, types: neutralTypes }));
+    const result = await this.untilSessionEnds(this.client.query(oneStatement(`SELECT * FROM (${sql}) AS described LIMIT 0`, [], neutralTypes)));
     return result.fields.map((field) => ({ name: field.name, type: field.dataTypeID }));
   }
 
@@ -435,7 +449,7 @@ class PostgresConnection implements Connection {
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return (await this.client.query(sql, params as SqlValue[])).rowCount ?? 0;
+    return (await this.client.query(oneStatement(sql, params))).rowCount ?? 0;
   }
 
   transaction<T>(fn: () => Promise<T>): Promise<T> {
