@@ -33,6 +33,8 @@ export interface BackupResult {
   release: string;
   engine: string;
   tables: TableCount[];
+  /** Tables of the database that are not its release's (a site's own): never part of a WFM backup. */
+  leftOut: string[];
   bytes: number;
   seconds: number;
 }
@@ -68,11 +70,15 @@ export async function backupDatabase(
     if (options.wfmUser) await requireBackupRestorePrivilege(connection, state, options.wfmUser);
     // Every table is read inside one snapshot: the backup is the database at one moment.
     let sealed: TableCount[] | undefined;
+    let leftOut: string[] = [];
     const tables = await connection.snapshot(async () => {
-      const schema = await connection.introspector.introspect();
+      const release = releaseOf(state);
+      const found = await releaseTablesOf(connection, release as Release);
+      leftOut = found.leftOut;
+      const schema = found.schema;
       const items = backupItems(schema);
       const sink = await ArchiveSink.create(file, {
-        release: releaseOf(state),
+        release,
         engine: connection.adapter.engine,
         toolVersion: TOOL_VERSION,
         schema,
@@ -99,11 +105,27 @@ export async function backupDatabase(
       if (sealed === undefined) throw error;
       return sealed;
     });
-    return { file, release: releaseOf(state), engine: connection.adapter.engine, tables, bytes: statSync(file).size, seconds: (performance.now() - started) / 1000 };
+    return { file, release: releaseOf(state), engine: connection.adapter.engine, tables, leftOut, bytes: statSync(file).size, seconds: (performance.now() - started) / 1000 };
   } finally {
     // A read-only session that cannot be closed cleanly (its server went away) has nothing left to lose.
     await connection.close().catch(() => undefined);
   }
+}
+
+/**
+ * The tables of `connection` that its release has, and the names of those it does not (a site's own
+ * tables, which this tool never touches). A release table that differs from the release's model stops the
+ * backup before a file is written: the file could not be restored as a database of that release.
+ */
+async function releaseTablesOf(connection: Connection, release: Release): Promise<{ schema: SchemaModel; leftOut: string[] }> {
+  const expected = await releaseSchema(release);
+  const releaseTables = expected.tables.map((t) => t.name);
+  const schema = await connection.introspector.introspect(releaseTables);
+  const problems = diffSchemas(expected, withoutForeignKeyIndexes(connection.adapter.engine, schema, expected));
+  if (problems.length > 0) {
+    throw new OperationError(`${connection.description} cannot be backed up as a WFM ${release} database, its schema differs from that release's:\n${problems.map((p) => `  ${formatDifferences([p])}`).join('\n')}`);
+  }
+  return { schema, leftOut: (await connection.introspector.tableNames()).filter((name) => !releaseTables.includes(name)) };
 }
 
 function unknownRelease(file: string, header: ArchiveHeader): string {
@@ -149,7 +171,7 @@ export async function requireIntactArchive(file: string, options: VerifyOptions 
  */
 async function releaseSchemaOf(header: ArchiveHeader, release: Release): Promise<{ schema: SchemaModel; problems: string[] }> {
   const expected = await releaseSchema(release);
-  const schema = withoutForeignKeyIndexes(header, expected);
+  const schema = withoutForeignKeyIndexes(header.engine, header.schema, expected);
   const problems = diffSchemas(expected, schema).map((difference) => `its schema is not that of WFM ${release}: ${formatDifferences([difference])}`);
   return { schema, problems };
 }
@@ -169,12 +191,12 @@ async function releaseSchema(release: Release): Promise<SchemaModel> {
  * table, which the release does not declare, and which elsewhere would be created under names that
  * several tables share. MariaDB makes them again as a restore adds the foreign keys.
  */
-function withoutForeignKeyIndexes(header: ArchiveHeader, expected: SchemaModel): SchemaModel {
-  if (header.engine !== 'mysql') return header.schema;
+function withoutForeignKeyIndexes(engine: string, schema: SchemaModel, expected: SchemaModel): SchemaModel {
+  if (engine !== 'mysql') return schema;
   const declared = (table: TableModel, name: string): boolean => expected.tables.some((t) => t.name === table.name && t.indexes.some((i) => i.name === name));
   const madeForKey = (table: TableModel, index: TableModel['indexes'][number]): boolean =>
     !index.unique && !declared(table, index.name) && table.foreignKeys.some((fk) => fk.columns.join('\0') === index.columns.join('\0') && index.name === fk.columns[0]);
-  return { tables: header.schema.tables.map((table) => ({ ...table, indexes: table.indexes.filter((index) => !madeForKey(table, index)) })) };
+  return { tables: schema.tables.map((table) => ({ ...table, indexes: table.indexes.filter((index) => !madeForKey(table, index)) })) };
 }
 
 export interface RestoreOptions {

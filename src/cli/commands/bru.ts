@@ -60,7 +60,10 @@ export function registerBackupRestore(bru: Command): void {
       });
       const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
       if (options.json) printJson({ ...result, rows });
-      else printLine(`${result.release} (${result.engine}) backed up to ${result.file}: ${result.tables.length} tables, ${formatCount(rows)} rows, ${formatBytes(result.bytes)} in ${formatDuration(Math.round(result.seconds * 1000))}`);
+      else {
+        printLine(`${result.release} (${result.engine}) backed up to ${result.file}: ${result.tables.length} tables, ${formatCount(rows)} rows, ${formatBytes(result.bytes)} in ${formatDuration(Math.round(result.seconds * 1000))}`);
+        if (result.leftOut.length > 0) printLine(`not backed up, not WFM ${result.release} tables: ${result.leftOut.join(', ')}`);
+      }
     });
   withConnectionOptions(bru.command('restore'))
     .description('restore a backup into any engine, every row checked before it is written; into an empty database unless --replace')

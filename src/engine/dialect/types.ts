@@ -130,7 +130,8 @@ export type UpsertAction = 'ignore' | 'replace' | 'add';
 
 export interface Introspector {
   tableNames(): Promise<string[]>;
-  introspect(): Promise<SchemaModel>;
+  /** The schema of every table, or of only the named ones (a table of another application may use types this tool does not know). */
+  introspect(only?: readonly string[]): Promise<SchemaModel>;
 }
 
 export interface Lock {

@@ -117,8 +117,8 @@ export function mysqlIntrospector(query: QueryFunction): Introspector {
   const tableNames = async (): Promise<string[]> =>
     (await query(TABLES_SQL)).map((r) => String(r.TABLE_NAME)).filter((n) => !ENGINE_TABLES.includes(n));
 
-  const introspect = async (): Promise<SchemaModel> => {
-    const names = await tableNames();
+  const introspect = async (only?: readonly string[]): Promise<SchemaModel> => {
+    const names = (await tableNames()).filter((name) => only === undefined || only.includes(name));
     const columns = groupBy((await query(COLUMNS_SQL)) as unknown as ColumnInfo[], (r) => r.TABLE_NAME);
     const indexColumns = groupBy((await query(INDEX_COLUMNS_SQL)) as unknown as IndexColumnInfo[], (r) => r.TABLE_NAME);
     const foreignKeyColumns = groupBy((await query(FOREIGN_KEY_COLUMNS_SQL)) as unknown as ForeignKeyColumnInfo[], (r) => r.TABLE_NAME);

@@ -136,8 +136,9 @@ export function postgresIntrospector(client: pg.Client): Introspector {
 
   const tableNames = async (): Promise<string[]> => (await select<{ name: string }>(TABLES_SQL)).map((r) => r.name);
 
-  const introspect = async (): Promise<SchemaModel> => {
-    const tables = new Map((await tableNames()).map((name) => [name, emptyTable(name)]));
+  const introspect = async (only?: readonly string[]): Promise<SchemaModel> => {
+    const names = (await tableNames()).filter((name) => only === undefined || only.includes(name));
+    const tables = new Map(names.map((name) => [name, emptyTable(name)]));
     // Rows of a table created between the first query and the others have no entry and are skipped.
     for (const row of await select<ColumnRow>(COLUMNS_SQL)) tables.get(row.table_name)?.columns.push(toColumn(row));
     for (const row of await select<ConstraintRow>(CONSTRAINTS_SQL)) {

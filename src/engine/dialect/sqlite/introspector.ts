@@ -79,6 +79,6 @@ export function sqliteIntrospector(db: Database.Database): Introspector {
 
   return {
     tableNames: async () => tableNames(),
-    introspect: async (): Promise<SchemaModel> => ({ tables: tableNames().map(table) }),
+    introspect: async (only?: readonly string[]): Promise<SchemaModel> => ({ tables: tableNames().filter((name) => only === undefined || only.includes(name)).map(table) }),
   };
 }
