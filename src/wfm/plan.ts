@@ -117,7 +117,7 @@ async function targetCheck(target: ConnectionTarget | undefined, path: Migration
   }
   let connection: Connection;
   try {
-    connection = await connect(target);
+    connection = await connect({ ...target, readOnly: true });
   } catch (error) {
     const message = errorMessage(error);
     return /does not exist|Unknown database/i.test(message)
@@ -234,7 +234,7 @@ async function targetSpaceCheck(to: ConnectionTarget | undefined, needed: number
   if (!to) return check('space for the new database', 'warn', 'no target given');
   if (to.engine === 'sqlite') return spaceCheck('space for the new database', freeBytesAt(dirname(resolve(to.path ?? '.'))), needed, `beside ${to.path}`);
   try {
-    const connection = await connect(to);
+    const connection = await connect({ ...to, readOnly: true });
     try {
       return spaceCheck('space for the new database', await connection.freeBytes(), needed, `on ${connection.description}`);
     } finally {
