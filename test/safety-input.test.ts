@@ -1,13 +1,18 @@
-// No destructive surprise: the input checks, through the real `wfm` process on real databases. A command
-// that only reads leaves a SQLite file byte for byte as it was and creates no file.
+// No destructive surprise: the input checks and the source/target checks, through the real `wfm` process on
+// real databases. A command that only reads leaves a SQLite file byte for byte as it was and creates no
+// file; the same database on both sides of a migration is refused, however it is spelled, before anything
+// is written, and no advice ever tells to drop a database that holds data; a usage error of `wfm run` exits
+// 2 and writes no journal.
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { connect, type ConnectionTarget } from '../src/engine/dialect/index.ts';
 import { wfm, type CliResult } from './helpers/cli.ts';
+import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
 import { generatedDatabase } from './helpers/generated.ts';
 
@@ -33,6 +38,16 @@ async function sqliteFile(release: '6.5.201' | '8.5.2', folder: string, mode: 'd
   db.pragma(`journal_mode = ${mode}`);
   db.close();
   return path;
+}
+
+/** What the database holds, read through a session that cannot write. */
+async function contentOf(target: ConnectionTarget): Promise<Map<string, { rows: number; hash: string }>> {
+  const connection = await connect({ ...target, readOnly: true });
+  try {
+    return await databaseContent(connection);
+  } finally {
+    await connection.close();
+  }
 }
 
 function assertNoInternalError(result: CliResult, what: string): void {
@@ -89,5 +104,78 @@ describe('commands that only read a SQLite file', () => {
     const result = wfm(['info', '--db', `sqlite:${path}`]);
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stderr, /cannot connect to sqlite:.*notes\.db: file is not a database/);
+  });
+});
+
+/** The same database spelled another way: a symbolic link to the file, or the server by another of its names. */
+function otherSpelling(target: ConnectionTarget): string {
+  if (target.engine === 'sqlite') {
+    const link = join(directory(), `link-to-${basename(target.path as string)}`);
+    symlinkSync(target.path as string, link);
+    return `sqlite:${link}`;
+  }
+  const host = target.host === 'localhost' ? '127.0.0.1' : 'localhost';
+  return `${target.engine};${host}:${target.port};${target.database};${target.user ?? ''}${target.password ? `;${target.password}` : ''}`;
+}
+
+for (const engine of engines) {
+  describe(`the same database on both sides, on ${engine.engine}`, { skip: engine.skip }, () => {
+    it('is refused by run, dbu migrate and migrate-performance before anything is written, and nothing says to drop it', async () => {
+      const legacy = await generatedDatabase(fresh, engine, 'samesource', '6.5.201', { agents: 3, days: 1, seed: 3 });
+      const same = otherSpelling(legacy.target);
+      const folder = directory();
+      const runs = join(folder, 'runs');
+      const before = await contentOf(legacy.target);
+      const fileBefore = engine.engine === 'sqlite' ? folderState(join(legacy.target.path as string, '..')) : undefined;
+      for (const to of [legacy.url, same]) {
+        for (const args of [
+          ['run', '--from', legacy.url, '--to', to, '--runs-dir', runs, '--backup-dir', folder],
+          ['dbu', 'migrate', '--from', legacy.url, '--to', to],
+          ['dbu', 'migrate-performance', '--from', legacy.url, '--to', to],
+        ]) {
+          const result = wfm(args);
+          const what = `${args.slice(0, 2).join(' ')} --to ${to}`;
+          assert.equal(result.status, 2, `${what}: ${result.stderr}`);
+          assert.match(result.stderr, /the source and the target are the same database \(.*\); the source is only read: name a new or empty database as the target/, what);
+          assert.doesNotMatch(`${result.stdout}${result.stderr}`, /drop|--resume/i, what);
+        }
+        const plan = wfm(['plan', '--from', legacy.url, '--to', to, '--backup-dir', folder]);
+        assert.equal(plan.status, 1, plan.stderr);
+        assert.match(plan.stdout, /FAIL +target: .* is the source itself/);
+        assert.doesNotMatch(plan.stdout, /drop/i);
+      }
+      assert.ok(!existsSync(runs), 'a refused run wrote a journal');
+      assert.deepEqual(await contentOf(legacy.target), before, 'the source changed');
+      if (fileBefore) assert.deepEqual(folderState(join(legacy.target.path as string, '..')), fileBefore, 'the source file changed, or a file was created beside it');
+    });
+  });
+}
+
+describe('wfm run usage errors', () => {
+  it('exit 2 before any journal exists, and never advise --resume or dropping a database', async () => {
+    const legacy = await generatedDatabase(fresh, sqlite, 'usagelegacy', '6.5.201', { agents: 3, days: 1, seed: 2 });
+    const current = await generatedDatabase(fresh, sqlite, 'usagecurrent', '7.6', { agents: 3, days: 1, seed: 2 });
+    const other = await fresh(sqlite, 'usageother');
+    const holdsData = await generatedDatabase(fresh, sqlite, 'usagetarget', '8.5.2', { agents: 3, days: 1, seed: 2 });
+    const targetBefore = await contentOf(holdsData.target);
+    const folder = directory();
+    const runs = join(folder, 'runs');
+    const cases: [string[], RegExp][] = [
+      [['--from', legacy.url], /is a WFM 6\.5\.201 database: a migration writes into a new database; name it with --to URL/],
+      [['--from', legacy.url, '--to', holdsData.url], /is a WFM 8\.5\.2 database; name a new or empty database as the target; this one is left as it is/],
+      [['--from', current.url, '--to', other.url], /is updated in place, and --to .* names another database; leave --to out/],
+      [['--from', current.url, '--two-step'], /--two-step is for a 6\.5 migration; leave --two-step out/],
+      [['--resume', 'last', '--from', legacy.url], /--resume goes on with the databases and path of the run's journal; leave out --from/],
+      [['--from', legacy.url, '--dap', 'wfm'], /--from CONNECTION or --dap NAME, not both/],
+    ];
+    for (const [args, message] of cases) {
+      const result = wfm(['run', ...args, '--runs-dir', runs, '--backup-dir', folder]);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}${result.stdout}`);
+      assert.match(result.stderr, message, args.join(' '));
+      assert.doesNotMatch(`${result.stdout}${result.stderr}`, /drop|--resume run-/i, args.join(' '));
+      assert.ok(!existsSync(runs), `${args.join(' ')} wrote a journal`);
+    }
+    assert.deepEqual(await contentOf(holdsData.target), targetBefore, 'the target that holds data changed');
+    assert.equal(existsSync(other.target.path as string), false, 'the target of a refused update in place was created');
   });
 });
