@@ -2,7 +2,7 @@
 // real databases. A command that only reads leaves a SQLite file byte for byte as it was and creates no
 // file; the same database on both sides of a migration is refused, however it is spelled, before anything
 // is written, and no advice ever tells to drop a database that holds data; a usage error of `wfm run` exits
-// 2 and writes no journal.
+// 2 and writes no journal; a time zone is an IANA one wherever it is given.
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,9 @@ import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { connect, type ConnectionTarget } from '../src/engine/dialect/index.ts';
+import type { SettingFinding } from '../src/wfm/settings.ts';
+import { isTimeZone, requireTimeZone } from '../src/wfm/time-zones.ts';
+import { buildConsole } from '../src/web/server.ts';
 import { wfm, type CliResult } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
@@ -177,5 +180,101 @@ describe('wfm run usage errors', () => {
     }
     assert.deepEqual(await contentOf(holdsData.target), targetBefore, 'the target that holds data changed');
     assert.equal(existsSync(other.target.path as string), false, 'the target of a refused update in place was created');
+  });
+});
+
+describe('time zones', () => {
+  it('are the IANA ones Intl knows', () => {
+    for (const zone of ['Europe/Paris', 'America/Argentina/Buenos_Aires', 'UTC', 'Etc/GMT+5', 'Asia/Kolkata']) assert.ok(isTimeZone(zone), zone);
+    for (const zone of ['Europe/Pariss', 'Mars/Olympus_Mons', '+01:00', '', 'Paris']) assert.ok(!isTimeZone(zone), zone);
+    assert.throws(() => requireTimeZone('Mars/Olympus_Mons', 'the user "ana"'), /"Mars\/Olympus_Mons" is not a time zone \(for the user "ana"\); use an IANA time zone name/);
+  });
+
+  it('are checked by wfm user set and wfm org set, which change nothing on a refusal', async () => {
+    const { url, target } = await generatedDatabase(fresh, sqlite, 'zones', '8.5.2', { agents: 4, days: 1, seed: 7 });
+    const connection = await connect({ ...target, readOnly: true });
+    const [user] = await connection.query('SELECT login, time_zone FROM wfm_user ORDER BY login');
+    const [site] = await connection.query('SELECT name, time_zone FROM site WHERE deleted = 0 ORDER BY name');
+    await connection.close();
+    const login = String(user?.login);
+    const siteName = String(site?.name);
+    const zonesNow = async (): Promise<[unknown, unknown]> => {
+      const c = await connect({ ...target, readOnly: true });
+      try {
+        const [u] = await c.query(`SELECT time_zone FROM wfm_user WHERE login = ${c.compiler.parameter(1)}`, [login]);
+        const [s] = await c.query(`SELECT time_zone FROM site WHERE name = ${c.compiler.parameter(1)}`, [siteName]);
+        return [u?.time_zone, s?.time_zone];
+      } finally {
+        await c.close();
+      }
+    };
+    const before = await zonesNow();
+    for (const zone of ['Europe/Pariss', 'Mars/Olympus_Mons']) {
+      const userSet = wfm(['user', 'set', '--db', url, '--login', login, '--time-zone', zone]);
+      assert.equal(userSet.status, 2, userSet.stderr);
+      assert.match(userSet.stderr, new RegExp(`"${zone}" is not a time zone \\(for the user "${login}"\\)`));
+      const orgSet = wfm(['org', 'set', '--db', url, '--site', siteName, '--time-zone', zone, '--tenant', 'Changed']);
+      assert.equal(orgSet.status, 2, orgSet.stderr);
+      assert.match(orgSet.stderr, /is not a time zone \(for the site "/);
+    }
+    assert.deepEqual(await zonesNow(), before, 'a refused time zone changed something');
+    for (const zone of ['Europe/Paris', 'UTC', 'America/Argentina/Buenos_Aires']) {
+      const userSet = wfm(['user', 'set', '--db', url, '--login', login, '--time-zone', zone]);
+      assert.equal(userSet.status, 0, userSet.stderr);
+    }
+    const orgSet = wfm(['org', 'set', '--db', url, '--site', siteName, '--time-zone', 'America/Argentina/Buenos_Aires']);
+    assert.equal(orgSet.status, 0, orgSet.stderr);
+    assert.match(orgSet.stdout, new RegExp(`site "${siteName}": time zone = America/Argentina/Buenos_Aires`));
+    assert.deepEqual(await zonesNow(), ['America/Argentina/Buenos_Aires', 'America/Argentina/Buenos_Aires']);
+  });
+
+  it('stored unknown is a finding of wfm verify --settings', async () => {
+    const { url, target } = await generatedDatabase(fresh, sqlite, 'zonefinding', '8.5.2', { agents: 4, days: 1, seed: 7 });
+    const connection = await connect(target);
+    const [user] = await connection.query('SELECT login FROM wfm_user WHERE disabled = 0 ORDER BY login');
+    await connection.execute(`UPDATE wfm_user SET time_zone = 'Mars/Olympus_Mons' WHERE login = ${connection.compiler.parameter(1)}`, [user?.login ?? null]);
+    await connection.close();
+    const result = wfm(['verify', '--db', url, '--settings', '--json']);
+    const findings = (JSON.parse(result.stdout) as { findings: SettingFinding[] }).findings;
+    const finding = findings.find((f) => f.object === 'user' && f.name === user?.login && /time zone/.test(f.problem));
+    assert.deepEqual(finding, { object: 'user', name: user?.login, problem: 'time zone "Mars/Olympus_Mons" is not an IANA time zone', fix: `wfm user set --db DB --login "${String(user?.login)}" --time-zone ZONE` });
+  });
+
+  it('are checked by the console’s Users and Organization forms, which offer the same list', async () => {
+    const { target } = await generatedDatabase(fresh, sqlite, 'zoneconsole', '8.5.2', { agents: 4, days: 1, seed: 7 });
+    const folder = directory();
+    const app = buildConsole({
+      database: target,
+      tokens: [{ token: 'admin-token', role: 'administrator' }],
+      runsDirectory: join(folder, 'runs'),
+      backupDirectory: folder,
+      keyFile: join(folder, 'key'),
+      resolve: async () => target,
+    });
+    try {
+      const signIn = await app.inject({ url: '/sign-in?token=admin-token' });
+      const cookie = String(signIn.headers['set-cookie']).split(';')[0] as string;
+      const post = (url: string, values: Record<string, string>) =>
+        app.inject({ method: 'POST', url, payload: new URLSearchParams(values).toString(), headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' } });
+      const connection = await connect({ ...target, readOnly: true });
+      const [user] = await connection.query('SELECT login FROM wfm_user ORDER BY login');
+      const [site] = await connection.query('SELECT name FROM site WHERE deleted = 0 ORDER BY name');
+      await connection.close();
+      const refusedUser = await post('/users', { login: String(user?.login), timeZone: 'Europe/Pariss' });
+      assert.equal(refusedUser.statusCode, 400, refusedUser.body);
+      assert.match(refusedUser.body, /&quot;Europe\/Pariss&quot; is not a time zone/);
+      const refusedSite = await post('/organization', { object: 'site', name: String(site?.name), timeZone: 'Mars/Olympus_Mons' });
+      assert.equal(refusedSite.statusCode, 400, refusedSite.body);
+      assert.equal((await post('/users', { login: String(user?.login), timeZone: 'America/Argentina/Buenos_Aires' })).statusCode, 302);
+      assert.equal((await post('/organization', { object: 'site', name: String(site?.name), timeZone: 'Europe/Paris' })).statusCode, 302);
+      for (const page of ['/users', '/organization']) {
+        const body = (await app.inject({ url: page, headers: { cookie } })).body;
+        assert.match(body, /<input name="timeZone" list="time-zones"/, page);
+        assert.match(body, /<option value="Europe\/Paris">/, page);
+      }
+      assert.match((await app.inject({ url: '/organization', headers: { cookie } })).body, /value="Europe\/Paris"><\/label>/);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -13,6 +13,7 @@ interface OrgFlags {
   db?: string;
   businessUnit?: string;
   site?: string;
+  timeZone?: string;
   dataAggregator?: string;
   tenant?: string;
   daPasswordEnv?: string;
@@ -35,10 +36,11 @@ async function daPassword(flags: OrgFlags): Promise<string | undefined> {
 export function registerSettings(program: Command): void {
   const org = program.command('org').description('the Organization settings the guide asks to verify after a migration');
   withConnectionOptions(org.command('set'))
-    .description('set the Data Aggregator name, tenant, password and time profile of a business unit or site, the WFM Server of a site, or assign agents to a site')
+    .description('set the time zone, Data Aggregator name, tenant, password and time profile of a business unit or site, the WFM Server of a site, or assign agents to a site')
     .option('--db <connection>', 'the 8.5.2 database (or --dap NAME)')
     .option('--business-unit <name>', 'the business unit to change')
     .option('--site <name>', 'the site to change')
+    .option('--time-zone <zone>', 'its time zone, such as Europe/Paris')
     .option('--data-aggregator <name>', 'the Data Aggregator application')
     .option('--tenant <tenant>', 'the Data Aggregator tenant')
     .option('--da-password-env <variable>', 'read the Data Aggregator password from this environment variable')
@@ -50,6 +52,7 @@ export function registerSettings(program: Command): void {
       if ((flags.site === undefined) === (flags.businessUnit === undefined)) throw new InputError('name one object: --site NAME or --business-unit NAME');
       const secret = await daPassword(flags);
       const settings: OrganizationSettings = {
+        timeZone: flags.timeZone,
         dataAggregator: flags.dataAggregator,
         tenant: flags.tenant,
         password: secret === undefined ? undefined : { secret, key: loadKey(flags.keyFile, true) },
