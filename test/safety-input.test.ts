@@ -2,7 +2,8 @@
 // real databases. A command that only reads leaves a SQLite file byte for byte as it was and creates no
 // file; the same database on both sides of a migration is refused, however it is spelled, before anything
 // is written, and no advice ever tells to drop a database that holds data; a usage error of `wfm run` exits
-// 2 and writes no journal; a time zone is an IANA one wherever it is given.
+// 2 and writes no journal; a time zone is an IANA one wherever it is given; the key file is named when it is
+// created, with what losing it costs.
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -276,5 +277,32 @@ describe('time zones', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('the key file', () => {
+  it('is named once, when a command creates it, with what losing it costs', async () => {
+    const { url } = await generatedDatabase(fresh, sqlite, 'keyfile', '8.5.2', { agents: 4, days: 1, seed: 7 });
+    const folder = directory();
+    const keyFile = join(folder, 'wfm-secret.key');
+    const connection = await connect(url);
+    const [site] = await connection.query('SELECT name FROM site WHERE deleted = 0 ORDER BY name');
+    await connection.close();
+    const set = (): CliResult => wfm(['org', 'set', '--db', url, '--site', String(site?.name), '--da-password-env', 'DA_SECRET', '--key-file', keyFile], { DA_SECRET: 'a-secret' });
+    const first = set();
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(first.stderr.split(keyFile).length - 1, 1, `the key file is named once: ${first.stderr}`);
+    assert.match(first.stderr, /created the key file .*wfm-secret\.key \(readable by its owner only\).*without it those passwords are lost/);
+    const second = set();
+    assert.equal(second.status, 0, second.stderr);
+    assert.doesNotMatch(second.stderr, /key file/, 'an existing key file is not announced again');
+
+    const config = join(folder, 'wfm.yaml');
+    writeFileSync(config, `databases:\n  wfm852:\n    connection: "postgres://wfm@db.example:5432/wfm"\n    passwordEnv: WFM_DB_PASSWORD\n`);
+    const otherKey = join(folder, 'config.key');
+    const stored = wfm(['config', 'set-password', 'wfm852', '--config', config, '--password-env', 'WFM_DB_PASSWORD', '--key-file', otherKey], { WFM_DB_PASSWORD: 'db-secret' });
+    assert.equal(stored.status, 0, stored.stderr);
+    assert.match(stored.stderr, /created the key file .*config\.key .*without it those passwords are lost/);
+    assert.ok(!`${stored.stdout}${stored.stderr}`.includes('db-secret'));
   });
 });

@@ -202,7 +202,7 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
   app.post('/organization', async (request, reply) => {
     const form = request.body as Record<string, string | undefined>;
     const text = (name: string): string | undefined => (form[name]?.trim() ? form[name]?.trim() : undefined);
-    const password = form.password ? { secret: form.password, key: loadKey(options.keyFile, true) } : undefined;
+    const password = form.password ? { secret: form.password, key: loadKey(options.keyFile, true, (notice) => process.stderr.write(`wfm web: ${notice}\n`)) } : undefined;
     await withConnection(options.database, (c) =>
       setOrganization(c, form.object === 'business unit' ? 'business unit' : 'site', String(form.name), {
         timeZone: text('timeZone'),

@@ -7,7 +7,7 @@ import { loadKey } from '../../wfm/secrets.ts';
 import { setOrganization, setUser, type OrganizationSettings } from '../../wfm/settings.ts';
 import { promptPassword, withDatabase } from '../connections.ts';
 import { connectionOptions, positiveInteger, withConnectionOptions } from '../options.ts';
-import { printLine } from '../output.ts';
+import { printLine, printNotice } from '../output.ts';
 
 interface OrgFlags {
   db?: string;
@@ -55,7 +55,7 @@ export function registerSettings(program: Command): void {
         timeZone: flags.timeZone,
         dataAggregator: flags.dataAggregator,
         tenant: flags.tenant,
-        password: secret === undefined ? undefined : { secret, key: loadKey(flags.keyFile, true) },
+        password: secret === undefined ? undefined : { secret, key: loadKey(flags.keyFile, true, printNotice) },
         timeProfile: flags.timeProfile,
         wfmServer: flags.wfmServer,
         assignAgents: flags.assignAgents?.split(',').map((id) => positiveInteger(id.trim(), '--assign-agents')),
