@@ -33,6 +33,8 @@ describe('wfm command line', () => {
 
   it('names an empty database and one that is not WFM', async () => {
     const empty = await fresh('empty');
+    // An empty file is an empty SQLite database: `wfm info` only reads, and makes none.
+    writeFileSync(empty.target.path as string, '');
     const info = wfm(['info', '--db', empty.url, '--json']);
     assert.equal(info.status, 0, info.stderr);
     assert.equal(JSON.parse(info.stdout).state.kind, 'empty');

@@ -84,8 +84,8 @@ for (const engine of engines) {
 describe('wfm plan refuses', () => {
   it('a database that is not WFM, and one it cannot reach', () => {
     const notWfm = join(directory, 'other.db');
-    const db = wfm(['info', '--db', `sqlite:${notWfm}`]);
-    assert.equal(db.status, 0);
+    // An empty file is an empty SQLite database: `wfm info` only reads, and makes none.
+    writeFileSync(notWfm, '');
     const empty = plan(['--from', `sqlite:${notWfm}`]);
     assert.equal(empty.status, 1);
     assert.equal(empty.plan.path, 'none');

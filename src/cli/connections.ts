@@ -74,8 +74,9 @@ export async function resolveTarget(text: string | undefined, options: Connectio
   return target;
 }
 
-export async function openDatabase(text: string | undefined, options: ConnectionOptions = {}): Promise<Connection> {
-  return connect(await resolveTarget(text, options));
+/** `readOnly`: the command only reads, so the database is neither created nor changed. */
+export async function openDatabase(text: string | undefined, options: ConnectionOptions = {}, readOnly = false): Promise<Connection> {
+  return connect({ ...(await resolveTarget(text, options)), readOnly });
 }
 
 /** A secret typed at the terminal, not echoed. */
@@ -100,8 +101,8 @@ export async function promptPassword(question: string): Promise<string> {
 }
 
 /** Runs fn with the connection and closes it whatever happens. */
-export async function withDatabase<T>(text: string | undefined, options: ConnectionOptions, fn: (connection: Connection) => Promise<T>): Promise<T> {
-  const connection = await openDatabase(text, options);
+export async function withDatabase<T>(text: string | undefined, options: ConnectionOptions, fn: (connection: Connection) => Promise<T>, readOnly = false): Promise<T> {
+  const connection = await openDatabase(text, options, readOnly);
   try {
     return await fn(connection);
   } finally {

@@ -89,3 +89,8 @@ function bar(share: number, width = 24): string {
 export function rowsPerSecond(table: { rowsWritten: number; seconds: number }): number | string {
   return table.rowsWritten >= 10_000 ? Math.round(table.rowsWritten / Math.max(table.seconds, 0.001)) : '';
 }
+
+/** A message the user must read once, such as a file the command created: on stderr, beside the results. */
+export function printNotice(text: string): void {
+  process.stderr.write(`wfm: ${text}\n`);
+}

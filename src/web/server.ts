@@ -16,6 +16,7 @@ import { planMigration } from '../wfm/plan.ts';
 import { loadJournal, requireRunId, rollbackRun, startRun, type RunOptions } from '../wfm/run.ts';
 import { loadKey } from '../wfm/secrets.ts';
 import { checkSettings, organizationRows, setOrganization, setUser, settingsReleaseProblem, type SettingsCheck } from '../wfm/settings.ts';
+import { TIME_ZONES } from '../wfm/time-zones.ts';
 import { html, LIVE_SCRIPT, page, type Html } from './html.ts';
 import { LiveJobs, type LiveEvent } from './live-runs.ts';
 
@@ -202,9 +203,10 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
   app.post('/organization', async (request, reply) => {
     const form = request.body as Record<string, string | undefined>;
     const text = (name: string): string | undefined => (form[name]?.trim() ? form[name]?.trim() : undefined);
-    const password = form.password ? { secret: form.password, key: loadKey(options.keyFile, true) } : undefined;
+    const password = form.password ? { secret: form.password, key: loadKey(options.keyFile, true, (notice) => process.stderr.write(`wfm web: ${notice}\n`)) } : undefined;
     await withConnection(options.database, (c) =>
       setOrganization(c, form.object === 'business unit' ? 'business unit' : 'site', String(form.name), {
+        timeZone: text('timeZone'),
         dataAggregator: text('dataAggregator'),
         tenant: text('tenant'),
         password,
@@ -383,15 +385,21 @@ async function organizationPage(database: ConnectionTarget): Promise<Html> {
   if (typeof rows === 'string') return notAtCurrentRelease(rows, 'Organization');
   const form = (object: string, row: Record<string, unknown>): Html => html`<form class="inline" method="post" action="/organization">
 <input type="hidden" name="object" value="${object}"><input type="hidden" name="name" value="${row.name}">
+<label>Time zone<input name="timeZone" list="time-zones" value="${row.time_zone ?? ''}"></label>
 <label>Data Aggregator<input name="dataAggregator" value="${row.data_aggregator_name ?? ''}"></label>
 <label>Tenant<input name="tenant" value="${row.data_aggregator_tenant ?? ''}"></label>
 <label>Password ${row.data_aggregator_password ? '(set)' : '(not set)'}<input type="password" name="password" autocomplete="new-password" placeholder="unchanged"></label>
 <label>Time profile<input name="timeProfile" value="${row.data_aggregator_time_profile ?? ''}"></label>
 ${object === 'site' ? html`<label>WFM Server<input name="wfmServer" value="${row.wfm_server_name ?? ''}"></label>` : ''}
 <button>Save</button></form>`;
-  return html`<h1>Organization</h1>
+  return html`<h1>Organization</h1>${timeZoneChoices()}
 <h2>Business units</h2>${rows.units.map((u) => html`<div class="card" id="${anchorOf('business unit', String(u.name))}"><b>${u.name}</b>${form('business unit', u)}</div>`)}
 <h2>Sites</h2>${rows.sites.map((s) => html`<div class="card" id="${anchorOf('site', String(s.name))}"><b>${s.name}</b> <span class="${Number(s.agents) > 0 ? 'muted' : 'warn'}">${Number(s.agents)} agents</span>${form('site', s)}</div>`)}`;
+}
+
+/** The zones the time zone fields offer: the list the check accepts, so that a choice from it is never refused. */
+function timeZoneChoices(): Html {
+  return html`<datalist id="time-zones">${TIME_ZONES.map((zone) => html`<option value="${zone}">`)}</datalist>`;
 }
 
 async function usersPage(database: ConnectionTarget): Promise<Html> {
@@ -405,10 +413,10 @@ async function usersPage(database: ConnectionTarget): Promise<Html> {
   });
   if (typeof read === 'string') return notAtCurrentRelease(read, 'Users');
   const { users, roles } = read;
-  return html`<h1>Users</h1><table><tr><th>user</th><th>time zone · WFM Builder · role</th></tr>
+  return html`<h1>Users</h1>${timeZoneChoices()}<table><tr><th>user</th><th>time zone · WFM Builder · role</th></tr>
 ${users.map(
   (u) => html`<tr id="${anchorOf('user', String(u.login))}"><td><b>${u.login}</b><br><span class="muted">${u.full_name}</span></td><td><form class="inline" method="post" action="/users"><input type="hidden" name="login" value="${u.login}">
-<label>Time zone<input name="timeZone" value="${u.time_zone ?? ''}"></label><label>WFM Builder<input name="builder" value="${u.builder_name ?? ''}"></label>
+<label>Time zone<input name="timeZone" list="time-zones" value="${u.time_zone ?? ''}"></label><label>WFM Builder<input name="builder" value="${u.builder_name ?? ''}"></label>
 <label>Role<select name="role"><option value="">${u.role ? '' : '(none)'}</option>${roles.map((r) => html`<option ${r === u.role ? 'selected' : ''}>${r}</option>`)}</select></label><button>Save</button></form></td></tr>`,
 )}</table>`;
 }

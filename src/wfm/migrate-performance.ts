@@ -5,6 +5,7 @@
 // row is inserted, or updated where an earlier run copied an older version of it. A run records how far
 // it read, so the next run (a catch-up while the old aggregator still collects) reads only from there.
 import { closeOnFailure, connect, type Connection, type ConnectionTarget, type Row, type SqlValue } from '../engine/dialect/index.ts';
+import { requireDistinctDatabases } from '../engine/dialect/identity.ts';
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
 import { completeSchema, dropForeignKeysOf } from '../engine/schema/loading.ts';
@@ -401,6 +402,7 @@ export async function migratePerformance(from: ConnectionTarget, to: ConnectionT
   const since = options.since === undefined ? undefined : legacyDay(options.since, '--since');
   const until = options.until === undefined ? null : legacyDay(options.until, '--until');
   if (since !== undefined && until !== null && since > until) throw new InputError(`--since ${options.since} is after --until ${options.until}`);
+  await requireDistinctDatabases(from, to);
   const { source, release } = await openSource(from);
   try {
     const target = await openTarget(to);

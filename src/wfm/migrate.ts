@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { closeOnFailure, connect, dialectFor, type Connection, type ConnectionTarget, type SqlValue } from '../engine/dialect/index.ts';
+import { requireDistinctDatabases } from '../engine/dialect/identity.ts';
 import { describeHolder } from '../engine/dialect/lock.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
 import { completeSchema, prepareForLoading } from '../engine/schema/loading.ts';
@@ -167,6 +168,7 @@ async function verifyTables(target: Connection, tables: readonly CopiedTable[]):
 export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget, options: MigrateOptions): Promise<MigrateResult> {
   const started = performance.now();
   const clock = phaseClock();
+  await requireDistinctDatabases(from, to);
   const { connection: source, release } = await legacySource(from);
   try {
     const found = await validateLegacy(source, release, { includePerformance: options.allowMigratePerformance });

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describeTarget } from '../engine/dialect/connection-string.ts';
+import { isSameDatabase } from '../engine/dialect/identity.ts';
 import { connect, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { freeBytesAt } from '../engine/dialect/local-disk.ts';
 import { errorMessage } from '../engine/errors.ts';
@@ -106,9 +107,10 @@ function componentChecks(config: ConfigFile | undefined): PlanCheck[] {
   return checks;
 }
 
-async function targetCheck(target: ConnectionTarget | undefined, path: MigrationPath): Promise<PlanCheck> {
+async function targetCheck(source: ConnectionTarget, target: ConnectionTarget | undefined, path: MigrationPath): Promise<PlanCheck> {
   if (path === 'update in place' || path === 'nothing to do') return check('target', 'pass', 'the source itself: updated in place, after a backup');
   if (!target) return check('target', 'fail', `a ${path} writes into a new database`, 'give it with --to URL (or --to NAME with --config)');
+  if (await isSameDatabase(source, target)) return check('target', 'fail', `${describeTarget(target)} is the source itself`, 'name a new or empty database as the target: the source is only read');
   if (target.engine === 'sqlite' && target.path && !existsSync(target.path)) {
     const directory = dirname(resolve(target.path));
     return existsSync(directory)
@@ -117,7 +119,7 @@ async function targetCheck(target: ConnectionTarget | undefined, path: Migration
   }
   let connection: Connection;
   try {
-    connection = await connect(target);
+    connection = await connect({ ...target, readOnly: true });
   } catch (error) {
     const message = errorMessage(error);
     return /does not exist|Unknown database/i.test(message)
@@ -126,7 +128,8 @@ async function targetCheck(target: ConnectionTarget | undefined, path: Migration
   }
   try {
     const state = await detectRelease(connection);
-    if (state.kind !== 'empty') return check('target', 'fail', `${connection.description} is ${describeState(state)}`, 'migrate into an empty database, or drop this one first');
+    // A database that holds data is never offered to be dropped: it may be what someone else depends on.
+    if (state.kind !== 'empty') return check('target', 'fail', `${connection.description} is ${describeState(state)}`, 'name a new or empty database as the target; this one is left as it is');
     if (!(await connection.canCreateTables())) return check('target', 'fail', `the user of ${connection.description} may not create tables there`, 'grant it CREATE, or connect as a user who has it');
     return check('target', 'pass', `${connection.description} is empty and its user may create tables`);
   } finally {
@@ -208,7 +211,7 @@ export async function planMigration(from: ConnectionTarget, to: ConnectionTarget
     if (path === 'none' || path === 'nothing to do') {
       return { source: source.description, sourceRelease: release, target: null, targetRelease: LATEST_RELEASE, path, checks, steps: [], estimate: null, ok: path !== 'none' };
     }
-    checks.push(await targetCheck(to, path), ...(await updatePrivilegeCheck(source, path)), ...componentChecks(options.config));
+    checks.push(await targetCheck(from, to, path), ...(await updatePrivilegeCheck(source, path)), ...componentChecks(options.config));
     const rows = info.tables.reduce((sum, t) => sum + t.rows, 0);
     const targetBytes = Math.ceil(info.sizeBytes * (info.state.kind === 'legacy' ? SIZE_RATIO_6_5 : 1));
     const backupBytes = Math.ceil(info.sizeBytes * BACKUP_SIZE_RATIO);
@@ -234,7 +237,7 @@ async function targetSpaceCheck(to: ConnectionTarget | undefined, needed: number
   if (!to) return check('space for the new database', 'warn', 'no target given');
   if (to.engine === 'sqlite') return spaceCheck('space for the new database', freeBytesAt(dirname(resolve(to.path ?? '.'))), needed, `beside ${to.path}`);
   try {
-    const connection = await connect(to);
+    const connection = await connect({ ...to, readOnly: true });
     try {
       return spaceCheck('space for the new database', await connection.freeBytes(), needed, `on ${connection.description}`);
     } finally {

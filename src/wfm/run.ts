@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { dialectFor, withConnection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeTarget, parseConnectionString } from '../engine/dialect/connection-string.ts';
+import { isSameDatabase, sameDatabaseError } from '../engine/dialect/identity.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import { epochOfTimestamp, setMaintenanceMode } from './aggregator/store.ts';
@@ -13,7 +14,7 @@ import { backupDatabase, restoreDatabase } from './backup.ts';
 import type { ConfigFile } from './config/config-file.ts';
 import { detectRelease, updateDatabase } from './database.ts';
 import { migrateLegacy } from './migrate.ts';
-import { planMigration, type MigrationPath } from './plan.ts';
+import { planMigration, type MigrationPath, type Plan } from './plan.ts';
 import { LATEST_RELEASE } from './releases/versions.ts';
 import { verifySettings } from './settings.ts';
 import { verifyMigration } from './verify.ts';
@@ -297,7 +298,6 @@ export interface StartRun {
   resolve: (text: string) => Promise<ConnectionTarget>;
 }
 
-/** Starts a run: the journal is written before the first step, so even a failed check can be resumed. */
 /** A run journal keeps its connection texts: a password must come from elsewhere (the environment, wfm.yaml). */
 function withoutPassword(text: string | undefined): void {
   if (text === undefined) return;
@@ -310,15 +310,39 @@ function withoutPassword(text: string | undefined): void {
   if (password !== undefined) throw new InputError('a run keeps its connections in its journal: give the password with --password-env NAME (or a database access point of wfm.yaml), not in the connection string');
 }
 
+const isMigration = (path: MigrationPath): boolean => path === 'migration' || path === 'two-step migration';
+
+/**
+ * What the run was told checked against what its source is, before a journal exists: a 6.5 migration
+ * writes into a new database (never the source itself, never one that holds data), an update in place
+ * writes into nothing else. Each is bad input: nothing is written, and there is nothing to resume.
+ */
+function requireRunTarget(plan: Plan, to: ConnectionTarget | undefined, sameAsSource: boolean, twoStep: boolean): void {
+  if (!isMigration(plan.path)) {
+    if (to !== undefined && !sameAsSource) throw new InputError(`${plan.source} is a WFM ${plan.sourceRelease} database: it is updated in place, and --to ${describeTarget(to)} names another database; leave --to out`);
+    if (twoStep) throw new InputError(`${plan.source} is a WFM ${plan.sourceRelease} database: it is updated in place, and --two-step is for a 6.5 migration; leave --two-step out`);
+    return;
+  }
+  if (to === undefined) throw new InputError(`${plan.source} is a WFM ${plan.sourceRelease} database: a ${plan.path} writes into a new database; name it with --to URL (or --to NAME with --config)`);
+  if (sameAsSource) throw sameDatabaseError(plan.source, describeTarget(to));
+  const target = plan.checks.find((c) => c.name === 'target' && c.status === 'fail');
+  if (target) throw new InputError(`${target.detail}${target.action ? `; ${target.action}` : ''}`);
+}
+
+/**
+ * Starts a run: what it was told is checked first, then the journal is written before the first step, so
+ * that even a failed check can be resumed.
+ */
 export async function startRun(start: StartRun, options: RunOptions): Promise<RunJournal> {
   withoutPassword(start.from);
   withoutPassword(start.to);
   const from = await start.resolve(start.from);
   const to = start.to === undefined ? undefined : await start.resolve(start.to);
-  const sameDatabase = to !== undefined && describeTarget(to) === describeTarget(from);
-  const plan = await planMigration(from, sameDatabase ? undefined : to, { config: options.config, twoStep: options.twoStep, backupDirectory: options.backupDirectory });
+  const sameAsSource = to !== undefined && (await isSameDatabase(from, to));
+  const plan = await planMigration(from, sameAsSource ? undefined : to, { config: options.config, twoStep: options.twoStep, backupDirectory: options.backupDirectory });
   if (plan.path === 'none') throw new InputError(`${plan.checks[0]?.detail ?? 'the source cannot be migrated'}; wfm plan says more`);
   if (plan.path === 'nothing to do') throw new InputError(`${plan.source} is already at ${LATEST_RELEASE}: there is nothing to run`);
+  requireRunTarget(plan, to, sameAsSource, options.twoStep ?? false);
   const runId = newRunId();
   const journal: RunJournal = {
     runId,

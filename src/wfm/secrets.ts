@@ -3,6 +3,7 @@
 // owner only. A stored value says how it was protected, so that text stored in clear can be told apart.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InputError } from '../engine/errors.ts';
 
 const PREFIX = 'aes-256-gcm:';
@@ -11,11 +12,22 @@ export function isProtected(stored: string): boolean {
   return stored.startsWith(PREFIX);
 }
 
-/** The key of the key file, created (owner-only) the first time a secret is stored. */
-export function loadKey(path: string, create: boolean): Buffer {
+/** Told once, when the key file is created: the passwords it protects live only as long as it does. */
+export function keyFileNotice(path: string): string {
+  return `created the key file ${resolve(path)} (readable by its owner only): it opens the passwords stored protected; keep it, and back it up apart from the database, since without it those passwords are lost and must be stored again`;
+}
+
+/**
+ * The key of the key file. With `tell`, the file is created (owner-only) when it does not exist yet, and
+ * `tell` is given the notice that names it: losing that file loses every password stored with it.
+ */
+export function loadKey(path: string, create: false): Buffer;
+export function loadKey(path: string, create: true, tell: (notice: string) => void): Buffer;
+export function loadKey(path: string, create: boolean, tell?: (notice: string) => void): Buffer {
   if (!existsSync(path)) {
     if (!create) throw new InputError(`the key file ${path} does not exist; the protected passwords cannot be read without it`);
     writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    tell?.(keyFileNotice(path));
   }
   const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
   if (key.length !== 32) throw new InputError(`${path} does not hold a key (32 bytes in base64)`);

@@ -6,6 +6,7 @@ import type { Connection, SqlValue } from '../engine/dialect/types.ts';
 import { InputError } from '../engine/errors.ts';
 import { describeState, detectRelease } from './database.ts';
 import { isProtected, protect } from './secrets.ts';
+import { isTimeZone, requireTimeZone } from './time-zones.ts';
 
 export interface SettingFinding {
   object: 'business unit' | 'site' | 'user';
@@ -36,12 +37,12 @@ async function require852(connection: Connection): Promise<void> {
   if (problem) throw new InputError(`${problem}; the settings check reads an 8.5.2 database`);
 }
 
-/** The business units and sites in use: their Data Aggregator settings, a site's WFM Server and its active agents. */
+/** The business units and sites in use: their time zone, Data Aggregator settings, a site's WFM Server and its active agents. */
 export async function organizationRows(connection: Connection): Promise<{ units: Record<string, SqlValue>[]; sites: Record<string, SqlValue>[] }> {
   const settings = DATA_AGGREGATOR_SETTINGS.map(([column]) => column).join(', ');
-  const units = await connection.query(`SELECT name, ${settings} FROM business_unit WHERE deleted = 0 ORDER BY name`);
+  const units = await connection.query(`SELECT name, time_zone, ${settings} FROM business_unit WHERE deleted = 0 ORDER BY name`);
   const sites = await connection.query(
-    `SELECT s.name, ${DATA_AGGREGATOR_SETTINGS.map(([column]) => `s.${column}`).join(', ')}, s.wfm_server_name, ` +
+    `SELECT s.name, s.time_zone, ${DATA_AGGREGATOR_SETTINGS.map(([column]) => `s.${column}`).join(', ')}, s.wfm_server_name, ` +
       '(SELECT COUNT(*) FROM agent a WHERE a.site_id = s.id AND a.termination_date IS NULL) AS agents FROM site s WHERE s.deleted = 0 ORDER BY s.name',
   );
   return { units, sites };
@@ -74,6 +75,7 @@ function userCheck(user: Record<string, SqlValue>): SettingsCheck {
   const fix = (option: string): string => `wfm user set --db DB --login ${quoted(login)} ${option}`;
   const findings: SettingFinding[] = [];
   if (missing(user.time_zone)) findings.push({ object: 'user', name: login, problem: 'time zone is not set', fix: fix('--time-zone ZONE') });
+  else if (!isTimeZone(String(user.time_zone))) findings.push({ object: 'user', name: login, problem: `time zone "${String(user.time_zone)}" is not an IANA time zone`, fix: fix('--time-zone ZONE') });
   if (missing(user.builder_name)) findings.push({ object: 'user', name: login, problem: 'WFM Builder is not set', fix: fix('--builder NAME') });
   if (missing(user.role_id)) findings.push({ object: 'user', name: login, problem: 'has no role', fix: fix('--role ROLE') });
   return { object: 'user', name: login, findings };
@@ -92,6 +94,8 @@ export async function verifySettings(connection: Connection): Promise<SettingFin
 }
 
 export interface OrganizationSettings {
+  /** The IANA time zone of the business unit or site. */
+  timeZone?: string;
   dataAggregator?: string;
   tenant?: string;
   /** In clear; stored protected with the key. */
@@ -104,6 +108,7 @@ export interface OrganizationSettings {
 
 /** Changes a business unit's or a site's settings; returns what changed, passwords never shown. */
 export async function setOrganization(connection: Connection, object: 'business unit' | 'site', name: string, settings: OrganizationSettings): Promise<string[]> {
+  if (settings.timeZone !== undefined) requireTimeZone(settings.timeZone, `the ${object} "${name}"`);
   await require852(connection);
   const table = object === 'site' ? 'site' : 'business_unit';
   const q = connection.compiler;
@@ -111,6 +116,7 @@ export async function setOrganization(connection: Connection, object: 'business 
   if (!row) throw new InputError(`${connection.description} has no ${object} named "${name}"`);
   if (object === 'business unit' && (settings.wfmServer !== undefined || settings.assignAgents)) throw new InputError('--wfm-server and --assign-agents are settings of a site');
   const changes: [string, SqlValue, string][] = [];
+  if (settings.timeZone !== undefined) changes.push(['time_zone', settings.timeZone, `time zone = ${settings.timeZone}`]);
   if (settings.dataAggregator !== undefined) changes.push(['data_aggregator_name', settings.dataAggregator, `Data Aggregator name = ${settings.dataAggregator}`]);
   if (settings.tenant !== undefined) changes.push(['data_aggregator_tenant', settings.tenant, `tenant = ${settings.tenant}`]);
   if (settings.password) changes.push(['data_aggregator_password', protect(settings.password.secret, settings.password.key), 'password set (stored protected)']);
@@ -140,6 +146,7 @@ export interface UserSettings {
 }
 
 export async function setUser(connection: Connection, login: string, settings: UserSettings): Promise<string[]> {
+  if (settings.timeZone !== undefined) requireTimeZone(settings.timeZone, `the user "${login}"`);
   await require852(connection);
   const q = connection.compiler;
   const [user] = await connection.query(`SELECT id FROM wfm_user WHERE login = ${q.parameter(1)}`, [login]);

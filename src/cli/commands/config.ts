@@ -6,7 +6,7 @@ import { KNOWN_OPTIONS } from '../../wfm/config/applications.ts';
 import { ConfigFile, splitOptionPath } from '../../wfm/config/config-file.ts';
 import { loadKey, protect } from '../../wfm/secrets.ts';
 import { DEFAULT_KEY_FILE, promptPassword } from '../connections.ts';
-import { formatTable, printJson, printLine } from '../output.ts';
+import { formatTable, printJson, printLine, printNotice } from '../output.ts';
 
 const configOption = (): Option => new Option('--config <file>', 'the configuration file').env('WFM_CONFIG').default('wfm.yaml');
 
@@ -65,7 +65,7 @@ export function registerConfig(program: Command): void {
       const file = ConfigFile.load(options.config);
       const point = file.database(name);
       const secret = await passwordToStore(name, options.passwordEnv);
-      file.setPassword(point, protect(secret, loadKey(options.keyFile, true)));
+      file.setPassword(point, protect(secret, loadKey(options.keyFile, true, printNotice)));
       printLine(`database ${name}: password stored protected in ${file.name} (opened with the key file ${options.keyFile})`);
     });
   config

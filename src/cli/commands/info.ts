@@ -10,7 +10,7 @@ export function registerInfo(program: Command): void {
     .option('--db <connection>', 'the database (URL or "<engine>;<server>;<database>;<user>;<password>")')
     .option('--json', 'machine-readable output')
     .action(async (options: { db?: string; json?: boolean }, command: Command) => {
-      const info = await withDatabase(options.db, connectionOptions(command), databaseInfo);
+      const info = await withDatabase(options.db, connectionOptions(command), databaseInfo, true);
       if (options.json) {
         printJson({ ...info, release: 'release' in info.state ? info.state.release : info.state.kind === 'newer' ? info.state.version : null });
         return;

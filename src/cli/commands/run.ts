@@ -36,6 +36,18 @@ function runOptions(flags: RunFlags, connection: ConnectionOptions): RunOptions 
   };
 }
 
+/**
+ * Flags that contradict each other are a usage error, refused before anything is opened or written: a
+ * resumed run goes on with the databases and path its journal holds, and one database is named once.
+ */
+function requireConsistentFlags(flags: RunFlags, connection: ConnectionOptions): void {
+  if (flags.resume !== undefined) {
+    const given = [flags.from !== undefined && '--from', flags.to !== undefined && '--to', connection.dap !== undefined && '--dap', flags.twoStep && '--two-step'].filter(Boolean);
+    if (given.length > 0) throw new InputError(`--resume goes on with the databases and path of the run's journal; leave out ${given.join(', ')}`);
+  }
+  if (flags.from !== undefined && connection.dap !== undefined) throw new InputError('name the database to migrate or update once: --from CONNECTION or --dap NAME, not both');
+}
+
 /** A word as a POSIX shell reads it back: quoted where it holds anything but plain path characters. */
 function shellWord(text: string): string {
   return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
@@ -87,6 +99,7 @@ export function registerRun(program: Command): void {
     .option('--json', 'machine-readable output: the run id, then a line per step')
     .action(async (flags: RunFlags, command: Command) => {
       const connection = connectionOptions(command);
+      requireConsistentFlags(flags, connection);
       const options = runOptions(flags, connection);
       const resolveText = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
       if (flags.resume) {

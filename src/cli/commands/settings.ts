@@ -7,12 +7,13 @@ import { loadKey } from '../../wfm/secrets.ts';
 import { setOrganization, setUser, type OrganizationSettings } from '../../wfm/settings.ts';
 import { promptPassword, withDatabase } from '../connections.ts';
 import { connectionOptions, positiveInteger, withConnectionOptions } from '../options.ts';
-import { printLine } from '../output.ts';
+import { printLine, printNotice } from '../output.ts';
 
 interface OrgFlags {
   db?: string;
   businessUnit?: string;
   site?: string;
+  timeZone?: string;
   dataAggregator?: string;
   tenant?: string;
   daPasswordEnv?: string;
@@ -46,10 +47,11 @@ async function refusedAsInput<T>(object: string, change: () => Promise<T>): Prom
 export function registerSettings(program: Command): void {
   const org = program.command('org').description('the Organization settings the guide asks to verify after a migration');
   withConnectionOptions(org.command('set'))
-    .description('set the Data Aggregator name, tenant, password and time profile of a business unit or site, the WFM Server of a site, or assign agents to a site')
+    .description('set the time zone, Data Aggregator name, tenant, password and time profile of a business unit or site, the WFM Server of a site, or assign agents to a site')
     .option('--db <connection>', 'the 8.5.2 database (or --dap NAME)')
     .option('--business-unit <name>', 'the business unit to change')
     .option('--site <name>', 'the site to change')
+    .option('--time-zone <zone>', 'its time zone, such as Europe/Paris')
     .option('--data-aggregator <name>', 'the Data Aggregator application')
     .option('--tenant <tenant>', 'the Data Aggregator tenant')
     .option('--da-password-env <variable>', 'read the Data Aggregator password from this environment variable')
@@ -61,9 +63,10 @@ export function registerSettings(program: Command): void {
       if ((flags.site === undefined) === (flags.businessUnit === undefined)) throw new InputError('name one object: --site NAME or --business-unit NAME');
       const secret = await daPassword(flags);
       const settings: OrganizationSettings = {
+        timeZone: flags.timeZone,
         dataAggregator: flags.dataAggregator,
         tenant: flags.tenant,
-        password: secret === undefined ? undefined : { secret, key: loadKey(flags.keyFile, true) },
+        password: secret === undefined ? undefined : { secret, key: loadKey(flags.keyFile, true, printNotice) },
         timeProfile: flags.timeProfile,
         wfmServer: flags.wfmServer,
         assignAgents: flags.assignAgents?.split(',').map((id) => positiveInteger(id.trim(), '--assign-agents')),

@@ -19,7 +19,7 @@ export function registerVerify(program: Command): void {
     .action(async (options: { from?: string; to?: string; db?: string; settings?: boolean; allowMigratePerformance?: string; json?: boolean }, command: Command) => {
       const passwords = connectionOptions(command);
       if (options.settings) {
-        printSettings(await withDatabase(options.db, passwords, verifySettings), Boolean(options.json));
+        printSettings(await withDatabase(options.db, passwords, verifySettings, true), Boolean(options.json));
         return;
       }
       if (options.from === undefined) throw new InputError('name the 6.5 database with --from (or check settings with --settings --db URL)');

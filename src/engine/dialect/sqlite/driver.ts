@@ -1,7 +1,7 @@
 // SQLite through better-sqlite3: one synchronous handle per connection, WAL so readers are not blocked
 // by a writer, bulk writes as one prepared statement inside large transactions.
 import Database from 'better-sqlite3';
-import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
@@ -22,15 +22,40 @@ function databasePath(target: ConnectionTarget): string {
   return target.path;
 }
 
-function open(path: string, readOnly = false): Database.Database {
-  if (readOnly) {
-    // Not even the journal mode is set: a source file stays byte for byte as it was.
-    if (!existsSync(path)) throw new InputError(`the SQLite file ${path} does not exist`);
-    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
-    // The header is read now, so that a file that is not a database is refused as the connection opens.
-    db.pragma('schema_version');
-    return db;
+/** The file format's read and write versions (bytes 18 and 19 of the header) are 2 in WAL mode. */
+function isWalFile(path: string): boolean {
+  const header = Buffer.alloc(20);
+  const descriptor = openSync(path, 'r');
+  try {
+    return readSync(descriptor, header, 0, header.length, 0) === header.length && header[18] === 2 && header[19] === 2;
+  } finally {
+    closeSync(descriptor);
   }
+}
+
+/**
+ * A source is opened without creating it, setting its journal mode or writing anything, so that it stays
+ * byte for byte as it was. In WAL mode a reader needs the -wal and -shm files: a read-only handle would
+ * leave them behind, so where they are absent the handle may write but is held to queries (query_only),
+ * and SQLite removes them as its last connection closes.
+ */
+function openToRead(path: string): Database.Database {
+  if (!existsSync(path)) throw new InputError(`the SQLite file ${path} does not exist; name an existing database (a command that only reads creates nothing)`);
+  const removesItsWal = isWalFile(path) && !existsSync(`${path}-wal`);
+  const db = new Database(path, { readonly: !removesItsWal, fileMustExist: true, timeout: 10_000 });
+  try {
+    if (removesItsWal) db.pragma('query_only = ON');
+    // The header is read now, so that a file that is no database is refused as the connection opens.
+    db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function open(path: string, readOnly = false): Database.Database {
+  if (readOnly) return openToRead(path);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: 10_000 });
   db.pragma('journal_mode = WAL');
@@ -123,7 +148,8 @@ class SqliteConnection implements Connection {
         return fn();
       });
     } finally {
-      this.db.pragma('query_only = OFF');
+      // A source opened to be read stays held to queries after its snapshot.
+      if (!this.target.readOnly) this.db.pragma('query_only = OFF');
     }
   }
 
