@@ -10,7 +10,7 @@ import { from as copyFrom, to as copyTo, type CopyToStreamQuery } from 'pg-copy-
 import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
-import { acquireNamedLock, type Mutex } from '../lock.ts';
+import { acquireNamedLock, type Mutex, namedLockHolder } from '../lock.ts';
 import { RowsDigest } from '../rows-digest.ts';
 import type { BulkEncoding, Connection, Dialect, Lock, QueryTextFormat, Row, SqlValue, TextBatch, ValueVisitor } from '../types.ts';
 import { postgresAdapter } from './adapter.ts';
@@ -497,6 +497,10 @@ class PostgresConnection implements Connection {
 
   async acquireLock(name: string, holder: string, waitMs = 0): Promise<Lock> {
     return acquireNamedLock(this, name, holder, waitMs, this.advisoryMutex(advisoryKey(databaseName(this.target), name)));
+  }
+
+  async lockHolder(name: string): Promise<string | undefined> {
+    return namedLockHolder(this, name, this.advisoryMutex(advisoryKey(databaseName(this.target), name)));
   }
 
   private advisoryMutex(key: string): Mutex {
