@@ -22,6 +22,9 @@ import { postgresQueryCompiler } from './query-compiler.ts';
 const APPLICATION_NAME = 'wfm';
 /** The database every server has, from which others are created and dropped. */
 const MAINTENANCE_DATABASE = 'postgres';
+/** SQLSTATEs of a database created by another session at the same moment. */
+const DUPLICATE_DATABASE = '42P04';
+const UNIQUE_VIOLATION = '23505';
 /** COPY data is sent in pieces of about this many bytes: few writes, bounded memory. */
 const COPY_PIECE_BYTES = 64 * 1024;
 const DEFAULT_BATCH_ROWS = 10_000;
@@ -87,6 +90,15 @@ async function withMaintenanceClient<T>(target: ConnectionTarget, fn: (client: p
   } finally {
     await client.end();
   }
+}
+
+/**
+ * CREATE DATABASE of a name another session is creating at the same moment: duplicate_database, or the
+ * unique violation on pg_database's name index when both passed the catalog check together.
+ */
+function isDuplicateDatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === DUPLICATE_DATABASE || code === UNIQUE_VIOLATION;
 }
 
 /** A stable signed 64-bit advisory lock key: the same lock name in two databases is two locks. */
@@ -555,7 +567,13 @@ export const postgresDialect: Dialect = {
     return withMaintenanceClient(target, async (client) => {
       const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (existing.rowCount !== 0) return false;
-      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+      try {
+        await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+      } catch (error) {
+        // Another session created it since the look above: it exists, and this session did not create it.
+        if (isDuplicateDatabase(error)) return false;
+        throw error;
+      }
       return true;
     });
   },
