@@ -1,8 +1,8 @@
 // The Database Utility's create and update, and recognizing what a database is: empty, a legacy 6.5
 // layout, a current release, a newer release than this tool knows, or not a WFM database at all.
 import { readFileSync } from 'node:fs';
-import type { Connection } from '../engine/dialect/types.ts';
-import { describeHolder, utcTimestamp } from '../engine/dialect/lock.ts';
+import type { Connection, Lock } from '../engine/dialect/types.ts';
+import { describeHolder, lockHeldError, utcTimestamp } from '../engine/dialect/lock.ts';
 import { InputError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import type { Step } from '../engine/steps/operations.ts';
@@ -24,7 +24,34 @@ import {
 
 export const TOOL_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export const UPDATE_LOCK = 'wfm database change';
+/**
+ * The one lock every operation that writes a database takes (create, update, migrate, restore, settings,
+ * generate), under one name, so that no two of them ever run on the same database at once.
+ */
+export const DATABASE_LOCK = 'the WFM database lock';
+
+/**
+ * Takes the database lock for `operation` (the command, as a refused session will name it), before
+ * anything is written; another session's refusal names this process and what it is doing.
+ */
+export function lockDatabase(connection: Connection, operation: string, waitMs = 0): Promise<Lock> {
+  return connection.acquireLock(DATABASE_LOCK, describeHolder(operation), waitMs);
+}
+
+/**
+ * Runs a check made before taking the lock. Its refusal may only reflect another operation's work in
+ * progress (a restore that has dropped the tables it is about to load): while the lock is held, that
+ * operation is named instead.
+ */
+export async function refusedOrLocked<T>(connection: Connection, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (refusal) {
+    const holder = await connection.lockHolder(DATABASE_LOCK);
+    if (holder !== undefined) throw lockHeldError(connection, DATABASE_LOCK, holder);
+    throw refusal;
+  }
+}
 
 export type DatabaseState =
   | { kind: 'empty' }
@@ -84,6 +111,8 @@ export interface ChangeOptions {
   dryRun?: boolean;
   /** How long to wait for another session's update to finish before giving up. */
   lockWaitMs?: number;
+  /** The command making the change, as a session refused the database lock names it. */
+  operation?: string;
   progress?: Pick<StepRunOptions, 'onStepStart' | 'onStepDone' | 'onStatement' | 'beforeStatement'>;
   /** A reviewed script (`bru -UPDATE -SCRIPT`): the steps run only if it holds each of them unchanged. */
   script?: { text: string; file: string };
@@ -105,7 +134,7 @@ export async function createDatabase(connection: Connection, release: Release = 
     }
     return isLegacyRelease(release) ? [] : [creationStep(release)];
   };
-  return changeUnderLock(connection, options, plan, async (state, steps) =>
+  return changeUnderLock(connection, { ...options, operation: options.operation ?? 'wfm dbu create' }, plan, async (state, steps) =>
     isLegacyRelease(release) ? createLegacy(connection, release, options) : runSteps(connection, state, release, steps, options),
   );
 }
@@ -140,7 +169,7 @@ export async function updateDatabase(
         return stepsBetween(state.release, to);
     }
   };
-  return changeUnderLock(connection, options, plan, (state, steps) => runSteps(connection, state, to, steps, options));
+  return changeUnderLock(connection, { ...options, operation: options.operation ?? 'wfm dbu update' }, plan, (state, steps) => runSteps(connection, state, to, steps, options));
 }
 
 /**
@@ -149,16 +178,16 @@ export async function updateDatabase(
  */
 async function changeUnderLock(
   connection: Connection,
-  options: ChangeOptions,
+  options: ChangeOptions & { operation: string },
   plan: (state: DatabaseState) => Step[],
   run: (state: DatabaseState, steps: Step[]) => Promise<ChangeResult>,
 ): Promise<ChangeResult> {
-  plan(await detectRelease(connection));
+  await refusedOrLocked(connection, async () => plan(await detectRelease(connection)));
   if (options.dryRun) {
     const state = await detectRelease(connection);
     return run(state, plan(state));
   }
-  const lock = await connection.acquireLock(UPDATE_LOCK, describeHolder('wfm dbu'), options.lockWaitMs ?? 0);
+  const lock = await lockDatabase(connection, options.operation, options.lockWaitMs ?? 0);
   try {
     const state = await detectRelease(connection);
     return await run(state, plan(state));
