@@ -7,6 +7,7 @@ import { InputError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import type { Step } from '../engine/steps/operations.ts';
 import { type AppliedStep, applySteps, appliedVersions, renderStep, type StepRunOptions } from '../engine/steps/runner.ts';
+import { setMaintenanceMode } from './aggregator/store.ts';
 import { verifyScript } from './script.ts';
 import { legacyReleaseOf, legacySchemaStatements, LEGACY_VERSION_TEXT } from './releases/legacy.ts';
 import { creationStep, HISTORY_TABLE, stepsBetween } from './releases/index.ts';
@@ -52,6 +53,9 @@ export async function refusedOrLocked<T>(connection: Connection, check: () => Pr
     throw refusal;
   }
 }
+
+/** The table of the maintenance switch that components honour (8.5.2 on). */
+const MAINTENANCE_SWITCH_TABLE = 'system_setting';
 
 export type DatabaseState =
   | { kind: 'empty' }
@@ -113,6 +117,11 @@ export interface ChangeOptions {
   lockWaitMs?: number;
   /** The command making the change, as a session refused the database lock names it. */
   operation?: string;
+  /**
+   * Maintenance mode on from the step that creates its switch, committed with that step: an update in
+   * place under `wfm run` is never at 8.5.2 and open to writing before the run enables access.
+   */
+  maintenance?: boolean;
   progress?: Pick<StepRunOptions, 'onStepStart' | 'onStepDone' | 'onStatement' | 'beforeStatement'>;
   /** A reviewed script (`bru -UPDATE -SCRIPT`): the steps run only if it holds each of them unchanged. */
   script?: { text: string; file: string };
@@ -201,8 +210,16 @@ async function runSteps(connection: Connection, from: DatabaseState, to: Release
   if (options.dryRun) {
     return { from, to, steps: [], script: steps.map((step) => ({ step, statements: renderStep(connection, step).map((s) => s.sql) })) };
   }
-  const applied = await applySteps(connection, steps, { historyTable: HISTORY_TABLE, toolVersion: TOOL_VERSION, ...options.progress });
+  const withinStep = options.maintenance ? (step: Step) => maintenanceOnWithSwitch(connection, step) : undefined;
+  const applied = await applySteps(connection, steps, { historyTable: HISTORY_TABLE, toolVersion: TOOL_VERSION, ...options.progress, withinStep });
   return { from, to, steps: applied };
+}
+
+/** Sets maintenance mode in the step that creates the table of its switch. */
+async function maintenanceOnWithSwitch(connection: Connection, step: Step): Promise<void> {
+  if (step.operations.some((operation) => operation.kind === 'createTable' && operation.table.name === MAINTENANCE_SWITCH_TABLE)) {
+    await setMaintenanceMode(connection, true);
+  }
 }
 
 async function createLegacy(connection: Connection, release: LegacyRelease, options: ChangeOptions): Promise<ChangeResult> {
