@@ -48,7 +48,9 @@ export async function refusedOrLocked<T>(connection: Connection, check: () => Pr
   try {
     return await check();
   } catch (refusal) {
-    const holder = await connection.lockHolder(DATABASE_LOCK);
+    if (!(refusal instanceof InputError)) throw refusal;
+    // Where the lock cannot even be asked about, the refusal stands as it is.
+    const holder = await connection.lockHolder(DATABASE_LOCK).catch(() => undefined);
     if (holder !== undefined) throw lockHeldError(connection, DATABASE_LOCK, holder);
     throw refusal;
   }
