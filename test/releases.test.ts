@@ -6,7 +6,7 @@ import { connect, type Connection } from '../src/engine/dialect/index.ts';
 import { LockHeldError } from '../src/engine/errors.ts';
 import { diffSchemas, formatDifferences } from '../src/engine/schema/diff.ts';
 import { compareAccess, effectivePrivileges } from '../src/wfm/access.ts';
-import { createDatabase, detectRelease, UPDATE_LOCK, updateDatabase } from '../src/wfm/database.ts';
+import { createDatabase, detectRelease, DATABASE_LOCK, updateDatabase } from '../src/wfm/database.ts';
 import { generate } from '../src/wfm/generate/index.ts';
 import { RELEASE_STEPS, releaseModel } from '../src/wfm/releases/index.ts';
 import { renderStep } from '../src/engine/steps/runner.ts';
@@ -92,7 +92,7 @@ for (const engine of await testEngines()) {
       await createDatabase(connection, '7.6');
       const holder = await connect((databases.at(-1) as TestDatabase).url);
       connections.push(holder);
-      const lock = await holder.acquireLock(UPDATE_LOCK, 'the other update (test)');
+      const lock = await holder.acquireLock(DATABASE_LOCK, 'the other update (test)');
       await assert.rejects(updateDatabase(connection, '8.5.2'), (error: unknown) => error instanceof LockHeldError && /the other update \(test\)/.test(error.message));
       assert.deepEqual(await detectRelease(connection), { kind: 'current', release: '7.6' });
       setTimeout(() => void lock.release(), 300);

@@ -2,11 +2,15 @@
 // in two steps), a failure in each step in turn followed by --resume, and a rollback that gives back every
 // table row for row.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { connect, parseConnectionString, type ConnectionTarget } from '../src/engine/dialect/index.ts';
+import { fileURLToPath } from 'node:url';
+import { connect, parseConnectionString, withConnection, type ConnectionTarget } from '../src/engine/dialect/index.ts';
+import { maintenanceMode } from '../src/wfm/aggregator/store.ts';
 import { ConfigFile } from '../src/wfm/config/config-file.ts';
 import { detectRelease } from '../src/wfm/database.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
@@ -48,6 +52,23 @@ function options(directory: string, config?: ConfigFile): RunOptions {
 
 const resolveText = async (text: string): Promise<ConnectionTarget> => parseConnectionString(text);
 
+const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
+
+/** Starts a real `wfm run` and kills it (SIGKILL) as soon as it reports its "migrate or update" step done. */
+async function runKilledAfterUpdate(args: string[]): Promise<string> {
+  const child = spawn(process.execPath, [WFM, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (/migrate or update +DONE/.test(stdout)) child.kill('SIGKILL');
+  });
+  const [, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  assert.equal(signal, 'SIGKILL', `the run ended before its update was reported:\n${stderr}${stdout}`);
+  return stdout;
+}
+
 for (const engine of engines) {
   describe(`wfm run on ${engine.engine}`, { skip: engine.skip }, () => {
     it('updates 7.6 in place, records the releases, and rolls back to every row as it was', async () => {
@@ -86,6 +107,28 @@ for (const engine of engines) {
       assert.match(journal.steps.find((s) => s.name === 'migrate or update')?.detail ?? '', /the performance data waits for step two/);
       assert.equal(await releaseOf(target), '8.5.2');
       assert.equal(await releaseOf(legacy), '6.5.104', 'the 6.5 database is only read');
+    });
+
+    it('leaves a 7.6 database updated in place in maintenance when the run stops after the update', async () => {
+      const url = await database(engine, '7.6');
+      const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
+      const run = wfm(['run', '--from', url, '--backup-dir', directory, '--runs-dir', join(directory, 'runs'), '--force'], { WFM_RUN_FAIL_AT: 'deploy' });
+      assert.equal(run.status, 1, run.stderr + run.stdout);
+      assert.match(run.stdout, /disable access +DONE .*no database or configuration holds the switch yet/);
+      assert.equal(await releaseOf(url), '8.5.2');
+      assert.equal(await withConnection(url, maintenanceMode), true, 'an 8.5.2 aggregator must find the database in maintenance');
+      const resumed = wfm(['run', '--resume', 'last', '--runs-dir', join(directory, 'runs'), '--force']);
+      assert.equal(resumed.status, 0, resumed.stderr + resumed.stdout);
+      assert.equal(await withConnection(url, maintenanceMode), false, 'the run enables access at its end');
+    });
+
+    it('leaves a 7.6 database updated in place in maintenance when the run is killed after the update', async () => {
+      const url = await database(engine, '7.6');
+      const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
+      await runKilledAfterUpdate(['--from', url, '--backup-dir', directory, '--runs-dir', join(directory, 'runs'), '--force']);
+      assert.notEqual(loadJournal(join(directory, 'runs'), 'last').steps.find((s) => s.name === 'enable access')?.state, 'done', 'killed before it enabled access');
+      assert.equal(await releaseOf(url), '8.5.2');
+      assert.equal(await withConnection(url, maintenanceMode), true, 'an 8.5.2 aggregator must find the database in maintenance');
     });
 
     it('resumes after a failure in each step in turn, and completes', async () => {

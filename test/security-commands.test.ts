@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { parseConnectionString, withConnection } from '../src/engine/dialect/index.ts';
-import { UPDATE_LOCK } from '../src/wfm/database.ts';
-import { MIGRATION_LOCK } from '../src/wfm/migrate.ts';
+import { DATABASE_LOCK } from '../src/wfm/database.ts';
 import { wfm } from './helpers/cli.ts';
 import { targetUrl, testEngines, trackedDatabases, uniqueName } from './helpers/databases.ts';
 import { generatedDatabase } from './helpers/generated.ts';
@@ -64,23 +63,23 @@ for (const engine of engines) {
     // SQLite has one lock file per database whatever the name: the holder may be named under another lock.
     const held = /is held by/;
 
-    it('dbu migrate with the migration lock held by another process: the holder, exit 1, within a second', async () => {
+    it('dbu migrate with the database lock held by another process: the holder, exit 1, within a second', async () => {
       const legacy = await generatedDatabase(fresh, engine, 'heldsource', '6.5.104', { agents: 4, days: 1, seed: 3 });
       const target = await fresh(engine, 'heldtarget');
-      await holdLock(target.url, MIGRATION_LOCK);
+      await holdLock(target.url, DATABASE_LOCK);
       assertEndsPromptly(await timedWfm(['dbu', 'migrate', '--from', legacy.url, '--to', target.url], held), held, 1);
     });
 
-    it('dbu migrate into a target whose creation fails (another session is changing it): exit 1, within a second', async () => {
+    it('dbu migrate into a target another session is changing (its creation would fail): exit 1, within a second', async () => {
       const legacy = await generatedDatabase(fresh, engine, 'createsource', '6.5.104', { agents: 4, days: 1, seed: 3 });
       const target = await fresh(engine, 'createtarget');
-      await holdLock(target.url, UPDATE_LOCK);
+      await holdLock(target.url, DATABASE_LOCK);
       assertEndsPromptly(await timedWfm(['dbu', 'migrate', '--from', legacy.url, '--to', target.url], held), held, 1);
     });
 
-    it('dbu update with the update lock held by another process: the holder, exit 1, within a second', async () => {
+    it('dbu update with the database lock held by another process: the holder, exit 1, within a second', async () => {
       const database = await generatedDatabase(fresh, engine, 'heldupdate', '7.6', { agents: 4, days: 1, seed: 3 });
-      await holdLock(database.url, UPDATE_LOCK);
+      await holdLock(database.url, DATABASE_LOCK);
       assertEndsPromptly(await timedWfm(['dbu', 'update', '--db', database.url], held), held, 1);
     });
 

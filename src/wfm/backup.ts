@@ -7,20 +7,18 @@ import { statSync } from 'node:fs';
 import { ArchiveSink, ArchiveSource, archiveItemOf, chunkRunner, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport, type ChunkRunner, type VerifyOptions } from '../engine/archive/index.ts';
 import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { connect, dialectFor, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
-import { describeHolder } from '../engine/dialect/lock.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import { diffSchemas, formatDifferences } from '../engine/schema/diff.ts';
 import { completeSchema, prepareForLoading, TableCompletion, tableForLoading } from '../engine/schema/loading.ts';
 import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
 import { requireBackupRestorePrivilege } from './access.ts';
-import { type DatabaseState, describeState, detectRelease, TOOL_VERSION } from './database.ts';
+import { type DatabaseState, describeState, detectRelease, lockDatabase, TOOL_VERSION } from './database.ts';
 import { releaseModel } from './releases/index.ts';
 import { legacySchemaStatements } from './releases/legacy.ts';
 import { isLegacyRelease, isRelease, type Release } from './releases/versions.ts';
 
 const RESTORE_JOB = 'restore';
-const RESTORE_LOCK = 'wfm restore';
 
 export interface TableCount {
   table: string;
@@ -301,7 +299,11 @@ async function restoreChecked(file: string, to: ConnectionTarget, options: Resto
   try {
     const target = await connect(to);
     try {
-      const lock = await target.acquireLock(RESTORE_LOCK, describeHolder('wfm bru restore'));
+      const lock = await lockDatabase(target, 'wfm bru restore').catch((error: unknown) => {
+        // Refused: the database, even one this restore created a moment ago, is the holder's to fill now.
+        undo = undefined;
+        throw error;
+      });
       try {
         const intoEmpty = await isEmpty(target);
         // A failed restore removes what it created: the database, or the tables it created in an empty one.

@@ -1,13 +1,14 @@
 // The Database Utility's create and update, and recognizing what a database is: empty, a legacy 6.5
 // layout, a current release, a newer release than this tool knows, or not a WFM database at all.
 import { readFileSync } from 'node:fs';
-import type { Connection } from '../engine/dialect/types.ts';
-import { describeHolder, utcTimestamp } from '../engine/dialect/lock.ts';
+import type { Connection, Lock } from '../engine/dialect/types.ts';
+import { describeHolder, lockHeldError, utcTimestamp } from '../engine/dialect/lock.ts';
 import { JOURNAL_TABLE_NAME } from '../engine/engine-tables.ts';
 import { InputError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import type { Step } from '../engine/steps/operations.ts';
 import { type AppliedStep, applySteps, appliedVersions, renderStep, type StepRunOptions } from '../engine/steps/runner.ts';
+import { setMaintenanceMode } from './aggregator/store.ts';
 import { verifyScript } from './script.ts';
 import { legacyReleaseOf, legacySchemaStatements, LEGACY_VERSION_TEXT } from './releases/legacy.ts';
 import { creationStep, HISTORY_TABLE, stepsBetween } from './releases/index.ts';
@@ -25,7 +26,39 @@ import {
 
 export const TOOL_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export const UPDATE_LOCK = 'wfm database change';
+/**
+ * The one lock every operation that writes a database takes (create, update, migrate, restore, settings,
+ * generate), under one name, so that no two of them ever run on the same database at once.
+ */
+export const DATABASE_LOCK = 'the WFM database lock';
+
+/**
+ * Takes the database lock for `operation` (the command, as a refused session will name it), before
+ * anything is written; another session's refusal names this process and what it is doing.
+ */
+export function lockDatabase(connection: Connection, operation: string, waitMs = 0): Promise<Lock> {
+  return connection.acquireLock(DATABASE_LOCK, describeHolder(operation), waitMs);
+}
+
+/**
+ * Runs a check made before taking the lock. Its refusal may only reflect another operation's work in
+ * progress (a restore that has dropped the tables it is about to load): while the lock is held, that
+ * operation is named instead.
+ */
+export async function refusedOrLocked<T>(connection: Connection, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (refusal) {
+    if (!(refusal instanceof InputError)) throw refusal;
+    // Where the lock cannot even be asked about, the refusal stands as it is.
+    const holder = await connection.lockHolder(DATABASE_LOCK).catch(() => undefined);
+    if (holder !== undefined) throw lockHeldError(connection, DATABASE_LOCK, holder);
+    throw refusal;
+  }
+}
+
+/** The table of the maintenance switch that components honour (8.5.2 on). */
+const MAINTENANCE_SWITCH_TABLE = 'system_setting';
 
 export type DatabaseState =
   | { kind: 'empty' }
@@ -110,6 +143,13 @@ export interface ChangeOptions {
   dryRun?: boolean;
   /** How long to wait for another session's update to finish before giving up. */
   lockWaitMs?: number;
+  /** The command making the change, as a session refused the database lock names it. */
+  operation?: string;
+  /**
+   * Maintenance mode on from the step that creates its switch, committed with that step: an update in
+   * place under `wfm run` is never at 8.5.2 and open to writing before the run enables access.
+   */
+  maintenance?: boolean;
   progress?: Pick<StepRunOptions, 'onStepStart' | 'onStepDone' | 'onStatement' | 'beforeStatement'>;
   /** A reviewed script (`bru -UPDATE -SCRIPT`): the steps run only if it holds each of them unchanged. */
   script?: { text: string; file: string };
@@ -131,7 +171,7 @@ export async function createDatabase(connection: Connection, release: Release = 
     }
     return isLegacyRelease(release) ? [] : [creationStep(release)];
   };
-  return changeUnderLock(connection, options, plan, async (state, steps) =>
+  return changeUnderLock(connection, { ...options, operation: options.operation ?? 'wfm dbu create' }, plan, async (state, steps) =>
     isLegacyRelease(release) ? createLegacy(connection, release, options) : runSteps(connection, state, release, steps, options),
   );
 }
@@ -166,7 +206,7 @@ export async function updateDatabase(
         return stepsBetween(state.release, to);
     }
   };
-  return changeUnderLock(connection, options, plan, (state, steps) => runSteps(connection, state, to, steps, options));
+  return changeUnderLock(connection, { ...options, operation: options.operation ?? 'wfm dbu update' }, plan, (state, steps) => runSteps(connection, state, to, steps, options));
 }
 
 /**
@@ -175,16 +215,16 @@ export async function updateDatabase(
  */
 async function changeUnderLock(
   connection: Connection,
-  options: ChangeOptions,
+  options: ChangeOptions & { operation: string },
   plan: (state: DatabaseState) => Step[],
   run: (state: DatabaseState, steps: Step[]) => Promise<ChangeResult>,
 ): Promise<ChangeResult> {
-  plan(await detectRelease(connection));
+  await refusedOrLocked(connection, async () => plan(await detectRelease(connection)));
   if (options.dryRun) {
     const state = await detectRelease(connection);
     return run(state, plan(state));
   }
-  const lock = await connection.acquireLock(UPDATE_LOCK, describeHolder('wfm dbu'), options.lockWaitMs ?? 0);
+  const lock = await lockDatabase(connection, options.operation, options.lockWaitMs ?? 0);
   try {
     const state = await detectRelease(connection);
     return await run(state, plan(state));
@@ -198,8 +238,16 @@ async function runSteps(connection: Connection, from: DatabaseState, to: Release
   if (options.dryRun) {
     return { from, to, steps: [], script: steps.map((step) => ({ step, statements: renderStep(connection, step).map((s) => s.sql) })) };
   }
-  const applied = await applySteps(connection, steps, { historyTable: HISTORY_TABLE, toolVersion: TOOL_VERSION, ...options.progress });
+  const withinStep = options.maintenance ? (step: Step) => maintenanceOnWithSwitch(connection, step) : undefined;
+  const applied = await applySteps(connection, steps, { historyTable: HISTORY_TABLE, toolVersion: TOOL_VERSION, ...options.progress, withinStep });
   return { from, to, steps: applied };
+}
+
+/** Sets maintenance mode in the step that creates the table of its switch. */
+async function maintenanceOnWithSwitch(connection: Connection, step: Step): Promise<void> {
+  if (step.operations.some((operation) => operation.kind === 'createTable' && operation.table.name === MAINTENANCE_SWITCH_TABLE)) {
+    await setMaintenanceMode(connection, true);
+  }
 }
 
 async function createLegacy(connection: Connection, release: LegacyRelease, options: ChangeOptions): Promise<ChangeResult> {

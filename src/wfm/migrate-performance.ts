@@ -6,13 +6,12 @@
 // it read, so the next run (a catch-up while the old aggregator still collects) reads only from there.
 import { closeOnFailure, connect, type Connection, type ConnectionTarget, type Row, type SqlValue } from '../engine/dialect/index.ts';
 import { requireDistinctDatabases } from '../engine/dialect/identity.ts';
-import { describeHolder } from '../engine/dialect/lock.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
 import { completeSchema, dropForeignKeysOf } from '../engine/schema/loading.ts';
 import { RateMeter, type ProgressListener } from '../engine/progress.ts';
 import { INTERVAL_SECONDS } from './aggregator/events.ts';
 import { epochOfTimestamp, timestampOf } from './aggregator/store.ts';
-import { describeState, detectRelease } from './database.ts';
+import { describeState, detectRelease, lockDatabase } from './database.ts';
 import { loadLegacyContext, TABLE_MAPPINGS, type LegacyContext, type Rejection, type TableMapping } from './legacy65/index.ts';
 import { releaseModel } from './releases/index.ts';
 import type { LegacyRelease } from './releases/versions.ts';
@@ -20,7 +19,6 @@ import type { LegacyRelease } from './releases/versions.ts';
 export const CONFLICT_POLICIES = ['keep-target', 'overwrite', 'fail'] as const;
 export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
 
-const LOCK = 'wfm performance migration';
 /**
  * From this many rows on, a run drops the two tables' foreign keys and adds them back at the end, checking
  * every row in one pass (PostgreSQL's COPY checks them row by row: 73 s instead of 43 s for 2.4M rows).
@@ -407,7 +405,7 @@ export async function migratePerformance(from: ConnectionTarget, to: ConnectionT
   try {
     const target = await openTarget(to);
     try {
-      const lock = await target.acquireLock(LOCK, describeHolder('wfm dbu migrate-performance'));
+      const lock = await lockDatabase(target, 'wfm dbu migrate-performance');
       try {
         // A run killed while its foreign keys were dropped gets them back here.
         await completeSchema(target, releaseModel('8.5.2'), options.onProgress);

@@ -5,11 +5,10 @@ import { writeFileSync } from 'node:fs';
 import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { closeOnFailure, connect, dialectFor, type Connection, type ConnectionTarget, type SqlValue } from '../engine/dialect/index.ts';
 import { requireDistinctDatabases } from '../engine/dialect/identity.ts';
-import { describeHolder } from '../engine/dialect/lock.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
 import { completeSchema, prepareForLoading } from '../engine/schema/loading.ts';
 import type { ProgressListener } from '../engine/progress.ts';
-import { createDatabase, describeState, detectRelease } from './database.ts';
+import { createDatabase, type DatabaseState, describeState, detectRelease, lockDatabase, refusedOrLocked } from './database.ts';
 import {
   derivedUsersAndRoles,
   loadLegacyContext,
@@ -26,7 +25,6 @@ import { releaseModel } from './releases/index.ts';
 import type { LegacyRelease } from './releases/versions.ts';
 
 export const MIGRATION_JOB = 'migrate-6.5';
-export const MIGRATION_LOCK = 'wfm migration';
 
 export interface MigrateOptions {
   /** AllowMigratePerformance: 0 leaves performance_data and agent_compliance for step two. */
@@ -96,22 +94,31 @@ export function copyItemsFor(mappings: readonly TableMapping[], release: LegacyR
   }));
 }
 
+/** The target, created if absent; one the migration must not write into is refused before it is written to. */
 async function openTarget(to: ConnectionTarget, resume: boolean): Promise<Connection> {
   await (await dialectFor(to.engine)).createDatabase(to);
   const target = await connect(to);
   return closeOnFailure(target, async () => {
-    const state = await detectRelease(target);
-    const resumable = resume && state.kind === 'current' && state.release === '8.5.2';
-    if (state.kind === 'empty' || (state.kind === 'incomplete' && state.resumable)) {
-      await createDatabase(target, '8.5.2');
-    } else if (!resumable) {
-      throw new InputError(
-        `${target.description} is ${describeState(state)}; the migration target must be absent or empty` +
-          (state.kind === 'current' ? ' (use --resume to finish an interrupted migration into it)' : ''),
-      );
-    }
+    await refusedOrLocked(target, () => migrationTargetState(target, resume));
     return target;
   });
+}
+
+/** The target's state, when the migration may write into it: empty, or with resume its own 8.5.2 database. */
+async function migrationTargetState(target: Connection, resume: boolean): Promise<DatabaseState> {
+  const state = await detectRelease(target);
+  const resumable = resume && state.kind === 'current' && state.release === '8.5.2';
+  if (state.kind === 'empty' || (state.kind === 'incomplete' && state.resumable) || resumable) return state;
+  throw new InputError(
+    `${target.description} is ${describeState(state)}; the migration target must be absent or empty` +
+      (state.kind === 'current' ? ' (use --resume to finish an interrupted migration into it)' : ''),
+  );
+}
+
+/** Under the database lock: checked again, since another session may have written it meanwhile, then created at 8.5.2 if empty. */
+async function prepareTarget(target: Connection, resume: boolean): Promise<void> {
+  const state = await migrationTargetState(target, resume);
+  if (state.kind === 'empty' || state.kind === 'incomplete') await createDatabase(target, '8.5.2', { operation: 'wfm dbu migrate' });
 }
 
 /** Roles, role privileges and users derived from the supervisors: written once, each with its checkpoint. */
@@ -182,8 +189,9 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
     const validate = clock.lap();
     const target = await openTarget(to, options.resume ?? false);
     try {
-      const lock = await target.acquireLock(MIGRATION_LOCK, describeHolder('wfm dbu migrate'));
+      const lock = await lockDatabase(target, 'wfm dbu migrate');
       try {
+        await prepareTarget(target, options.resume ?? false);
         const sink = new DatabaseSink(target, MIGRATION_JOB);
         await sink.prepare();
         await prepareForLoading(target);

@@ -213,7 +213,10 @@ async function backupStep(context: RunContext): Promise<string> {
 
 async function changeStep(context: RunContext): Promise<string> {
   if (context.journal.path === 'update in place') {
-    const result = await withConnection(context.from, (connection) => updateDatabase(connection, LATEST_RELEASE));
+    // Access stays off from the step that creates the maintenance switch: "disable access" found none to set.
+    const result = await withConnection(context.from, (connection) =>
+      updateDatabase(connection, LATEST_RELEASE, { maintenance: true, operation: `wfm run ${context.journal.runId}` }),
+    );
     return result.steps.length === 0 ? `already at ${LATEST_RELEASE}` : `updated to ${LATEST_RELEASE} in ${result.steps.length} steps`;
   }
   if (!context.to) throw new InputError('a migration needs --to');

@@ -4,7 +4,7 @@
 // names the object and the command that fixes it; `setOrganization` and `setUser` are those commands.
 import type { Connection, SqlValue } from '../engine/dialect/types.ts';
 import { InputError } from '../engine/errors.ts';
-import { describeState, detectRelease } from './database.ts';
+import { describeState, detectRelease, lockDatabase, refusedOrLocked } from './database.ts';
 import { isProtected, protect } from './secrets.ts';
 import { isTimeZone, requireTimeZone } from './time-zones.ts';
 
@@ -35,6 +35,18 @@ export async function settingsReleaseProblem(connection: Connection): Promise<st
 async function require852(connection: Connection): Promise<void> {
   const problem = await settingsReleaseProblem(connection);
   if (problem) throw new InputError(`${problem}; the settings check reads an 8.5.2 database`);
+}
+
+/** A settings change, made under the database lock: never in the middle of an update or a restore. */
+async function changeUnderLock<T>(connection: Connection, operation: string, change: () => Promise<T>): Promise<T> {
+  await refusedOrLocked(connection, () => require852(connection));
+  const lock = await lockDatabase(connection, operation);
+  try {
+    await require852(connection);
+    return await change();
+  } finally {
+    await lock.release();
+  }
 }
 
 /** The business units and sites in use: their time zone, Data Aggregator settings, a site's WFM Server and its active agents. */
@@ -109,7 +121,10 @@ export interface OrganizationSettings {
 /** Changes a business unit's or a site's settings; returns what changed, passwords never shown. */
 export async function setOrganization(connection: Connection, object: 'business unit' | 'site', name: string, settings: OrganizationSettings): Promise<string[]> {
   if (settings.timeZone !== undefined) requireTimeZone(settings.timeZone, `the ${object} "${name}"`);
-  await require852(connection);
+  return changeUnderLock(connection, 'wfm org set', () => changeOrganization(connection, object, name, settings));
+}
+
+async function changeOrganization(connection: Connection, object: 'business unit' | 'site', name: string, settings: OrganizationSettings): Promise<string[]> {
   const table = object === 'site' ? 'site' : 'business_unit';
   const q = connection.compiler;
   const [row] = await connection.query(`SELECT id FROM ${table} WHERE name = ${q.parameter(1)} AND deleted = 0`, [name]);
@@ -147,7 +162,10 @@ export interface UserSettings {
 
 export async function setUser(connection: Connection, login: string, settings: UserSettings): Promise<string[]> {
   if (settings.timeZone !== undefined) requireTimeZone(settings.timeZone, `the user "${login}"`);
-  await require852(connection);
+  return changeUnderLock(connection, 'wfm user set', () => changeUser(connection, login, settings));
+}
+
+async function changeUser(connection: Connection, login: string, settings: UserSettings): Promise<string[]> {
   const q = connection.compiler;
   const [user] = await connection.query(`SELECT id FROM wfm_user WHERE login = ${q.parameter(1)}`, [login]);
   if (!user) throw new InputError(`${connection.description} has no WFM user with the login "${login}"`);

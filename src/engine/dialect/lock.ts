@@ -1,6 +1,7 @@
 // The lock every dialect offers: an engine-specific mutex that dies with its connection (an advisory lock,
 // GET_LOCK, a write transaction on a side file), plus a row in wm_lock naming the holder so that a
-// refused session can say who holds it.
+// refused session can say who holds it. A connection that holds a lock may take it again (a migration
+// creates its target's schema under the lock it already holds); the lock is freed by the last release.
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockHeldError } from '../errors.ts';
@@ -27,6 +28,15 @@ export interface Mutex {
 }
 
 const POLL_MS = 200;
+/**
+ * How long a refused session waits for the holder's row: the holder records its name right after taking
+ * the mutex, and a refusal should name it rather than "another session".
+ */
+const HOLDER_NAME_WAIT_MS = 1000;
+const HOLDER_NAME_POLL_MS = 50;
+
+/** The locks each connection holds, with how many times it took each. */
+const heldLocks = new WeakMap<Connection, Map<string, number>>();
 
 export async function acquireNamedLock(
   connection: Connection,
@@ -35,9 +45,47 @@ export async function acquireNamedLock(
   waitMs: number,
   mutex: Mutex,
 ): Promise<Lock> {
+  const held = heldLocks.get(connection) ?? new Map<string, number>();
+  heldLocks.set(connection, held);
+  const depth = held.get(name) ?? 0;
+  if (depth === 0) await takeMutex(connection, name, holder, waitMs, mutex);
+  held.set(name, depth + 1);
+  let released = false;
+  return {
+    release: async () => {
+      if (released) return;
+      released = true;
+      const left = (held.get(name) ?? 1) - 1;
+      if (left > 0) {
+        held.set(name, left);
+        return;
+      }
+      held.delete(name);
+      await connection.execute(`DELETE FROM ${connection.compiler.quoteIdentifier(LOCK_TABLE.name)} WHERE name = ${connection.compiler.parameter(1)}`, [name]);
+      await mutex.release();
+    },
+  };
+}
+
+/** The refusal of a lock: which lock, on which database, held by whom. */
+export function lockHeldError(connection: Connection, name: string, holder: string): LockHeldError {
+  return new LockHeldError(`${name} of ${connection.description}`, holder);
+}
+
+/** The holder of a lock this connection does not hold; the mutex, free, is let go at once. */
+export async function namedLockHolder(connection: Connection, name: string, mutex: Mutex): Promise<string | undefined> {
+  if (heldLocks.get(connection)?.has(name)) return undefined;
+  if (await mutex.tryAcquire()) {
+    await mutex.release();
+    return undefined;
+  }
+  return currentHolder(connection, name);
+}
+
+async function takeMutex(connection: Connection, name: string, holder: string, waitMs: number, mutex: Mutex): Promise<void> {
   const deadline = Date.now() + waitMs;
   while (!(await mutex.tryAcquire())) {
-    if (Date.now() >= deadline) throw new LockHeldError(name, await currentHolder(connection, name));
+    if (Date.now() >= deadline) throw lockHeldError(connection, name, await currentHolder(connection, name));
     await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
   }
   try {
@@ -46,12 +94,6 @@ export async function acquireNamedLock(
     await mutex.release();
     throw error;
   }
-  return {
-    release: async () => {
-      await connection.execute(`DELETE FROM ${connection.compiler.quoteIdentifier(LOCK_TABLE.name)} WHERE name = ${connection.compiler.parameter(1)}`, [name]);
-      await mutex.release();
-    },
-  };
 }
 
 async function recordHolder(connection: Connection, name: string, holder: string): Promise<void> {
@@ -67,6 +109,16 @@ async function recordHolder(connection: Connection, name: string, holder: string
 }
 
 async function currentHolder(connection: Connection, name: string): Promise<string> {
+  const deadline = Date.now() + HOLDER_NAME_WAIT_MS;
+  for (;;) {
+    const recorded = await recordedHolder(connection, name);
+    if (recorded !== undefined) return recorded;
+    if (Date.now() >= deadline) return 'another session that has not recorded its name yet';
+    await sleep(HOLDER_NAME_POLL_MS);
+  }
+}
+
+async function recordedHolder(connection: Connection, name: string): Promise<string | undefined> {
   const q = connection.compiler;
   try {
     const rows = await connection.query(
@@ -78,7 +130,7 @@ async function currentHolder(connection: Connection, name: string): Promise<stri
   } catch {
     // The table may not exist yet: the holder took the mutex a moment ago and has not recorded itself.
   }
-  return 'another session that has not recorded its name yet';
+  return undefined;
 }
 
 /** A Date as the engine's neutral timestamp text: UTC 'YYYY-MM-DD HH:MM:SS'. */

@@ -193,6 +193,11 @@ export interface Connection {
    * holds it, waits up to waitMs and then throws LockHeldError naming the holder.
    */
   acquireLock(name: string, holder: string, waitMs?: number): Promise<Lock>;
+  /**
+   * Who holds the named lock, found without taking it or writing to the database: undefined when it is
+   * free or this connection holds it.
+   */
+  lockHolder(name: string): Promise<string | undefined>;
   /** Bytes the database occupies, as the engine counts them. */
   sizeBytes(): Promise<number>;
   /** Whether this session's user may create tables in the database. */

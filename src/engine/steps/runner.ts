@@ -29,6 +29,8 @@ export interface StepRunOptions {
   onStepStart?: (step: Step, statements: number) => void;
   onStatement?: (step: Step, done: number, total: number) => void;
   onStepDone?: (step: Step, durationMs: number) => void;
+  /** Writes that must be committed with the step, in its own transaction: the step is never recorded without them. */
+  withinStep?: (step: Step) => Promise<void>;
   /** Test hook: called before each statement so that a test can make a step fail halfway. */
   beforeStatement?: (step: Step, index: number) => void | Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function applySteps(connection: Connection, steps: readonly Step[],
     if (connection.adapter.transactionalDdl) {
       await connection.transaction(async () => {
         await runStatements(connection, step, statements, options, new Set());
+        await options.withinStep?.(step);
         await recordStep(connection, step, statements, started, options);
       });
     } else {
@@ -128,6 +131,7 @@ async function runJournalled(connection: Connection, step: Step, statements: rea
     }
   });
   await connection.transaction(async () => {
+    await options.withinStep?.(step);
     await recordStep(connection, step, statements, started, options);
     await connection.execute(`DELETE FROM ${journal} WHERE version = ${q.parameter(1)}`, [step.version]);
   });

@@ -4,6 +4,7 @@
 // same seed, options and starting state give the same rows.
 import type { Connection } from '../../engine/dialect/types.ts';
 import { InputError } from '../../engine/errors.ts';
+import { lockDatabase } from '../database.ts';
 import { isLegacyRelease, type Release } from '../releases/versions.ts';
 import { currentLayout, writeCurrent } from './current.ts';
 import { IdCounter } from './ids.ts';
@@ -55,6 +56,15 @@ const names = async (connection: Connection, [table, column]: readonly [string, 
 
 export async function generate(connection: Connection, release: Release, options: GenerateOptions): Promise<GenerateSummary> {
   const firstDay = firstDayOf(options);
+  const lock = await lockDatabase(connection, 'wfm generate');
+  try {
+    return await generateFrom(connection, release, options, firstDay);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function generateFrom(connection: Connection, release: Release, options: GenerateOptions, firstDay: number): Promise<GenerateSummary> {
   const layout = isLegacyRelease(release) ? LEGACY_LAYOUT : currentLayout(release);
   const sink = await TableSink.open(connection, options.onProgress);
   sink.requireTables([...Object.values(layout.idColumns), layout.businessUnitNames, layout.siteNames, layout.logins, layout.states, layout.reasons].map(([table]) => table));

@@ -17,7 +17,7 @@ import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError, OperationError } from '../../errors.ts';
 import { batches } from '../batches.ts';
-import { acquireNamedLock, type Mutex } from '../lock.ts';
+import { acquireNamedLock, type Mutex, namedLockHolder } from '../lock.ts';
 import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
 import { mysqlAdapter } from './adapter.ts';
 import { mysqlIntrospector } from './introspector.ts';
@@ -356,6 +356,10 @@ class MysqlConnection implements Connection {
 
   async acquireLock(name: string, holder: string, waitMs = 0): Promise<Lock> {
     return acquireNamedLock(this, name, holder, waitMs, serverLockMutex(this, serverLockName(requireDatabase(this.target), name)));
+  }
+
+  async lockHolder(name: string): Promise<string | undefined> {
+    return namedLockHolder(this, name, serverLockMutex(this, serverLockName(requireDatabase(this.target), name)));
   }
 
   async sizeBytes(): Promise<number> {

@@ -10,7 +10,7 @@ import { from as copyFrom, to as copyTo, type CopyToStreamQuery } from 'pg-copy-
 import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
-import { acquireNamedLock, type Mutex } from '../lock.ts';
+import { acquireNamedLock, type Mutex, namedLockHolder } from '../lock.ts';
 import { RowsDigest } from '../rows-digest.ts';
 import type { BulkEncoding, Connection, Dialect, Lock, QueryTextFormat, Row, SqlValue, TextBatch, ValueVisitor } from '../types.ts';
 import { postgresAdapter } from './adapter.ts';
@@ -22,6 +22,9 @@ import { postgresQueryCompiler } from './query-compiler.ts';
 const APPLICATION_NAME = 'wfm';
 /** The database every server has, from which others are created and dropped. */
 const MAINTENANCE_DATABASE = 'postgres';
+/** SQLSTATEs of a database created by another session at the same moment. */
+const DUPLICATE_DATABASE = '42P04';
+const UNIQUE_VIOLATION = '23505';
 /** COPY data is sent in pieces of about this many bytes: few writes, bounded memory. */
 const COPY_PIECE_BYTES = 64 * 1024;
 const DEFAULT_BATCH_ROWS = 10_000;
@@ -98,6 +101,15 @@ async function withMaintenanceClient<T>(target: ConnectionTarget, fn: (client: p
  */
 function oneStatement(text: string, values: readonly SqlValue[] = [], types?: pg.CustomTypesConfig): pg.QueryConfig {
   return { text, values: values as SqlValue[], types, queryMode: 'extended' } as pg.QueryConfig;
+}
+
+/**
+ * CREATE DATABASE of a name another session is creating at the same moment: duplicate_database, or the
+ * unique violation on pg_database's name index when both passed the catalog check together.
+ */
+function isDuplicateDatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === DUPLICATE_DATABASE || code === UNIQUE_VIOLATION;
 }
 
 /** A stable signed 64-bit advisory lock key: the same lock name in two databases is two locks. */
@@ -513,6 +525,10 @@ class PostgresConnection implements Connection {
     return acquireNamedLock(this, name, holder, waitMs, this.advisoryMutex(advisoryKey(databaseName(this.target), name)));
   }
 
+  async lockHolder(name: string): Promise<string | undefined> {
+    return namedLockHolder(this, name, this.advisoryMutex(advisoryKey(databaseName(this.target), name)));
+  }
+
   private advisoryMutex(key: string): Mutex {
     return {
       tryAcquire: async () => (await this.client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS taken', [key])).rows[0]?.taken === true,
@@ -565,7 +581,13 @@ export const postgresDialect: Dialect = {
     return withMaintenanceClient(target, async (client) => {
       const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (existing.rowCount !== 0) return false;
-      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+      try {
+        await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+      } catch (error) {
+        // Another session created it since the look above: it exists, and this session did not create it.
+        if (isDuplicateDatabase(error)) return false;
+        throw error;
+      }
       return true;
     });
   },

@@ -8,7 +8,7 @@ import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { batches } from '../batches.ts';
 import { freeBytesAt } from '../local-disk.ts';
-import { acquireNamedLock, type Mutex } from '../lock.ts';
+import { acquireNamedLock, type Mutex, namedLockHolder } from '../lock.ts';
 import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
 import { sqliteAdapter } from './adapter.ts';
 import { sqliteIntrospector } from './introspector.ts';
@@ -197,9 +197,17 @@ class SqliteConnection implements Connection {
   }
 
   async acquireLock(name: string, holder: string, waitMs = 0): Promise<Lock> {
+    return acquireNamedLock(this, name, holder, waitMs, this.mutex());
+  }
+
+  async lockHolder(name: string): Promise<string | undefined> {
+    return namedLockHolder(this, name, this.mutex());
+  }
+
+  /** An in-memory database has no other session to exclude. */
+  private mutex(): Mutex {
     const path = databasePath(this.target);
-    const mutex: Mutex = path === ':memory:' ? { tryAcquire: async () => true, release: async () => {} } : sideFileMutex(path);
-    return acquireNamedLock(this, name, holder, waitMs, mutex);
+    return path === ':memory:' ? { tryAcquire: async () => true, release: async () => {} } : sideFileMutex(path);
   }
 
   async sizeBytes(): Promise<number> {
