@@ -1,9 +1,12 @@
 // The `wfm` command. Results go to stdout; progress and errors to stderr. Exit 0 on success, 1 when an
-// operation or verification failed, 2 on bad input; no stack trace unless WFM_DEBUG=1.
+// operation or verification failed, 2 on bad input, 130/143 when SIGINT/SIGTERM stopped it; no stack
+// trace unless WFM_DEBUG=1.
 import { Command, CommanderError } from 'commander';
 import { asConnectionLost } from '../engine/dialect/index.ts';
 import { asRefusal, errorMessage, InputError, OperationError } from '../engine/errors.ts';
+import { InterruptedError } from '../engine/interruption.ts';
 import { TOOL_VERSION } from '../wfm/database.ts';
+import { handleInterruptions, reportInterruption } from './interruption.ts';
 import { originalSyntax } from './original-syntax.ts';
 
 type Register = (program: Command) => void;
@@ -52,7 +55,7 @@ function buildProgram(commands: readonly Register[]): Command {
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  if (error instanceof InputError || error instanceof OperationError) return error.exitCode;
+  if (error instanceof InputError || error instanceof OperationError || error instanceof InterruptedError) return error.exitCode;
   return 1;
 }
 
@@ -64,12 +67,14 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 async function main(): Promise<void> {
   try {
+    handleInterruptions(process.argv.slice(2));
     const argv = originalSyntax(process.argv);
     await buildProgram(await commandsFor(argv)).parseAsync(argv);
   } catch (thrown) {
     const error = (await asConnectionLost(thrown)) ?? asRefusal(thrown) ?? thrown;
     const code = exitCodeOf(error);
-    if (!(error instanceof CommanderError)) {
+    if (error instanceof InterruptedError) reportInterruption(error, process.argv.slice(2));
+    else if (!(error instanceof CommanderError)) {
       const known = error instanceof InputError || error instanceof OperationError;
       process.stderr.write(`wfm: ${known ? '' : 'internal error: '}${errorMessage(error)}\n`);
       if (process.env.WFM_DEBUG === '1' && thrown instanceof Error) process.stderr.write(`${thrown.stack}\n`);

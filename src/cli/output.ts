@@ -41,24 +41,44 @@ export function formatTable(headers: string[], rows: (string | number)[][]): str
   return [line(cells[0] ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
+/** Whether stderr ends in a progress line redrawn in place, with no newline after it yet. */
+let progressLineOpen = false;
+
+/** Progress redrawn in place on a terminal: the line stays open until something else is written. */
+function drawProgressLine(text: string): void {
+  process.stderr.write(`\r\x1b[K${text}`);
+  progressLineOpen = true;
+}
+
+/** A line of progress on stderr, which closes a line drawn in place. */
+function writeProgress(text: string): void {
+  process.stderr.write(text);
+  progressLineOpen = false;
+}
+
+/** Ends a progress line drawn in place, so that what is written next (an interruption's message) starts a line of its own. */
+export function endProgressLine(): void {
+  if (progressLineOpen) writeProgress('\n');
+}
+
 /** Progress on stderr: JSON lines with --json, otherwise lines a person reads (redrawn in place on a terminal). */
 export function progressPrinter(json: boolean): ProgressListener {
   const tty = process.stderr.isTTY === true && !json;
   let lastDraw = 0;
   return (event: ProgressEvent) => {
     if (json) {
-      process.stderr.write(`${JSON.stringify({ progress: event })}\n`);
+      writeProgress(`${JSON.stringify({ progress: event })}\n`);
       return;
     }
     switch (event.type) {
       case 'step-start':
-        process.stderr.write(`  step ${event.step}: ${event.description} (${event.statements} statements)\n`);
+        writeProgress(`  step ${event.step}: ${event.description} (${event.statements} statements)\n`);
         return;
       case 'step-progress':
-        if (tty) process.stderr.write(`\r    ${bar(event.done / Math.max(event.total, 1))} ${event.done}/${event.total}`);
+        if (tty) drawProgressLine(`    ${bar(event.done / Math.max(event.total, 1))} ${event.done}/${event.total}`);
         return;
       case 'step-done':
-        process.stderr.write(`${tty ? '\r\x1b[K' : ''}  step ${event.step} done in ${formatDuration(event.durationMs)}\n`);
+        writeProgress(`${tty ? '\r\x1b[K' : ''}  step ${event.step} done in ${formatDuration(event.durationMs)}\n`);
         return;
       case 'table-progress': {
         const now = performance.now();
@@ -67,14 +87,15 @@ export function progressPrinter(json: boolean): ProgressListener {
         const share = event.totalRows ? event.rows / event.totalRows : undefined;
         const eta = event.etaSeconds !== undefined ? `, ETA ${formatDuration(Math.round(event.etaSeconds * 1000))}` : '';
         const text = `    ${event.table}: ${share !== undefined ? `${bar(share)} ` : ''}${formatCount(event.rows)} rows, ${formatCount(Math.round(event.rowsPerSecond))} rows/s${eta}`;
-        process.stderr.write(tty ? `\r\x1b[K${text}` : `${text}\n`);
+        if (tty) drawProgressLine(text);
+        else writeProgress(`${text}\n`);
         return;
       }
       case 'table-done':
-        process.stderr.write(`${tty ? '\r\x1b[K' : ''}    ${event.table}: ${formatCount(event.rows)} rows in ${formatDuration(event.durationMs)}\n`);
+        writeProgress(`${tty ? '\r\x1b[K' : ''}    ${event.table}: ${formatCount(event.rows)} rows in ${formatDuration(event.durationMs)}\n`);
         return;
       case 'message':
-        process.stderr.write(`${event.text}\n`);
+        writeProgress(`${event.text}\n`);
         return;
     }
   };

@@ -3,7 +3,7 @@
 // reaches a database: a restore over what a database holds checks every row of the archive first, and a
 // restore into an empty database checks the file's bytes first and each chunk's rows as it loads them,
 // leaving the database as empty as it found it when one is wrong.
-import { statSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import { ArchiveSink, ArchiveSource, archiveItemOf, chunkRunner, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport, type ChunkRunner, type VerifyOptions } from '../engine/archive/index.ts';
 import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { connect, dialectFor, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
@@ -52,8 +52,22 @@ function backupItems(schema: SchemaModel): CopyItem[] {
 }
 
 /**
- * Backs `from` up into `file` from one snapshot. An unfinished backup left at `file` is started over, unless
- * `resume` says the source cannot have changed since (access off, components stopped).
+ * The name a backup is written under, beside its own, until it is sealed: a backup interrupted at any
+ * moment leaves nothing under the name a restore would read.
+ */
+export function partialBackupFile(file: string): string {
+  return `${file}.partial`;
+}
+
+/** A backup never replaces a file: whatever is there was put there by someone, a finished backup or not. */
+function requireNewBackupFile(file: string): void {
+  if (existsSync(file) && statSync(file).size > 0) throw new InputError(`${file} exists; choose another file to write a new backup`);
+}
+
+/**
+ * Backs `from` up into `file` from one snapshot, written under partialBackupFile(file) and renamed once
+ * sealed. An unfinished backup left there is started over and one that fails is removed, unless `resume`
+ * says the source cannot have changed since (access off, components stopped): then it is kept and resumed.
  */
 export async function backupDatabase(
   from: ConnectionTarget,
@@ -61,6 +75,7 @@ export async function backupDatabase(
   options: { wfmUser?: string; chunkRows?: number; onProgress?: ProgressListener; resume?: boolean } = {},
 ): Promise<BackupResult> {
   const started = performance.now();
+  requireNewBackupFile(file);
   const connection = await connect({ ...from, readOnly: true });
   try {
     const state = await detectRelease(connection);
@@ -75,7 +90,7 @@ export async function backupDatabase(
       leftOut = found.leftOut;
       const schema = found.schema;
       const items = backupItems(schema);
-      const sink = await ArchiveSink.create(file, {
+      const sink = await ArchiveSink.create(partialBackupFile(file), {
         release,
         engine: connection.adapter.engine,
         toolVersion: TOOL_VERSION,
@@ -90,12 +105,13 @@ export async function backupDatabase(
           const result = await copyItem(source, sink, item, { chunkRows: options.chunkRows, onProgress: options.onProgress });
           counts.push({ table: item.name, rows: result.rowsWritten, seconds: result.seconds });
         }
+        await sink.finish();
       } catch (error) {
-        // Left unfinished: run again, it starts over, unless the caller knows the source has not changed.
-        await sink.close();
+        // Run again, a backup starts over: only a caller that knows the source has not changed keeps the file to resume it.
+        await (options.resume ? sink.close() : sink.discard());
         throw error;
       }
-      await sink.finish();
+      renameSync(partialBackupFile(file), file);
       sealed = counts;
       return counts;
     }).catch((error: unknown) => {

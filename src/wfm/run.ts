@@ -2,15 +2,16 @@
 // recorded as it starts and ends, in a file of the runs folder, so that `--resume` goes on from the step
 // that was interrupted and `wfm rollback` knows what to undo: the backup the run took, the database it
 // created, the releases the configuration held before.
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dialectFor, withConnection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeTarget, parseConnectionString } from '../engine/dialect/connection-string.ts';
 import { isSameDatabase, sameDatabaseError } from '../engine/dialect/identity.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
+import { InterruptedError, stopRequested, throwIfStopRequested, whileStoppable, type StopSignalName } from '../engine/interruption.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import { epochOfTimestamp, setMaintenanceMode } from './aggregator/store.ts';
-import { backupDatabase, restoreDatabase } from './backup.ts';
+import { backupDatabase, restoreDatabase, verifyBackup } from './backup.ts';
 import type { ConfigFile } from './config/config-file.ts';
 import { detectRelease, updateDatabase } from './database.ts';
 import { migrateLegacy } from './migrate.ts';
@@ -24,7 +25,7 @@ export type RunStepName = (typeof RUN_STEPS)[number];
 
 export interface StepRecord {
   name: RunStepName;
-  state: 'pending' | 'running' | 'done' | 'failed';
+  state: 'pending' | 'running' | 'done' | 'failed' | 'interrupted';
   startedAt?: string;
   durationMs?: number;
   detail?: string;
@@ -41,7 +42,7 @@ export interface RunJournal {
   backupFile: string;
   /** The applications' releases before the Deploy step, for a rollback. */
   releasesBefore: Record<string, string | null>;
-  state: 'running' | 'failed' | 'done' | 'rolled back';
+  state: 'running' | 'failed' | 'interrupted' | 'done' | 'rolled back';
   steps: StepRecord[];
 }
 
@@ -182,6 +183,7 @@ async function stopComponents(context: RunContext): Promise<string> {
       }).catch(() => []);
     let alive = await running();
     while (alive.length > 0 && !context.options.force && Date.now() < deadline) {
+      throwIfStopRequested(() => `stopped waiting for ${alive.join(', ')} to stop`);
       await new Promise((r) => setTimeout(r, 1000));
       alive = await running();
     }
@@ -206,6 +208,12 @@ async function checkStep(context: RunContext): Promise<string> {
 }
 
 async function backupStep(context: RunContext): Promise<string> {
+  const file = context.journal.backupFile;
+  // An earlier attempt may have sealed and renamed the file, then been stopped before its journal said so.
+  if (existsSync(file)) {
+    const report = await verifyBackup(file);
+    if (report.ok) return `${report.tables.length} tables, ${report.tables.reduce((s, t) => s + t.rows, 0).toLocaleString('en-US')} rows in ${file}, sealed by an earlier attempt`;
+  }
   // Access is off and the components are stopped: the source has not changed since a failed attempt.
   const result = await backupDatabase(context.from, context.journal.backupFile, { onProgress: context.options.onProgress, resume: true });
   return `${result.tables.length} tables, ${result.tables.reduce((s, t) => s + t.rows, 0).toLocaleString('en-US')} rows into ${result.file}`;
@@ -265,28 +273,67 @@ const STEP_WORK: Record<RunStepName, (context: RunContext) => Promise<string> | 
   'enable access': (context) => setAccess(context, true),
 };
 
-async function runSteps(context: RunContext): Promise<RunJournal> {
+/** The command that goes on with a run from the step it stopped at. */
+function resumeCommand(journal: RunJournal): string {
+  return `wfm run --resume ${journal.runId}`;
+}
+
+/** The run marked interrupted, with the step it was in, and saved: --resume goes on from that step. */
+function markInterrupted(context: RunContext, step: StepRecord | undefined, detail: string): void {
+  if (step) {
+    step.state = 'interrupted';
+    step.detail = detail;
+  }
+  context.journal.state = 'interrupted';
+  saveJournal(context.options.runsDirectory, context.journal);
+}
+
+/**
+ * The steps from the first not done. A signal stops the run at the next point where what the step did is
+ * committed (a chunk of a copy) or between steps; a second signal ends it at once: either way the journal
+ * says which step was interrupted, and the run ends with an InterruptedError naming the command that goes on.
+ */
+function runSteps(context: RunContext): Promise<RunJournal> {
+  const { journal } = context;
+  let current: StepRecord | undefined;
+  return whileStoppable(() => runEachStep(context, (step) => (current = step)), {
+    nextCommand: resumeCommand(journal),
+    endedAtOnce: (signal: StopSignalName) => markInterrupted(context, current?.state === 'running' ? current : undefined, `interrupted (${signal}) at once, in the middle of the step`),
+  });
+}
+
+async function runEachStep(context: RunContext, starting: (step: StepRecord) => void): Promise<RunJournal> {
   const { journal, options } = context;
   journal.state = 'running';
   for (const step of journal.steps) {
     if (step.state === 'done') continue;
+    const signal = stopRequested();
+    if (signal) {
+      markInterrupted(context, step, `interrupted (${signal}) before the step started`);
+      options.onStep?.(step, journal);
+      throw new InterruptedError(signal, `interrupted (${signal}): ${journal.runId} stopped before "${step.name}"`, resumeCommand(journal));
+    }
+    starting(step);
     step.state = 'running';
     step.startedAt = new Date().toISOString();
     saveJournal(options.runsDirectory, journal);
     options.onStep?.(step, journal);
     const started = performance.now();
+    let interruption: InterruptedError | undefined;
     try {
       if (process.env[FAULT_DRILL] === step.name) throw new OperationError(`drill: ${FAULT_DRILL} stopped the run at "${step.name}"`);
       step.detail = await STEP_WORK[step.name](context);
       step.state = 'done';
     } catch (error) {
-      step.state = 'failed';
+      if (error instanceof InterruptedError) interruption = error;
+      step.state = interruption ? 'interrupted' : 'failed';
       step.detail = errorMessage(error);
-      journal.state = 'failed';
+      journal.state = step.state;
     }
     step.durationMs = Math.round(performance.now() - started);
     saveJournal(options.runsDirectory, journal);
     options.onStep?.(step, journal);
+    if (interruption) throw new InterruptedError(interruption.signal, `${interruption.message}; ${journal.runId} stopped at "${step.name}"`, resumeCommand(journal));
     if (step.state === 'failed') return journal;
   }
   journal.state = 'done';

@@ -169,6 +169,12 @@ export class ArchiveSink implements ChunkSink {
     await this.runner.close();
   }
 
+  /** Closes the archive and removes it with its -wal and -shm: a backup that failed or was interrupted leaves nothing. */
+  async discard(): Promise<void> {
+    await this.close();
+    removeArchive(this.path);
+  }
+
   private encodeChunk(item: ArchiveItem, rows: SqlValue[][]): Promise<HashedChunk> {
     return this.checkedChunk(item, () => this.runner.encode(columnsOf(rows, item.columns.length)));
   }

@@ -2,6 +2,7 @@
 // transform, into a sink in chunks, each chunk committed with its checkpoint. Memory holds a chunk or two,
 // whatever the table's size; a killed run resumes from its checkpoints; every chunk is hashed.
 import type { Connection, QueryTextFormat, Row, SqlValue, TextBatch } from '../dialect/types.ts';
+import { throwIfStopRequested, whileStoppable } from '../interruption.ts';
 import { type ProgressListener, RateMeter } from '../progress.ts';
 import { ContentHash } from './content-hash.ts';
 import { RowsDigest } from '../dialect/rows-digest.ts';
@@ -78,8 +79,16 @@ function identity(item: CopyItem): (row: Row) => Transformed {
   return (row) => ({ row: columns.map((c) => row[c] ?? null) });
 }
 
-/** Copies one item from its checkpoint on; returns what it did. */
-export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyItem, options: CopyOptions = {}): Promise<CopyItemResult> {
+/**
+ * Copies one item from its checkpoint on; returns what it did. A stop asked for (a signal) ends it after
+ * the chunk being written is committed with its checkpoint, with an InterruptedError.
+ */
+export function copyItem(source: RowSource, sink: ChunkSink, item: CopyItem, options: CopyOptions = {}): Promise<CopyItemResult> {
+  return whileStoppable(() => copyItemFromCheckpoint(source, sink, item, options));
+}
+
+async function copyItemFromCheckpoint(source: RowSource, sink: ChunkSink, item: CopyItem, options: CopyOptions): Promise<CopyItemResult> {
+  throwIfStopRequested(() => `stopped before ${item.name}; every chunk copied is committed with its checkpoint`);
   const started = performance.now();
   const saved = await sink.load(item);
   // Kept while every chunk written in this run brings one: a table loaded whole in this run can be checked by it.
@@ -102,7 +111,11 @@ export async function copyItem(source: RowSource, sink: ChunkSink, item: CopyIte
   const meter = new RateMeter(item.name, await source.count(item), checkpoint.rowsRead);
   const transform = item.transform ?? identity(item);
   const total = ContentHash.parse(checkpoint.contentHash);
-  const progress = (): void => options.onProgress?.(meter.event(checkpoint.rowsRead));
+  // Once a chunk and its checkpoint are committed, the copy may stop there: --resume goes on from it.
+  const progress = (): void => {
+    options.onProgress?.(meter.event(checkpoint.rowsRead));
+    throwIfStopRequested(() => `${item.name} stopped after ${checkpoint.rowsRead.toLocaleString('en-US')} rows; every chunk copied is committed with its checkpoint`);
+  };
   const batchRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const encoded = await encodedPath(source, sink, item);
   const text = encoded ? undefined : await textPath(source, sink, item, checkpoint.lastKey, batchRows);
@@ -291,7 +304,12 @@ function transformChunk(rows: Row[], transform: (row: Row) => Transformed, hashi
  * Copies every item, `concurrency` at a time, each on its own connections; an item starts once the
  * items it depends on are done. Results come back in the order of `items`.
  */
-export async function copyItems(endpoints: CopyEndpoints, items: readonly CopyItem[], options: CopyOptions = {}): Promise<CopyItemResult[]> {
+export function copyItems(endpoints: CopyEndpoints, items: readonly CopyItem[], options: CopyOptions = {}): Promise<CopyItemResult[]> {
+  // Registered for its whole length: between items, a signal still waits for the copy to stop in order.
+  return whileStoppable(() => copyEveryItem(endpoints, items, options));
+}
+
+async function copyEveryItem(endpoints: CopyEndpoints, items: readonly CopyItem[], options: CopyOptions): Promise<CopyItemResult[]> {
   const results = new Map<string, CopyItemResult>();
   const pending = [...items];
   const running = new Set<string>();

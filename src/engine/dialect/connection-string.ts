@@ -141,7 +141,7 @@ function redactUrl(url: URL): string {
 }
 
 /** A connection string as it may be shown: anything that could be a password is cut out. */
-function describeUnparsed(text: string): string {
+export function describeUnparsed(text: string): string {
   // Up to the last '@': a password may hold one.
   return text.replace(/(:\/\/[^:/@]*):.*@/, '$1@').replace(/^([^;]*;[^;]*;[^;]*;[^;]*);.*$/, '$1;***');
 }
