@@ -4,7 +4,7 @@
 // 130 or 143. A second signal, or one while nothing can stop in order, ends the process at once.
 import { endAtOnce, exitCodeForSignal, requestStop, type InterruptedError, type StopSignalName } from '../engine/interruption.ts';
 import { describeUnparsed } from '../engine/dialect/connection-string.ts';
-import { endProgressLine } from './output.ts';
+import { endProgressLine, shellWord } from './output.ts';
 
 /** Services that stop themselves on a signal, finishing what they hold: the console and the Data Aggregator. */
 const SERVICES = new Set(['web', 'aggregator']);
@@ -49,6 +49,5 @@ function commandToGoOn(args: readonly string[]): string {
 
 /** An argument as a shell takes it back, with any password cut out of a connection string. */
 function shown(arg: string): string {
-  const text = describeUnparsed(arg);
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+  return shellWord(describeUnparsed(arg));
 }

@@ -115,3 +115,8 @@ export function rowsPerSecond(table: { rowsWritten: number; seconds: number }): 
 export function printNotice(text: string): void {
   process.stderr.write(`wfm: ${text}\n`);
 }
+
+/** A word as a POSIX shell reads it back: quoted where it holds anything but plain path characters. */
+export function shellWord(text: string): string {
+  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}

@@ -4,7 +4,7 @@ import { InputError } from '../../engine/errors.ts';
 import { loadJournal, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions, type StepRecord } from '../../wfm/run.ts';
 import { configOf, DEFAULT_KEY_FILE, resolveTarget, type ConnectionOptions } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
-import { formatDuration, printJson, printLine, progressPrinter } from '../output.ts';
+import { formatDuration, printJson, printLine, progressPrinter, shellWord } from '../output.ts';
 
 const DEFAULT_RUNS_DIRECTORY = 'wfm-runs';
 
@@ -46,11 +46,6 @@ function requireConsistentFlags(flags: RunFlags, connection: ConnectionOptions):
     if (given.length > 0) throw new InputError(`--resume goes on with the databases and path of the run's journal; leave out ${given.join(', ')}`);
   }
   if (flags.from !== undefined && connection.dap !== undefined) throw new InputError('name the database to migrate or update once: --from CONNECTION or --dap NAME, not both');
-}
-
-/** A word as a POSIX shell reads it back: quoted where it holds anything but plain path characters. */
-function shellWord(text: string): string {
-  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /**
