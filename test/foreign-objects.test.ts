@@ -91,9 +91,16 @@ for (const engine of engines) {
       const database = await generatedDatabase(fresh, engine, 'foreigncmds', '8.5.2', { agents: 2, days: 1, seed: 7 });
       await addPayroll(database);
       const before = await payrollRows(database);
-      for (const args of [['info'], ['plan'], ['dbu', 'update'], ['bru', 'backup', '--file', join(backups, `cmds-${engine.engine}.backup.db`)]]) {
-        const run = wfm([...args, '--db', database.url]);
+      const commands = [
+        ['info', '--db', database.url],
+        ['plan', '--from', database.url],
+        ['dbu', 'update', '--db', database.url],
+        ['bru', 'backup', '--db', database.url, '--file', join(backups, `cmds-${engine.engine}.backup.db`)],
+      ];
+      for (const args of commands) {
+        const run = wfm(args);
         assert.doesNotMatch(run.stderr, /internal error/, `wfm ${args.join(' ')}`);
+        assert.equal(run.status, 0, `wfm ${args.join(' ')}: ${run.stderr}`);
         await assertNoLockLeft(database);
       }
       assert.deepEqual(await payrollRows(database), before);
