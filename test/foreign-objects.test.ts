@@ -71,6 +71,7 @@ for (const engine of engines) {
       assert.doesNotMatch(replaced.stderr, /internal error/);
       assert.equal(replaced.status, 0, replaced.stderr);
       assert.deepEqual(await payrollRows(target), before);
+      assert.match(replaced.stdout, /left as they were, not WFM tables: payroll\n/);
       assert.match(wfm(['info', '--db', target.url]).stdout, /release +a WFM 8\.5\.2 database/);
       await assertNoLockLeft(target);
     });

@@ -91,6 +91,7 @@ export function registerBackupRestore(bru: Command): void {
         const { check, load, finish } = result.phases;
         printLine(`${result.file} (${result.release}) restored: ${result.tables.length} tables in ${ms(result.seconds)}`);
         printLine(`  file checked in ${ms(check)}, rows loaded with each table's keys, indexes and foreign keys in ${ms(load)}, the last tables checked in ${ms(finish)}`);
+        if (result.leftAlone.length > 0) printLine(`left as they were, not WFM tables: ${result.leftAlone.join(', ')}`);
       }
       if (failed.length > 0) {
         process.stderr.write(`wfm: ${failed.map((t) => t.table).join(', ')} do not hold exactly the rows of the backup\n`);
