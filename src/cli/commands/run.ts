@@ -1,7 +1,9 @@
 // `wfm run` and `wfm rollback`: the order of migration as a resumable procedure with a journal.
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
+import { rollbackStatement } from '../../wfm/destructive.ts';
 import { loadJournal, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions, type StepRecord } from '../../wfm/run.ts';
+import { confirmDestructive } from '../confirmation.ts';
 import { configOf, DEFAULT_KEY_FILE, resolveTarget, type ConnectionOptions } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatDuration, printJson, printLine, progressPrinter, shellWord } from '../output.ts';
@@ -123,11 +125,14 @@ export function registerRun(program: Command): void {
     .description('undo a run: restore the backup it took (update in place) or drop the new database (migration), give the configuration its releases back, enable access')
     .requiredOption('--run <run>', 'the run (`last` for the latest)')
     .option('--runs-dir <dir>', 'where runs keep their journals', DEFAULT_RUNS_DIRECTORY)
+    .option('--yes', 'drop or restore without asking (for scripts); the statement of what is removed is still printed')
     .option('--json', 'machine-readable output')
-    .action(async (flags: { run: string; runsDir: string; json?: boolean }, command: Command) => {
+    .action(async (flags: { run: string; runsDir: string; yes?: boolean; json?: boolean }, command: Command) => {
       const connection = connectionOptions(command);
       const journal = loadJournal(flags.runsDir, flags.run);
-      const done = await rollbackRun(journal, (text) => resolveTarget(text, { ...connection, dap: undefined }), {
+      const resolveText = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
+      await confirmDestructive(await rollbackStatement(journal, resolveText), flags.yes);
+      const done = await rollbackRun(journal, resolveText, {
         runsDirectory: flags.runsDir,
         backupDirectory: '.',
         config: configOf(connection),
