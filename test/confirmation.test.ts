@@ -1,16 +1,18 @@
 // Actions that drop or replace data say what they remove and ask: `wfm rollback`, `bru restore --replace`
 // (long options and the original syntax) and `dbu migrate-performance --conflict overwrite`, run as the
-// real `wfm` process. Without a terminal and without --yes they refuse with exit 2, print the statement
+// real `wfm` process; the console shows the same statement on a page and acts only on the confirmed form. Without a terminal and without --yes they refuse with exit 2, print the statement
 // and change nothing; with --yes they go on; on a terminal, answering n changes nothing.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { connect } from '../src/engine/dialect/index.ts';
+import type { FastifyInstance } from 'fastify';
+import { connect, parseConnectionString } from '../src/engine/dialect/index.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
+import { buildConsole } from '../src/web/server.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
@@ -144,5 +146,96 @@ describe('confirmation of --conflict overwrite', () => {
     assert.deepEqual(await contentOf(target.url), before, 'nothing written');
     const confirmed = wfm(['dbu', 'migrate-performance', '--from', legacy, '--to', target.url, '--conflict', 'overwrite', '--yes']);
     assert.equal(confirmed.status, 0, confirmed.stderr);
+  });
+});
+
+/** The console on `url`, with the runs folder `runsDirectory`, signed in as an administrator. */
+type Reply = { statusCode: number; body: string; headers: Record<string, unknown> };
+
+async function consoleOn(url: string, runsDirectory: string): Promise<{ app: FastifyInstance; get: (path: string) => Promise<Reply>; post: (path: string, values: Record<string, string>) => Promise<Reply> }> {
+  const directory = mkdtempSync(join(tmpdir(), 'wfm-confirm-web-'));
+  const app = buildConsole({
+    database: parseConnectionString(url),
+    tokens: [{ token: 'admin-token', role: 'administrator' }],
+    runsDirectory,
+    backupDirectory: directory,
+    keyFile: join(directory, 'key'),
+    resolve: async (text) => parseConnectionString(text),
+  });
+  const signedIn = await app.inject({ url: '/sign-in?token=admin-token' });
+  const cookie = String(signedIn.headers['set-cookie']).split(';')[0] as string;
+  const get = (path: string): Promise<Reply> => app.inject({ url: path, headers: { cookie } });
+  const post = (path: string, values: Record<string, string>): Promise<Reply> =>
+    app.inject({ method: 'POST', url: path, payload: new URLSearchParams(values).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie } });
+  return { app, get, post };
+}
+
+/** A WFM user of the database who holds Allow Backup/Restore: the console asks for one before a restore. */
+async function backupRestoreUser(url: string): Promise<string> {
+  const connection = await connect(url);
+  try {
+    const [row] = await connection.query("SELECT u.login FROM wfm_user u JOIN role_privilege rp ON rp.role_id = u.role_id WHERE rp.privilege = 'general.allow_backup_restore' AND u.disabled = 0");
+    assert.ok(row, 'a user holds Allow Backup/Restore');
+    return String(row.login);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** A 6.5 database migrated by `wfm run` into a new SQLite database, and the runs folder that recorded it. */
+async function migratedRun(sqlite: TestEngine): Promise<{ runsDir: string; runId: string; target: string }> {
+  const legacy = await database(sqlite, '6.5.104');
+  const target = await fresh(sqlite, 'confirm-web');
+  const directory = mkdtempSync(join(tmpdir(), 'wfm-confirm-'));
+  const runsDir = join(directory, 'runs');
+  const run = wfm(['run', '--from', legacy, '--to', target.url, '--backup-dir', directory, '--runs-dir', runsDir]);
+  assert.equal(run.status, 0, run.stderr + run.stdout);
+  return { runsDir, runId: run.stdout.split('\n')[0] as string, target: target.url };
+}
+
+describe("the console's rollback and restore", () => {
+  const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
+
+  it('chooses the run from a list, shows what it drops, and drops only on the confirmed form', async () => {
+    const { runsDir, runId, target } = await migratedRun(sqlite);
+    const { app, get, post } = await consoleOn(await database(sqlite, '8.5.2'), runsDir);
+    try {
+      const page = await get('/runs');
+      assert.match(page.body, new RegExp(`<select name="run"><option value="${runId}">`));
+      const asked = await post('/rollback', { run: runId });
+      assert.equal(asked.statusCode, 200, asked.body.slice(0, 300));
+      assert.match(asked.body, /this will drop the new database/);
+      assert.match(asked.body, /activity_performance: [\d,]+ rows/);
+      assert.match(asked.body, new RegExp(`<input type="hidden" name="run" value="${runId}"><input type="hidden" name="confirm" value="yes">`));
+      assert.ok(existsSync(parseConnectionString(target).path ?? ''), 'nothing dropped before the confirmation');
+      const confirmed = await post('/rollback', { run: runId, confirm: 'yes' });
+      assert.equal(confirmed.statusCode, 302, confirmed.body.slice(0, 300));
+      const events = await get(`${String(confirmed.headers.location)}/events`);
+      assert.match(events.body, /rolled back/);
+      assert.ok(!existsSync(parseConnectionString(target).path ?? ''), 'the new database dropped once confirmed');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses to roll back or restore over the database it serves, and drops nothing', async () => {
+    const { runsDir, runId, target } = await migratedRun(sqlite);
+    const { app, post } = await consoleOn(target, runsDir);
+    try {
+      const before = await contentOf(target);
+      for (const confirm of ['', 'yes']) {
+        const refused = await post('/rollback', { run: runId, confirm });
+        assert.equal(refused.statusCode, 400, refused.body.slice(0, 300));
+        assert.match(refused.body, /that is the database it serves/);
+      }
+      const file = join(mkdtempSync(join(tmpdir(), 'wfm-confirm-')), 'own.backup.db');
+      assert.equal(wfm(['bru', 'backup', '--db', target, '--file', file]).status, 0);
+      const restore = await post('/backups', { login: await backupRestoreUser(target), file, action: 'restore', confirm: 'yes' });
+      assert.equal(restore.statusCode, 400, restore.body.slice(0, 300));
+      assert.match(restore.body, /that is the database it serves/);
+      assert.deepEqual(await contentOf(target), before, 'nothing dropped or replaced');
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -17,8 +17,9 @@ export interface TableRows {
 export interface DestructiveStatement {
   /** What the action does, in one sentence. */
   action: string;
-  /** The database it removes data from. */
+  /** The database it removes data from, as the user named it; none when it removes nothing. */
   database: string;
+  target?: ConnectionTarget;
   /** The tables whose rows it removes, and how many each holds now. */
   tables: TableRows[];
   /** What else the user should know: what changed since the run or the backup, what could not be read. */
@@ -60,10 +61,10 @@ async function tableRows(connection: Connection, tables: readonly string[]): Pro
 async function statementFor(target: ConnectionTarget, action: string, notes: string[], only?: readonly string[]): Promise<DestructiveStatement> {
   const database = describeTarget(target);
   const contents = await contentsOf(target);
-  if ('absent' in contents) return { action, database, tables: [], notes: [`${database} does not exist: there is nothing in it to remove`], removesData: false };
-  if ('problem' in contents) return { action, database, tables: [], notes: [`what ${database} holds cannot be listed (${contents.problem}); whatever it holds is removed`, ...notes], removesData: true };
+  if ('absent' in contents) return { action, database, target, tables: [], notes: [`${database} does not exist: there is nothing in it to remove`], removesData: false };
+  if ('problem' in contents) return { action, database, target, tables: [], notes: [`what ${database} holds cannot be listed (${contents.problem}); whatever it holds is removed`, ...notes], removesData: true };
   const tables = only ? contents.tables.filter((t) => only.includes(t.table)) : contents.tables;
-  return { action, database, tables, notes, removesData: tables.some((t) => t.rows > 0) || (!only && tables.length > 0) };
+  return { action, database, target, tables, notes, removesData: tables.some((t) => t.rows > 0) || (!only && tables.length > 0) };
 }
 
 /** When the run ended: the end of the last step it recorded. */
