@@ -4,7 +4,9 @@
 // changes a database, and a database that cannot be opened is said to be so, not taken for empty.
 import { existsSync } from 'node:fs';
 import { connect, describeTarget, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { lockHeldError } from '../engine/dialect/lock.ts';
 import { errorMessage } from '../engine/errors.ts';
+import { DATABASE_LOCK } from './database.ts';
 import { TABLE_MAPPINGS } from './legacy65/index.ts';
 import type { RunJournal } from './run.ts';
 import { verifyMigration } from './verify.ts';
@@ -41,6 +43,9 @@ async function contentsOf(target: ConnectionTarget): Promise<{ tables: TableRows
     return { problem: errorMessage(error) };
   }
   try {
+    // Counting rows waits on the tables an operation under way is changing: while one holds the database, it is named instead.
+    const holder = await connection.lockHolder(DATABASE_LOCK).catch(() => undefined);
+    if (holder !== undefined) throw lockHeldError(connection, DATABASE_LOCK, holder);
     return { tables: await tableRows(connection, await connection.introspector.tableNames()) };
   } finally {
     await connection.close();
