@@ -154,7 +154,7 @@ describe(`backup and restore (${[...engines.keys()].join(', ')})`, () => {
     const whole = wfm(['bru', 'restore', '--db', original.url, '--file', backupFile]);
     assert.equal(whole.status, 2);
     assert.match(whole.stderr, /not empty/);
-    const selective = wfm(['bru', '-RESTORE', '-DB', original.url, '-FILE', backupFile, '-TABLES', 'agent_adherence,activity_performance', '--replace']);
+    const selective = wfm(['bru', '-RESTORE', '-DB', original.url, '-FILE', backupFile, '-TABLES', 'agent_adherence,activity_performance', '--replace', '--yes']);
     assert.equal(selective.status, 0, selective.stderr);
     assert.match(selective.stdout, /restored: 2 tables in .*\n {2}file checked in .*, rows loaded with each table's keys, indexes and foreign keys in .*, the last tables checked in /);
     assert.deepEqual(await contentOf(original.url), before);

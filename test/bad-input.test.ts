@@ -285,7 +285,7 @@ describe('damaged backup files', () => {
     const target = tempPath('target.db');
     copyFileSync(original.target.path as string, target);
     const before = fileState(target);
-    assertRefused(wfm(['bru', '-RESTORE', '-DB', `sqlite:${target}`, '-FILE', path, '--replace']), restoreStatus, pattern);
+    assertRefused(wfm(['bru', '-RESTORE', '-DB', `sqlite:${target}`, '-FILE', path, '--replace', '--yes']), restoreStatus, pattern);
     assert.equal(fileState(target), before, 'the restore target changed');
     if (!intoAbsent) return;
     const absent = tempPath('absent.db');

@@ -244,7 +244,7 @@ const restore: Operation = {
             // A database left partly restored is not empty: the user is told to replace it, and does.
             assert.equal(again.status, 2, again.stderr);
             assert.match(again.stderr, /--replace/);
-            succeeded(['bru', 'restore', '--db', target.url, '--file', file, '--replace'], 'the restore with --replace');
+            succeeded(['bru', 'restore', '--db', target.url, '--file', file, '--replace', '--yes'], 'the restore with --replace');
             detail = 'run again: refused as not empty, naming --replace; with --replace';
           }
         }

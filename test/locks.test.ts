@@ -121,7 +121,7 @@ for (const engine of engines) {
 
     it('refuses an update while a restore holds the database, and the restore completes', async () => {
       const url = (await generatedDatabase(fresh, engine, 'restoreupdate', '8.5.1', { agents: 10, days: 2, seed: 4 })).url;
-      const holder = await holdWith(url, ['bru', 'restore', '--file', backup, '--db', url, '--replace']);
+      const holder = await holdWith(url, ['bru', 'restore', '--file', backup, '--db', url, '--replace', '--yes']);
       assertRefused(await contend(holder, ['dbu', 'update', '--db', url]), 'wfm bru restore', holder);
       assert.equal(await releaseOf(url), '7.6', 'the database holds the restored backup, not updated');
     });
@@ -129,7 +129,7 @@ for (const engine of engines) {
     it('refuses a restore while an update holds the database, and the update completes', async () => {
       const url = (await generatedDatabase(fresh, engine, 'updaterestore', '7.6', { agents: 10, days: 2, seed: 5 })).url;
       const holder = await holdWith(url, ['dbu', 'update', '--db', url]);
-      const contest = await contend(holder, ['bru', 'restore', '--file', backup, '--db', url, '--replace']);
+      const contest = await contend(holder, ['bru', 'restore', '--file', backup, '--db', url, '--replace', '--yes']);
       assertRefused(contest, 'wfm dbu update', holder);
       assert.match(contest.held.stdout, /8\.5\.2/);
       assert.equal(await releaseOf(url), '8.5.2');
@@ -138,7 +138,7 @@ for (const engine of engines) {
     it('refuses a restore into the target of a migration under way, and the migration verifies', async () => {
       const url = absentDatabase(engine, 'migraterestore');
       const holder = await holdWith(url, ['dbu', 'migrate', '--from', legacy, '--to', url, '--json']);
-      const contest = await contend(holder, ['bru', 'restore', '--file', backup, '--db', url, '--replace']);
+      const contest = await contend(holder, ['bru', 'restore', '--file', backup, '--db', url, '--replace', '--yes']);
       assertRefused(contest, 'wfm dbu migrate', holder);
       const tables = (JSON.parse(contest.held.stdout) as { tables: { verified: boolean }[] }).tables;
       assert.ok(tables.length > 0 && tables.every((t) => t.verified));

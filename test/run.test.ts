@@ -86,7 +86,7 @@ for (const engine of engines) {
       assert.equal(await releaseOf(url), '8.5.2');
       assert.match(readFileSync(config, 'utf8'), /WFM Server:\n {4}type: server\n {4}release: 8\.5\.2/);
 
-      const rollback = wfm(['rollback', '--run', 'last', '--config', config, '--runs-dir', runsDir]);
+      const rollback = wfm(['rollback', '--run', 'last', '--config', config, '--runs-dir', runsDir, '--yes']);
       assert.equal(rollback.status, 0, rollback.stderr);
       assert.equal(await releaseOf(url), '7.6');
       assert.deepEqual(await contentOf(url), before, 'every table as it was before the run, row for row');
@@ -220,7 +220,7 @@ describe('wfm run names next commands that work when followed', () => {
     const directory = mkdtempSync(join(tmpdir(), 'wfm-run-'));
     const stopped = wfm(['run', '--from', url, '--backup-dir', directory, '--runs-dir', join(directory, 'runs')], { WFM_RUN_FAIL_AT: 'verify' });
     assert.equal(stopped.status, 1, stopped.stderr + stopped.stdout);
-    const undone = wfm(hintsOf(stopped.stdout).rollback);
+    const undone = wfm([...hintsOf(stopped.stdout).rollback, '--yes']);
     assert.equal(undone.status, 0, undone.stderr + undone.stdout);
     assert.deepEqual(await contentOf(url), before, 'every table as it was before the run');
   });

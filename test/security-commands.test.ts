@@ -111,7 +111,7 @@ for (const engine of engines) {
       assert.doesNotMatch(create.stderr, /internal error/);
       assert.match(create.stderr, /wfm bru restore --replace/);
 
-      const followed = wfm(['bru', 'restore', '--db', target.url, '--file', file, '--replace']);
+      const followed = wfm(['bru', 'restore', '--db', target.url, '--file', file, '--replace', '--yes']);
       assert.equal(followed.status, 0, followed.stderr);
       assert.match(wfm(['info', '--db', target.url]).stdout, /release +a WFM 8\.5\.2 database/);
     });

@@ -3,17 +3,20 @@
 // the Organization and Users settings it names. While maintenance mode is on, everyone else gets the
 // "under construction" page. State-changing requests must come from the console's own pages.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeTarget } from '../engine/dialect/connection-string.ts';
-import { errorMessage } from '../engine/errors.ts';
+import { isSameDatabase } from '../engine/dialect/identity.ts';
+import { errorMessage, InputError } from '../engine/errors.ts';
 import { requireBackupRestorePrivilege } from '../wfm/access.ts';
 import { epochOfTimestamp, maintenanceMode } from '../wfm/aggregator/store.ts';
 import { backupDatabase, restoreDatabase } from '../wfm/backup.ts';
 import type { ConfigFile } from '../wfm/config/config-file.ts';
 import { describeState, detectRelease } from '../wfm/database.ts';
+import { restoreStatement, rollbackStatement, statementLines, type DestructiveStatement } from '../wfm/destructive.ts';
 import { planMigration } from '../wfm/plan.ts';
-import { loadJournal, requireRunId, rollbackRun, startRun, type RunOptions } from '../wfm/run.ts';
+import { loadJournal, requireRunId, rollbackRun, startRun, type RunJournal, type RunOptions } from '../wfm/run.ts';
 import { loadKey } from '../wfm/secrets.ts';
 import { checkSettings, organizationRows, setOrganization, setUser, settingsReleaseProblem, type SettingsCheck } from '../wfm/settings.ts';
 import { TIME_ZONES } from '../wfm/time-zones.ts';
@@ -138,7 +141,7 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
   app.get('/api/status', async () => overview(options));
   app.get('/', async (request, reply) => render(request, reply, 'Overview', '/', overviewPage(await overview(options), await inMaintenance(request))));
 
-  app.get('/runs', async (request, reply) => render(request, reply, 'Plans & runs', '/runs', runsPage(jobs.list(), options)));
+  app.get('/runs', async (request, reply) => render(request, reply, 'Plans & runs', '/runs', runsPage(jobs.list(), runsIn(options.runsDirectory), options)));
   app.post('/runs', async (request, reply) => {
     const form = request.body as { from?: string; to?: string; twoStep?: string; action?: string };
     const from = await options.resolve(form.from || describeTarget(options.database));
@@ -161,12 +164,18 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
     return reply.redirect(`/jobs/${job.id}`);
   });
   app.post('/rollback', async (request, reply) => {
-    // Checked before the job starts: the form's text names a file of the runs folder, nothing else.
-    const runId = requireRunId(String((request.body as { run?: string }).run ?? 'last'));
-    const job = jobs.start('rollback', `rollback ${runId}`, async (emit) => {
-      const done = await rollbackRun(loadJournal(options.runsDirectory, runId), options.resolve, runOptionsFor(options, emit, () => undefined, false));
+    const form = request.body as { run?: string; confirm?: string };
+    // Checked before the journal is read: the form's text names a file of the runs folder, nothing else.
+    const journal = loadJournal(options.runsDirectory, requireRunId(String(form.run ?? '')));
+    const statement = await rollbackStatement(journal, options.resolve);
+    await refuseOwnDatabase(statement, options.database);
+    if (statement.removesData && form.confirm !== 'yes') {
+      return render(request, reply, 'Roll back', '/runs', confirmationPage(`Roll back ${journal.runId}?`, statement, '/rollback', { run: journal.runId }, '/runs'));
+    }
+    const job = jobs.start('rollback', `rollback ${journal.runId}`, async (emit) => {
+      const done = await rollbackRun(journal, options.resolve, runOptionsFor(options, emit, () => undefined, false));
       for (const line of done) emit({ type: 'log', text: line });
-      return `${runId} rolled back`;
+      return `${journal.runId} rolled back`;
     });
     return reply.redirect(`/jobs/${job.id}`);
   });
@@ -227,20 +236,29 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
 
   app.get('/backups', async (request, reply) => render(request, reply, 'Backup & restore', '/backups', backupsPage(options)));
   app.post('/backups', async (request, reply) => {
-    const form = request.body as { login?: string; file?: string; action?: string };
+    const form = request.body as { login?: string; file?: string; action?: string; into?: string; confirm?: string };
     const login = String(form.login ?? '').trim();
     const file = String(form.file ?? '').trim() || `${options.backupDirectory}/wfm-${Date.now()}.backup.db`;
+    const restoring = form.action === 'restore';
+    const into = String(form.into ?? '').trim();
+    const target = restoring && into ? await options.resolve(into) : options.database;
     try {
       // The Allow Backup/Restore privilege of the original: checked before anything starts.
       await withConnection(options.database, async (c) => requireBackupRestorePrivilege(c, await detectRelease(c), login));
     } catch (error) {
       return reply.code(403).type('text/html').send(page({ title: 'Backup & restore', signedIn: true }, html`<div class="card bad">${errorMessage(error)}</div><p><a href="/backups">Back</a></p>`));
     }
-    const restoring = form.action === 'restore';
+    if (restoring) {
+      const statement = await restoreStatement(file, target);
+      await refuseOwnDatabase(statement, options.database);
+      if (statement.removesData && form.confirm !== 'yes') {
+        return render(request, reply, 'Backup & restore', '/backups', confirmationPage(`Restore ${file}?`, statement, '/backups', { login, file, into, action: 'restore' }, '/backups'));
+      }
+    }
     const job = jobs.start(restoring ? 'restore' : 'backup', `${restoring ? 'restore' : 'backup'} ${file}`, async (emit) => {
       const onProgress = (event: Parameters<NonNullable<RunOptions['onProgress']>>[0]): void => emit({ type: 'progress', event });
       if (restoring) {
-        const result = await restoreDatabase(file, options.database, { replace: true, wfmUser: login, onProgress });
+        const result = await restoreDatabase(file, target, { replace: true, wfmUser: login, onProgress });
         return `${result.tables.length} tables restored from ${file}, each checked against the backup`;
       }
       const result = await backupDatabase(options.database, file, { wfmUser: login, onProgress });
@@ -335,14 +353,53 @@ ${data.databases.length > 0 ? html`<h2>Database access points</h2><table><tr><th
 ${data.applications.length > 0 ? html`<h2>Applications</h2><table><tr><th>application</th><th>type</th><th>release</th></tr>${data.applications.map((a) => html`<tr><td>${a.name}</td><td>${a.type}</td><td>${a.release}</td></tr>`)}</table>` : ''}`;
 }
 
-function runsPage(jobs: ReturnType<LiveJobs['list']>, options: ConsoleOptions): Html {
+/** The runs whose journals the runs folder holds, newest first; a file that is not a run's journal is not listed. */
+function runsIn(directory: string): RunJournal[] {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return [];
+  }
+  const journals: RunJournal[] = [];
+  for (const id of names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).sort().reverse()) {
+    try {
+      journals.push(loadJournal(directory, id));
+    } catch {
+      // Not a run id, or not a journal as wfm run writes it: nothing the console offers to roll back.
+    }
+  }
+  return journals;
+}
+
+/**
+ * The console never drops or replaces the database it serves: its own pages and jobs would go with it
+ * (a job page that says "running" forever). That is done from the command line, the console stopped.
+ */
+async function refuseOwnDatabase(statement: DestructiveStatement, own: ConnectionTarget): Promise<void> {
+  if (!statement.target || !statement.removesData) return;
+  // A database that cannot be opened to tell who it is cannot be the one the console serves and reads.
+  const same = await isSameDatabase(statement.target, own).catch(() => false);
+  if (same) throw new InputError(`the console does not ${statement.action}: that is the database it serves (${describeTarget(own)}); stop it and do that with the wfm command`);
+}
+
+/** The statement of what an action removes, with Confirm (the same form again, confirmed) and Cancel. */
+function confirmationPage(title: string, statement: DestructiveStatement, action: string, fields: Record<string, string>, back: string): Html {
+  const [first, ...rest] = statementLines(statement);
+  return html`<h1>${title}</h1>
+<div class="card"><p class="warn"><b>${first ?? ''}</b></p><pre>${rest.join('\n')}</pre>
+<form class="inline" method="post" action="${action}">${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<input type="hidden" name="confirm" value="yes">
+<button>Confirm</button> <a href="${back}">Cancel</a></form></div>`;
+}
+
+function runsPage(jobs: ReturnType<LiveJobs['list']>, runs: RunJournal[], options: ConsoleOptions): Html {
   return html`<h1>Plans & runs</h1>
 <div class="card"><form class="inline" method="post" action="/runs">
 <label>From<input name="from" placeholder="${describeTarget(options.database)}"></label>
 <label>To (a new database, for 6.5)<input name="to" placeholder="sqlite:wfm-8.5.2.db"></label>
 <label><span>Two-step</span><input type="checkbox" name="twoStep" style="min-width:0"></label>
 <button name="action" value="plan" class="secondary">Plan</button><button name="action" value="run">Run</button></form></div>
-<div class="card"><form class="inline" method="post" action="/rollback"><label>Run<input name="run" value="last"></label><button class="secondary">Roll back</button></form></div>
+<div class="card">${runs.length === 0 ? html`<span class="muted">No run in ${options.runsDirectory} to roll back.</span>` : html`<form class="inline" method="post" action="/rollback"><label>Run<select name="run">${runs.map((r) => html`<option value="${r.runId}">${r.runId}: ${r.path}, ${r.state}</option>`)}</select></label><button class="secondary">Roll back…</button></form>`}</div>
 <h2>Started here</h2>
 ${jobs.length === 0 ? html`<p class="muted">Nothing yet.</p>` : html`<table><tr><th>what</th><th>started</th><th>state</th></tr>${jobs.map((j) => html`<tr><td><a href="/jobs/${j.id}">${j.title}</a></td><td>${j.startedAt}</td><td class="${j.state}">${j.state}</td></tr>`)}</table>`}`;
 }
@@ -423,8 +480,9 @@ ${users.map(
 
 function backupsPage(options: ConsoleOptions): Html {
   return html`<h1>Backup & restore</h1>
-<p class="muted">Both need a WFM user who holds Allow Backup/Restore (general.allow_backup_restore). A restore replaces what ${describeTarget(options.database)} holds; every row of the file is checked before it is written.</p>
+<p class="muted">Both need a WFM user who holds Allow Backup/Restore (general.allow_backup_restore). A restore replaces what the database it goes into holds, after a page that says what it removes; the console never restores over ${describeTarget(options.database)}, the database it serves. Every row of the file is checked before it is written.</p>
 <div class="card"><form class="inline" method="post" action="/backups">
 <label>WFM user<input name="login" required></label><label>Backup file<input name="file" placeholder="${options.backupDirectory}/wfm.backup.db" size="40"></label>
+<label>Restore into (not this console's database)<input name="into" placeholder="sqlite:wfm-restored.db"></label>
 <button name="action" value="backup">Back up</button><button name="action" value="restore" class="secondary">Restore</button></form></div>`;
 }

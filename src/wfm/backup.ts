@@ -231,6 +231,8 @@ export interface RestoreResult {
    * of the rows sent (`rows-digest`) or by reading its rows back and hashing them (`content-hash`).
    */
   tables: (TableCount & { verified: boolean; checkedBy: 'rows-digest' | 'content-hash' })[];
+  /** Tables of the target that are not a WFM release's (a site's own): a restore with --replace leaves them as they are. */
+  leftAlone: string[];
   seconds: number;
   /**
    * Seconds of each phase: the file checked; the rows loaded, each table's keys, indexes and foreign keys
@@ -248,14 +250,15 @@ function selectedItems(header: ArchiveHeader, names: string[] | undefined): Copy
 }
 
 /** Checks what the target holds against what the restore will do, and clears what --replace replaces. */
-async function prepareTarget(target: Connection, header: ArchiveHeader, items: CopyItem[], options: RestoreOptions): Promise<'create' | 'existing'> {
+async function prepareTarget(target: Connection, header: ArchiveHeader, items: CopyItem[], options: RestoreOptions): Promise<{ mode: 'create' | 'existing'; leftAlone: string[] }> {
   const state = await detectRelease(target);
-  if (state.kind === 'empty') return 'create';
+  if (state.kind === 'empty') return { mode: 'create', leftAlone: [] };
   const selective = options.tables !== undefined;
   if (!selective) {
     if (!options.replace) throw new InputError(`${target.description} is ${describeState(state)}, not empty; restore into an empty database, or pass --replace to replace everything in it`);
-    await dropEveryTable(target);
-    return 'create';
+    const { replaced, leftAlone } = await replacedTables(target, state, header);
+    await dropTables(target, replaced);
+    return { mode: 'create', leftAlone };
   }
   if ((state.kind !== 'current' && state.kind !== 'legacy') || state.release !== header.release) {
     throw new InputError(`${target.description} is ${describeState(state)}; a selective restore needs an empty database or one at the backup's release, ${header.release}`);
@@ -271,12 +274,26 @@ async function prepareTarget(target: Connection, header: ArchiveHeader, items: C
   await target.transaction(async () => {
     for (const table of order.filter((t) => filled.includes(t))) await target.execute(`DELETE FROM ${q.quoteIdentifier(table)}`);
   });
-  return 'existing';
+  return { mode: 'existing', leftAlone: [] };
 }
 
-async function dropEveryTable(target: Connection): Promise<void> {
-  await prepareForLoading(target);
-  const schema = await target.introspector.introspect();
+/**
+ * What a whole restore with --replace replaces: the tables of the backup's release and of the release the
+ * target is at. Every other table (a site's own) is left as it is, never read, and named.
+ */
+async function replacedTables(target: Connection, state: DatabaseState, header: ArchiveHeader): Promise<{ replaced: string[]; leftAlone: string[] }> {
+  const releaseTables = new Set(header.schema.tables.map((t) => t.name));
+  if (state.kind === 'current' || state.kind === 'legacy') {
+    for (const table of (await releaseSchema(state.release)).tables) releaseTables.add(table.name);
+  }
+  const present = await target.introspector.tableNames();
+  return { replaced: present.filter((name) => releaseTables.has(name)), leftAlone: present.filter((name) => !releaseTables.has(name)) };
+}
+
+/** Drops the named tables, those that refer to others first; no other table is read. */
+async function dropTables(target: Connection, tables: readonly string[]): Promise<void> {
+  await prepareForLoading(target, tables);
+  const schema = await target.introspector.introspect(tables);
   for (const table of tablesInDependencyOrder(schema).reverse()) for (const sql of target.compiler.dropTable(table.name)) await target.execute(sql);
 }
 
@@ -324,7 +341,7 @@ async function restoreChecked(file: string, to: ConnectionTarget, options: Resto
         const intoEmpty = await isEmpty(target);
         // A failed restore removes what it created: the database, or the tables it created in an empty one.
         if (!intoEmpty) undo = undefined;
-        else if (!created) undo = () => dropEveryTable(target);
+        else if (!created) undo = () => dropTables(target, report.header.schema.tables.map((t) => t.name));
         // Filled by another session since it was looked at: its rows are not replaced unchecked either.
         if (!intoEmpty && !report.rowsChecked) report = await requireIntactArchive(file);
         const result = await restoreInto(target, to, file, report, options, runners, started);
@@ -372,7 +389,7 @@ async function restoreInto(
   const header = report.header;
   const items = selectedItems(header, options.tables);
   if (options.wfmUser) await requireBackupRestorePrivilegeFor(target, file, report, options.wfmUser);
-  const mode = await prepareTarget(target, header, items, options);
+  const { mode, leftAlone } = await prepareTarget(target, header, items, options);
   if (mode === 'create') await createSchema(target, header.schema);
   // A restore starts over: what an earlier, interrupted one loaded has just been replaced or refused.
   const checkpoints = new DatabaseSink(target, RESTORE_JOB);
@@ -412,7 +429,7 @@ async function restoreInto(
   await checkpoints.reset();
   const finished = performance.now();
   const phases = { check: (checked - started) / 1000, load: (loaded - checked) / 1000, finish: (finished - loaded) / 1000 };
-  return { file, release: header.release, tables, seconds: (finished - started) / 1000, phases };
+  return { file, release: header.release, tables, leftAlone, seconds: (finished - started) / 1000, phases };
 }
 
 /**

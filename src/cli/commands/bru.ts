@@ -4,9 +4,11 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
 import { backupDatabase, restoreDatabase, verifyBackup } from '../../wfm/backup.ts';
+import { restoreStatement } from '../../wfm/destructive.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { LATEST_RELEASE } from '../../wfm/releases/versions.ts';
 import { requireWfmUserIfConfigured } from '../config-options.ts';
+import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget, withDatabase } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatBytes, formatCount, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
@@ -70,13 +72,17 @@ export function registerBackupRestore(bru: Command): void {
     .option('--db <connection>', 'the database to restore into (created if absent)')
     .requiredOption('--file <file>', 'the backup file')
     .option('--tables <names>', 'restore only these tables (comma-separated)')
-    .option('--replace', 'replace what the database holds (with --tables: those tables’ rows)')
+    .option('--replace', 'replace what the database holds (with --tables: those tables’ rows); says what it removes and asks')
+    .option('--yes', 'with --replace: replace without asking (for scripts); the statement of what is removed is still printed')
     .option('--wfm-user <login>', 'the WFM user doing this; must hold Allow Backup/Restore')
     .option('--json', 'machine-readable output')
-    .action(async (options: { db?: string; file: string; tables?: string; replace?: boolean; wfmUser?: string; json?: boolean }, command: Command) => {
+    .action(async (options: { db?: string; file: string; tables?: string; replace?: boolean; yes?: boolean; wfmUser?: string; json?: boolean }, command: Command) => {
       requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
-      const result = await restoreDatabase(options.file, await resolveTarget(options.db, connectionOptions(command)), {
-        tables: options.tables?.split(',').map((t) => t.trim()).filter((t) => t.length > 0),
+      const target = await resolveTarget(options.db, connectionOptions(command));
+      const tables = options.tables?.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+      if (options.replace) await confirmDestructive(await restoreStatement(options.file, target, tables), options.yes);
+      const result = await restoreDatabase(options.file, target, {
+        tables,
         replace: options.replace,
         wfmUser: options.wfmUser,
         onProgress: progressPrinter(Boolean(options.json)),
@@ -91,6 +97,7 @@ export function registerBackupRestore(bru: Command): void {
         const { check, load, finish } = result.phases;
         printLine(`${result.file} (${result.release}) restored: ${result.tables.length} tables in ${ms(result.seconds)}`);
         printLine(`  file checked in ${ms(check)}, rows loaded with each table's keys, indexes and foreign keys in ${ms(load)}, the last tables checked in ${ms(finish)}`);
+        if (result.leftAlone.length > 0) printLine(`left as they were, not WFM tables: ${result.leftAlone.join(', ')}`);
       }
       if (failed.length > 0) {
         process.stderr.write(`wfm: ${failed.map((t) => t.table).join(', ')} do not hold exactly the rows of the backup\n`);

@@ -1,9 +1,11 @@
 // `wfm dbu migrate-performance`: step two of a two-step migration, allowed once AllowMigratePerformance = 1.
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
+import { overwriteStatement } from '../../wfm/destructive.ts';
 import { writeJsonLines } from '../../wfm/migrate.ts';
 import { CONFLICT_POLICIES, migratePerformance, type ConflictPolicy } from '../../wfm/migrate-performance.ts';
 import { flagOption } from '../config-options.ts';
+import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget } from '../connections.ts';
 import { connectionOptions, positiveInteger, withConnectionOptions } from '../options.ts';
 import { formatCount, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
@@ -18,6 +20,7 @@ interface Flags {
   rejectFile?: string;
   allowMigratePerformance?: string;
   chunkRows: string;
+  yes?: boolean;
   json?: boolean;
 }
 
@@ -40,6 +43,7 @@ export function registerMigratePerformance(dbu: Command): void {
     .option('--reject-file <file>', 'write 6.5 rows that break the documented encodings here (JSON lines)')
     .option('--allow-migrate-performance <0|1>', 'AllowMigratePerformance (default: the WFM Client option in --config, else 1)')
     .option('--chunk-rows <n>', 'rows per chunk: the unit of a transaction and of the read-back', '50000')
+    .option('--yes', 'with --conflict overwrite: write over without asking (for scripts); the statement is still printed')
     .option('--json', 'machine-readable output')
     .action(async (flags: Flags, command: Command) => {
       const connection = connectionOptions(command);
@@ -50,8 +54,12 @@ export function registerMigratePerformance(dbu: Command): void {
             'set it to 1 in the WFM Client application’s Options section: wfm config set "WFM Client" Options.AllowMigratePerformance 1',
         );
       }
-      const result = await migratePerformance(await resolveTarget(flags.from, connection), await resolveTarget(flags.to, connection, '--to'), {
-        conflict: parsePolicy(flags.conflict),
+      const policy = parsePolicy(flags.conflict);
+      const from = await resolveTarget(flags.from, connection);
+      const to = await resolveTarget(flags.to, connection, '--to');
+      if (policy === 'overwrite') await confirmDestructive(await overwriteStatement(to), flags.yes);
+      const result = await migratePerformance(from, to, {
+        conflict: policy,
         since: flags.since,
         until: flags.until,
         chunkRows: positiveInteger(flags.chunkRows, '--chunk-rows'),

@@ -1,7 +1,10 @@
 // `wfm run` and `wfm rollback`: the order of migration as a resumable procedure with a journal.
 import type { Command } from 'commander';
+import type { ConnectionTarget } from '../../engine/dialect/index.ts';
 import { InputError } from '../../engine/errors.ts';
+import { rollbackStatement } from '../../wfm/destructive.ts';
 import { loadJournal, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions, type StepRecord } from '../../wfm/run.ts';
+import { confirmDestructive } from '../confirmation.ts';
 import { configOf, DEFAULT_KEY_FILE, resolveTarget, type ConnectionOptions } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatDuration, printJson, printLine, progressPrinter, shellWord } from '../output.ts';
@@ -65,6 +68,19 @@ function sameOptions(connection: ConnectionOptions, runsDir: string, backupDir?:
   return [...given.map(([flag, value]) => ` ${flag} ${shellWord(value)}`), connection.passwordPrompt ? ' --password-prompt' : ''].join('');
 }
 
+/**
+ * Each connection text resolved once: the statement of what a rollback removes and the rollback itself
+ * open the same databases, and a password typed at the prompt is asked for once.
+ */
+function resolvedOnce(resolve: (text: string) => Promise<ConnectionTarget>): (text: string) => Promise<ConnectionTarget> {
+  const resolved = new Map<string, Promise<ConnectionTarget>>();
+  return (text) => {
+    const known = resolved.get(text) ?? resolve(text);
+    resolved.set(text, known);
+    return known;
+  };
+}
+
 /** The run's outcome; one that stopped names the commands that resume it and undo it, with this command's options. */
 function finish(journal: RunJournal, flags: RunFlags, connection: ConnectionOptions): void {
   if (flags.json) printJson({ runId: journal.runId, state: journal.state, path: journal.path, backupFile: journal.backupFile, steps: journal.steps });
@@ -123,11 +139,14 @@ export function registerRun(program: Command): void {
     .description('undo a run: restore the backup it took (update in place) or drop the new database (migration), give the configuration its releases back, enable access')
     .requiredOption('--run <run>', 'the run (`last` for the latest)')
     .option('--runs-dir <dir>', 'where runs keep their journals', DEFAULT_RUNS_DIRECTORY)
+    .option('--yes', 'drop or restore without asking (for scripts); the statement of what is removed is still printed')
     .option('--json', 'machine-readable output')
-    .action(async (flags: { run: string; runsDir: string; json?: boolean }, command: Command) => {
+    .action(async (flags: { run: string; runsDir: string; yes?: boolean; json?: boolean }, command: Command) => {
       const connection = connectionOptions(command);
       const journal = loadJournal(flags.runsDir, flags.run);
-      const done = await rollbackRun(journal, (text) => resolveTarget(text, { ...connection, dap: undefined }), {
+      const resolveText = resolvedOnce((text: string) => resolveTarget(text, { ...connection, dap: undefined }));
+      await confirmDestructive(await rollbackStatement(journal, resolveText), flags.yes);
+      const done = await rollbackRun(journal, resolveText, {
         runsDirectory: flags.runsDir,
         backupDirectory: '.',
         config: configOf(connection),

@@ -1,7 +1,8 @@
 // The lock every dialect offers: an engine-specific mutex that dies with its connection (an advisory lock,
 // GET_LOCK, a write transaction on a side file), plus a row in wm_lock naming the holder so that a
-// refused session can say who holds it. A connection that holds a lock may take it again (a migration
-// creates its target's schema under the lock it already holds); the lock is freed by the last release.
+// refused session can say who holds it; the table goes with the last holder's row. A connection that
+// holds a lock may take it again (a migration creates its target's schema under the lock it already
+// holds); the lock is freed by the last release.
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockHeldError } from '../errors.ts';
@@ -61,7 +62,7 @@ export async function acquireNamedLock(
         return;
       }
       held.delete(name);
-      await connection.execute(`DELETE FROM ${connection.compiler.quoteIdentifier(LOCK_TABLE.name)} WHERE name = ${connection.compiler.parameter(1)}`, [name]);
+      await forgetHolder(connection, name);
       await mutex.release();
     },
   };
@@ -106,6 +107,18 @@ async function recordHolder(connection: Connection, name: string, holder: string
     holder,
     utcTimestamp(new Date()),
   ]);
+}
+
+/**
+ * Removes the holder's row and, once no holder is recorded, the table itself: a database the tool did not
+ * create keeps nothing of it. Only the holder of the mutex writes the table, so none is recorded meanwhile.
+ */
+async function forgetHolder(connection: Connection, name: string): Promise<void> {
+  const q = connection.compiler;
+  const table = q.quoteIdentifier(LOCK_TABLE.name);
+  await connection.execute(`DELETE FROM ${table} WHERE name = ${q.parameter(1)}`, [name]);
+  const left = Number((await connection.query(`SELECT COUNT(*) AS n FROM ${table}`))[0]?.n);
+  if (left === 0) for (const sql of q.dropTable(LOCK_TABLE.name)) await connection.execute(sql);
 }
 
 async function currentHolder(connection: Connection, name: string): Promise<string> {

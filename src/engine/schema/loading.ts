@@ -64,9 +64,12 @@ async function createIndex(connection: Connection, table: TableModel, index: Ind
   for (const sql of connection.compiler.createIndex(table.name, index)) await connection.execute(sql);
 }
 
-/** Drops from new, still empty tables what tableForLoading leaves out; a resumed load drops it again. */
-export async function prepareForLoading(connection: Connection): Promise<void> {
-  for (const table of (await connection.introspector.introspect()).tables) {
+/**
+ * Drops from new, still empty tables what tableForLoading leaves out; a resumed load drops it again. Given
+ * `tables`, only those are read: a table the tool does not own is never looked at.
+ */
+export async function prepareForLoading(connection: Connection, tables?: readonly string[]): Promise<void> {
+  for (const table of (await connection.introspector.introspect(tables)).tables) {
     if (connection.adapter.addsForeignKeys) {
       for (const fk of table.foreignKeys) for (const sql of connection.compiler.dropForeignKey(table.name, fk.name)) await connection.execute(sql);
     }
@@ -84,7 +87,9 @@ export async function dropForeignKeysOf(connection: Connection, tables: readonly
 
 /** Builds the model's keys, indexes and foreign keys the database lacks, then checks that the database is the model. */
 export async function completeSchema(connection: Connection, model: SchemaModel, onProgress?: ProgressListener, alongside: readonly Connection[] = []): Promise<void> {
-  const actual = await connection.introspector.introspect();
+  // Only the model's tables are read and compared: a table the tool does not own beside them is left alone.
+  const modelTables = model.tables.map((t) => t.name);
+  const actual = await connection.introspector.introspect(modelTables);
   const keyless = new Set(actual.tables.filter((t) => t.primaryKey.length === 0).map((t) => t.name));
   const indexes = new Set(actual.tables.flatMap((t) => t.indexes.map((i) => `${t.name}.${i.name}`)));
   const foreignKeys = new Set(actual.tables.flatMap((t) => t.foreignKeys.map((fk) => foreignKeyName(t.name, fk))));
@@ -98,7 +103,7 @@ export async function completeSchema(connection: Connection, model: SchemaModel,
       .filter((t) => t.foreignKeys.length > 0);
     await addForeignKeys(connection, missing, onProgress, alongside);
   }
-  const differences = diffSchemas(model, await connection.introspector.introspect());
+  const differences = diffSchemas(model, await connection.introspector.introspect(modelTables));
   if (differences.length > 0) throw new OperationError(`${connection.description} does not have the expected schema:\n${formatDifferences(differences)}`);
 }
 

@@ -64,28 +64,74 @@ function open(path: string, readOnly = false): Database.Database {
   return db;
 }
 
-/** A write transaction on a side file: held while this process lives, released by the OS when it dies. */
+/**
+ * A write transaction on a side file: held while this process lives, released by the OS when it dies. The
+ * holder removes the file as it lets go, so a database keeps nothing of a run beside it.
+ */
 function sideFileMutex(path: string): Mutex {
+  const file = `${path}.wfmlock`;
   let handle: Database.Database | undefined;
   return {
     tryAcquire: async () => {
-      const db = new Database(`${path}.wfmlock`, { timeout: 0 });
-      try {
-        db.exec('BEGIN IMMEDIATE');
-        handle = db;
-        return true;
-      } catch (error) {
+      for (;;) {
+        const db = takeSideFile(file);
+        if (!db) return false;
+        if (holdsFileAtPath(file)) {
+          handle = db;
+          return true;
+        }
+        // A holder that has just let go removed the file this session opened: its lock guards nothing,
+        // and the file now at the path (or a new one) is taken instead.
+        db.exec('ROLLBACK');
         db.close();
-        if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
-        throw error;
       }
     },
     release: async () => {
-      handle?.exec('ROLLBACK');
-      handle?.close();
+      if (!handle) return;
+      // Removed while still held: a session waiting on this file finds it gone and takes a new one.
+      rmSync(file, { force: true });
+      handle.exec('ROLLBACK');
+      handle.close();
       handle = undefined;
     },
   };
+}
+
+/** The side file with its write transaction begun, or undefined when another session holds it. */
+function takeSideFile(file: string): Database.Database | undefined {
+  const db = new Database(file, { timeout: 0 });
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    return db;
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Whether the file now at `file` is the one this process holds: another handle on it is refused only if
+ * so. A file found missing is not created again by this check.
+ */
+function holdsFileAtPath(file: string): boolean {
+  let probe: Database.Database;
+  try {
+    probe = new Database(file, { timeout: 0, fileMustExist: true });
+  } catch {
+    // Removed since it was opened.
+    return false;
+  }
+  try {
+    probe.exec('BEGIN IMMEDIATE');
+    probe.exec('ROLLBACK');
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return true;
+    throw error;
+  } finally {
+    probe.close();
+  }
 }
 
 /**

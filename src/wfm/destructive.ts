@@ -1,0 +1,139 @@
+// What an action that drops or replaces data will remove, stated before it is done: the command line and
+// the console print the same statement and ask before a rollback that drops or restores a database, a
+// restore with --replace and a step two with --conflict overwrite. It only reads: working it out never
+// changes a database, and a database that cannot be opened is said to be so, not taken for empty.
+import { existsSync } from 'node:fs';
+import { connect, describeTarget, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { lockHeldError } from '../engine/dialect/lock.ts';
+import { errorMessage } from '../engine/errors.ts';
+import { DATABASE_LOCK } from './database.ts';
+import { TABLE_MAPPINGS } from './legacy65/index.ts';
+import type { RunJournal } from './run.ts';
+import { verifyMigration } from './verify.ts';
+
+export interface TableRows {
+  table: string;
+  rows: number;
+}
+
+export interface DestructiveStatement {
+  /** What the action does, in one sentence. */
+  action: string;
+  /** The database it removes data from, as the user named it; none when it removes nothing. */
+  database: string;
+  target?: ConnectionTarget;
+  /** The tables whose rows it removes, and how many each holds now. */
+  tables: TableRows[];
+  /** What else the user should know: what changed since the run or the backup, what could not be read. */
+  notes: string[];
+  /** False when there is nothing to remove, and so nothing to ask. */
+  removesData: boolean;
+}
+
+/** The 6.5 tables step two reads: their 8.5.2 tables hold the rows --conflict overwrite writes over. */
+const PERFORMANCE_SOURCES = ['performance_data', 'agent_compliance'];
+
+/** The tables of a database and the rows each holds, or why they cannot be listed. */
+async function contentsOf(target: ConnectionTarget): Promise<{ tables: TableRows[] } | { absent: true } | { problem: string }> {
+  if (target.engine === 'sqlite' && target.path !== undefined && target.path !== ':memory:' && !existsSync(target.path)) return { absent: true };
+  let connection: Connection;
+  try {
+    connection = await connect({ ...target, readOnly: true });
+  } catch (error) {
+    return { problem: errorMessage(error) };
+  }
+  try {
+    // Counting rows waits on the tables an operation under way is changing: while one holds the database, it is named instead.
+    const holder = await connection.lockHolder(DATABASE_LOCK).catch(() => undefined);
+    if (holder !== undefined) throw lockHeldError(connection, DATABASE_LOCK, holder);
+    return { tables: await tableRows(connection, await connection.introspector.tableNames()) };
+  } finally {
+    await connection.close();
+  }
+}
+
+async function tableRows(connection: Connection, tables: readonly string[]): Promise<TableRows[]> {
+  const q = connection.compiler;
+  const counted: TableRows[] = [];
+  for (const table of [...tables].sort()) {
+    const rows = Number((await connection.query(`SELECT COUNT(*) AS n FROM ${q.quoteIdentifier(table)}`))[0]?.n ?? 0);
+    counted.push({ table, rows });
+  }
+  return counted;
+}
+
+/** A statement about one database: its tables (those named in `only`, when given) and their rows. */
+async function statementFor(target: ConnectionTarget, action: string, notes: string[], only?: readonly string[]): Promise<DestructiveStatement> {
+  const database = describeTarget(target);
+  const contents = await contentsOf(target);
+  if ('absent' in contents) return { action, database, target, tables: [], notes: [`${database} does not exist: there is nothing in it to remove`], removesData: false };
+  if ('problem' in contents) return { action, database, target, tables: [], notes: [`what ${database} holds cannot be listed (${contents.problem}); whatever it holds is removed`, ...notes], removesData: true };
+  const tables = only ? contents.tables.filter((t) => only.includes(t.table)) : contents.tables;
+  return { action, database, target, tables, notes, removesData: tables.some((t) => t.rows > 0) || (!only && tables.length > 0) };
+}
+
+/** When the run ended: the end of the last step it recorded. */
+function runEnd(journal: RunJournal): string | undefined {
+  const ends = journal.steps
+    .filter((s) => s.startedAt !== undefined)
+    .map((s) => new Date(Date.parse(s.startedAt as string) + (s.durationMs ?? 0)).toISOString());
+  return ends.sort().at(-1);
+}
+
+/**
+ * The tables of a migrated database that no longer hold what the migration of the 6.5 database writes:
+ * what changed there since the run (the 6.5 database is only read by it).
+ */
+async function changedSinceMigration(from: ConnectionTarget, to: ConnectionTarget, journal: RunJournal): Promise<string[]> {
+  try {
+    const tables = await verifyMigration(from, to, { allowMigratePerformance: !journal.twoStep });
+    const changed = tables.filter((t) => !t.equal);
+    if (changed.length === 0) return ['it holds what the run migrated: nothing changed there since the run'];
+    return [`changed since the run (no longer what the run migrated): ${changed.map((t) => `${t.target} (${t.targetRows} rows now, ${t.sourceRows - t.rejected} migrated)`).join(', ')}`];
+  } catch (error) {
+    return [`what changed since the run cannot be worked out (${errorMessage(error)})`];
+  }
+}
+
+/** What `wfm rollback` (and the console's Roll back) removes for a run. */
+export async function rollbackStatement(journal: RunJournal, resolveTarget: (text: string) => Promise<ConnectionTarget>): Promise<DestructiveStatement> {
+  const ended = runEnd(journal);
+  const since = ended ? ` since the run ended (${ended})` : '';
+  if (journal.state === 'rolled back') return { action: `nothing: ${journal.runId} was rolled back already`, database: '', tables: [], notes: [], removesData: false };
+  const from = await resolveTarget(journal.from);
+  if (journal.path === 'update in place') {
+    const action = `restore ${journal.backupFile} over ${describeTarget(from)}: every table below is dropped and the backup's tables written in their place`;
+    return statementFor(from, action, [`everything written to ${describeTarget(from)}${since} is lost, the organization and user settings included`]);
+  }
+  if (journal.to === null) return { action: 'nothing is dropped: the run named no new database', database: '', tables: [], notes: [], removesData: false };
+  const to = await resolveTarget(journal.to);
+  const statement = await statementFor(to, `drop the new database ${describeTarget(to)} with every table below; the 6.5 database ${describeTarget(from)} is left as it is`, []);
+  if (statement.removesData && statement.tables.length > 0) statement.notes.push(...(await changedSinceMigration(from, to, journal)), `everything written to it${since} is lost`);
+  return statement;
+}
+
+/** What `bru restore --replace` (and the console's Restore) removes from the database restored into. */
+export async function restoreStatement(file: string, target: ConnectionTarget, tables?: readonly string[]): Promise<DestructiveStatement> {
+  const database = describeTarget(target);
+  if (tables) return statementFor(target, `delete every row of the tables below in ${database} and write ${file}'s rows in their place`, [`rows written to them since ${file} was taken are lost`], tables);
+  return statementFor(target, `drop every table below in ${database} and write ${file}'s tables in their place`, [`everything written to ${database} since ${file} was taken is lost`]);
+}
+
+/** What `dbu migrate-performance --conflict overwrite` writes over in the 8.5.2 database. */
+export async function overwriteStatement(to: ConnectionTarget): Promise<DestructiveStatement> {
+  const targets = TABLE_MAPPINGS.filter((m) => PERFORMANCE_SOURCES.includes(m.source)).map((m) => m.target);
+  const database = describeTarget(to);
+  return statementFor(to, `write the 6.5 rows over the rows the new Data Aggregator collected in the tables below of ${database}, for every interval both hold`, [
+    'the rows written over are not kept anywhere; --conflict keep-target keeps them, --conflict fail stops before writing',
+  ], targets);
+}
+
+/** The statement as lines for a terminal or a page. */
+export function statementLines(statement: DestructiveStatement): string[] {
+  return [
+    `this will ${statement.action}`,
+    ...statement.tables.map((t) => `  ${t.table}: ${t.rows.toLocaleString('en-US')} rows`),
+    ...statement.notes.map((note) => `  ${note}`),
+  ];
+}
+
