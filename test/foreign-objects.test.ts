@@ -67,7 +67,7 @@ for (const engine of engines) {
       await addPayroll(target);
       const before = await payrollRows(target);
 
-      const replaced = wfm(['bru', 'restore', '--db', target.url, '--file', file, '--replace']);
+      const replaced = wfm(['bru', 'restore', '--db', target.url, '--file', file, '--replace', '--yes']);
       assert.doesNotMatch(replaced.stderr, /internal error/);
       assert.equal(replaced.status, 0, replaced.stderr);
       assert.deepEqual(await payrollRows(target), before);
