@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { connect, parseConnectionString } from '../src/engine/dialect/index.ts';
+import { connect, parseConnectionString, withConnection } from '../src/engine/dialect/index.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
 import { buildConsole } from '../src/web/server.ts';
 import { wfm } from './helpers/cli.ts';
@@ -25,14 +25,7 @@ async function database(engine: TestEngine, release: Release): Promise<string> {
   return (await generatedDatabase(fresh, engine, 'confirm', release, { agents: 8, days: 1, seed: 9 })).url;
 }
 
-async function contentOf(url: string) {
-  const connection = await connect(url);
-  try {
-    return await databaseContent(connection);
-  } finally {
-    await connection.close();
-  }
-}
+const contentOf = (url: string) => withConnection(url, (connection) => databaseContent(connection));
 
 /** A refusal: exit 2, the statement of what would be removed, and how to confirm. */
 function assertRefused(result: { status: number | null; stderr: string; stdout: string }, statement: RegExp): void {
