@@ -5,6 +5,7 @@
 // afterwards lands in a file named after the database now renamed in.
 import Database from 'better-sqlite3';
 import { existsSync, renameSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError, OperationError } from '../../errors.ts';
 import type { Connection, ScratchTarget } from '../types.ts';
@@ -12,6 +13,9 @@ import type { Connection, ScratchTarget } from '../types.ts';
 const SUFFIX = '.restoring';
 /** The files SQLite keeps beside a database named after it. */
 const COMPANIONS = ['-wal', '-shm', '-journal'];
+/** How long the swap waits for other sessions to close the target, and how often it looks. */
+const SWITCH_WAIT_MS = 10_000;
+const SWITCH_POLL_MS = 100;
 
 function filesOf(path: string): string[] {
   return [path, ...COMPANIONS.map((suffix) => path + suffix)];
@@ -29,10 +33,24 @@ function asSingleFile(path: string): void {
   if (left.length > 0) throw new OperationError(`${left.join(', ')} is still in use; the restored database stays in ${path}, which a restore run again removes`);
 }
 
-/** The target's own handle holding its journal in memory: its -wal and -shm files checkpointed and gone. */
+/**
+ * The target's own handle holding its journal in memory: its -wal and -shm files checkpointed and gone.
+ * That takes the only handle on the file; one another process holds a moment (a `wfm info`) is waited for.
+ */
 async function detachFromCompanions(on: Connection, path: string): Promise<void> {
-  const [row] = await on.query('PRAGMA journal_mode = MEMORY');
-  if (row?.journal_mode !== 'memory') throw new OperationError(`another session has ${path} open; close it and restore again`);
+  const deadline = Date.now() + SWITCH_WAIT_MS;
+  for (;;) {
+    const mode = await on.query('PRAGMA journal_mode = MEMORY').then(
+      ([row]) => row?.journal_mode,
+      (error: unknown) => {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+        return undefined;
+      },
+    );
+    if (mode === 'memory') return;
+    if (Date.now() >= deadline) throw new OperationError(`another session has ${path} open; close it and restore again`);
+    await sleep(SWITCH_POLL_MS);
+  }
 }
 
 export function sqliteScratch(target: ConnectionTarget): ScratchTarget {
