@@ -9,6 +9,7 @@ import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, ty
 import { connect, dialectFor, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
+import { loadThroughScratch, removeLeftoverScratch } from '../engine/load/scratch-target.ts';
 import { diffSchemas, formatDifferences } from '../engine/schema/diff.ts';
 import { completeSchema, prepareForLoading, TableCompletion, tableForLoading } from '../engine/schema/loading.ts';
 import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
@@ -328,6 +329,7 @@ async function restoreChecked(file: string, to: ConnectionTarget, options: Resto
   const created = await dialect.createDatabase(to);
   // Over what a database holds, every row of the archive is checked before the database is written to at all.
   if (!created && !(await withConnection({ ...to, readOnly: true }, isEmpty))) report = await requireIntactArchive(file);
+  // A failed restore removes the database it created; into an empty one, the rows go into a scratch that goes with the failure.
   let undo: (() => Promise<void>) | undefined = created ? () => dialect.dropDatabase(to) : undefined;
   try {
     const target = await connect(to);
@@ -338,19 +340,14 @@ async function restoreChecked(file: string, to: ConnectionTarget, options: Resto
         throw error;
       });
       try {
+        await removeLeftoverScratch(target, options.onProgress);
         const intoEmpty = await isEmpty(target);
-        // A failed restore removes what it created: the database, or the tables it created in an empty one.
         if (!intoEmpty) undo = undefined;
-        else if (!created) undo = () => dropTables(target, report.header.schema.tables.map((t) => t.name));
         // Filled by another session since it was looked at: its rows are not replaced unchecked either.
         if (!intoEmpty && !report.rowsChecked) report = await requireIntactArchive(file);
-        const result = await restoreInto(target, to, file, report, options, runners, started);
+        const result = intoEmpty ? await restoreThroughScratch(target, file, report, options, runners, started) : await restoreInto(target, to, file, report, options, runners, started);
         undo = undefined;
         return result;
-      } catch (error) {
-        // Into an empty database a chunk's rows are checked as it loads: one that is wrong leaves it empty again.
-        if (undo && !created) await undoRestore(undo, error);
-        throw error;
       } finally {
         await lock.release();
       }
@@ -358,9 +355,37 @@ async function restoreChecked(file: string, to: ConnectionTarget, options: Resto
       await target.close();
     }
   } catch (error) {
-    if (undo && created) await undoRestore(undo, error);
+    if (undo) await undoRestore(undo, error);
     throw error;
   }
+}
+
+/**
+ * A restore into an empty database: loaded, completed and verified in a scratch beside it, then swapped in
+ * whole, so that neither a failure nor a kill ever leaves part of the backup in the database.
+ */
+async function restoreThroughScratch(
+  target: Connection,
+  file: string,
+  report: ArchiveReport & { header: ArchiveHeader },
+  options: RestoreOptions,
+  runners: ChunkRunner[],
+  started: number,
+): Promise<RestoreResult> {
+  const tables = report.header.schema.tables.map((t) => t.name);
+  const result = await loadThroughScratch(target, tables, async (scratch) => {
+    const loaded = await withConnection(scratch, (connection) => restoreInto(connection, scratch, file, report, options, runners, started));
+    requireVerified(file, loaded);
+    return loaded;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  return { ...result, seconds, phases: { ...result.phases, finish: result.phases.finish + seconds - result.seconds } };
+}
+
+/** Every table holds exactly the backup's rows: only then is a restore swapped in. */
+function requireVerified(file: string, result: RestoreResult): void {
+  const failed = result.tables.filter((t) => !t.verified).map((t) => t.table);
+  if (failed.length > 0) throw new OperationError(`${failed.join(', ')} did not hold exactly the rows of ${file} once restored; nothing was restored`);
 }
 
 async function isEmpty(connection: Connection): Promise<boolean> {

@@ -71,4 +71,4 @@ export async function withConnection<T>(target: ConnectionTarget | string, fn: (
 
 export { describeTarget, parseConnectionString } from './connection-string.ts';
 export type { ConnectionTarget, EngineName } from './connection-string.ts';
-export type { Connection, Dialect, Row, SqlValue } from './types.ts';
+export type { Connection, Dialect, Row, ScratchTarget, SqlValue } from './types.ts';

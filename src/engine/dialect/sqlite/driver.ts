@@ -13,6 +13,7 @@ import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
 import { sqliteAdapter } from './adapter.ts';
 import { sqliteIntrospector } from './introspector.ts';
 import { sqliteQueryCompiler } from './query-compiler.ts';
+import { sqliteScratch } from './scratch.ts';
 
 const BULK_BATCH_ROWS = 50_000;
 const DEFAULT_BATCH_ROWS = 10_000;
@@ -297,6 +298,7 @@ export const sqliteDialect: Dialect = {
     open(path).close();
     return true;
   },
+  scratchFor: sqliteScratch,
   dropDatabase: async (target) => {
     const path = databasePath(target);
     if (path === ':memory:') return;
