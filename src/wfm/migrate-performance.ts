@@ -7,7 +7,7 @@
 import { closeOnFailure, connect, type Connection, type ConnectionTarget, type Row, type SqlValue } from '../engine/dialect/index.ts';
 import { requireDistinctDatabases } from '../engine/dialect/identity.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
-import { completeSchema, dropForeignKeysOf } from '../engine/schema/loading.ts';
+import { completeSchema, dropForeignKeysOf } from '../engine/load/loading.ts';
 import { RateMeter, type ProgressListener } from '../engine/progress.ts';
 import { INTERVAL_SECONDS } from './aggregator/events.ts';
 import { epochOfTimestamp, timestampOf } from './aggregator/store.ts';
