@@ -2,7 +2,8 @@
 // with the database (and their heartbeats), the maintenance switch they honour, what the Data Aggregator
 // needs to count every event exactly once and to know which intervals it collected, and the journal of
 // the performance data migration (step two of a two-step migration), whose catch-up runs start where the
-// last one ended.
+// last one ended, with the rows it wrote: a later run updates only those, and only while they still hold
+// what it wrote.
 import { bigint, integer, NULLABLE, table, timestamp, varchar } from '../../engine/schema/builders.ts';
 import type { TableModel } from '../../engine/schema/model.ts';
 
@@ -49,5 +50,8 @@ export const COLLECTION_TABLES_8_5_2: TableModel[] = [
   table('performance_migration_conflict', [integer('run_id'), varchar('table_name', 64), varchar('row_key', 255), varchar('resolution', 16)], {
     primaryKey: ['run_id', 'table_name', 'row_key'],
     references: { run_id: 'performance_migration_run' },
+  }),
+  table('performance_migration_row', [varchar('table_name', 64), integer('key_id'), timestamp('key_instant'), bigint('value_hash')], {
+    primaryKey: ['table_name', 'key_id', 'key_instant'],
   }),
 ];
