@@ -125,7 +125,7 @@ export async function overwriteStatement(to: ConnectionTarget): Promise<Destruct
   const database = describeTarget(to);
   return statementFor(
     to,
-    `write the 6.5 rows over every row of the tables below of ${database} that holds the key of a 6.5 row and that the performance migration did not write itself: the rows the new Data Aggregator collected, and any imported, corrected by hand or written by another collector`,
+    `write the 6.5 rows over the rows the new Data Aggregator collected in the tables below of ${database}, and over every other row there that holds the key of a 6.5 row and that the performance migration did not write itself (an import, a correction by hand, another collector)`,
     ['the rows written over are not kept anywhere; --conflict keep-target keeps them, --conflict fail stops before writing'],
     targets,
   );
