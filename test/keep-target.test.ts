@@ -117,6 +117,14 @@ for (const engine of await testEngines()) {
       await withConnection(url, async (c) => {
         for (const sql of c.compiler.dropTable('performance_migration_row')) await c.execute(sql);
       });
+      // Such a database, and a backup of it, are still 8.5.2: backed up, verified and restored as one.
+      const backupFile = join(directory, `${engine.engine}-before-record.db`);
+      const backup = wfm(['bru', 'backup', '--db', url, '--file', backupFile]);
+      assert.equal(backup.status, 0, backup.stderr);
+      assert.equal(wfm(['bru', '-VERIFY', '-FILE', backupFile]).status, 0);
+      const restored = await fresh(engine as TestEngine, 'kt-restored');
+      const restore = wfm(['bru', '-RESTORE', '-DB', restored.url, '-FILE', backupFile]);
+      assert.equal(restore.status, 0, restore.stderr);
 
       const failed = wfm(['dbu', 'migrate-performance', '--from', legacy.url, '--to', url, '--conflict', 'fail']);
       assert.equal(failed.status, 1, failed.stderr);
