@@ -224,6 +224,7 @@ interface TargetRows {
  */
 async function targetRows(target: Connection, table: PerformanceTable, columns: readonly string[], mapped: readonly SqlValue[][], bounds: KeyBounds, absentMayBeRecorded: boolean): Promise<TargetRows> {
   const existing = await existingRows(target, table, columns, bounds);
+  if (existing.size === 0 && !absentMayBeRecorded) return { existing, recorded: new Map() };
   const changing = mapped.filter((row) => {
     const before = existing.get(keyText(row));
     return before ? !sameRow(before, row) : absentMayBeRecorded;

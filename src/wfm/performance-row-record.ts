@@ -26,9 +26,11 @@ export function valueHash(row: PerformanceRow): number {
   let h2 = 0x41c6ce57;
   for (let i = 2; i < row.length; i++) {
     const value = row[i];
-    const text = value === null || value === undefined ? '\u0000' : `${String(value)}\u0001`;
-    for (let j = 0; j < text.length; j++) {
-      const code = text.charCodeAt(j);
+    // Each value ends with a mark, 0 after NULL and 1 after any other value, so that NULL and '' differ.
+    const text = value === null || value === undefined ? '' : String(value);
+    const mark = value === null || value === undefined ? 0 : 1;
+    for (let j = 0; j <= text.length; j++) {
+      const code = j < text.length ? text.charCodeAt(j) : mark;
       h1 = Math.imul(h1 ^ code, 2654435761);
       h2 = Math.imul(h2 ^ code, 1597334677);
     }
@@ -77,7 +79,7 @@ export async function recordedHashes(target: Connection, table: string, keys: re
 export async function recordWrittenRows(target: Connection, table: string, rows: readonly PerformanceRow[], recorded: ReadonlyMap<string, number>): Promise<void> {
   const fresh: SqlValue[][] = [];
   const rewritten: SqlValue[][] = [];
-  for (const row of rows) (recorded.has(keyText(row)) ? rewritten : fresh).push([table, row[0] ?? null, row[1] ?? null, valueHash(row)]);
+  for (const row of rows) (recorded.size > 0 && recorded.has(keyText(row)) ? rewritten : fresh).push([table, row[0] ?? null, row[1] ?? null, valueHash(row)]);
   if (fresh.length > 0) await target.bulkInsert(ROW_RECORD_TABLE, RECORD_COLUMNS, fresh);
   if (rewritten.length === 0) return;
   const upsert = target.compiler.upsert(ROW_RECORD_TABLE, RECORD_COLUMNS, RECORD_KEY, 1, 'replace');
