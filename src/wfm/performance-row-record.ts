@@ -5,7 +5,7 @@
 import type { Connection, SqlValue } from '../engine/dialect/index.ts';
 import { releaseModel } from './releases/index.ts';
 
-export const ROW_RECORD_TABLE = 'performance_migration_row';
+const ROW_RECORD_TABLE = 'performance_migration_row';
 const RECORD_COLUMNS = ['table_name', 'key_id', 'key_instant', 'value_hash'];
 const RECORD_KEY = ['table_name', 'key_id', 'key_instant'];
 
@@ -13,7 +13,7 @@ const RECORD_KEY = ['table_name', 'key_id', 'key_instant'];
 const LOOKUP_KEYS = 400;
 
 /** A target row as step two reads and writes it: its two key columns first, then its values. */
-export type PerformanceRow = readonly SqlValue[];
+type PerformanceRow = readonly SqlValue[];
 
 export const keyText = (row: PerformanceRow): string => `${String(row[0])}|${String(row[1])}`;
 
