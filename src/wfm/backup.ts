@@ -15,6 +15,7 @@ import { createTablesForLoading, dropTables, intoLoadTarget, loadItems, type Tab
 import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
 import { requireBackupRestorePrivilege } from './access.ts';
 import { type DatabaseState, describeState, detectRelease, lockDatabase, TOOL_VERSION } from './database.ts';
+import { modelWithTablesPresent } from './releases/collection-8.5.2.ts';
 import { releaseModel } from './releases/index.ts';
 import { legacySchemaStatements } from './releases/legacy.ts';
 import { isLegacyRelease, isRelease, type Release } from './releases/versions.ts';
@@ -133,14 +134,15 @@ export async function backupDatabase(
  * backup before a file is written: the file could not be restored as a database of that release.
  */
 async function releaseTablesOf(connection: Connection, release: Release): Promise<{ schema: SchemaModel; leftOut: string[] }> {
-  const expected = await releaseSchema(release);
+  const present = await connection.introspector.tableNames();
+  const expected = await releaseSchema(release, present);
   const releaseTables = expected.tables.map((t) => t.name);
   const schema = await connection.introspector.introspect(releaseTables);
   const problems = diffSchemas(expected, withoutForeignKeyIndexes(connection.adapter.engine, schema, expected));
   if (problems.length > 0) {
     throw new OperationError(`${connection.description} cannot be backed up as a WFM ${release} database, its schema differs from that release's:\n${problems.map((p) => `  ${formatDifferences([p])}`).join('\n')}`);
   }
-  return { schema, leftOut: (await connection.introspector.tableNames()).filter((name) => !releaseTables.includes(name)) };
+  return { schema, leftOut: present.filter((name) => !releaseTables.includes(name)) };
 }
 
 function unknownRelease(file: string, header: ArchiveHeader): string {
@@ -185,15 +187,18 @@ export async function requireIntactArchive(file: string, options: VerifyOptions 
  * file can compute them again.
  */
 async function releaseSchemaOf(header: ArchiveHeader, release: Release): Promise<{ schema: SchemaModel; problems: string[] }> {
-  const expected = await releaseSchema(release);
+  const expected = await releaseSchema(release, header.schema.tables.map((t) => t.name));
   const schema = withoutForeignKeyIndexes(header.engine, header.schema, expected);
   const problems = diffSchemas(expected, schema).map((difference) => `its schema is not that of WFM ${release}: ${formatDifferences([difference])}`);
   return { schema, problems };
 }
 
-/** The tables a database of the release has: the model of a current release, or the legacy layout as SQLite reads it. */
-async function releaseSchema(release: Release): Promise<SchemaModel> {
-  if (!isLegacyRelease(release)) return releaseModel(release);
+/**
+ * The tables a database of the release has: the model of a current release (given the tables `present`,
+ * without one it gained later that they lack), or the legacy layout as SQLite reads it.
+ */
+async function releaseSchema(release: Release, present?: readonly string[]): Promise<SchemaModel> {
+  if (!isLegacyRelease(release)) return present ? modelWithTablesPresent(releaseModel(release), present) : releaseModel(release);
   return withConnection({ engine: 'sqlite', path: ':memory:' }, async (scratch) => {
     for (const sql of legacySchemaStatements(release)) await scratch.execute(sql);
     return scratch.introspector.introspect();
