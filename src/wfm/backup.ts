@@ -517,7 +517,7 @@ class ReadBack {
   /** Whether the target's digest of the table is that of the rows sent, rows that hashed as the backup records. */
   private async holdsRowsSent(connection: Connection, item: CopyItem, result: CopyItemResult, expected: string | undefined): Promise<boolean> {
     if (result.rowsDigest === undefined || result.contentHash !== expected) return false;
-    const digest = await connection.bulkRowsDigest?.(item.target.table, item.target.columns);
+    const digest = connection.bulk.kind === 'encoded' ? await connection.bulk.rowsDigest(item.target.table, item.target.columns) : undefined;
     return digest?.toString() === result.rowsDigest;
   }
 }

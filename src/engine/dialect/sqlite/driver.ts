@@ -11,10 +11,11 @@ import { freeBytesAt } from '../local-disk.ts';
 import { acquireNamedLock, type Mutex, namedLockHolder } from '../lock.ts';
 import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
 import { sqliteAdapter } from './adapter.ts';
+import { preparedStatementsBulk } from './bulk/index.ts';
+import { insertPrepared } from './bulk/prepared-inserts.ts';
 import { sqliteIntrospector } from './introspector.ts';
 import { sqliteQueryCompiler } from './query-compiler.ts';
 
-const BULK_BATCH_ROWS = 50_000;
 const DEFAULT_BATCH_ROWS = 10_000;
 
 function databasePath(target: ConnectionTarget): string {
@@ -148,6 +149,7 @@ async function* givingTurns(source: AsyncIterable<Row[]>): AsyncIterable<Row[]> 
 class SqliteConnection implements Connection {
   readonly adapter = sqliteAdapter;
   readonly compiler = sqliteQueryCompiler;
+  readonly bulk = preparedStatementsBulk;
   readonly introspector;
   readonly description: string;
   private depth = 0;
@@ -215,31 +217,8 @@ class SqliteConnection implements Connection {
     }
   }
 
-  async bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number> {
-    const q = this.compiler;
-    const insert = this.db.prepare(
-      `INSERT INTO ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-    );
-    const ownTransactions = !this.db.inTransaction;
-    let written = 0;
-    let inBatch = 0;
-    if (ownTransactions) this.db.exec('BEGIN IMMEDIATE');
-    try {
-      for await (const row of rows) {
-        insert.run(...row);
-        written++;
-        if (ownTransactions && ++inBatch === BULK_BATCH_ROWS) {
-          this.db.exec('COMMIT');
-          this.db.exec('BEGIN IMMEDIATE');
-          inBatch = 0;
-        }
-      }
-      if (ownTransactions) this.db.exec('COMMIT');
-    } catch (error) {
-      if (ownTransactions && this.db.inTransaction) this.db.exec('ROLLBACK');
-      throw error;
-    }
-    return written;
+  bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number> {
+    return insertPrepared(this.db, table, columns, rows);
   }
 
   async acquireLock(name: string, holder: string, waitMs = 0): Promise<Lock> {
