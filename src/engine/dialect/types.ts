@@ -227,6 +227,11 @@ export interface Dialect {
   createDatabase(target: ConnectionTarget): Promise<boolean>;
   /** Drops the database named by the target if it exists. */
   dropDatabase(target: ConnectionTarget): Promise<void>;
+  /**
+   * Who the database named by the target is, whatever the spelling of its path or host (two spellings of
+   * one database give one identity); undefined when it cannot be reached or named.
+   */
+  databaseIdentity(target: ConnectionTarget): Promise<string | undefined>;
   /** Whether an error of this driver means the server ended the session (killed, restarted, network gone). */
   isConnectionLost(error: unknown): boolean;
 }

@@ -18,6 +18,7 @@ import { InputError, OperationError } from '../../errors.ts';
 import { batches } from '../batches.ts';
 import { acquireNamedLock, type Mutex, namedLockHolder } from '../lock.ts';
 import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
+import { queriedIdentity } from '../server-identity.ts';
 import { mysqlAdapter } from './adapter.ts';
 import { loadDataBulk } from './bulk/index.ts';
 import { infileChunks, lineEncoder, loadDataStatement, socketOf } from './bulk/load-data.ts';
@@ -335,6 +336,8 @@ export const mysqlDialect: Dialect = {
   compiler: mysqlQueryCompiler,
   isConnectionLost,
   connect: async (target) => new MysqlConnection(target, await open(target, requireDatabase(target))),
+  // MariaDB has no server id, but its host name, port and data directory name one server on a network.
+  databaseIdentity: (target) => queriedIdentity(target, mysqlDialect.connect, "SELECT CONCAT(@@hostname, ':', @@port, ':', @@datadir) AS server, DATABASE() AS name"),
   // CREATE DATABASE counts one row when it creates the database, none when IF NOT EXISTS finds it.
   createDatabase: async (target) =>
     (await onServer(target, `CREATE DATABASE IF NOT EXISTS ${quote(requireDatabase(target))} CHARACTER SET utf8mb4 COLLATE ${MYSQL_COLLATION}`)) > 0,

@@ -12,6 +12,7 @@ import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex, namedLockHolder } from '../lock.ts';
 import type { Connection, Dialect, EncodedBulk, Lock, Row, SqlValue } from '../types.ts';
+import { queriedIdentity } from '../server-identity.ts';
 import { postgresAdapter } from './adapter.ts';
 import { copyBulk } from './bulk/index.ts';
 import { copyFieldReader, copyValue, CopyTextWriter } from './bulk/copy-text.ts';
@@ -491,6 +492,8 @@ export const postgresDialect: Dialect = {
   compiler: postgresQueryCompiler,
   isConnectionLost,
   connect: async (target) => new PostgresConnection(target, await openClient(target, databaseName(target))),
+  // The system identifier is drawn when the server's cluster is created.
+  databaseIdentity: (target) => queriedIdentity(target, postgresDialect.connect, 'SELECT system_identifier::text AS server, current_database() AS name FROM pg_control_system()'),
   createDatabase: async (target) => {
     const name = databaseName(target);
     return withMaintenanceClient(target, async (client) => {

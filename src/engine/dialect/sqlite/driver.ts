@@ -1,8 +1,8 @@
 // SQLite through better-sqlite3: one synchronous handle per connection, WAL so readers are not blocked
 // by a writer, bulk writes as one prepared statement inside large transactions.
 import Database from 'better-sqlite3';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
@@ -146,6 +146,17 @@ async function* givingTurns(source: AsyncIterable<Row[]>): AsyncIterable<Row[]> 
   }
 }
 
+/** A file by its device and inode: two paths, a symbolic link or a hard link to one file are one database. */
+function fileIdentity(path: string): string {
+  try {
+    const stat = statSync(path);
+    return `sqlite:${stat.dev}:${stat.ino}`;
+  } catch {
+    // A file that does not exist yet is only ever the same as another spelling of its path.
+    return `sqlite:${resolve(path)}`;
+  }
+}
+
 class SqliteConnection implements Connection {
   readonly adapter = sqliteAdapter;
   readonly compiler = sqliteQueryCompiler;
@@ -269,6 +280,7 @@ export const sqliteDialect: Dialect = {
   // An embedded database has no session a server could end.
   isConnectionLost: () => false,
   connect: async (target) => new SqliteConnection(target, open(databasePath(target), target.readOnly)),
+  databaseIdentity: async (target) => (target.path === ':memory:' || !target.path ? undefined : fileIdentity(target.path)),
   createDatabase: async (target) => {
     const path = databasePath(target);
     // An existing file is left as it is, not even its journal mode set.
