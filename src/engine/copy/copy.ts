@@ -1,6 +1,7 @@
-// The one mechanism that moves data: rows streamed from a source connection in key order, through a
-// transform, into a sink in chunks, each chunk committed with its checkpoint. Memory holds a chunk or two,
-// whatever the table's size; a killed run resumes from its checkpoints; every chunk is hashed.
+// The one mechanism that moves data: rows streamed from a source in key order, through a transform, into a
+// sink in chunks, each chunk committed with its checkpoint. How the rows move is negotiated once per item
+// (negotiate.ts); whichever way, memory holds a chunk or a few, whatever the table's size; a killed run
+// resumes from its checkpoints; every chunk is hashed.
 import type { Connection, Row, SqlValue } from '../dialect/types.ts';
 import { throwIfStopRequested, whileStoppable } from '../interruption.ts';
 import { type ProgressListener, RateMeter } from '../progress.ts';
