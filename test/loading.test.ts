@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { connect, type Connection } from '../src/engine/dialect/index.ts';
-import { completeSchema, TableCompletion, tableForLoading } from '../src/engine/schema/loading.ts';
+import { completeSchema, TableCompletion, tableForLoading } from '../src/engine/load/loading.ts';
 import type { SchemaModel, TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase } from './helpers/databases.ts';
 

@@ -5,15 +5,17 @@
 // leaving the database as empty as it found it when one is wrong.
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { ArchiveSink, ArchiveSource, archiveItemOf, chunkRunner, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport, type ChunkRunner, type VerifyOptions } from '../engine/archive/index.ts';
-import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
-import { connect, dialectFor, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
-import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
+import { copyItem, copyItems, DatabaseSink, DatabaseSource, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
+import { connect, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { InputError, OperationError } from '../engine/errors.ts';
 import type { ProgressListener } from '../engine/progress.ts';
+import { loadThroughScratch, removeLeftoverScratch } from '../engine/load/scratch-target.ts';
 import { diffSchemas, formatDifferences } from '../engine/schema/diff.ts';
-import { completeSchema, prepareForLoading, TableCompletion, tableForLoading } from '../engine/schema/loading.ts';
+import { createTablesForLoading, dropTables, intoLoadTarget, loadItems, type TableVerified } from '../engine/load/index.ts';
 import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
 import { requireBackupRestorePrivilege } from './access.ts';
 import { type DatabaseState, describeState, detectRelease, lockDatabase, TOOL_VERSION } from './database.ts';
+import { modelWithTablesPresent } from './releases/collection-8.5.2.ts';
 import { releaseModel } from './releases/index.ts';
 import { legacySchemaStatements } from './releases/legacy.ts';
 import { isLegacyRelease, isRelease, type Release } from './releases/versions.ts';
@@ -132,14 +134,15 @@ export async function backupDatabase(
  * backup before a file is written: the file could not be restored as a database of that release.
  */
 async function releaseTablesOf(connection: Connection, release: Release): Promise<{ schema: SchemaModel; leftOut: string[] }> {
-  const expected = await releaseSchema(release);
+  const present = await connection.introspector.tableNames();
+  const expected = await releaseSchema(release, present);
   const releaseTables = expected.tables.map((t) => t.name);
   const schema = await connection.introspector.introspect(releaseTables);
   const problems = diffSchemas(expected, withoutForeignKeyIndexes(connection.adapter.engine, schema, expected));
   if (problems.length > 0) {
     throw new OperationError(`${connection.description} cannot be backed up as a WFM ${release} database, its schema differs from that release's:\n${problems.map((p) => `  ${formatDifferences([p])}`).join('\n')}`);
   }
-  return { schema, leftOut: (await connection.introspector.tableNames()).filter((name) => !releaseTables.includes(name)) };
+  return { schema, leftOut: present.filter((name) => !releaseTables.includes(name)) };
 }
 
 function unknownRelease(file: string, header: ArchiveHeader): string {
@@ -184,15 +187,18 @@ export async function requireIntactArchive(file: string, options: VerifyOptions 
  * file can compute them again.
  */
 async function releaseSchemaOf(header: ArchiveHeader, release: Release): Promise<{ schema: SchemaModel; problems: string[] }> {
-  const expected = await releaseSchema(release);
+  const expected = await releaseSchema(release, header.schema.tables.map((t) => t.name));
   const schema = withoutForeignKeyIndexes(header.engine, header.schema, expected);
   const problems = diffSchemas(expected, schema).map((difference) => `its schema is not that of WFM ${release}: ${formatDifferences([difference])}`);
   return { schema, problems };
 }
 
-/** The tables a database of the release has: the model of a current release, or the legacy layout as SQLite reads it. */
-async function releaseSchema(release: Release): Promise<SchemaModel> {
-  if (!isLegacyRelease(release)) return releaseModel(release);
+/**
+ * The tables a database of the release has: the model of a current release (given the tables `present`,
+ * without one it gained later that they lack), or the legacy layout as SQLite reads it.
+ */
+async function releaseSchema(release: Release, present?: readonly string[]): Promise<SchemaModel> {
+  if (!isLegacyRelease(release)) return present ? modelWithTablesPresent(releaseModel(release), present) : releaseModel(release);
   return withConnection({ engine: 'sqlite', path: ':memory:' }, async (scratch) => {
     for (const sql of legacySchemaStatements(release)) await scratch.execute(sql);
     return scratch.introspector.introspect();
@@ -290,20 +296,6 @@ async function replacedTables(target: Connection, state: DatabaseState, header: 
   return { replaced: present.filter((name) => releaseTables.has(name)), leftAlone: present.filter((name) => !releaseTables.has(name)) };
 }
 
-/** Drops the named tables, those that refer to others first; no other table is read. */
-async function dropTables(target: Connection, tables: readonly string[]): Promise<void> {
-  await prepareForLoading(target, tables);
-  const schema = await target.introspector.introspect(tables);
-  for (const table of tablesInDependencyOrder(schema).reverse()) for (const sql of target.compiler.dropTable(table.name)) await target.execute(sql);
-}
-
-/** The backup's schema in the target, as a bulk load wants it: completeSchema builds the rest afterwards. */
-async function createSchema(target: Connection, schema: SchemaModel): Promise<void> {
-  for (const table of tablesInDependencyOrder(schema)) {
-    for (const sql of target.compiler.createTable(tableForLoading(target, table))) await target.execute(sql);
-  }
-}
-
 /** Tables loaded at once: each on its own connection, with its own worker threads. */
 function loadingConnections(to: ConnectionTarget): number {
   return to.engine === 'sqlite' ? 1 : 2;
@@ -324,58 +316,53 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
 async function restoreChecked(file: string, to: ConnectionTarget, options: RestoreOptions, runners: ChunkRunner[], started: number): Promise<RestoreResult> {
   // The file's bytes, digests and records first: a damaged file is refused before the target is touched.
   let report = await requireIntactArchive(file, { rows: false });
-  const dialect = await dialectFor(to.engine);
-  const created = await dialect.createDatabase(to);
-  // Over what a database holds, every row of the archive is checked before the database is written to at all.
-  if (!created && !(await withConnection({ ...to, readOnly: true }, isEmpty))) report = await requireIntactArchive(file);
-  let undo: (() => Promise<void>) | undefined = created ? () => dialect.dropDatabase(to) : undefined;
-  try {
-    const target = await connect(to);
-    try {
-      const lock = await lockDatabase(target, 'wfm bru restore').catch((error: unknown) => {
-        // Refused: the database, even one this restore created a moment ago, is the holder's to fill now.
-        undo = undefined;
-        throw error;
-      });
-      try {
-        const intoEmpty = await isEmpty(target);
-        // A failed restore removes what it created: the database, or the tables it created in an empty one.
-        if (!intoEmpty) undo = undefined;
-        else if (!created) undo = () => dropTables(target, report.header.schema.tables.map((t) => t.name));
-        // Filled by another session since it was looked at: its rows are not replaced unchecked either.
-        if (!intoEmpty && !report.rowsChecked) report = await requireIntactArchive(file);
-        const result = await restoreInto(target, to, file, report, options, runners, started);
-        undo = undefined;
-        return result;
-      } catch (error) {
-        // Into an empty database a chunk's rows are checked as it loads: one that is wrong leaves it empty again.
-        if (undo && !created) await undoRestore(undo, error);
-        throw error;
-      } finally {
-        await lock.release();
-      }
-    } finally {
-      await target.close();
-    }
-  } catch (error) {
-    if (undo && created) await undoRestore(undo, error);
-    throw error;
-  }
+  const rules = {
+    // Over what a database holds, every row of the archive is checked before the database is written to at all.
+    beforeLock: async (created: boolean) => {
+      if (!created && !(await withConnection({ ...to, readOnly: true }, isEmpty))) report = await requireIntactArchive(file);
+    },
+    lock: (target: Connection) => lockDatabase(target, 'wfm bru restore'),
+  };
+  return intoLoadTarget(to, rules, async (target) => {
+    await removeLeftoverScratch(target, options.onProgress);
+    // Into an empty database the rows go into a scratch swapped in whole, so that not even a kill leaves part of them.
+    if (await isEmpty(target)) return restoreThroughScratch(target, file, report, options, runners, started);
+    // Filled by another session since it was looked at: its rows are not replaced unchecked either.
+    if (!report.rowsChecked) report = await requireIntactArchive(file);
+    return restoreInto(target, to, file, report, options, runners, started);
+  });
+}
+
+/**
+ * A restore into an empty database: loaded, completed and verified in a scratch beside it, then swapped in
+ * whole, so that neither a failure nor a kill ever leaves part of the backup in the database.
+ */
+async function restoreThroughScratch(
+  target: Connection,
+  file: string,
+  report: ArchiveReport & { header: ArchiveHeader },
+  options: RestoreOptions,
+  runners: ChunkRunner[],
+  started: number,
+): Promise<RestoreResult> {
+  const tables = report.header.schema.tables.map((t) => t.name);
+  // The load checks every table as it completes it: a table that differs stops it before the swap.
+  const result = await loadThroughScratch(target, tables, (scratch) =>
+    withConnection(scratch, (connection) => restoreInto(connection, scratch, file, report, options, runners, started)),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { ...result, seconds, phases: { ...result.phases, finish: result.phases.finish + seconds - result.seconds } };
 }
 
 async function isEmpty(connection: Connection): Promise<boolean> {
   return (await detectRelease(connection)).kind === 'empty';
 }
 
-/** Removes what a failed restore into an empty database created; where it cannot, the error says so. */
-async function undoRestore(undo: () => Promise<void>, error: unknown): Promise<void> {
-  try {
-    await undo();
-  } catch (failure) {
-    if (error instanceof Error) error.message += `\n(what the restore created could not be removed: ${errorMessage(failure)}; drop it before restoring again)`;
-  }
-}
-
+/**
+ * The archive's items loaded into the target: into an empty database (or one --replace cleared) the
+ * schema is created for the load and each chunk's rows are checked as it loads, so that one that is wrong
+ * leaves the database as empty as it was; each table is then checked against the manifest's hash.
+ */
 async function restoreInto(
   target: Connection,
   to: ConnectionTarget,
@@ -390,77 +377,28 @@ async function restoreInto(
   const items = selectedItems(header, options.tables);
   if (options.wfmUser) await requireBackupRestorePrivilegeFor(target, file, report, options.wfmUser);
   const { mode, leftAlone } = await prepareTarget(target, header, items, options);
-  if (mode === 'create') await createSchema(target, header.schema);
+  const recorded = (table: string) => report.tables.filter((t) => t.table === table);
   // A restore starts over: what an earlier, interrupted one loaded has just been replaced or refused.
-  const checkpoints = new DatabaseSink(target, RESTORE_JOB);
-  await checkpoints.prepare();
-  await checkpoints.reset();
-  const tableOf = (item: CopyItem): TableModel => header.schema.tables.find((t) => t.name === item.target.table) as TableModel;
-  const readBack = new ReadBack(to, report);
-  const check = (item: CopyItem, result: CopyItemResult): void => {
-    requireRecordedTotals(file, report, result);
-    readBack.add(item, result);
-  };
-  const completion = new TableCompletion(options.onProgress);
-  const sinkOf = async () => {
-    const connection = await connect(to);
-    // Each table's key and indexes are built by the connection that loaded it; the table is then read back
-    // on another connection while this one checks its foreign keys.
-    const finishItem = mode === 'create' ? (item: CopyItem, result: CopyItemResult) => completion.finish(connection, tableOf(item), () => check(item, result)) : undefined;
-    return { sink: new DatabaseSink(connection, RESTORE_JOB) as ChunkSink, close: () => connection.close(), finishItem };
-  };
-  try {
-    await copyItems({ openSource: () => ArchiveSource.open(file, runners.shift()), openSink: sinkOf }, loadOrder(target, mode, header, report, items), {
-      chunkRows: options.chunkRows,
-      concurrency: runners.length,
-      onProgress: options.onProgress,
-      onItemDone: mode === 'create' ? undefined : check,
-    });
-  } catch (error) {
-    await readBack.finish().catch(() => undefined);
-    throw error;
-  }
-  const loaded = performance.now();
-  // The foreign keys are checked on this connection and a second one while the last tables are read back on a third.
-  const [verified, completed] = await Promise.allSettled([readBack.finish(), mode === 'create' ? completeRestoredSchema(target, to, header.schema, report, options.onProgress) : Promise.resolve()]);
-  if (completed.status === 'rejected') throw completed.reason;
-  if (verified.status === 'rejected') throw verified.reason;
-  const tables = items.map((item) => verified.value.get(item.name) as RestoreResult['tables'][number]);
-  await checkpoints.reset();
+  const loaded = await loadItems({
+    target,
+    to,
+    schema: header.schema,
+    preparation: mode === 'create' ? 'create' : 'filled',
+    items,
+    openSource: () => ArchiveSource.open(file, runners.shift()),
+    job: RESTORE_JOB,
+    forgetCheckpoints: true,
+    rowsOf: (item) => report.tables.find((t) => t.name === item.name)?.rows ?? 0,
+    expectedHash: (table) => recorded(table)[0]?.contentHash,
+    checkItem: (_item, result) => requireRecordedTotals(file, report, result),
+    connections: runners.length,
+    chunkRows: options.chunkRows,
+    onProgress: options.onProgress,
+  });
+  const tables = items.map((item) => ({ ...(loaded.tables.get(item.target.table) as TableVerified), verified: true }));
   const finished = performance.now();
-  const phases = { check: (checked - started) / 1000, load: (loaded - checked) / 1000, finish: (finished - loaded) / 1000 };
+  const phases = { check: (checked - started) / 1000, load: (finished - checked) / 1000 - loaded.phases.complete, finish: loaded.phases.complete };
   return { file, release: header.release, tables, leftAlone, seconds: (finished - started) / 1000, phases };
-}
-
-/**
- * Builds what the load left out of the schema, checking foreign keys on a second connection beside
- * `target`, the largest tables' first, so that the two end together.
- */
-async function completeRestoredSchema(target: Connection, to: ConnectionTarget, schema: SchemaModel, report: ArchiveReport, onProgress: ProgressListener | undefined): Promise<void> {
-  const rows = (table: TableModel): number => report.tables.filter((t) => t.table === table.name).reduce((sum, t) => sum + t.rows, 0);
-  const second = await connect(to);
-  try {
-    await completeSchema(target, { ...schema, tables: [...schema.tables].sort((a, b) => rows(b) - rows(a)) }, onProgress, [second]);
-  } finally {
-    await second.close();
-  }
-}
-
-/**
- * The items in the order they load. Into tables that check their foreign keys as rows arrive, a table
- * waits for those it refers to. Where the keys are added afterwards, the tables others refer to go first,
- * so that each table's keys can be checked as soon as it is loaded, then the largest tables, so that the
- * loading connections end together rather than one waiting for the other's last large table.
- */
-function loadOrder(target: Connection, mode: 'create' | 'existing', header: ArchiveHeader, report: ArchiveReport, items: CopyItem[]): CopyItem[] {
-  const rows = (item: CopyItem): number => report.tables.find((t) => t.name === item.name)?.rows ?? 0;
-  const dependsOn = (table: string) => header.schema.tables.find((t) => t.name === table)?.foreignKeys.map((fk) => fk.referencedTable).filter((t) => t !== table) ?? [];
-  if (mode === 'create' && target.adapter.addsForeignKeys) {
-    const referenced = new Set(header.schema.tables.flatMap((t) => dependsOn(t.name)));
-    const isReferenced = (item: CopyItem): number => (referenced.has(item.target.table) ? 1 : 0);
-    return [...items].sort((a, b) => isReferenced(b) - isReferenced(a) || rows(b) - rows(a));
-  }
-  return items.map((item) => ({ ...item, dependsOn: dependsOn(item.target.table) }));
 }
 
 /** A table loaded holds what the archive counts of it: every chunk was checked as it was read, and none is missing. */
@@ -468,57 +406,6 @@ function requireRecordedTotals(file: string, report: ArchiveReport, result: Copy
   const recorded = report.tables.find((t) => t.name === result.name);
   if (recorded && (recorded.rows !== result.rowsWritten || recorded.contentHash !== result.contentHash)) {
     throw new OperationError(`the backup ${file} is damaged: the chunks of ${result.name} hold ${result.rowsWritten} rows hashing to ${result.contentHash}, the manifest records ${recorded.rows} rows hashing to ${recorded.contentHash}`);
-  }
-}
-
-/**
- * Restored tables checked in the target, one after the other on a connection of their own, each as soon
- * as it is loaded, against the backup: where the target digests a table's rows by itself and every row
- * went in a form it digests so, its digest must equal the one taken of the rows sent, rows the restore
- * checked against the backup's hashes as it made them; any other table, or one that differs so, is
- * read back as values and must hash as the backup records.
- */
-class ReadBack {
-  private readonly tables = new Map<string, RestoreResult['tables'][number]>();
-  private connection: Promise<Connection> | undefined;
-  private queue: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly to: ConnectionTarget,
-    private readonly report: ArchiveReport,
-  ) {}
-
-  add(item: CopyItem, result: CopyItemResult): void {
-    this.queue = this.queue.then(() => this.check(item, result));
-    // A failure is met by finish(); until then it must not count as unhandled.
-    this.queue.catch(() => undefined);
-  }
-
-  /** Waits for every table added, closes the connection and returns what each table was found to hold, by item. */
-  async finish(): Promise<Map<string, RestoreResult['tables'][number]>> {
-    try {
-      await this.queue;
-      return this.tables;
-    } finally {
-      const connection = this.connection;
-      this.connection = undefined;
-      if (connection) await (await connection).close();
-    }
-  }
-
-  private async check(item: CopyItem, result: CopyItemResult): Promise<void> {
-    const connection = await (this.connection ??= connect(this.to));
-    const expected = this.report.tables.find((t) => t.name === item.name)?.contentHash;
-    const byDigest = await this.holdsRowsSent(connection, item, result, expected);
-    const verified = byDigest || (await tableContentHash(connection, item.target.table, item.target.columns)).toString() === expected;
-    this.tables.set(item.name, { table: item.target.table, rows: result.rowsWritten, seconds: result.seconds, verified, checkedBy: byDigest ? 'rows-digest' : 'content-hash' });
-  }
-
-  /** Whether the target's digest of the table is that of the rows sent, rows that hashed as the backup records. */
-  private async holdsRowsSent(connection: Connection, item: CopyItem, result: CopyItemResult, expected: string | undefined): Promise<boolean> {
-    if (result.rowsDigest === undefined || result.contentHash !== expected) return false;
-    const digest = connection.bulk.kind === 'encoded' ? await connection.bulk.rowsDigest(item.target.table, item.target.columns) : undefined;
-    return digest?.toString() === result.rowsDigest;
   }
 }
 
@@ -531,7 +418,7 @@ async function requireBackupRestorePrivilegeFor(target: Connection, file: string
   if (state.kind === 'current' || state.kind === 'legacy') return requireBackupRestorePrivilege(target, state, login);
   const scratch = await connect({ engine: 'sqlite', path: ':memory:' });
   try {
-    await createSchema(scratch, report.header.schema);
+    await createTablesForLoading(scratch, report.header.schema);
     // Users, roles, rights and the organization they refer to are small; the history tables are not needed.
     const small = report.tables.filter((t) => t.rows <= 100_000).map((t) => t.name);
     await copyItems(

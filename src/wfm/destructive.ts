@@ -123,9 +123,12 @@ export async function restoreStatement(file: string, target: ConnectionTarget, t
 export async function overwriteStatement(to: ConnectionTarget): Promise<DestructiveStatement> {
   const targets = TABLE_MAPPINGS.filter((m) => PERFORMANCE_SOURCES.includes(m.source)).map((m) => m.target);
   const database = describeTarget(to);
-  return statementFor(to, `write the 6.5 rows over the rows the new Data Aggregator collected in the tables below of ${database}, for every interval both hold`, [
-    'the rows written over are not kept anywhere; --conflict keep-target keeps them, --conflict fail stops before writing',
-  ], targets);
+  return statementFor(
+    to,
+    `write the 6.5 rows over the rows the new Data Aggregator collected in the tables below of ${database}, and over every other row there that holds the key of a 6.5 row and that the performance migration did not write itself (an import, a correction by hand, another collector)`,
+    ['the rows written over are not kept anywhere; --conflict keep-target keeps them, --conflict fail stops before writing'],
+    targets,
+  );
 }
 
 /** The statement as lines for a terminal or a page. */

@@ -1,18 +1,21 @@
 // Step two of a two-step migration (the Database Utility's "Migrate Performance Data"): the 6.5
 // performance data merged into an 8.5.2 database that the new Data Aggregator is already collecting into.
-// The new aggregator owns every interval it collected: a 6.5 row for such an interval is a conflict,
-// kept out (the default), written over it, or a reason to stop before writing anything. Every other 6.5
-// row is inserted, or updated where an earlier run copied an older version of it. A run records how far
-// it read, so the next run (a catch-up while the old aggregator still collects) reads only from there.
+// The new aggregator owns every interval it collected, and whoever else wrote a target row (an import, a
+// correction by hand, another collector) owns that row: a 6.5 row for such an interval or key is a
+// conflict, kept out (the default), written over it, or a reason to stop before writing anything. Every
+// other 6.5 row is inserted, or updated where an earlier run wrote an older version of it and the target
+// still holds what that run wrote. A run records the rows it wrote, and how far it read, so the next run
+// (a catch-up while the old aggregator still collects) reads only from there.
 import { closeOnFailure, connect, type Connection, type ConnectionTarget, type Row, type SqlValue } from '../engine/dialect/index.ts';
 import { requireDistinctDatabases } from '../engine/dialect/identity.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
-import { completeSchema, dropForeignKeysOf } from '../engine/schema/loading.ts';
+import { completeSchema, dropForeignKeysOf } from '../engine/load/loading.ts';
 import { RateMeter, type ProgressListener } from '../engine/progress.ts';
 import { INTERVAL_SECONDS } from './aggregator/events.ts';
 import { epochOfTimestamp, timestampOf } from './aggregator/store.ts';
 import { describeState, detectRelease, lockDatabase } from './database.ts';
 import { loadLegacyContext, TABLE_MAPPINGS, type LegacyContext, type Rejection, type TableMapping } from './legacy65/index.ts';
+import { ensureRowRecord, hasRecordedRows, keyText, recordedHashes, recordWrittenRows, valueHash } from './performance-row-record.ts';
 import { releaseModel } from './releases/index.ts';
 import type { LegacyRelease } from './releases/versions.ts';
 
@@ -36,10 +39,14 @@ export interface PerformanceMigrationOptions {
   onProgress?: ProgressListener;
 }
 
+/** Why a target row is not step two's to write. */
+export type ConflictReason = 'collected by the new Data Aggregator' | 'not written by the performance migration' | 'changed since the performance migration wrote it';
+
 export interface Conflict {
   table: string;
   key: string;
   resolution: 'kept target' | 'overwritten';
+  reason: ConflictReason;
 }
 
 export interface PerformanceTableResult {
@@ -159,9 +166,10 @@ interface ChunkPlan {
   conflicts: Conflict[];
   /** Key → the row the target must hold afterwards. */
   expected: Map<string, SqlValue[]>;
+  /** The hashes step two recorded for keys it wrote before: their records are rewritten, not added. */
+  recorded: ReadonlyMap<string, number>;
 }
 
-const keyText = (row: readonly SqlValue[]): string => `${String(row[0])}|${String(row[1])}`;
 const sameRow = (a: readonly SqlValue[], b: readonly SqlValue[]): boolean => a.length === b.length && a.every((v, i) => (v === null ? b[i] === null : b[i] !== null && String(v) === String(b[i])));
 
 /** The chunk's first and last key, and its earliest and latest instant (a catch-up spans every key). */
@@ -204,13 +212,46 @@ async function existingRows(target: Connection, table: PerformanceTable, columns
   return new Map(rows.map((r: Row) => columns.map((c) => r[c] ?? null)).map((values) => [keyText(values), values]));
 }
 
-function planChunk(table: PerformanceTable, mapped: readonly SqlValue[][], existing: Map<string, SqlValue[]>, owned: ReadonlySet<number>, policy: ConflictPolicy): ChunkPlan {
-  const plan: ChunkPlan = { inserts: [], updates: [], unchanged: 0, conflicts: [], expected: new Map() };
+/** What the target holds for a chunk's keys: its rows, and the hashes step two recorded for those it may write. */
+interface TargetRows {
+  existing: Map<string, SqlValue[]>;
+  recorded: Map<string, number>;
+}
+
+/**
+ * The target's rows in the chunk's range, and the records of those the chunk would change; of absent
+ * rows too when `absentMayBeRecorded` (step two wrote rows of the table before: someone may have deleted one).
+ */
+async function targetRows(target: Connection, table: PerformanceTable, columns: readonly string[], mapped: readonly SqlValue[][], bounds: KeyBounds, absentMayBeRecorded: boolean): Promise<TargetRows> {
+  const existing = await existingRows(target, table, columns, bounds);
+  if (existing.size === 0 && !absentMayBeRecorded) return { existing, recorded: new Map() };
+  const changing = mapped.filter((row) => {
+    const before = existing.get(keyText(row));
+    return before ? !sameRow(before, row) : absentMayBeRecorded;
+  });
+  return { existing, recorded: changing.length > 0 ? await recordedHashes(target, table.mapping.target, changing) : new Map() };
+}
+
+/**
+ * Why the target's row for a 6.5 row is not step two's to change, if it is not: its interval is the new
+ * aggregator's, or the target holds other values that step two did not write, or no longer holds what it
+ * wrote. A target row that already holds the 6.5 row's values is no conflict, whoever wrote it.
+ */
+function conflictReason(row: readonly SqlValue[], before: readonly SqlValue[] | undefined, recordedHash: number | undefined, owned: ReadonlySet<number>): ConflictReason | undefined {
+  if (ownedByAggregator(owned, row[1] ?? null)) return 'collected by the new Data Aggregator';
+  if (!before || sameRow(before, row)) return undefined;
+  if (recordedHash === undefined) return 'not written by the performance migration';
+  return recordedHash === valueHash(before) ? undefined : 'changed since the performance migration wrote it';
+}
+
+function planChunk(table: PerformanceTable, mapped: readonly SqlValue[][], target: TargetRows, owned: ReadonlySet<number>, policy: ConflictPolicy): ChunkPlan {
+  const plan: ChunkPlan = { inserts: [], updates: [], unchanged: 0, conflicts: [], expected: new Map(), recorded: target.recorded };
   for (const row of mapped) {
     const key = keyText(row);
-    const before = existing.get(key);
-    if (ownedByAggregator(owned, row[1] ?? null)) {
-      plan.conflicts.push({ table: table.mapping.target, key: `${table.key[0]}=${String(row[0])}, ${table.key[1]}=${String(row[1])}`, resolution: policy === 'overwrite' ? 'overwritten' : 'kept target' });
+    const before = target.existing.get(key);
+    const reason = conflictReason(row, before, target.recorded.get(key), owned);
+    if (reason) {
+      plan.conflicts.push({ table: table.mapping.target, key: `${table.key[0]}=${String(row[0])}, ${table.key[1]}=${String(row[1])}`, resolution: policy === 'overwrite' ? 'overwritten' : 'kept target', reason });
       if (policy !== 'overwrite') {
         if (before) plan.expected.set(key, before);
         continue;
@@ -233,6 +274,7 @@ async function writeChunk(target: Connection, table: PerformanceTable, columns: 
   await target.transaction(async () => {
     if (plan.inserts.length > 0) await target.bulkInsert(table.mapping.target, columns, plan.inserts);
     for (const row of plan.updates) await target.execute(update, [...row.slice(2), row[0] ?? null, row[1] ?? null]);
+    await recordWrittenRows(target, table.mapping.target, [...plan.inserts, ...plan.updates], plan.recorded);
     if (plan.conflicts.length > 0) {
       await target.bulkInsert(
         'performance_migration_conflict',
@@ -257,6 +299,8 @@ interface TableRun {
   table: PerformanceTable;
   fromDay: number | null;
   untilDay: number | null;
+  /** Step two recorded rows of the table before this run: a key the target lacks may have a record. */
+  recordedBefore: boolean;
   /** Rows in the run's days: what the progress line's ETA is measured against. */
   rows?: number;
 }
@@ -316,15 +360,18 @@ async function* chunks(source: Connection, run: TableRun, release: LegacyRelease
   }
 }
 
-/** For --conflict fail: the conflicts the run would meet, found before anything is written. */
-async function findConflicts(source: Connection, runs: readonly TableRun[], release: LegacyRelease, context: LegacyContext, owned: ReadonlySet<number>, chunkRows: number): Promise<Conflict[]> {
+/**
+ * For --conflict fail: the conflicts the run would meet, found before anything is written. A row of
+ * someone else's can hold any key, so every chunk of the run is read and compared with the target.
+ */
+async function findConflicts(source: Connection, target: Connection, runs: readonly TableRun[], release: LegacyRelease, context: LegacyContext, owned: ReadonlySet<number>, chunkRows: number): Promise<Conflict[]> {
   const found: Conflict[] = [];
-  if (owned.size === 0) return found;
-  const firstOwnedDay = Number(new Date(([...owned].reduce((min, i) => Math.min(min, i)) - 86_400) * 1000).toISOString().slice(0, 10).replaceAll('-', ''));
   for (const run of runs) {
-    const narrowed = { ...run, fromDay: Math.max(run.fromDay ?? 0, firstOwnedDay) };
-    for await (const chunk of chunks(source, narrowed, release, context, chunkRows)) {
-      found.push(...planChunk(run.table, chunk.mapped, new Map(), owned, 'fail').conflicts);
+    for await (const chunk of chunks(source, run, release, context, chunkRows)) {
+      const bounds = boundsOf(chunk.mapped);
+      if (!bounds) continue;
+      const held = await targetRows(target, run.table, run.table.mapping.targetColumns, chunk.mapped, bounds, false);
+      found.push(...planChunk(run.table, chunk.mapped, held, owned, 'fail').conflicts);
     }
   }
   return found;
@@ -364,7 +411,8 @@ async function migrateTable(
     if (chunk.lastDay !== null && (lastDay === null || chunk.lastDay > lastDay)) lastDay = chunk.lastDay;
     const bounds = boundsOf(chunk.mapped);
     if (bounds) {
-      const plan = planChunk(run.table, chunk.mapped, await existingRows(target, run.table, columns, bounds), owned, options.conflict);
+      const held = await targetRows(target, run.table, columns, chunk.mapped, bounds, run.recordedBefore);
+      const plan = planChunk(run.table, chunk.mapped, held, owned, options.conflict);
       await writeChunk(target, run.table, columns, plan, options.runId);
       result.verified &&= await chunkVerified(target, run.table, columns, plan, bounds);
       result.inserted += plan.inserts.length;
@@ -407,6 +455,7 @@ export async function migratePerformance(from: ConnectionTarget, to: ConnectionT
     try {
       const lock = await lockDatabase(target, 'wfm dbu migrate-performance');
       try {
+        await ensureRowRecord(target);
         // A run killed while its foreign keys were dropped gets them back here.
         await completeSchema(target, releaseModel('8.5.2'), options.onProgress);
         const context = await loadLegacyContext(source, release);
@@ -414,17 +463,17 @@ export async function migratePerformance(from: ConnectionTarget, to: ConnectionT
         const startDays = await startingDays(target, since);
         const runs: TableRun[] = [];
         for (const table of PERFORMANCE_TABLES) {
-          const run: TableRun = { table, fromDay: startDays[table.throughColumn], untilDay: until };
+          const run: TableRun = { table, fromDay: startDays[table.throughColumn], untilDay: until, recordedBefore: await hasRecordedRows(target, table.mapping.target) };
           runs.push({ ...run, rows: await rowsToRead(source, run) });
         }
         if (options.conflict === 'fail') {
-          const found = await findConflicts(source, runs, release, context, owned, options.chunkRows ?? 50_000);
+          const found = await findConflicts(source, target, runs, release, context, owned, options.chunkRows ?? 50_000);
           if (found.length > 0) {
             throw new OperationError(
-              `${found.length} rows of 6.5 performance data fall in intervals the new Data Aggregator collected; nothing was written (--conflict fail).\n` +
-                found.slice(0, 10).map((c) => `  ${c.table}: ${c.key}`).join('\n') +
+              `${found.length} rows of 6.5 performance data meet target rows the performance migration did not write (the new Data Aggregator's intervals, imports, corrections); nothing was written (--conflict fail).\n` +
+                found.slice(0, 10).map((c) => `  ${c.table}: ${c.key} (${c.reason})`).join('\n') +
                 (found.length > 10 ? `\n  ... and ${found.length - 10} more` : '') +
-                '\nKeep the aggregator’s rows with --conflict keep-target, or replace them with --conflict overwrite.',
+                '\nKeep the target’s rows with --conflict keep-target, or replace them with --conflict overwrite.',
             );
           }
         }

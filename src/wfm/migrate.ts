@@ -2,11 +2,11 @@
 // the 6.5 mapping, on the copy engine. The source is opened read-only; the target is created at 8.5.2 and
 // filled table by table, each chunk committed with its checkpoint, so `--resume` finishes a killed run.
 import { writeFileSync } from 'node:fs';
-import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
+import { DatabaseSource, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { closeOnFailure, connect, dialectFor, type Connection, type ConnectionTarget, type SqlValue } from '../engine/dialect/index.ts';
 import { requireDistinctDatabases } from '../engine/dialect/identity.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
-import { completeSchema, prepareForLoading } from '../engine/schema/loading.ts';
+import { loadItems, withRowsMade } from '../engine/load/index.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import { createDatabase, type DatabaseState, describeState, detectRelease, lockDatabase, refusedOrLocked } from './database.ts';
 import {
@@ -48,19 +48,16 @@ export interface TableSummary {
   verified: boolean;
 }
 
-/** A table as copied: what the summary says, and the hash and columns its verification reads. */
-interface CopiedTable {
-  summary: TableSummary;
-  contentHash: string;
-  columns: string[];
-}
-
 export interface MigrateResult {
   release: LegacyRelease;
   tables: TableSummary[];
   rejections: Rejection[];
   seconds: number;
-  /** Wall-clock seconds of each phase: validating the source, copying, adding foreign keys, reading the target back. */
+  /**
+   * Wall-clock seconds of each phase: validating the source; copying, with each table's key, indexes and
+   * foreign keys built and the table read back as soon as it is in; the keys and checks left at the end.
+   * Reading back is done within the other two: `verify` is what was left after them, none.
+   */
   phases: { validate: number; copy: number; foreignKeys: number; verify: number };
 }
 
@@ -121,55 +118,29 @@ async function prepareTarget(target: Connection, resume: boolean): Promise<void>
   if (state.kind === 'empty' || state.kind === 'incomplete') await createDatabase(target, '8.5.2', { operation: 'wfm dbu migrate' });
 }
 
-/** Roles, role privileges and users derived from the supervisors: written once, each with its checkpoint. */
-async function writeUsersAndRoles(sink: DatabaseSink, context: LegacyContext): Promise<{ tables: CopiedTable[]; rejections: Rejection[] }> {
+/** Roles, role privileges and users derived from the supervisors: items of their own, read from the rows derived. */
+function usersAndRoles(context: LegacyContext): { items: CopyItem[]; rows: Map<string, SqlValue[][]>; rejections: Rejection[] } {
   const derived = derivedUsersAndRoles(context);
   const parts: [string, string[], SqlValue[][]][] = [
     ['role', ROLE_COLUMNS, derived.roles],
     ['role_privilege', ROLE_PRIVILEGE_COLUMNS, derived.rolePrivileges],
     ['wfm_user', WFM_USER_COLUMNS, derived.users],
   ];
-  const tables: CopiedTable[] = [];
-  for (const [table, columns, rows] of parts) {
-    const started = performance.now();
-    const item: CopyItem = { name: table, source: { table: 'supervisor', columns: [], key: [] }, target: { table, columns } };
-    const hash = ContentHash.of(rows);
-    if (!(await sink.load(item))?.done) {
-      const checkpoint = { lastKey: null, rowsRead: rows.length, rowsWritten: rows.length, rowsRejected: 0, chunks: 1, contentHash: hash.toString(), done: true };
-      await sink.write(item, rows, [], checkpoint);
-    }
-    const seconds = (performance.now() - started) / 1000;
-    tables.push({
-      summary: { source: 'supervisor', target: table, rowsRead: rows.length, rowsWritten: rows.length, rowsRejected: 0, seconds, verified: false },
-      contentHash: hash.toString(),
-      columns,
-    });
-  }
-  return { tables, rejections: [...context.supervisorRejections, ...derived.rejections] };
+  const items = parts.map(([table, columns]): CopyItem => ({ name: table, source: { table: 'supervisor', columns, key: [] }, target: { table, columns } }));
+  return { items, rows: new Map(parts.map(([table, , rows]) => [table, rows])), rejections: [...context.supervisorRejections, ...derived.rejections] };
 }
 
-function copiedTable(result: CopyItemResult, item: CopyItem): CopiedTable {
+/** What a table's copy did; it is verified, since the load stops at a table that is not. */
+function tableSummary(result: CopyItemResult): TableSummary {
   return {
-    summary: {
-      source: result.sourceTable,
-      target: result.targetTable,
-      rowsRead: result.rowsRead,
-      rowsWritten: result.rowsWritten,
-      rowsRejected: result.rowsRejected,
-      seconds: result.seconds,
-      verified: false,
-    },
-    contentHash: result.contentHash,
-    columns: item.target.columns,
+    source: result.sourceTable,
+    target: result.targetTable,
+    rowsRead: result.rowsRead,
+    rowsWritten: result.rowsWritten,
+    rowsRejected: result.rowsRejected,
+    seconds: result.seconds,
+    verified: true,
   };
-}
-
-/** Each target table read back and hashed: it must hold exactly the rows the copy wrote. */
-async function verifyTables(target: Connection, tables: readonly CopiedTable[]): Promise<void> {
-  for (const table of tables) {
-    const actual = await tableContentHash(target, table.summary.target, table.columns);
-    table.summary.verified = actual.toString() === table.contentHash;
-  }
 }
 
 export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget, options: MigrateOptions): Promise<MigrateResult> {
@@ -192,31 +163,27 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
       const lock = await lockDatabase(target, 'wfm dbu migrate');
       try {
         await prepareTarget(target, options.resume ?? false);
-        const sink = new DatabaseSink(target, MIGRATION_JOB);
-        await sink.prepare();
-        await prepareForLoading(target);
-        const users = await writeUsersAndRoles(sink, context);
-        const items = copyItemsFor(migratedMappings(options.allowMigratePerformance), release, context);
-        const results = await copyItems(
-          {
-            openSource: async () => new DatabaseSource(await connect({ ...from, readOnly: true })),
-            openSink: async () => {
-              const connection = await connect(to);
-              return { sink: new DatabaseSink(connection, MIGRATION_JOB) as ChunkSink, close: () => connection.close() };
-            },
-          },
+        const users = usersAndRoles(context);
+        const items = [...users.items, ...copyItemsFor(migratedMappings(options.allowMigratePerformance), release, context)];
+        const loaded = await loadItems({
+          target,
+          to,
+          schema: releaseModel('8.5.2'),
+          preparation: 'keyed',
           items,
-          { chunkRows: options.chunkRows, concurrency: options.concurrency ?? (to.engine === 'sqlite' ? 1 : 2), onProgress: options.onProgress },
-        );
-        const copy = clock.lap();
-        await completeSchema(target, releaseModel('8.5.2'), options.onProgress);
-        const foreignKeys = clock.lap();
-        const tables = [...users.tables, ...results.map((r, i) => copiedTable(r, items[i] as CopyItem))];
-        await verifyTables(target, tables);
-        const verify = clock.lap();
-        const rejections = [...users.rejections, ...((await sink.rejections()) as Rejection[])];
+          openSource: async () => withRowsMade(new DatabaseSource(await connect({ ...from, readOnly: true })), users.rows),
+          job: MIGRATION_JOB,
+          // The target is new, or this migration's own: its checkpoints are those of an interrupted run of it.
+          resume: true,
+          connections: options.concurrency ?? (to.engine === 'sqlite' ? 1 : 2),
+          chunkRows: options.chunkRows,
+          onProgress: options.onProgress,
+        });
+        clock.lap();
+        const rejections = [...users.rejections, ...(loaded.rejections as Rejection[])];
         if (options.rejectFile) writeJsonLines(options.rejectFile, rejections);
-        return { release, tables: tables.map((t) => t.summary), rejections, seconds: (performance.now() - started) / 1000, phases: { validate, copy, foreignKeys, verify } };
+        const phases = { validate, copy: loaded.phases.prepare + loaded.phases.load, foreignKeys: loaded.phases.complete, verify: 0 };
+        return { release, tables: loaded.items.map(tableSummary), rejections, seconds: (performance.now() - started) / 1000, phases };
       } finally {
         await lock.release();
       }

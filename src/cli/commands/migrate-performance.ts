@@ -36,7 +36,7 @@ export function registerMigratePerformance(dbu: Command): void {
     .description('step two: merge the 6.5 performance data into the 8.5.2 database the new Data Aggregator collects into; run again to catch up')
     .requiredOption('--from <connection>', 'the 6.5 database of step one')
     .option('--to <connection>', 'the 8.5.2 database step one created (or --dap NAME)')
-    .option('--conflict <policy>', 'a 6.5 row for an interval the new aggregator collected: keep-target (keep the aggregator’s), overwrite, or fail before writing', 'keep-target')
+    .option('--conflict <policy>', 'a 6.5 row whose target row the performance migration did not write (the new aggregator’s, an import, a correction): keep-target (keep the target’s), overwrite, or fail before writing', 'keep-target')
     .option('--since <day>', 'read 6.5 data from this day (YYYY-MM-DD); default: where the last run ended')
     .option('--until <day>', 'read 6.5 data up to this day (YYYY-MM-DD)')
     .option('--conflict-file <file>', 'write every conflict here (JSON lines)')
@@ -75,7 +75,7 @@ export function registerMigratePerformance(dbu: Command): void {
             result.tables.map((t) => [t.source, t.target, day(t.fromDay), t.rowsRead, t.inserted, t.updated, t.unchanged, t.conflicts, t.rejected, t.verified ? 'yes' : 'NO']),
           ),
         );
-        for (const c of result.conflicts.slice(0, 10)) printLine(`  conflict: ${c.table} ${c.key}: ${c.resolution}`);
+        for (const c of result.conflicts.slice(0, 10)) printLine(`  conflict: ${c.table} ${c.key}: ${c.resolution} (${c.reason})`);
         if (result.conflicts.length > 10) printLine(`  ... ${formatCount(result.conflicts.length - 10)} more${flags.conflictFile ? ` in ${flags.conflictFile}` : ' (--conflict-file lists them all)'}`);
         printLine();
         printLine(

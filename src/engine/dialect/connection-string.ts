@@ -12,6 +12,8 @@ export interface ConnectionTarget {
   host?: string;
   port?: number;
   database?: string;
+  /** The schema the session's tables are in, where it is not the one the server gives the user by default. */
+  schema?: string;
   user?: string;
   password?: string;
   /** Open for reading only: the session refuses every write (the source of a migration or backup). */

@@ -3,4 +3,4 @@
 export { asConnectionLost, closeOnFailure, connect, dialectFor, withConnection } from '../dialects.ts';
 export { describeTarget, parseConnectionString } from './connection-string.ts';
 export type { ConnectionTarget, EngineName } from './connection-string.ts';
-export type { Connection, Dialect, Row, SqlValue } from './types.ts';
+export type { Connection, Dialect, Row, ScratchTarget, SqlValue } from './types.ts';

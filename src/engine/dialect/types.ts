@@ -219,6 +219,26 @@ export interface EncodedBulk {
 
 export type BulkCapability = ValuesBulk | EncodedBulk;
 
+/**
+ * Where a load into an empty database goes first, beside it and named after it, so that no look at the
+ * database ever finds it half loaded: swapped in whole once every table is complete. Every method runs on
+ * `on`, a connection to the database itself (the one that holds its lock); none to the scratch is open.
+ */
+export interface ScratchTarget {
+  /** What connections that load into the scratch are opened with. */
+  readonly target: ConnectionTarget;
+  /** The scratch as messages name it. */
+  readonly description: string;
+  /** Whether a scratch is there: one that an interrupted load left. */
+  exists(on: Connection): Promise<boolean>;
+  /** Makes it, empty. */
+  create(on: Connection): Promise<void>;
+  /** Removes it with all it holds, if it is there. */
+  remove(on: Connection): Promise<void>;
+  /** Moves the named tables into the database in one atomic step, then removes the scratch. */
+  swapIn(on: Connection, tables: readonly string[]): Promise<void>;
+}
+
 export interface Dialect {
   readonly adapter: Adapter;
   readonly compiler: QueryCompiler;
@@ -232,6 +252,8 @@ export interface Dialect {
    * one database give one identity); undefined when it cannot be reached or named.
    */
   databaseIdentity(target: ConnectionTarget): Promise<string | undefined>;
+  /** The scratch a load into the database named by the target goes through. */
+  scratchFor(target: ConnectionTarget): ScratchTarget;
   /** Whether an error of this driver means the server ended the session (killed, restarted, network gone). */
   isConnectionLost(error: unknown): boolean;
 }

@@ -2,9 +2,10 @@
 // with the database (and their heartbeats), the maintenance switch they honour, what the Data Aggregator
 // needs to count every event exactly once and to know which intervals it collected, and the journal of
 // the performance data migration (step two of a two-step migration), whose catch-up runs start where the
-// last one ended.
+// last one ended, with the rows it wrote: a later run updates only those, and only while they still hold
+// what it wrote.
 import { bigint, integer, NULLABLE, table, timestamp, varchar } from '../../engine/schema/builders.ts';
-import type { TableModel } from '../../engine/schema/model.ts';
+import type { SchemaModel, TableModel } from '../../engine/schema/model.ts';
 
 export const COLLECTION_TABLES_8_5_2: TableModel[] = [
   table(
@@ -50,4 +51,18 @@ export const COLLECTION_TABLES_8_5_2: TableModel[] = [
     primaryKey: ['run_id', 'table_name', 'row_key'],
     references: { run_id: 'performance_migration_run' },
   }),
+  table('performance_migration_row', [varchar('table_name', 64), integer('key_id'), timestamp('key_instant'), bigint('value_hash')], {
+    primaryKey: ['table_name', 'key_id', 'key_instant'],
+  }),
 ];
+
+/**
+ * Tables 8.5.2 gained after databases and backups of it were first made: one without them is still an
+ * 8.5.2 database (step two creates its record of the rows it writes on first use).
+ */
+const TABLES_ADDED_WITHIN_8_5_2: readonly string[] = ['performance_migration_row'];
+
+/** The 8.5.2 model a database or backup holding the tables `present` must match. */
+export function modelWithTablesPresent(model: SchemaModel, present: readonly string[]): SchemaModel {
+  return { tables: model.tables.filter((t) => present.includes(t.name) || !TABLES_ADDED_WITHIN_8_5_2.includes(t.name)) };
+}

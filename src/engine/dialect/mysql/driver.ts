@@ -24,6 +24,7 @@ import { loadDataBulk } from './bulk/index.ts';
 import { infileChunks, lineEncoder, loadDataStatement, socketOf } from './bulk/load-data.ts';
 import { mysqlIntrospector } from './introspector.ts';
 import { MYSQL_COLLATION, mysqlQueryCompiler } from './query-compiler.ts';
+import { mysqlScratch } from './scratch.ts';
 
 const SQL_MODE = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION';
 const MAX_LOCK_NAME_LENGTH = 64;
@@ -341,6 +342,7 @@ export const mysqlDialect: Dialect = {
   // CREATE DATABASE counts one row when it creates the database, none when IF NOT EXISTS finds it.
   createDatabase: async (target) =>
     (await onServer(target, `CREATE DATABASE IF NOT EXISTS ${quote(requireDatabase(target))} CHARACTER SET utf8mb4 COLLATE ${MYSQL_COLLATION}`)) > 0,
+  scratchFor: mysqlScratch,
   dropDatabase: async (target) => {
     await onServer(target, `DROP DATABASE IF EXISTS ${quote(requireDatabase(target))}`);
   },

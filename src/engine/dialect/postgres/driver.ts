@@ -18,6 +18,7 @@ import { copyBulk } from './bulk/index.ts';
 import { copyFieldReader, copyValue, CopyTextWriter } from './bulk/copy-text.ts';
 import { postgresIntrospector } from './introspector.ts';
 import { postgresQueryCompiler } from './query-compiler.ts';
+import { postgresScratch } from './scratch.ts';
 
 const APPLICATION_NAME = 'wfm';
 /** The database every server has, from which others are created and dropped. */
@@ -77,6 +78,7 @@ async function openClient(target: ConnectionTarget, database: string): Promise<p
   try {
     await client.query(SESSION_SETUP);
     if (target.readOnly) await client.query('SET default_transaction_read_only = on');
+    if (target.schema) await client.query("SELECT set_config('search_path', $1, false)", [quoteIdentifier(target.schema)]);
   } catch (error) {
     await client.end();
     throw withoutPassword(error, target.password);
@@ -509,6 +511,7 @@ export const postgresDialect: Dialect = {
       return true;
     });
   },
+  scratchFor: postgresScratch,
   dropDatabase: async (target) => {
     const name = databaseName(target);
     await withMaintenanceClient(target, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`));

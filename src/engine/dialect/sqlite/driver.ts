@@ -15,6 +15,7 @@ import { preparedStatementsBulk } from './bulk/index.ts';
 import { insertPrepared } from './bulk/prepared-inserts.ts';
 import { sqliteIntrospector } from './introspector.ts';
 import { sqliteQueryCompiler } from './query-compiler.ts';
+import { sqliteScratch } from './scratch.ts';
 
 const DEFAULT_BATCH_ROWS = 10_000;
 
@@ -288,6 +289,7 @@ export const sqliteDialect: Dialect = {
     open(path).close();
     return true;
   },
+  scratchFor: sqliteScratch,
   dropDatabase: async (target) => {
     const path = databasePath(target);
     if (path === ':memory:') return;

@@ -8,8 +8,8 @@ import type { Connection } from '../dialect/types.ts';
 import { foreignKeyName } from '../dialect/shared-ddl.ts';
 import { OperationError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
-import { diffSchemas, formatDifferences } from './diff.ts';
-import type { ForeignKeyModel, IndexModel, SchemaModel, TableModel } from './model.ts';
+import { diffSchemas, formatDifferences } from '../schema/diff.ts';
+import { type ForeignKeyModel, type IndexModel, type SchemaModel, type TableModel, tablesInDependencyOrder } from '../schema/model.ts';
 
 /** The table as a load of checked rows creates it: without what completeTable and completeSchema build afterwards. */
 export function tableForLoading(connection: Connection, table: TableModel): TableModel {
@@ -23,11 +23,22 @@ export function tableForLoading(connection: Connection, table: TableModel): Tabl
 }
 
 /**
- * Builds the primary key and indexes tableForLoading left out of a table, once its rows are in: on the
+ * The table as a load into tables that already exist leaves it (prepareForLoading): its primary key and
+ * unique indexes kept, since they guard a load of rows not checked yet, the rest dropped.
+ */
+export function keyedTableForLoading(connection: Connection, table: TableModel): TableModel {
+  return { ...table, indexes: table.indexes.filter((i) => i.unique), foreignKeys: connection.adapter.addsForeignKeys ? [] : table.foreignKeys };
+}
+
+/** What a table is like while it loads: tableForLoading or keyedTableForLoading. */
+export type LoadingShape = (connection: Connection, table: TableModel) => TableModel;
+
+/**
+ * Builds the primary key and indexes that `shape` left out of a table, once its rows are in: on the
  * connection that loaded it, while others load other tables.
  */
-export async function completeTable(connection: Connection, table: TableModel, onProgress?: ProgressListener): Promise<void> {
-  const loaded = tableForLoading(connection, table);
+export async function completeTable(connection: Connection, table: TableModel, onProgress?: ProgressListener, shape: LoadingShape = tableForLoading): Promise<void> {
+  const loaded = shape(connection, table);
   if (loaded.primaryKey.length < table.primaryKey.length) await addPrimaryKey(connection, table, onProgress);
   for (const index of table.indexes.filter((i) => !loaded.indexes.some((l) => l.name === i.name))) await createIndex(connection, table, index, onProgress);
 }
@@ -42,10 +53,13 @@ export async function completeTable(connection: Connection, table: TableModel, o
 export class TableCompletion {
   private readonly complete = new Set<string>();
 
-  constructor(private readonly onProgress?: ProgressListener) {}
+  constructor(
+    private readonly onProgress?: ProgressListener,
+    private readonly shape: LoadingShape = tableForLoading,
+  ) {}
 
   async finish(connection: Connection, table: TableModel, keyed?: () => void): Promise<void> {
-    await completeTable(connection, table, this.onProgress);
+    await completeTable(connection, table, this.onProgress, this.shape);
     keyed?.();
     // A key to a table not complete is left to the end: two tables that refer to each other never lock each other.
     const referencesComplete = table.foreignKeys.every((fk) => fk.referencedTable === table.name || this.complete.has(fk.referencedTable));
@@ -75,6 +89,20 @@ export async function prepareForLoading(connection: Connection, tables?: readonl
     }
     for (const index of table.indexes.filter((i) => !i.unique)) for (const sql of connection.compiler.dropIndex(table.name, index.name)) await connection.execute(sql);
   }
+}
+
+/** Creates the tables of `schema` as a load of checked rows wants them (tableForLoading), referenced tables first. */
+export async function createTablesForLoading(connection: Connection, schema: SchemaModel): Promise<void> {
+  for (const table of tablesInDependencyOrder(schema)) {
+    for (const sql of connection.compiler.createTable(tableForLoading(connection, table))) await connection.execute(sql);
+  }
+}
+
+/** Drops the named tables, those that refer to others first; no other table is read. */
+export async function dropTables(connection: Connection, tables: readonly string[]): Promise<void> {
+  await prepareForLoading(connection, tables);
+  const schema = await connection.introspector.introspect(tables);
+  for (const table of tablesInDependencyOrder(schema).reverse()) for (const sql of connection.compiler.dropTable(table.name)) await connection.execute(sql);
 }
 
 /** Drops the foreign keys of tables about to take many rows, where the engine can add them back. */
