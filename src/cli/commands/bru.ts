@@ -6,7 +6,7 @@ import { InputError } from '../../engine/errors.ts';
 import { backupDatabase, restoreDatabase, verifyBackup } from '../../wfm/backup.ts';
 import { restoreStatement } from '../../wfm/destructive.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
-import { LATEST_RELEASE } from '../../wfm/releases/versions.ts';
+import { LATEST_RELEASE } from '../../wfm/releases/index.ts';
 import { requireWfmUserIfConfigured } from '../config-options.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget, withDatabase } from '../connections.ts';
