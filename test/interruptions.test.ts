@@ -84,7 +84,7 @@ describe('interruptions', () => {
     const runId = run.stdout.split('\n')[0] ?? '';
     assert.match(runId, /^run-/, run.stdout);
     assert.equal(run.status, 130, `${run.stdout}\n${run.stderr}`);
-    assert.equal(lastLine(run.stderr), `wfm: to go on, run: wfm run --resume ${runId}`, run.stderr);
+    assert.equal(lastLine(run.stderr), `wfm: to go on, run: wfm run --resume ${runId} --runs-dir ${runsDir} --backup-dir ${directory}`, run.stderr);
     const journal = JSON.parse(readFileSync(join(runsDir, `${runId}.json`), 'utf8')) as RunJournal;
     assert.equal(journal.state, 'interrupted');
     const step = journal.steps.find((s) => s.state === 'interrupted');
@@ -106,7 +106,7 @@ describe('interruptions', () => {
     const run = await interrupt(args, 'SIGINT', (stdout, stderr) => /stop server components\s+DONE/.test(stdout) && tableCopied(stdout, stderr));
     const runId = run.stdout.split('\n')[0] ?? '';
     assert.equal(run.status, 130, `${run.stdout}\n${run.stderr}`);
-    assert.equal(lastLine(run.stderr), `wfm: to go on, run: wfm run --resume ${runId}`, run.stderr);
+    assert.equal(lastLine(run.stderr), `wfm: to go on, run: wfm run --resume ${runId} --runs-dir ${runsDir} --backup-dir ${directory}`, run.stderr);
     const journal = JSON.parse(readFileSync(join(runsDir, `${runId}.json`), 'utf8')) as RunJournal;
     assert.equal(journal.state, 'interrupted');
     assert.equal(journal.steps.find((s) => s.state === 'interrupted')?.name, 'back up', JSON.stringify(journal.steps));
