@@ -1,7 +1,7 @@
 // SIGINT and SIGTERM sent to the real `wfm` process once it has printed that it is copying: the command
 // stops after the chunk it is writing, says what to run next on its last line and exits 130 or 143; a run's
 // journal says which step was interrupted; what it names then finishes and verifies, and an interrupted
-// backup leaves nothing under its file's name.
+// backup leaves nothing under its file's name; a signal while wfm is still starting is answered so too.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -134,6 +134,31 @@ describe('interruptions', () => {
     succeeded(args, 'the backup run again');
     succeeded(['bru', 'verify', '--file', file], 'the verification of the backup');
     assert.equal(existsSync(`${file}.partial`), false);
+  });
+
+  it('SIGTERM while wfm is starting: exit 143, the last line says to run the same command again, and nothing is created', async () => {
+    const source = join(directory, 'starting.db');
+    const file = join(directory, 'starting.backup.db');
+    const loading = join(directory, 'starting.mark');
+    // A module hook holds the loading of the command's main module, and says so: the signal then comes
+    // while wfm is starting, whatever the speed of the machine.
+    const hooks = `import { writeFileSync } from 'node:fs';
+      export async function load(url, context, nextLoad) {
+        if (url.endsWith('/src/cli/main.ts')) { writeFileSync(${JSON.stringify(loading)}, ''); await new Promise((resolve) => setTimeout(resolve, 60000)); }
+        return nextLoad(url, context);
+      }`;
+    const preload = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+    const args = ['--import', `data:text/javascript,${encodeURIComponent(preload)}`, WFM, 'bru', 'backup', '--db', `sqlite:${source}`, '--file', file];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    while (!existsSync(loading)) await new Promise((resolve) => setTimeout(resolve, 10));
+    child.kill('SIGTERM');
+    assert.equal(await closed, 143, stderr);
+    assert.equal(lastLine(stderr), 'wfm: to go on, run the same command again', stderr);
+    assert.equal(existsSync(source), false, 'the database was not opened');
+    assert.equal(existsSync(file), false, 'no backup file');
   });
 
   for (const name of ['sqlite', 'postgres']) {
