@@ -290,6 +290,22 @@ async function replacedTables(target: Connection, state: DatabaseState, header: 
   return { replaced: present.filter((name) => releaseTables.has(name)), leftAlone: present.filter((name) => !releaseTables.has(name)) };
 }
 
+/**
+ * What a whole restore of `file` with --replace drops in `target`, and the tables it leaves as they are,
+ * worked out as the restore does: from the backup's header and the target's release, reading no row.
+ */
+export async function tablesReplacedByRestore(file: string, target: Connection): Promise<{ replaced: string[]; leftAlone: string[] }> {
+  // The header is all that is read: no thread is started to decode chunks.
+  const backup = await ArchiveSource.open(file, chunkRunner(0));
+  let header: ArchiveHeader;
+  try {
+    header = backup.header;
+  } finally {
+    await backup.close();
+  }
+  return replacedTables(target, await detectRelease(target), header);
+}
+
 /** Drops the named tables, those that refer to others first; no other table is read. */
 async function dropTables(target: Connection, tables: readonly string[]): Promise<void> {
   await prepareForLoading(target, tables);
