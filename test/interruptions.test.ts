@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { connect, withConnection } from '../src/engine/dialect/index.ts';
 import type { RunJournal } from '../src/wfm/run.ts';
 import { wfm, type CliResult } from './helpers/cli.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
@@ -159,6 +160,49 @@ describe('interruptions', () => {
     assert.equal(lastLine(stderr), 'wfm: to go on, run the same command again', stderr);
     assert.equal(existsSync(source), false, 'the database was not opened');
     assert.equal(existsSync(file), false, 'no backup file');
+  });
+
+  it('SIGINT while a restore creates its tables on PostgreSQL: exit 130, the database left empty, and the restore run again finishes', { skip: engine('postgres').skip }, async () => {
+    const source = await fresh(engine('sqlite'), 'restoresource');
+    succeeded(['generate', '--version', '8.5.2', '--db', source.url, '--agents', '3', '--days', '1', '--seed', '23'], 'the database to back up');
+    const file = join(directory, 'creating.backup.db');
+    succeeded(['bru', 'backup', '--db', source.url, '--file', file], 'the backup');
+    const target = await fresh(engine('postgres'), 'restorecreating');
+    // Another session creates a table named site and keeps its transaction open: the restore's own
+    // CREATE TABLE site waits for it, its first tables made, until that transaction ends.
+    const holder = await connect(target.url);
+    let release = (): void => undefined;
+    const created = new Promise<void>((resolve) => {
+      void holder
+        .transaction(async () => {
+          await holder.execute('CREATE TABLE site (id integer)');
+          resolve();
+          await new Promise<void>((end) => (release = end));
+          throw new Error('rolled back on purpose');
+        })
+        .catch(() => undefined);
+    });
+    await created;
+    const args = ['bru', 'restore', '--db', target.url, '--file', file];
+    const child = spawn(process.execPath, [WFM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    // Seen from a session of its own: one inside a transaction sees the activity as it was when that began.
+    const watcher = await connect(target.url);
+    const waiting = async (): Promise<boolean> =>
+      Number((await watcher.query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))[0]?.n) > 0;
+    while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    // The stop is asked for while the restore waits; it goes on once the other transaction ends.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    release();
+    const status = await closed;
+    await Promise.all([holder.close(), watcher.close()]);
+    assert.equal(status, 130, stderr);
+    assert.equal(lastLine(stderr), `wfm: to go on, run: wfm ${args.join(' ')}`, stderr);
+    assert.deepEqual(await withConnection(target.url, (connection) => connection.introspector.tableNames()), [], 'the database left as empty as it was');
+    succeeded(args, 'the restore run again');
   });
 
   for (const name of ['sqlite', 'postgres']) {

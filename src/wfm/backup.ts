@@ -8,6 +8,7 @@ import { ArchiveSink, ArchiveSource, archiveItemOf, chunkRunner, restoreItemOf, 
 import { copyItem, copyItems, DatabaseSink, DatabaseSource, tableContentHash, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { connect, dialectFor, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
+import { throwIfStopRequested, whileStoppable } from '../engine/interruption.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import { diffSchemas, formatDifferences } from '../engine/schema/diff.ts';
 import { completeSchema, prepareForLoading, TableCompletion, tableForLoading } from '../engine/schema/loading.ts';
@@ -330,7 +331,9 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
   // The loaders' threads start first: they are ready when the file is checked and the schema made.
   const runners = Array.from({ length: loadingConnections(to) }, () => chunkRunner());
   try {
-    return await restoreChecked(file, to, options, runners, started);
+    // A stop asked for while the schema is made or completed waits for a point where the restore can be
+    // undone, so that an interrupted restore into an empty database leaves it empty.
+    return await whileStoppable(() => restoreChecked(file, to, options, runners, started));
   } finally {
     // Those a source took are closed with it.
     await Promise.all(runners.map((runner) => runner.close()));
@@ -340,6 +343,7 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
 async function restoreChecked(file: string, to: ConnectionTarget, options: RestoreOptions, runners: ChunkRunner[], started: number): Promise<RestoreResult> {
   // The file's bytes, digests and records first: a damaged file is refused before the target is touched.
   let report = await requireIntactArchive(file, { rows: false });
+  throwIfStopRequested(() => 'stopped once the file was checked, before anything was written to the database');
   const dialect = await dialectFor(to.engine);
   const created = await dialect.createDatabase(to);
   // Over what a database holds, every row of the archive is checked before the database is written to at all.
