@@ -14,7 +14,7 @@ import { connect, parseConnectionString, withConnection } from '../src/engine/di
 import type { Release } from '../src/wfm/releases/versions.ts';
 import { buildConsole } from '../src/web/server.ts';
 import { wfm } from './helpers/cli.ts';
-import { databaseContent } from './helpers/content.ts';
+import { databaseContent, tableHash } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
 import { generatedDatabase } from './helpers/generated.ts';
 
@@ -33,6 +33,35 @@ function assertRefused(result: { status: number | null; stderr: string; stdout: 
   assert.match(result.stderr, statement);
   assert.match(result.stderr, /pass --yes to confirm/);
   assert.doesNotMatch(result.stderr, /internal error/);
+}
+
+/** A site's own table, beside the WFM tables: a restore with --replace leaves it alone, and its statement says so. */
+async function addPayroll(url: string): Promise<void> {
+  await withConnection(url, async (connection) => {
+    await connection.execute('CREATE TABLE payroll (id integer PRIMARY KEY, amount numeric)');
+    await connection.execute('INSERT INTO payroll (id, amount) VALUES (1, 1250.50), (2, 980.25)');
+  });
+}
+
+/** The tables a statement lists as removed, in the order it lists them. */
+function listedTables(stderr: string): string[] {
+  return [...stderr.matchAll(/^\s+(\w+): [\d,]+ rows$/gm)].map((match) => match[1] as string);
+}
+
+const tablesOf = (url: string): Promise<string[]> => withConnection(url, (connection) => connection.introspector.tableNames());
+
+/** Every table's rows but payroll's, whose type this tool does not read; payroll's rows as text. */
+async function contentBesidePayroll(url: string): Promise<{ wfm: Map<string, { rows: number; hash: string }>; payroll: string[] }> {
+  return withConnection(url, async (connection) => {
+    const schema = await connection.introspector.introspect((await connection.introspector.tableNames()).filter((name) => name !== 'payroll'));
+    const wfm = new Map<string, { rows: number; hash: string }>();
+    for (const table of schema.tables) {
+      const columns = table.columns.map((c) => c.name);
+      wfm.set(table.name, await tableHash(connection, table.name, columns, table.primaryKey.length > 0 ? table.primaryKey : columns));
+    }
+    const payroll = (await connection.query('SELECT id, amount FROM payroll ORDER BY id')).map((row) => `${String(row.id)}:${String(row.amount)}`);
+    return { wfm, payroll };
+  });
 }
 
 /** A backup of a generated database, and the database as it holds now. */
@@ -55,6 +84,24 @@ for (const engine of engines) {
       }
       const selective = wfm(['bru', 'restore', '--db', url, '--file', file, '--tables', 'agent_adherence', '--replace']);
       assertRefused(selective, /delete every row of the tables below[^\n]*\n\s+agent_adherence: [\d,]+ rows\n/);
+    });
+
+    it('bru restore --replace over a database holding a site table lists only the WFM tables it drops, and the site table as left alone', async () => {
+      const { url, file } = await backedUp(engine);
+      await addPayroll(url);
+      const before = await contentBesidePayroll(url);
+      const refused = wfm(['bru', 'restore', '--db', url, '--file', file, '--replace']);
+      assertRefused(refused, /this will drop every table below/);
+      const wfmTables = (await tablesOf(url)).filter((name) => name !== 'payroll');
+      assert.deepEqual(listedTables(refused.stderr).sort(), [...wfmTables].sort(), 'every WFM table listed, and nothing else');
+      assert.match(refused.stderr, /\n\s+left as they are, not WFM tables: payroll\n/);
+      assert.match(refused.stderr, /everything written to them since/);
+      assert.deepEqual(await contentBesidePayroll(url), before, 'nothing replaced');
+
+      const replaced = wfm(['bru', 'restore', '--db', url, '--file', file, '--replace', '--yes']);
+      assert.equal(replaced.status, 0, replaced.stderr);
+      assert.deepEqual(listedTables(replaced.stderr), listedTables(refused.stderr), 'the statement printed before replacing is the same');
+      assert.deepEqual(await contentBesidePayroll(url), before, 'the WFM tables restored as the backup holds them, payroll as it was');
     });
 
     it('bru restore --replace --yes replaces, after printing what it removes', async () => {
@@ -85,6 +132,21 @@ describe('confirmation of a rollback', () => {
     const done = wfm(['rollback', '--run', 'last', '--runs-dir', runsDir, '--yes']);
     assert.equal(done.status, 0, done.stderr + done.stdout);
     assert.deepEqual(await contentOf(url), original, 'every table as it was before the run');
+  });
+
+  it('wfm rollback of an update in place lists the WFM tables its restore drops, and a site table as left alone', async () => {
+    const url = await database(sqlite, '7.6');
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-confirm-'));
+    const runsDir = join(directory, 'runs');
+    const run = wfm(['run', '--from', url, '--backup-dir', directory, '--runs-dir', runsDir]);
+    assert.equal(run.status, 0, run.stderr + run.stdout);
+    // The site adds a table of its own once the database is at 8.5.2.
+    await addPayroll(url);
+    const refused = wfm(['rollback', '--run', 'last', '--runs-dir', runsDir]);
+    assertRefused(refused, /this will restore .*\.backup\.db over /);
+    const wfmTables = (await tablesOf(url)).filter((name) => name !== 'payroll');
+    assert.deepEqual(listedTables(refused.stderr).sort(), [...wfmTables].sort(), 'every WFM table listed, and nothing else');
+    assert.match(refused.stderr, /\n\s+left as they are, not WFM tables: payroll\n/);
   });
 
   it('wfm rollback of a migration names the new database it drops and the tables changed since the run', async () => {

@@ -2,12 +2,16 @@
 // database sessions ended by the server mid-transaction, during an update in place, a 6.5 migration, a
 // performance migration, a backup, a restore and the Data Aggregator. After each fault the user's next step
 // (run it again, or --resume) must finish, and the data must verify: nothing missing, nothing twice.
+// And the way a user stops a command: SIGINT (Ctrl-C) or SIGTERM at a random moment of `wfm run`, a backup
+// and a restore, which must end it in order (exit 130 or 143 within 30 s, the last line naming the command
+// that goes on, a run's journal saying which step was interrupted, no backup under its final name, no half
+// restored database); the command it names must then finish, and the data verify.
 // Moments are drawn from a seeded generator: WFM_FAULT_SEED replays a run, WFM_FAULT_TRIALS sets the trials
 // per operation and fault (1 inside `npm test`, 20 in `npm run test:faults`), WFM_FAULT_OPERATIONS picks
 // operations. Every trial is recorded in artifacts/faults/ for docs/reliability.md.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,11 +19,12 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { withConnection, type ConnectionTarget } from '../src/engine/dialect/index.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
+import type { RunJournal } from '../src/wfm/run.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContent } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { generatedDatabase } from './helpers/generated.ts';
-import { clearRecords, cutAt, cutConnections, killedAt, record, seededRandom, type Outcome } from './helpers/faults.ts';
+import { clearRecords, cutAt, cutConnections, killedAt, record, seededRandom, signalledAt, type Outcome, type StopSignal } from './helpers/faults.ts';
 
 const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
 const TRIALS = Number(process.env.WFM_FAULT_TRIALS ?? '1');
@@ -75,14 +80,15 @@ interface Operation {
 /** How long the operation takes uninterrupted, so that fault moments spread over all of it. */
 const durations = new Map<string, number>();
 
-async function calibrated(operation: Operation, engine: TestEngine): Promise<number> {
-  const key = `${operation.name}/${engine.engine}`;
+/** Runs the command set up by `start` once without a fault, checks what it did, and keeps how long it took. */
+async function calibrated(name: string, engine: TestEngine, start: () => Promise<{ args: string[]; check(outcome: Outcome): Promise<string> }>): Promise<number> {
+  const key = `${name}/${engine.engine}`;
   const known = durations.get(key);
   if (known !== undefined) return known;
-  const trial = await operation.trial(engine);
+  const trial = await start();
   const outcome = await killedAt(trial.args, 600_000);
-  assert.equal(outcome.code, 0, `${operation.name} without a fault: ${tail(outcome.stderr)}`);
-  await trial.recover(outcome);
+  assert.equal(outcome.code, 0, `${name} without a fault: ${tail(outcome.stderr)}`);
+  await trial.check(outcome);
   durations.set(key, outcome.durationMs);
   return outcome.durationMs;
 }
@@ -365,19 +371,191 @@ const aggregatorCalibration = perEngine(async (engine) => {
   return duration;
 });
 
+/** A command a stop signal ends in order, as SIGINT and SIGTERM trials set it up. */
+interface SignalTrial {
+  args: string[];
+  /** Checks what the stopped command left, given the command it named to go on, before that command runs. */
+  left(next: string[]): Promise<string> | string;
+  /** The data checked once the command, or the one it named, has finished; returns what held. */
+  verify(): Promise<string>;
+}
+
+interface SignalOperation {
+  name: string;
+  trial(engine: TestEngine): Promise<SignalTrial>;
+}
+
+const STOP_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** The chunk being written is committed or rolled back first, then the process ends: well within this. */
+const STOP_LIMIT_MS = 30_000;
+
+const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';
+
+/** A command line as the interrupted command prints it: words, some in single quotes. */
+function shellWords(text: string): string[] {
+  return (text.match(/'[^']*'|\S+/g) ?? []).map((word) => (word.startsWith("'") ? word.slice(1, -1) : word));
+}
+
+/** The command the last line of `stderr` names to go on, as arguments of `wfm`; `args` where it says to run the same command again. */
+function namedNextStep(stderr: string, args: string[]): string[] {
+  const line = lastLine(stderr);
+  if (line === 'wfm: to go on, run the same command again') return args;
+  const named = /^wfm: to go on, run: wfm (.+)$/.exec(line);
+  assert.ok(named, `the last line names the command that goes on: ${tail(stderr)}`);
+  return shellWords(named[1] as string);
+}
+
+/** The journals of a runs folder (none before a run began). */
+function journalsIn(runsDir: string): RunJournal[] {
+  if (!existsSync(runsDir)) return [];
+  return readdirSync(runsDir)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => JSON.parse(readFileSync(join(runsDir, name), 'utf8')) as RunJournal);
+}
+
+const signalledRun: SignalOperation = {
+  name: 'run',
+  async trial(engine) {
+    const source = await legacySource();
+    const target = await fresh(engine, 'fault-run');
+    const folder = mkdtempSync(join(directory, 'run-'));
+    const runsDir = join(folder, 'runs');
+    const args = ['run', '--from', source.url, '--to', target.url, '--backup-dir', folder, '--runs-dir', runsDir];
+    return {
+      args,
+      left(next) {
+        const [journal, ...others] = journalsIn(runsDir);
+        assert.equal(others.length, 0, 'one run');
+        if (!journal) {
+          assert.deepEqual(next, args, 'stopped before its journal was written: the same command again');
+          return 'stopped before its journal';
+        }
+        const step = journal.steps.find((s) => s.state === 'interrupted');
+        assert.equal(journal.state, 'interrupted', JSON.stringify(journal));
+        assert.ok(step, `the journal names the step interrupted: ${JSON.stringify(journal.steps)}`);
+        assert.deepEqual(next, ['run', '--resume', journal.runId, '--runs-dir', runsDir, '--backup-dir', folder]);
+        return `journal interrupted at "${step.name}"`;
+      },
+      async verify() {
+        const journals = journalsIn(runsDir);
+        assert.deepEqual(journals.map((journal) => journal.state), ['done'], 'one run, done');
+        // The run's verify step is `wfm verify --from --to`: every table recomputed on both sides under the mapping.
+        const verified = journals[0]?.steps.find((step) => step.name === 'verify');
+        assert.match(verified?.detail ?? '', /^all \d+ tables equal to the source under the mapping/, JSON.stringify(verified));
+        return 'the run done, its verify step found every table equal to the source';
+      },
+    };
+  },
+};
+
+const signalledBackup: SignalOperation = {
+  name: 'backup',
+  async trial(engine) {
+    const source = await backupSource(engine);
+    const file = newFile('signal.backup.db');
+    return {
+      args: ['bru', 'backup', '--db', source.db.url, '--file', file],
+      left() {
+        for (const name of [file, `${file}-wal`, `${file}-shm`]) assert.equal(existsSync(name), false, `${name} left under the final name`);
+        return `nothing under the file's name${existsSync(`${file}.partial`) ? ', the .partial file kept' : ''}`;
+      },
+      async verify() {
+        succeeded(['bru', 'verify', '--file', file], 'the verification of the backup');
+        await restoresTo(file, source.content);
+        return 'verified and restored equal to the source';
+      },
+    };
+  },
+};
+
+/** The tables a database holds; none when it does not exist. */
+async function tablesOf(database: TestDatabase): Promise<string[]> {
+  if (database.target.engine === 'sqlite' && !existsSync(database.target.path ?? '')) return [];
+  return withConnection({ ...database.target, readOnly: true }, (connection) => connection.introspector.tableNames());
+}
+
+const signalledRestore: SignalOperation = {
+  name: 'restore',
+  async trial(engine) {
+    const { file, content } = await backupFile(engine);
+    const target = await fresh(engine, 'fault-restore-signal');
+    return {
+      args: ['bru', 'restore', '--db', target.url, '--file', file],
+      async left() {
+        assert.deepEqual(await tablesOf(target), [], 'an interrupted restore leaves the database as empty as it found it');
+        return 'the database left empty';
+      },
+      async verify() {
+        assert.deepEqual(differences(await contentOf(target.url), content), [], 'the restored database equals the source');
+        return 'equal to the source';
+      },
+    };
+  },
+};
+
+/**
+ * What a stop signal must leave: the exit code a shell reports for it, within STOP_LIMIT_MS, a last line
+ * naming the command that goes on, and what the operation checks; then that command must finish.
+ */
+async function stoppedInOrder(setup: SignalTrial, outcome: Outcome, signal: StopSignal): Promise<string> {
+  if (outcome.code === null) {
+    // Before Node runs any of wfm, the signal's own action ends it: a shell reports the same 130 or 143, and nothing was begun.
+    assert.equal(outcome.signal, signal, tail(outcome.stderr));
+    assert.equal(outcome.stderr, '');
+    succeeded(setup.args, 'the same command again');
+    return `ended by ${signal} before wfm began; run again`;
+  }
+  assert.equal(outcome.code, STOP_EXIT_CODES[signal], `exit ${outcome.code}: ${tail(outcome.stderr)}`);
+  assert.ok((outcome.stoppedMs ?? 0) <= STOP_LIMIT_MS, `stopped ${outcome.stoppedMs} ms after ${signal}`);
+  const next = namedNextStep(outcome.stderr, setup.args);
+  const left = await setup.left(next);
+  succeeded(next, `the command it named (wfm ${next.join(' ')})`);
+  return `exit ${outcome.code} ${outcome.stoppedMs} ms after ${signal}; ${left}; the command it named (${next.includes('--resume') ? '--resume' : 'the same again'}) finished`;
+}
+
+/** Stop signals have their own moments: adding them moved none of the trials above. */
+const signalMoments = seededRandom(SEED + 1);
+
+async function signalTrial(operation: SignalOperation, engine: TestEngine, signal: StopSignal, trial: number): Promise<void> {
+  const duration = await calibrated(operation.name, engine, async () => {
+    const setup = await operation.trial(engine);
+    return { args: setup.args, check: () => setup.verify() };
+  });
+  const delayMs = Math.round(signalMoments() * duration);
+  const setup = await operation.trial(engine);
+  const outcome = await signalledAt(setup.args, delayMs, signal);
+  trials++;
+  const base = { operation: operation.name, fault: signal, engine: engine.engine, seed: SEED, trial, delayMs, interrupted: outcome.interrupted, code: outcome.code, stoppedMs: outcome.stoppedMs };
+  try {
+    // A signal that came as the command was ending may find its work done: it then exits 0.
+    const stopped = outcome.code === 0 ? 'had finished' : await stoppedInOrder(setup, outcome, signal);
+    const detail = `${stopped}; ${await setup.verify()}`;
+    record({ ...base, held: true, detail });
+    held++;
+  } catch (error) {
+    record({ ...base, held: false, detail: (error as Error).message });
+    throw error;
+  }
+}
+
 /** WFM_FAULT_OPERATIONS=backup,aggregator runs only those (their records replace the last run's). */
 const chosen = process.env.WFM_FAULT_OPERATIONS?.split(',').map((name) => name.trim());
 const runs = (name: string): boolean => chosen === undefined || chosen.includes(name);
 const OPERATIONS = [updateInPlace, legacyMigration, performanceMigration, backup, restore].filter((operation) => runs(operation.name));
+const SIGNAL_OPERATIONS = [signalledRun, signalledBackup, signalledRestore].filter((operation) => runs(operation.name));
 const random = seededRandom(SEED);
-clearRecords([...OPERATIONS.map((operation) => operation.name), ...(runs('aggregator') ? ['aggregator'] : [])]);
+clearRecords([...new Set([...OPERATIONS, ...SIGNAL_OPERATIONS].map((operation) => operation.name)), ...(runs('aggregator') ? ['aggregator'] : [])]);
 let held = 0;
 let trials = 0;
 
 after(() => console.log(`faults: ${held} of ${trials} trials held (seed ${SEED}, ${TRIALS} per operation and fault)`));
 
 async function faultTrial(operation: Operation, engine: TestEngine, fault: 'SIGKILL' | 'connection cut', trial: number): Promise<void> {
-  const duration = await calibrated(operation, engine);
+  const duration = await calibrated(operation.name, engine, async () => {
+    const setup = await operation.trial(engine);
+    return { args: setup.args, check: (outcome) => setup.recover(outcome) };
+  });
   const delayMs = Math.round(random() * duration);
   const setup = await operation.trial(engine);
   const outcome = fault === 'SIGKILL' ? await killedAt(setup.args, delayMs) : await cutAt(setup.args, delayMs, setup.target);
@@ -431,3 +609,17 @@ describe('the Data Aggregator under faults', { skip: runs('aggregator') ? undefi
     }
   }
 });
+
+for (const operation of SIGNAL_OPERATIONS) {
+  describe(`${operation.name} stopped by SIGINT and SIGTERM`, () => {
+    for (const engine of [sqlite, ...servers]) {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        for (let trial = 1; trial <= TRIALS; trial++) {
+          it(`${signal} at a random moment on ${engine.engine} (trial ${trial}): exit ${STOP_EXIT_CODES[signal]}, the named command finishes, verified`, { skip: engine.skip }, () =>
+            signalTrial(operation, engine, signal, trial),
+          );
+        }
+      }
+    }
+  });
+}

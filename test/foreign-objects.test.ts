@@ -88,6 +88,18 @@ for (const engine of engines) {
       await assertNoLockLeft(target);
     });
 
+    it('an update in place from 7.6 goes through a database holding a numeric payroll table and leaves it as it was', async () => {
+      const database = await generatedDatabase(fresh, engine, 'foreignupdate', '7.6', { agents: 2, days: 1, seed: 7 });
+      await addPayroll(database);
+      const before = await payrollRows(database);
+      const update = wfm(['dbu', 'update', '--db', database.url]);
+      assert.doesNotMatch(update.stderr, /payroll/);
+      assert.equal(update.status, 0, update.stderr);
+      assert.match(wfm(['info', '--db', database.url]).stdout, /release +a WFM 8\.5\.2 database/);
+      assert.deepEqual(await payrollRows(database), before);
+      await assertNoLockLeft(database);
+    });
+
     it('commands that read or write a database with a site table leave no lock behind and no internal error', async () => {
       const database = await generatedDatabase(fresh, engine, 'foreigncmds', '8.5.2', { agents: 2, days: 1, seed: 7 });
       await addPayroll(database);

@@ -1,7 +1,7 @@
 // SIGINT and SIGTERM sent to the real `wfm` process once it has printed that it is copying: the command
 // stops after the chunk it is writing, says what to run next on its last line and exits 130 or 143; a run's
 // journal says which step was interrupted; what it names then finishes and verifies, and an interrupted
-// backup leaves nothing under its file's name.
+// backup leaves nothing under its file's name; a signal while wfm is still starting is answered so too.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { connect, withConnection } from '../src/engine/dialect/index.ts';
 import type { RunJournal } from '../src/wfm/run.ts';
 import { wfm, type CliResult } from './helpers/cli.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
@@ -84,7 +85,7 @@ describe('interruptions', () => {
     const runId = run.stdout.split('\n')[0] ?? '';
     assert.match(runId, /^run-/, run.stdout);
     assert.equal(run.status, 130, `${run.stdout}\n${run.stderr}`);
-    assert.equal(lastLine(run.stderr), `wfm: to go on, run: wfm run --resume ${runId}`, run.stderr);
+    assert.equal(lastLine(run.stderr), `wfm: to go on, run: wfm run --resume ${runId} --runs-dir ${runsDir} --backup-dir ${directory}`, run.stderr);
     const journal = JSON.parse(readFileSync(join(runsDir, `${runId}.json`), 'utf8')) as RunJournal;
     assert.equal(journal.state, 'interrupted');
     const step = journal.steps.find((s) => s.state === 'interrupted');
@@ -106,7 +107,7 @@ describe('interruptions', () => {
     const run = await interrupt(args, 'SIGINT', (stdout, stderr) => /stop server components\s+DONE/.test(stdout) && tableCopied(stdout, stderr));
     const runId = run.stdout.split('\n')[0] ?? '';
     assert.equal(run.status, 130, `${run.stdout}\n${run.stderr}`);
-    assert.equal(lastLine(run.stderr), `wfm: to go on, run: wfm run --resume ${runId}`, run.stderr);
+    assert.equal(lastLine(run.stderr), `wfm: to go on, run: wfm run --resume ${runId} --runs-dir ${runsDir} --backup-dir ${directory}`, run.stderr);
     const journal = JSON.parse(readFileSync(join(runsDir, `${runId}.json`), 'utf8')) as RunJournal;
     assert.equal(journal.state, 'interrupted');
     assert.equal(journal.steps.find((s) => s.state === 'interrupted')?.name, 'back up', JSON.stringify(journal.steps));
@@ -134,6 +135,74 @@ describe('interruptions', () => {
     succeeded(args, 'the backup run again');
     succeeded(['bru', 'verify', '--file', file], 'the verification of the backup');
     assert.equal(existsSync(`${file}.partial`), false);
+  });
+
+  it('SIGTERM while wfm is starting: exit 143, the last line says to run the same command again, and nothing is created', async () => {
+    const source = join(directory, 'starting.db');
+    const file = join(directory, 'starting.backup.db');
+    const loading = join(directory, 'starting.mark');
+    // A module hook holds the loading of the command's main module, and says so: the signal then comes
+    // while wfm is starting, whatever the speed of the machine.
+    const hooks = `import { writeFileSync } from 'node:fs';
+      export async function load(url, context, nextLoad) {
+        if (url.endsWith('/src/cli/main.ts')) { writeFileSync(${JSON.stringify(loading)}, ''); await new Promise((resolve) => setTimeout(resolve, 60000)); }
+        return nextLoad(url, context);
+      }`;
+    const preload = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+    const args = ['--import', `data:text/javascript,${encodeURIComponent(preload)}`, WFM, 'bru', 'backup', '--db', `sqlite:${source}`, '--file', file];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    while (!existsSync(loading)) await new Promise((resolve) => setTimeout(resolve, 10));
+    child.kill('SIGTERM');
+    assert.equal(await closed, 143, stderr);
+    assert.equal(lastLine(stderr), 'wfm: to go on, run the same command again', stderr);
+    assert.equal(existsSync(source), false, 'the database was not opened');
+    assert.equal(existsSync(file), false, 'no backup file');
+  });
+
+  it('SIGINT while a restore creates its tables on PostgreSQL: exit 130, the database left empty, and the restore run again finishes', { skip: engine('postgres').skip }, async () => {
+    const source = await fresh(engine('sqlite'), 'restoresource');
+    succeeded(['generate', '--version', '8.5.2', '--db', source.url, '--agents', '3', '--days', '1', '--seed', '23'], 'the database to back up');
+    const file = join(directory, 'creating.backup.db');
+    succeeded(['bru', 'backup', '--db', source.url, '--file', file], 'the backup');
+    const target = await fresh(engine('postgres'), 'restorecreating');
+    // Another session creates a table named site and keeps its transaction open: the restore's own
+    // CREATE TABLE site waits for it, its first tables made, until that transaction ends.
+    const holder = await connect(target.url);
+    let release = (): void => undefined;
+    const created = new Promise<void>((resolve) => {
+      void holder
+        .transaction(async () => {
+          await holder.execute('CREATE TABLE site (id integer)');
+          resolve();
+          await new Promise<void>((end) => (release = end));
+          throw new Error('rolled back on purpose');
+        })
+        .catch(() => undefined);
+    });
+    await created;
+    const args = ['bru', 'restore', '--db', target.url, '--file', file];
+    const child = spawn(process.execPath, [WFM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    // Seen from a session of its own: one inside a transaction sees the activity as it was when that began.
+    const watcher = await connect(target.url);
+    const waiting = async (): Promise<boolean> =>
+      Number((await watcher.query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))[0]?.n) > 0;
+    while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    // The stop is asked for while the restore waits; it goes on once the other transaction ends.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    release();
+    const status = await closed;
+    await Promise.all([holder.close(), watcher.close()]);
+    assert.equal(status, 130, stderr);
+    assert.equal(lastLine(stderr), `wfm: to go on, run: wfm ${args.join(' ')}`, stderr);
+    assert.deepEqual(await withConnection(target.url, (connection) => connection.introspector.tableNames()), [], 'the database left as empty as it was');
+    succeeded(args, 'the restore run again');
   });
 
   for (const name of ['sqlite', 'postgres']) {

@@ -8,6 +8,7 @@ import { ArchiveSink, ArchiveSource, archiveItemOf, chunkRunner, restoreItemOf, 
 import { copyItem, copyItems, DatabaseSink, DatabaseSource, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { connect, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
+import { throwIfStopRequested, whileStoppable } from '../engine/interruption.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 import { loadThroughScratch, removeLeftoverScratch } from '../engine/load/scratch-target.ts';
 import { diffSchemas, formatDifferences } from '../engine/schema/diff.ts';
@@ -296,6 +297,22 @@ async function replacedTables(target: Connection, state: DatabaseState, header: 
   return { replaced: present.filter((name) => releaseTables.has(name)), leftAlone: present.filter((name) => !releaseTables.has(name)) };
 }
 
+/**
+ * What a whole restore of `file` with --replace drops in `target`, and the tables it leaves as they are,
+ * worked out as the restore does: from the backup's header and the target's release, reading no row.
+ */
+export async function tablesReplacedByRestore(file: string, target: Connection): Promise<{ replaced: string[]; leftAlone: string[] }> {
+  // The header is all that is read: no thread is started to decode chunks.
+  const backup = await ArchiveSource.open(file, chunkRunner(0));
+  let header: ArchiveHeader;
+  try {
+    header = backup.header;
+  } finally {
+    await backup.close();
+  }
+  return replacedTables(target, await detectRelease(target), header);
+}
+
 /** Tables loaded at once: each on its own connection, with its own worker threads. */
 function loadingConnections(to: ConnectionTarget): number {
   return to.engine === 'sqlite' ? 1 : 2;
@@ -306,7 +323,9 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
   // The loaders' threads start first: they are ready when the file is checked and the schema made.
   const runners = Array.from({ length: loadingConnections(to) }, () => chunkRunner());
   try {
-    return await restoreChecked(file, to, options, runners, started);
+    // A stop asked for while the schema is made or completed waits for a point where the restore can be
+    // undone, so that an interrupted restore into an empty database leaves it empty.
+    return await whileStoppable(() => restoreChecked(file, to, options, runners, started));
   } finally {
     // Those a source took are closed with it.
     await Promise.all(runners.map((runner) => runner.close()));
@@ -316,6 +335,7 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
 async function restoreChecked(file: string, to: ConnectionTarget, options: RestoreOptions, runners: ChunkRunner[], started: number): Promise<RestoreResult> {
   // The file's bytes, digests and records first: a damaged file is refused before the target is touched.
   let report = await requireIntactArchive(file, { rows: false });
+  throwIfStopRequested(() => 'stopped once the file was checked, before anything was written to the database');
   const rules = {
     // Over what a database holds, every row of the archive is checked before the database is written to at all.
     beforeLock: async (created: boolean) => {

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { connect, describeTarget, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { lockHeldError } from '../engine/dialect/lock.ts';
 import { errorMessage } from '../engine/errors.ts';
+import { tablesReplacedByRestore } from './backup.ts';
 import { DATABASE_LOCK } from './database.ts';
 import { TABLE_MAPPINGS } from './legacy65/index.ts';
 import type { RunJournal } from './run.ts';
@@ -24,6 +25,8 @@ export interface DestructiveStatement {
   target?: ConnectionTarget;
   /** The tables whose rows it removes, and how many each holds now. */
   tables: TableRows[];
+  /** Tables of that database the action leaves as they are (a site's own), named so that none is taken for removed. */
+  leftAlone: string[];
   /** What else the user should know: what changed since the run or the backup, what could not be read. */
   notes: string[];
   /** False when there is nothing to remove, and so nothing to ask. */
@@ -33,8 +36,17 @@ export interface DestructiveStatement {
 /** The 6.5 tables step two reads: their 8.5.2 tables hold the rows --conflict overwrite writes over. */
 const PERFORMANCE_SOURCES = ['performance_data', 'agent_compliance'];
 
-/** The tables of a database and the rows each holds, or why they cannot be listed. */
-async function contentsOf(target: ConnectionTarget): Promise<{ tables: TableRows[] } | { absent: true } | { problem: string }> {
+/** Which of the tables present an action removes, and which of the others it names as left alone; it reads neither. */
+type RemovedTables = (connection: Connection, present: string[]) => Promise<{ removed: string[]; leftAlone: string[] }>;
+
+const everyTable: RemovedTables = async (_connection, present) => ({ removed: present, leftAlone: [] });
+
+const onlyTables =
+  (only: readonly string[]): RemovedTables =>
+  async (_connection, present) => ({ removed: present.filter((name) => only.includes(name)), leftAlone: [] });
+
+/** The tables an action removes from a database and the rows each holds, the tables it leaves alone, or why they cannot be listed. */
+async function contentsOf(target: ConnectionTarget, removedOf: RemovedTables): Promise<{ tables: TableRows[]; leftAlone: string[] } | { absent: true } | { problem: string }> {
   if (target.engine === 'sqlite' && target.path !== undefined && target.path !== ':memory:' && !existsSync(target.path)) return { absent: true };
   let connection: Connection;
   try {
@@ -46,7 +58,8 @@ async function contentsOf(target: ConnectionTarget): Promise<{ tables: TableRows
     // Counting rows waits on the tables an operation under way is changing: while one holds the database, it is named instead.
     const holder = await connection.lockHolder(DATABASE_LOCK).catch(() => undefined);
     if (holder !== undefined) throw lockHeldError(connection, DATABASE_LOCK, holder);
-    return { tables: await tableRows(connection, await connection.introspector.tableNames()) };
+    const { removed, leftAlone } = await removedOf(connection, await connection.introspector.tableNames());
+    return { tables: await tableRows(connection, removed), leftAlone };
   } finally {
     await connection.close();
   }
@@ -62,15 +75,28 @@ async function tableRows(connection: Connection, tables: readonly string[]): Pro
   return counted;
 }
 
-/** A statement about one database: its tables (those named in `only`, when given) and their rows. */
-async function statementFor(target: ConnectionTarget, action: string, notes: string[], only?: readonly string[]): Promise<DestructiveStatement> {
+/**
+ * A statement about one database: the tables `removedOf` picks and their rows. Where the action drops
+ * those tables, not only their rows, dropping an empty one still counts as removing something.
+ */
+async function statementFor(target: ConnectionTarget, action: string, notes: string[], scope: { removedOf: RemovedTables; dropsTables: boolean }): Promise<DestructiveStatement> {
   const database = describeTarget(target);
-  const contents = await contentsOf(target);
-  if ('absent' in contents) return { action, database, target, tables: [], notes: [`${database} does not exist: there is nothing in it to remove`], removesData: false };
-  if ('problem' in contents) return { action, database, target, tables: [], notes: [`what ${database} holds cannot be listed (${contents.problem}); whatever it holds is removed`, ...notes], removesData: true };
-  const tables = only ? contents.tables.filter((t) => only.includes(t.table)) : contents.tables;
-  return { action, database, target, tables, notes, removesData: tables.some((t) => t.rows > 0) || (!only && tables.length > 0) };
+  const contents = await contentsOf(target, scope.removedOf);
+  if ('absent' in contents) return { action, database, target, tables: [], leftAlone: [], notes: [`${database} does not exist: there is nothing in it to remove`], removesData: false };
+  if ('problem' in contents) return { action, database, target, tables: [], leftAlone: [], notes: [`what ${database} holds cannot be listed (${contents.problem}); whatever it holds is removed`, ...notes], removesData: true };
+  const { tables, leftAlone } = contents;
+  return { action, database, target, tables, leftAlone, notes, removesData: tables.some((t) => t.rows > 0) || (scope.dropsTables && tables.length > 0) };
 }
+
+const WHOLE_DATABASE = { removedOf: everyTable, dropsTables: true };
+
+/** A whole restore of `file` with --replace: the tables it drops, and a site's own tables, which it leaves alone. */
+const replacedByRestore =
+  (file: string): RemovedTables =>
+  async (connection) => {
+    const { replaced, leftAlone } = await tablesReplacedByRestore(file, connection);
+    return { removed: replaced, leftAlone };
+  };
 
 /** When the run ended: the end of the last step it recorded. */
 function runEnd(journal: RunJournal): string | undefined {
@@ -99,24 +125,34 @@ async function changedSinceMigration(from: ConnectionTarget, to: ConnectionTarge
 export async function rollbackStatement(journal: RunJournal, resolveTarget: (text: string) => Promise<ConnectionTarget>): Promise<DestructiveStatement> {
   const ended = runEnd(journal);
   const since = ended ? ` since the run ended (${ended})` : '';
-  if (journal.state === 'rolled back') return { action: `nothing: ${journal.runId} was rolled back already`, database: '', tables: [], notes: [], removesData: false };
+  if (journal.state === 'rolled back') return { action: `nothing: ${journal.runId} was rolled back already`, database: '', tables: [], leftAlone: [], notes: [], removesData: false };
   const from = await resolveTarget(journal.from);
   if (journal.path === 'update in place') {
+    if (journal.steps.find((s) => s.name === 'back up')?.state !== 'done') return { action: `nothing: ${journal.runId} took no backup to restore`, database: '', tables: [], leftAlone: [], notes: [], removesData: false };
     const action = `restore ${journal.backupFile} over ${describeTarget(from)}: every table below is dropped and the backup's tables written in their place`;
-    return statementFor(from, action, [`everything written to ${describeTarget(from)}${since} is lost, the organization and user settings included`]);
+    const notes = [`everything written to these tables${since} is lost, the organization and user settings included`];
+    return statementFor(from, action, notes, { removedOf: replacedByRestore(journal.backupFile), dropsTables: true });
   }
-  if (journal.to === null) return { action: 'nothing is dropped: the run named no new database', database: '', tables: [], notes: [], removesData: false };
+  if (journal.to === null) return { action: 'nothing is dropped: the run named no new database', database: '', tables: [], leftAlone: [], notes: [], removesData: false };
   const to = await resolveTarget(journal.to);
-  const statement = await statementFor(to, `drop the new database ${describeTarget(to)} with every table below; the 6.5 database ${describeTarget(from)} is left as it is`, []);
+  const statement = await statementFor(to, `drop the new database ${describeTarget(to)} with every table below; the 6.5 database ${describeTarget(from)} is left as it is`, [], WHOLE_DATABASE);
   if (statement.removesData && statement.tables.length > 0) statement.notes.push(...(await changedSinceMigration(from, to, journal)), `everything written to it${since} is lost`);
   return statement;
 }
 
-/** What `bru restore --replace` (and the console's Restore) removes from the database restored into. */
+/**
+ * What `bru restore --replace` (and the console's Restore) removes from the database restored into: the
+ * tables of the backup's release and of the database's own, as the restore works them out; a site's own
+ * tables are named as left alone.
+ */
 export async function restoreStatement(file: string, target: ConnectionTarget, tables?: readonly string[]): Promise<DestructiveStatement> {
   const database = describeTarget(target);
-  if (tables) return statementFor(target, `delete every row of the tables below in ${database} and write ${file}'s rows in their place`, [`rows written to them since ${file} was taken are lost`], tables);
-  return statementFor(target, `drop every table below in ${database} and write ${file}'s tables in their place`, [`everything written to ${database} since ${file} was taken is lost`]);
+  if (tables) {
+    const action = `delete every row of the tables below in ${database} and write ${file}'s rows in their place`;
+    return statementFor(target, action, [`rows written to them since ${file} was taken are lost`], { removedOf: onlyTables(tables), dropsTables: false });
+  }
+  const action = `drop every table below in ${database} and write ${file}'s tables in their place`;
+  return statementFor(target, action, [`everything written to them since ${file} was taken is lost`], { removedOf: replacedByRestore(file), dropsTables: true });
 }
 
 /** What `dbu migrate-performance --conflict overwrite` writes over in the 8.5.2 database. */
@@ -127,7 +163,7 @@ export async function overwriteStatement(to: ConnectionTarget): Promise<Destruct
     to,
     `write the 6.5 rows over the rows the new Data Aggregator collected in the tables below of ${database}, and over every other row there that holds the key of a 6.5 row and that the performance migration did not write itself (an import, a correction by hand, another collector)`,
     ['the rows written over are not kept anywhere; --conflict keep-target keeps them, --conflict fail stops before writing'],
-    targets,
+    { removedOf: onlyTables(targets), dropsTables: false },
   );
 }
 
@@ -136,6 +172,7 @@ export function statementLines(statement: DestructiveStatement): string[] {
   return [
     `this will ${statement.action}`,
     ...statement.tables.map((t) => `  ${t.table}: ${t.rows.toLocaleString('en-US')} rows`),
+    ...(statement.leftAlone.length > 0 ? [`  left as they are, not WFM tables: ${statement.leftAlone.join(', ')}`] : []),
     ...statement.notes.map((note) => `  ${note}`),
   ];
 }

@@ -58,6 +58,11 @@ export interface RunOptions {
   onProgress?: ProgressListener;
   /** Called when a step starts and ends, for a front end. */
   onStep?: (step: StepRecord, journal: RunJournal) => void;
+  /**
+   * What follows `wfm run --resume RUN` in the command an interruption names: the options that find the
+   * run and its databases as the interrupted command did (its runs folder, its configuration).
+   */
+  resumeOptions?: string;
 }
 
 /** Drills: WFM_RUN_FAIL_AT=<step name> makes the run fail as that step starts, to rehearse --resume. */
@@ -274,8 +279,8 @@ const STEP_WORK: Record<RunStepName, (context: RunContext) => Promise<string> | 
 };
 
 /** The command that goes on with a run from the step it stopped at. */
-function resumeCommand(journal: RunJournal): string {
-  return `wfm run --resume ${journal.runId}`;
+function resumeCommand(journal: RunJournal, options: RunOptions): string {
+  return `wfm run --resume ${journal.runId}${options.resumeOptions ?? ''}`;
 }
 
 /** The run marked interrupted, with the step it was in, and saved: --resume goes on from that step. */
@@ -297,7 +302,7 @@ function runSteps(context: RunContext): Promise<RunJournal> {
   const { journal } = context;
   let current: StepRecord | undefined;
   return whileStoppable(() => runEachStep(context, (step) => (current = step)), {
-    nextCommand: resumeCommand(journal),
+    nextCommand: resumeCommand(journal, context.options),
     endedAtOnce: (signal: StopSignalName) => markInterrupted(context, current?.state === 'running' ? current : undefined, `interrupted (${signal}) at once, in the middle of the step`),
   });
 }
@@ -311,7 +316,7 @@ async function runEachStep(context: RunContext, starting: (step: StepRecord) => 
     if (signal) {
       markInterrupted(context, step, `interrupted (${signal}) before the step started`);
       options.onStep?.(step, journal);
-      throw new InterruptedError(signal, `interrupted (${signal}): ${journal.runId} stopped before "${step.name}"`, resumeCommand(journal));
+      throw new InterruptedError(signal, `interrupted (${signal}): ${journal.runId} stopped before "${step.name}"`, resumeCommand(journal, options));
     }
     starting(step);
     step.state = 'running';
@@ -333,7 +338,7 @@ async function runEachStep(context: RunContext, starting: (step: StepRecord) => 
     step.durationMs = Math.round(performance.now() - started);
     saveJournal(options.runsDirectory, journal);
     options.onStep?.(step, journal);
-    if (interruption) throw new InterruptedError(interruption.signal, `${interruption.message}; ${journal.runId} stopped at "${step.name}"`, resumeCommand(journal));
+    if (interruption) throw new InterruptedError(interruption.signal, `${interruption.message}; ${journal.runId} stopped at "${step.name}"`, resumeCommand(journal, options));
     if (step.state === 'failed') return journal;
   }
   journal.state = 'done';

@@ -1,6 +1,6 @@
 // What the fault suite needs: a seeded random source (a failing trial can be replayed from its seed), the
-// real `wfm` command stopped at a chosen moment (SIGKILL, or its database connections cut on the server),
-// and a record of every trial for docs/reliability.md.
+// real `wfm` command stopped at a chosen moment (SIGKILL, SIGINT or SIGTERM, or its database connections cut
+// on the server), and a record of every trial for docs/reliability.md.
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,36 +22,56 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+export type Fault = 'SIGKILL' | 'SIGINT' | 'SIGTERM' | 'connection cut';
+
+/** The signals a user or a service manager sends to stop a command, which it must end in order. */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
 export interface Outcome {
-  /** The exit code, or undefined when the fault ended it. */
+  /** The exit code, or null when a signal ended the process without a handler. */
   code: number | null;
+  /** The signal that ended the process without a handler, if one did. */
+  signal: NodeJS.Signals | null;
   /** Whether the fault came before the command ended by itself. */
   interrupted: boolean;
+  stdout: string;
   stderr: string;
   durationMs: number;
+  /** Milliseconds from the fault to the end of the process, when the fault came before it ended. */
+  stoppedMs?: number;
 }
 
 /** Runs `wfm args` and calls `fault` after `delayMs` unless it has ended by then. */
 async function runWithFault(args: string[], delayMs: number, fault: (pid: number) => Promise<void>): Promise<Outcome> {
   const started = performance.now();
-  const child = spawn(process.execPath, [WFM, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [WFM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let ended = false;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => ((ended = true), resolve(code))));
+  // Once every output is read: the last line of stderr is part of what a trial checks.
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (code, signal) => ((ended = true), resolve([code, signal]))));
   let timer: NodeJS.Timeout | undefined;
   const due = new Promise<void>((resolve) => (timer = setTimeout(resolve, delayMs)));
   await Promise.race([exited, due]);
   clearTimeout(timer);
   const interrupted = !ended;
+  const faultAt = performance.now();
   if (interrupted) await fault(child.pid as number);
-  const code = await exited;
-  return { code, interrupted, stderr, durationMs: Math.round(performance.now() - started) };
+  const [code, signal] = await exited;
+  const ends = performance.now();
+  return { code, signal, interrupted, stdout, stderr, durationMs: Math.round(ends - started), stoppedMs: interrupted ? Math.round(ends - faultAt) : undefined };
 }
 
 /** SIGKILL at `delayMs`: no handler runs, nothing is flushed, as when a machine loses power. */
 export function killedAt(args: string[], delayMs: number): Promise<Outcome> {
   return runWithFault(args, delayMs, async (pid) => void process.kill(pid, 'SIGKILL'));
+}
+
+/** `signal` at `delayMs`, as a user's Ctrl-C or a service manager's stop: the command's handler runs. */
+export function signalledAt(args: string[], delayMs: number, signal: StopSignal): Promise<Outcome> {
+  return runWithFault(args, delayMs, async (pid) => void process.kill(pid, signal));
 }
 
 /** At `delayMs`, the server ends every session on `database` but the one that ends them, mid-transaction. */
@@ -76,7 +96,7 @@ export async function cutConnections(target: ConnectionTarget): Promise<void> {
 
 export interface TrialRecord {
   operation: string;
-  fault: 'SIGKILL' | 'connection cut';
+  fault: Fault;
   engine: string;
   seed: number;
   trial: number;
@@ -84,6 +104,8 @@ export interface TrialRecord {
   interrupted: boolean;
   /** What the interrupted command exited with (null: killed). */
   code: number | null;
+  /** Milliseconds from a stop signal to the end of the process. */
+  stoppedMs?: number;
   /** Whether the run afterwards completed and the data verified. */
   held: boolean;
   detail: string;

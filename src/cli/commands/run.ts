@@ -29,6 +29,7 @@ function runOptions(flags: RunFlags, connection: ConnectionOptions): RunOptions 
     config: configOf(connection),
     twoStep: flags.twoStep,
     force: flags.force,
+    resumeOptions: sameOptions(connection, flags.runsDir, flags.backupDir),
     onProgress: progressPrinter(Boolean(flags.json)),
     onStep: (step: StepRecord, journal: RunJournal) => {
       if (step.state === 'running') return;

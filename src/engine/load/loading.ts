@@ -108,7 +108,7 @@ export async function dropTables(connection: Connection, tables: readonly string
 /** Drops the foreign keys of tables about to take many rows, where the engine can add them back. */
 export async function dropForeignKeysOf(connection: Connection, tables: readonly string[]): Promise<void> {
   if (!connection.adapter.addsForeignKeys) return;
-  for (const table of (await connection.introspector.introspect()).tables.filter((t) => tables.includes(t.name))) {
+  for (const table of (await connection.introspector.introspect(tables)).tables) {
     for (const fk of table.foreignKeys) for (const sql of connection.compiler.dropForeignKey(table.name, fk.name)) await connection.execute(sql);
   }
 }

@@ -27,6 +27,8 @@ export interface Step {
 export interface Statement {
   sql: string;
   alreadyApplied?: (schema: SchemaModel) => boolean;
+  /** The table a structural statement changes: the only one read to tell whether it is already applied. */
+  table?: string;
   /** A check: the statement is a query whose rows are problems. */
   problem?: (row: Row) => string;
   description?: string;
@@ -44,22 +46,22 @@ export function renderOperation(compiler: QueryCompiler, operation: Operation): 
     case 'createTable': {
       const [create = '', ...indexes] = compiler.createTable(operation.table);
       return [
-        { sql: create, alreadyApplied: hasTable(operation.table.name) },
-        ...indexes.map((sql, i) => ({ sql, alreadyApplied: hasIndex(operation.table.name, operation.table.indexes[i]?.name ?? '') })),
+        { sql: create, table: operation.table.name, alreadyApplied: hasTable(operation.table.name) },
+        ...indexes.map((sql, i) => ({ sql, table: operation.table.name, alreadyApplied: hasIndex(operation.table.name, operation.table.indexes[i]?.name ?? '') })),
       ];
     }
     case 'dropTable':
-      return compiler.dropTable(operation.table).map((sql) => ({ sql, alreadyApplied: not(hasTable(operation.table)) }));
+      return compiler.dropTable(operation.table).map((sql) => ({ sql, table: operation.table, alreadyApplied: not(hasTable(operation.table)) }));
     case 'addColumn':
       return compiler
         .addColumn(operation.table, operation.column, operation.foreignKey)
-        .map((sql) => ({ sql, alreadyApplied: hasColumn(operation.table, operation.column.name) }));
+        .map((sql) => ({ sql, table: operation.table, alreadyApplied: hasColumn(operation.table, operation.column.name) }));
     case 'dropColumn':
-      return compiler.dropColumn(operation.table, operation.column).map((sql) => ({ sql, alreadyApplied: not(hasColumn(operation.table, operation.column)) }));
+      return compiler.dropColumn(operation.table, operation.column).map((sql) => ({ sql, table: operation.table, alreadyApplied: not(hasColumn(operation.table, operation.column)) }));
     case 'createIndex':
-      return compiler.createIndex(operation.table, operation.index).map((sql) => ({ sql, alreadyApplied: hasIndex(operation.table, operation.index.name) }));
+      return compiler.createIndex(operation.table, operation.index).map((sql) => ({ sql, table: operation.table, alreadyApplied: hasIndex(operation.table, operation.index.name) }));
     case 'dropIndex':
-      return compiler.dropIndex(operation.table, operation.index).map((sql) => ({ sql, alreadyApplied: not(hasIndex(operation.table, operation.index)) }));
+      return compiler.dropIndex(operation.table, operation.index).map((sql) => ({ sql, table: operation.table, alreadyApplied: not(hasIndex(operation.table, operation.index)) }));
     case 'sql':
       return operation.statements(compiler).map((sql) => ({ sql, description: operation.description }));
     case 'check':

@@ -119,8 +119,9 @@ async function runJournalled(connection: Connection, step: Step, statements: rea
     ]);
   await runStatements(connection, step, statements, options, done, async (index, statement) => {
     if (statement.alreadyApplied) {
-      // DDL commits by itself here: skip it when a previous, interrupted run already got this far.
-      const schema = await connection.introspector.introspect();
+      // DDL commits by itself here: skip it when a previous, interrupted run already got this far. Only the
+      // statement's table is read: a table the tool does not own may have a type it does not know.
+      const schema = await connection.introspector.introspect(statement.table === undefined ? undefined : [statement.table]);
       if (!statement.alreadyApplied(schema)) await connection.execute(statement.sql);
       await markDone(index);
     } else {
@@ -155,7 +156,8 @@ async function recordStep(connection: Connection, step: Step, statements: readon
 }
 
 async function historyColumns(connection: Connection, historyTable: string): Promise<Set<string>> {
-  const schema = await connection.introspector.introspect();
+  // Only the history table is read: a table the tool does not own may have a type it does not know.
+  const schema = await connection.introspector.introspect([historyTable]);
   const table = schema.tables.find((t) => t.name === historyTable);
   if (!table) throw new OperationError(`the history table ${historyTable} is missing`);
   return new Set(table.columns.map((c) => c.name));
