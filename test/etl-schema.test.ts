@@ -5,8 +5,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { connect, type Connection } from '../src/engine/dialect/index.ts';
+import { JOURNAL_TABLE_NAME } from '../src/engine/engine-tables.ts';
 import { InputError } from '../src/engine/errors.ts';
 import { diffSchemas, formatDifferences } from '../src/engine/schema/diff.ts';
 import type { SchemaModel } from '../src/engine/schema/model.ts';
@@ -93,11 +94,18 @@ for (const engine of await testEngines()) {
     });
 
     let created85: SchemaModel;
-
-    it('creates 8.5 exactly as its model says, and names it', async () => {
+    let created85Url: string;
+    before(async () => {
       const { connection, url } = await open('etlc85');
       await createEtlDatabase(connection, '8.5');
       created85 = await connection.introspector.introspect();
+      created85Url = url;
+    });
+
+    it('creates 8.5 exactly as its model says, and names it', async () => {
+      const connection = await connect(created85Url);
+      connections.push(connection);
+      const url = created85Url;
       assert.equal(formatDifferences(diffSchemas(etlModel('8.5'), created85)), '');
       assert.deepEqual(await detectEtlRelease(connection), { kind: 'current', release: '8.5' });
       const info = wfm(['info', '--db', url]);
@@ -141,6 +149,30 @@ for (const engine of await testEngines()) {
       const result = await createEtlDatabase(connection, '8.1', { dryRun: true });
       assert.ok((result.script?.[0]?.statements.length ?? 0) > 20);
       assert.deepEqual(await connection.introspector.tableNames(), []);
+    });
+
+    it('a creation stopped halfway leaves nothing or resumes: never a half-made ETL database counted as made', async () => {
+      const { connection } = await open('etlstop');
+      const stopAt = 40;
+      const stopping = createEtlDatabase(connection, '8.5', {
+        progress: {
+          beforeStatement: (_step, index) => {
+            if (index === stopAt) throw new Error('stopped by the test');
+          },
+        },
+      });
+      await assert.rejects(stopping, /stopped by the test/);
+      const state = await detectEtlRelease(connection);
+      if (connection.adapter.transactionalDdl) {
+        assert.deepEqual(state, { kind: 'absent' });
+      } else {
+        assert.deepEqual(state, { kind: 'incomplete', resumable: true });
+        const journal = await connection.query(`SELECT DISTINCT version FROM ${connection.compiler.quoteIdentifier(JOURNAL_TABLE_NAME)}`);
+        assert.deepEqual(journal.map((r) => r.version), ['ETL 8.5'], 'the journal names the ETL step apart from the WFM steps');
+      }
+      await createEtlDatabase(connection, '8.5');
+      assert.equal(formatDifferences(diffSchemas(etlModel('8.5'), await connection.introspector.introspect())), '');
+      assert.deepEqual(await detectEtlRelease(connection), { kind: 'current', release: '8.5' });
     });
 
     it(`the ${engine.engine} scripts, run by hand, give the schema of create and of update`, async () => {

@@ -44,11 +44,18 @@ export async function detectEtlRelease(connection: Connection): Promise<EtlState
   return latest ? { kind: 'current', release: latest } : { kind: 'not-etl', reason: `its ${ETL_VERSION_TABLE} names no ETL release` };
 }
 
+/**
+ * The ETL steps' entries in the step journal start with this, apart from the WFM database's steps of the
+ * same version (8.1) when both live in one database.
+ */
+const JOURNAL_PREFIX = 'ETL ';
+
 /** Where DDL is transactional an interrupted creation leaves nothing; elsewhere its journal says so. */
 async function creationJournalled(connection: Connection): Promise<boolean> {
   if (connection.adapter.transactionalDdl) return false;
   try {
-    const rows = await connection.query(`SELECT COUNT(*) AS n FROM ${connection.compiler.quoteIdentifier(JOURNAL_TABLE_NAME)}`);
+    const q = connection.compiler;
+    const rows = await connection.query(`SELECT COUNT(*) AS n FROM ${q.quoteIdentifier(JOURNAL_TABLE_NAME)} WHERE version LIKE ${q.literal(`${JOURNAL_PREFIX}%`)}`);
     return Number(rows[0]?.n) > 0;
   } catch {
     // No journal table: no step ever ran in this database.
@@ -148,6 +155,6 @@ async function runPlanned(connection: Connection, to: EtlRelease, options: EtlCh
   const steps = plan(from);
   if (options.script) verifyScript(options.script.text, options.script.file, connection.adapter.engine, connection.compiler, steps);
   if (options.dryRun) return { from, to, steps: [], script: steps.map((step) => ({ step, statements: renderStep(connection, step).map((s) => s.sql) })) };
-  const applied = await applySteps(connection, steps, { historyTable: ETL_VERSION_TABLE, toolVersion: TOOL_VERSION, ...options.progress });
+  const applied = await applySteps(connection, steps, { historyTable: ETL_VERSION_TABLE, journalPrefix: JOURNAL_PREFIX, toolVersion: TOOL_VERSION, ...options.progress });
   return { from, to, steps: applied };
 }
