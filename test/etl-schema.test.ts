@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Connection } from '../src/engine/dialect/index.ts';
 import { JOURNAL_TABLE_NAME } from '../src/engine/engine-tables.ts';
-import { InputError } from '../src/engine/errors.ts';
+import { InputError, LockHeldError } from '../src/engine/errors.ts';
 import { diffSchemas, formatDifferences } from '../src/engine/schema/diff.ts';
 import type { SchemaModel } from '../src/engine/schema/model.ts';
-import { createDatabase } from '../src/wfm/database.ts';
+import { createDatabase, DATABASE_LOCK } from '../src/wfm/database.ts';
 import { createEtlDatabase, detectEtlRelease, updateEtlDatabase } from '../src/wfm/etl/database.ts';
 import { ETL_VERSION_TABLE, etlModel } from '../src/wfm/etl/releases.ts';
 import { etlScript, isEtlScript } from '../src/wfm/etl/script.ts';
@@ -144,6 +144,19 @@ for (const engine of await testEngines()) {
       await assert.rejects(updateEtlDatabase(connection, '8.1'), (e: unknown) => e instanceof InputError && /never taken back/.test(e.message));
     });
 
+    it('waits for no one: another session holding the database lock is named, and nothing is written', async () => {
+      const { connection, url } = await open('etllock');
+      const holder = await connect(url);
+      connections.push(holder);
+      const lock = await holder.acquireLock(DATABASE_LOCK, 'the other change (test)');
+      try {
+        await assert.rejects(createEtlDatabase(connection, '8.5'), (e: unknown) => e instanceof LockHeldError && /the other change \(test\)/.test(e.message));
+      } finally {
+        await lock.release();
+      }
+      assert.deepEqual(await detectEtlRelease(connection), { kind: 'absent' });
+    });
+
     it('a dry run prints the SQL and creates nothing', async () => {
       const { connection } = await open('etldry');
       const result = await createEtlDatabase(connection, '8.1', { dryRun: true });
@@ -209,3 +222,25 @@ for (const engine of await testEngines()) {
     });
   });
 }
+
+describe('wfm etl on the command line', () => {
+  it('creates, dry-runs an update without writing, updates, and refuses an unknown release in one line with exit 2', async () => {
+    const sqlite = (await testEngines()).find((e) => e.engine === 'sqlite');
+    assert.ok(sqlite);
+    const { url } = await fresh(sqlite, 'etlcli');
+    const created = wfm(['etl', 'create', '--db', url, '--version', '8.1']);
+    assert.equal(created.status, 0, created.stderr);
+    assert.match(created.stdout, /WFM ETL database at release 8\.1/);
+    const dryRun = wfm(['etl', 'update', '--db', url, '--dry-run']);
+    assert.equal(dryRun.status, 0, dryRun.stderr);
+    assert.match(dryRun.stdout, /CREATE TABLE "WFM_ADH_AGENT_DAY"/);
+    assert.match(wfm(['info', '--db', url]).stdout, /a WFM ETL database at release 8\.1$/m);
+    const updated = wfm(['etl', 'update', '--db', url, '--json']);
+    assert.equal(updated.status, 0, updated.stderr);
+    assert.deepEqual((JSON.parse(updated.stdout) as { steps: { version: string }[] }).steps.map((s) => s.version), ['8.5']);
+    const unknown = wfm(['etl', 'create', '--db', url, '--version', '9.9']);
+    assert.equal(unknown.status, 2);
+    assert.equal(unknown.stderr.trim().split('\n').length, 1, unknown.stderr);
+    assert.match(unknown.stderr, /"9\.9" is not a release of the ETL database; use one of 8\.1, 8\.5/);
+  });
+});

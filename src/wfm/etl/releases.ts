@@ -1,7 +1,7 @@
 // Each ETL release's schema model and the steps between releases, derived from the one declaration of
 // the ETL tables (tables.ts): a release's model is every table introduced up to it; the step of a release
 // creates the tables it introduced.
-import { timestamp, varchar, integer, NULLABLE } from '../../engine/schema/builders.ts';
+import { integer, NULLABLE, timestamp, varchar } from '../../engine/schema/builders.ts';
 import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../../engine/schema/model.ts';
 import type { Step } from '../../engine/steps/operations.ts';
 import { ETL_TABLES, type EtlTableDeclaration } from './tables.ts';
@@ -21,7 +21,8 @@ const VERSION_TABLE: TableModel = {
   foreignKeys: [],
 };
 
-const STEP_DESCRIPTIONS: Record<EtlRelease, string> = {
+/** What each release brings: the description of its update step, and part of a creation's. */
+const RELEASE_CONTENTS: Record<EtlRelease, string> = {
   '8.1': 'the ETL database: dimensions, schedule facts per agent, team and site, control tables',
   '8.5': 'adherence facts per agent, team and site, and performance facts per activity and site',
 };
@@ -46,6 +47,8 @@ function tableModel(declaration: EtlTableDeclaration): TableModel {
   };
 }
 
+const releasesUpTo = (release: EtlRelease): EtlRelease[] => ETL_RELEASES.filter((r) => compareEtlReleases(r, release) <= 0);
+
 const introducedBy = (release: EtlRelease): TableModel[] => ETL_TABLES.filter((t) => t.since === release).map(tableModel);
 
 export function etlModel(release: EtlRelease): SchemaModel {
@@ -55,7 +58,7 @@ export function etlModel(release: EtlRelease): SchemaModel {
 /** The step that takes the ETL database of the release before `release` to it. */
 function updateStep(release: EtlRelease): Step {
   const tables = tablesInDependencyOrder({ tables: introducedBy(release) });
-  return { version: release, description: STEP_DESCRIPTIONS[release], operations: tables.map((table) => ({ kind: 'createTable', table })) };
+  return { version: release, description: RELEASE_CONTENTS[release], operations: tables.map((table) => ({ kind: 'createTable', table })) };
 }
 
 /** The steps that take an ETL database at `from` to `to`. */
@@ -71,7 +74,7 @@ export function etlCreationStep(release: EtlRelease): Step {
   const tables = tablesInDependencyOrder({ tables: etlModel(release).tables.filter((t) => t.name !== ETL_VERSION_TABLE) });
   return {
     version: release,
-    description: `create the WFM ETL ${release} schema`,
+    description: `create the WFM ETL ${release} schema: ${releasesUpTo(release).map((r) => RELEASE_CONTENTS[r]).join('; ')}`,
     operations: [VERSION_TABLE, ...tables].map((table) => ({ kind: 'createTable', table })),
   };
 }
