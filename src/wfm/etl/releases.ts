@@ -23,7 +23,7 @@ const VERSION_TABLE: TableModel = {
 
 /** What each release brings: the description of its update step, and part of a creation's. */
 const RELEASE_CONTENTS: Record<EtlRelease, string> = {
-  '8.1': 'the ETL database: dimensions, schedule facts per agent, team and site, control tables',
+  '8.1': 'dimensions, schedule facts per agent, team and site, control tables',
   '8.5': 'adherence facts per agent, team and site, and performance facts per activity and site',
 };
 
