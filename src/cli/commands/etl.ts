@@ -2,8 +2,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
 import { stepProgress } from '../../wfm/database.ts';
-import { createEtlDatabase, describeEtlState, type EtlChangeResult, updateEtlDatabase } from '../../wfm/etl/database.ts';
-import { ETL_RELEASES, type EtlRelease, isEtlRelease, LATEST_ETL_RELEASE } from '../../wfm/etl/versions.ts';
+import { createEtlDatabase, describeEtlState, ETL_RELEASES, type EtlChangeResult, type EtlRelease, isEtlRelease, LATEST_ETL_RELEASE, updateEtlDatabase } from '../../wfm/etl/index.ts';
 import { withDatabase } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatDuration, printJson, printLine, progressPrinter } from '../output.ts';

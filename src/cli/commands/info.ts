@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Connection } from '../../engine/dialect/types.ts';
 import { databaseInfo } from '../../wfm/database.ts';
-import { describeEtlState, detectEtlRelease } from '../../wfm/etl/database.ts';
+import { describeEtlState, detectEtlRelease } from '../../wfm/etl/index.ts';
 import { withDatabase } from '../connections.ts';
 import { formatBytes, formatTable, printJson, printLine } from '../output.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
