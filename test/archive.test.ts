@@ -23,8 +23,8 @@ import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash,
 import { connect, type EngineName, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
 import { columnsOf, decodeRows, encodeRows } from '../src/engine/archive/payload.ts';
 import { chunkRunner } from '../src/engine/archive/chunk-pool.ts';
-import { isCopyBinary } from '../src/engine/dialect/postgres/copy-binary.ts';
-import { copyField } from '../src/engine/dialect/postgres/copy-text.ts';
+import { isCopyBinary } from '../src/engine/dialect/postgres/bulk/copy-binary.ts';
+import { copyField } from '../src/engine/dialect/postgres/bulk/copy-text.ts';
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
@@ -118,6 +118,7 @@ function memorySource(rows: SqlValue[][], columns: readonly string[]): RowSource
         yield rows.slice(i, i + batchRows).map((r) => Object.fromEntries(columns.map((c, j) => [c, r[j] ?? null])) as Row);
       }
     },
+    offer: () => ({ kind: 'values' }),
     close: async () => {},
   };
 }

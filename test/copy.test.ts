@@ -7,10 +7,12 @@ import { ContentHash, copyItems, DatabaseSink, DatabaseSource, tableContentHash,
 import type { TableModel } from '../src/engine/schema/model.ts';
 import { testEngines, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { failingAfter } from './helpers/sinks.ts';
-import { copyColumns, copyField, copyFieldReader, copyTextOfColumns } from '../src/engine/dialect/postgres/copy-text.ts';
-import { decodeBulk, encodeBulk } from '../src/engine/dialect/bulk-encoding.ts';
-import { isCopyBinary } from '../src/engine/dialect/postgres/copy-binary.ts';
-import { RecordHashSum } from '../src/engine/dialect/postgres/record-hash.ts';
+import { copyColumns, copyField, copyFieldReader, copyTextOfColumns } from '../src/engine/dialect/postgres/bulk/copy-text.ts';
+import { decodeBulk, encodeBulk } from '../src/engine/dialect/bulk-codecs.ts';
+import '../src/engine/dialect/postgres/bulk/codecs.ts';
+import { isCopyBinary } from '../src/engine/dialect/postgres/bulk/copy-binary.ts';
+import { RecordHashSum } from '../src/engine/dialect/postgres/bulk/record-hash.ts';
+import type { EncodedBulk } from '../src/engine/dialect/types.ts';
 import { valuesOf } from '../src/engine/dialect/bulk-column.ts';
 
 /** A row as one line of COPY text, field by field: what the byte-by-byte writers must equal. */
@@ -306,7 +308,7 @@ describe('PostgreSQL COPY text', () => {
 
   it('loaded in COPY binary by the target columns\' types, holds exactly the rows, hashed as they are written, and digested by the server as they were by the writer', { skip }, async () => {
     const live = connection as Connection;
-    const encoding = await (live.bulkEncoding as NonNullable<Connection['bulkEncoding']>)(table.name, columns);
+    const encoding = await (live.bulk as EncodedBulk).encoding(table.name, columns);
     assert.deepEqual(encoding, binaryEncoding);
     let hash = new ContentHash();
     let visitors = 0;
@@ -321,10 +323,10 @@ describe('PostgreSQL COPY text', () => {
     assert.ok(isCopyBinary(payload) && rowsDigest);
     assert.equal(visitors, 1, 'written once, in binary');
     assert.equal(hash.toString(), ContentHash.of(rows).toString());
-    const digestOf = (name: string) => (live.bulkRowsDigest as NonNullable<Connection['bulkRowsDigest']>)(name, columns);
+    const digestOf = (name: string) => (live.bulk as EncodedBulk).rowsDigest(name, columns);
     await live.execute(`CREATE TABLE binary_copy (LIKE ${table.name})`);
     try {
-      assert.equal(await (live.bulkInsertEncoded as NonNullable<Connection['bulkInsertEncoded']>)('binary_copy', columns, payload), rows.length);
+      assert.equal(await (live.bulk as EncodedBulk).insertEncoded('binary_copy', columns, payload), rows.length);
       const loaded = (await live.query(`SELECT ${columns.join(', ')} FROM binary_copy ORDER BY id`)).map((row) => columns.map((c) => row[c] ?? null));
       assert.deepEqual(loaded, rows);
       assert.equal((await digestOf('binary_copy'))?.toString(), rowsDigest.toString());
@@ -354,13 +356,13 @@ describe('PostgreSQL COPY text', () => {
     try {
       const { payload, rowsDigest } = encodeBulk(binaryEncoding, columns.map((_, j) => edges.map((row) => row[j] as SqlValue)), () => new ContentHash().visitor());
       assert.ok(isCopyBinary(payload) && rowsDigest, 'every edge has a binary form');
-      assert.equal(await (live.bulkInsertEncoded as NonNullable<Connection['bulkInsertEncoded']>)('binary_edges', columns, payload), edges.length);
+      assert.equal(await (live.bulk as EncodedBulk).insertEncoded('binary_edges', columns, payload), edges.length);
       const serverHashes = await live.query(`SELECT id, hash_record_extended(ROW(${columns.join(', ')}), 0)::text AS hash FROM binary_edges ORDER BY id`);
       for (const [i, row] of edges.entries()) {
         const one = encodeBulk(binaryEncoding, columns.map((_, j) => [row[j] as SqlValue]), () => new ContentHash().visitor());
         assert.equal(one.rowsDigest?.toString(), `1:${String(serverHashes[i]?.hash)}`, `row ${String(row[0])}: ${JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
       }
-      assert.equal((await (live.bulkRowsDigest as NonNullable<Connection['bulkRowsDigest']>)('binary_edges', columns))?.toString(), rowsDigest.toString());
+      assert.equal((await (live.bulk as EncodedBulk).rowsDigest('binary_edges', columns))?.toString(), rowsDigest.toString());
     } finally {
       await live.execute('DROP TABLE binary_edges');
     }
@@ -385,7 +387,7 @@ describe('PostgreSQL COPY text', () => {
     const live = connection as Connection;
     const sql = `SELECT ${columns.join(', ')} FROM ${table.name} ORDER BY id`;
     for (const batchRows of [1, 7, 1_000, 2_999, 3_000, 5_000]) {
-      const { format, batches } = await (live.streamQueryText as NonNullable<Connection['streamQueryText']>)(sql, batchRows);
+      const { format, batches } = await (live.bulk as EncodedBulk).queryText(sql, batchRows);
       const sizes: number[] = [];
       const decoded: SqlValue[][] = [];
       const hash = new ContentHash();

@@ -1,6 +1,6 @@
 // Options the Database Utility reads from the configuration, where a flag on the command line wins.
 import { InputError } from '../engine/errors.ts';
-import type { ApplicationType } from '../wfm/config/applications.ts';
+import type { ApplicationType } from '../wfm/config/index.ts';
 import { configOf, type ConnectionOptions } from './connections.ts';
 
 /** A 0/1 option of an application's Options section: the flag if given, else the configuration's value. */

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { connect, parseConnectionString, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { InputError } from '../engine/errors.ts';
-import { ConfigFile } from '../wfm/config/config-file.ts';
+import { ConfigFile } from '../wfm/config/index.ts';
 import { loadKey, reveal } from '../wfm/secrets.ts';
 
 export interface ConnectionOptions {

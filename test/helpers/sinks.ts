@@ -1,4 +1,4 @@
-import type { ChunkSink } from '../../src/engine/copy/index.ts';
+import type { ChunkSink, PreparedChunk } from '../../src/engine/copy/index.ts';
 
 /** A sink that fails after a number of chunks, as a killed process would stop, whichever way chunks reach it. */
 export function failingAfter(sink: ChunkSink, chunks: number): ChunkSink {
@@ -6,25 +6,34 @@ export function failingAfter(sink: ChunkSink, chunks: number): ChunkSink {
   const interrupt = (): void => {
     if (++written > chunks) throw new Error('the copy was interrupted');
   };
-  const writeEncoded = sink.writeEncoded?.bind(sink);
-  const writeText = sink.writeText?.bind(sink);
+  const failing = <T extends PreparedChunk>(chunk: T): T => ({
+    ...chunk,
+    write: async (checkpoint) => {
+      interrupt();
+      return chunk.write(checkpoint);
+    },
+  });
   return {
-    hashesRows: sink.hashesRows,
     prepare: () => sink.prepare(),
     load: (i) => sink.load(i),
-    write: async (...args) => {
-      interrupt();
-      return sink.write(...args);
+    intake: async (item) => {
+      const intake = await sink.intake(item);
+      const { encoded, engineText } = intake;
+      return {
+        values: async (rows, rejections) => failing(await intake.values(rows, rejections)),
+        encoded: encoded && {
+          encoding: () => encoded.encoding(),
+          write: async (batch, checkpoint) => {
+            interrupt();
+            return encoded.write(batch, checkpoint);
+          },
+        },
+        engineText: engineText && (async (format, batch) => failing(await engineText(format, batch))),
+      };
     },
-    bulkEncoding: sink.bulkEncoding?.bind(sink),
-    writeEncoded: writeEncoded && (async (...args) => {
+    complete: async (item, checkpoint) => {
       interrupt();
-      return writeEncoded(...args);
-    }),
-    prepareText: sink.prepareText?.bind(sink),
-    writeText: writeText && (async (...args) => {
-      interrupt();
-      return writeText(...args);
-    }),
+      return sink.complete(item, checkpoint);
+    },
   };
 }

@@ -4,9 +4,8 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
-import { knownOption } from '../../wfm/config/applications.ts';
-import { parseEventLines } from '../../wfm/aggregator/events.ts';
-import { Aggregator, type AggregatorOptions } from '../../wfm/aggregator/service.ts';
+import { knownOption } from '../../wfm/config/index.ts';
+import { parseEventLines, Aggregator, type AggregatorOptions } from '../../wfm/aggregator/index.ts';
 import { configOf, resolveTarget, type ConnectionOptions } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { printLine } from '../output.ts';

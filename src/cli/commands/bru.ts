@@ -7,7 +7,7 @@ import { backupDatabase, restoreDatabase, verifyBackup } from '../../wfm/backup.
 import { restoreStatement } from '../../wfm/destructive.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { isEtlScript, LATEST_ETL_RELEASE, updateEtlDatabase } from '../../wfm/etl/index.ts';
-import { LATEST_RELEASE } from '../../wfm/releases/versions.ts';
+import { LATEST_RELEASE } from '../../wfm/releases/index.ts';
 import { requireWfmUserIfConfigured } from '../config-options.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget, withDatabase } from '../connections.ts';

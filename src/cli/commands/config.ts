@@ -2,8 +2,7 @@
 // the Configuration Server, and stores a database access point's password protected with the key file.
 import { Command, Option } from 'commander';
 import { InputError } from '../../engine/errors.ts';
-import { KNOWN_OPTIONS } from '../../wfm/config/applications.ts';
-import { ConfigFile, splitOptionPath } from '../../wfm/config/config-file.ts';
+import { KNOWN_OPTIONS, ConfigFile, splitOptionPath } from '../../wfm/config/index.ts';
 import { loadKey, protect } from '../../wfm/secrets.ts';
 import { DEFAULT_KEY_FILE, promptPassword } from '../connections.ts';
 import { formatTable, printJson, printLine, printNotice } from '../output.ts';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
 import { type ChangeResult, createDatabase, describeState, stepProgress, updateDatabase } from '../../wfm/database.ts';
-import { type CurrentRelease, isCurrentRelease, isRelease, LATEST_RELEASE, type Release, ALL_RELEASES, CURRENT_RELEASES } from '../../wfm/releases/versions.ts';
+import { type CurrentRelease, isCurrentRelease, isRelease, LATEST_RELEASE, type Release, ALL_RELEASES, CURRENT_RELEASES } from '../../wfm/releases/index.ts';
 import { withDatabase } from '../connections.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerMigratePerformance } from './migrate-performance.ts';

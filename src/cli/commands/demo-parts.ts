@@ -5,7 +5,7 @@ import { tableContentHash } from '../../engine/copy/index.ts';
 import type { ProgressListener } from '../../engine/progress.ts';
 import { createDatabase } from '../../wfm/database.ts';
 import { generate } from '../../wfm/generate/index.ts';
-import type { Release } from '../../wfm/releases/versions.ts';
+import type { Release } from '../../wfm/releases/index.ts';
 
 export interface Size {
   agents: number;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
-import { epochSecondsOf } from '../../wfm/aggregator/events.ts';
+import { epochSecondsOf } from '../../wfm/aggregator/index.ts';
 import { simulate, type SimulateSummary, type SimulateTarget } from '../../wfm/simulate/index.ts';
 import { resolveTarget } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
-import { knownOption, optionValueProblem, type KnownOption } from '../../wfm/config/applications.ts';
+import { knownOption, optionValueProblem, type KnownOption } from '../../wfm/config/index.ts';
 import { buildConsole, type ConsoleOptions } from '../../web/server.ts';
 import { configOf, resolveTarget } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';

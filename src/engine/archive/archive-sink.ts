@@ -5,9 +5,9 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ContentHash } from '../copy/content-hash.ts';
-import type { Checkpoint, ChunkSink, CopyItem, PreparedText } from '../copy/types.ts';
+import type { Checkpoint, ChunkSink, CopyItem, SinkIntake } from '../copy/types.ts';
 import { checkpointOf, countAssignments, COUNT_COLUMNS, countsOf, startingCounts } from '../copy/stored-checkpoint.ts';
-import type { QueryTextFormat, SqlValue, TextBatch } from '../dialect/types.ts';
+import type { SqlValue } from '../dialect/types.ts';
 import { InputError, OperationError } from '../errors.ts';
 import { archiveDigests } from './digest.ts';
 import {
@@ -108,36 +108,34 @@ export class ArchiveSink implements ChunkSink {
     return checkpointOf(row, row.last_key === null ? null : decodeKey(row.last_key));
   }
 
-  /** The rows are hashed where they are encoded: in a worker thread, where there is one. */
-  readonly hashesRows = true;
-
-  async write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint): Promise<string> {
+  /**
+   * Rows as values, or as the source's engine sent them (decoded and checked first): encoded and hashed in
+   * a worker thread where there is one, before the transaction, so that the CPU work holds neither the
+   * write lock nor the thread that reads the next rows.
+   */
+  async intake(item: CopyItem): Promise<SinkIntake> {
     const archived = this.archived(item);
-    // Encoded before the transaction, in a worker thread where there is one: the CPU work holds neither
-    // the write lock nor the thread that reads the next rows.
-    const encoded = rows.length > 0 ? await this.encodeChunk(archived, rows) : undefined;
-    const chunk = encoded && { ...encoded, rows: rows.length, lastKey: keyOf(archived, rows[rows.length - 1] as SqlValue[]) };
-    return this.commit(item, archived, chunk, rejections, checkpoint);
+    const width = archived.columns.length;
+    return {
+      values: async (rows, rejections) => {
+        const encoded = rows.length > 0 ? await this.checkedChunk(archived, () => this.runner.encode(columnsOf(rows, width))) : undefined;
+        const chunk = encoded && { ...encoded, rows: rows.length, lastKey: keyOf(archived, rows[rows.length - 1] as SqlValue[]) };
+        return { rows: rows.length, contentHash: chunk?.contentHash ?? new ContentHash().toString(), write: async (checkpoint) => this.commit(item, archived, chunk, rejections, checkpoint) };
+      },
+      encoded: undefined,
+      engineText: async (format, batch) => {
+        const chunk = await this.checkedChunk(archived, () => this.runner.fromText(format, batch.text, batch.rows, width, keyColumnsOf(archived)));
+        return { rows: chunk.rows, contentHash: chunk.contentHash, lastKey: chunk.lastKey, write: async (checkpoint) => this.commit(item, archived, chunk, [], checkpoint) };
+      },
+    };
   }
 
-  /** Rows as the source's engine sent them: decoded, checked, encoded and hashed in a worker thread, where there is one. */
-  prepareText(item: CopyItem, format: QueryTextFormat, batch: TextBatch): Promise<KeyedChunk> {
-    const archived = this.archived(item);
-    return this.checkedChunk(archived, () => this.runner.fromText(format, batch.text, batch.rows, archived.columns.length, keyColumnsOf(archived)));
+  async complete(item: CopyItem, checkpoint: Checkpoint): Promise<void> {
+    this.commit(item, this.archived(item), undefined, [], checkpoint);
   }
 
-  async writeText(item: CopyItem, prepared: PreparedText, checkpoint: Checkpoint): Promise<string> {
-    const chunk = prepared as KeyedChunk;
-    checkpoint.lastKey = chunk.lastKey;
-    return this.commit(item, this.archived(item), chunk, [], checkpoint);
-  }
-
-  /** The chunk (none for an item's last checkpoint), its rejections and its checkpoint in one transaction; returns the chunk's hash. */
-  private commit(item: CopyItem, archived: ArchiveItem, chunk: KeyedChunk | undefined, rejections: unknown[], checkpoint: Checkpoint): string {
-    const chunkHash = chunk?.contentHash ?? new ContentHash().toString();
-    const total = ContentHash.parse(checkpoint.contentHash);
-    total.merge(ContentHash.parse(chunkHash));
-    checkpoint.contentHash = total.toString();
+  /** The chunk (none for an item's last checkpoint), its rejections and its checkpoint in one transaction. */
+  private commit(item: CopyItem, archived: ArchiveItem, chunk: KeyedChunk | undefined, rejections: unknown[], checkpoint: Checkpoint): void {
     this.db
       .transaction(() => {
         if (chunk) this.insertChunk(archived, chunk);
@@ -145,7 +143,6 @@ export class ArchiveSink implements ChunkSink {
         this.updateCheckpoint(item, checkpoint);
       })
       .immediate();
-    return chunkHash;
   }
 
   /**
@@ -173,10 +170,6 @@ export class ArchiveSink implements ChunkSink {
   async discard(): Promise<void> {
     await this.close();
     removeArchive(this.path);
-  }
-
-  private encodeChunk(item: ArchiveItem, rows: SqlValue[][]): Promise<HashedChunk> {
-    return this.checkedChunk(item, () => this.runner.encode(columnsOf(rows, item.columns.length)));
   }
 
   /** The chunk `encode` makes, once it fits in one archive value; what goes wrong names the item. */

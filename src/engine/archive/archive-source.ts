@@ -2,7 +2,7 @@
 // a restore commits one target transaction per archived chunk and its checkpoints fall on chunk
 // boundaries, where a resumed restore finds them again.
 import Database from 'better-sqlite3';
-import type { CopyItem, EncodedBatch, RowSource } from '../copy/types.ts';
+import type { CopyItem, EncodedBatch, RowSource, SourceOffer } from '../copy/types.ts';
 import type { BulkEncoding, Row, SqlValue } from '../dialect/types.ts';
 import { InputError, OperationError } from '../errors.ts';
 import {
@@ -88,8 +88,12 @@ export class ArchiveSource implements RowSource {
     for await (const { value, rows } of this.chunks(archived, item, after, decode)) yield rowsOf(archived, value, rows);
   }
 
-  /** The same chunks, each checked against the hash and last key it records and encoded for a bulk load. */
-  async *readEncoded(item: CopyItem, after: SqlValue[] | null, encoding: BulkEncoding): AsyncIterable<EncodedBatch> {
+  /** The same chunks, each checked against the hash and last key it records and encoded for a bulk load, off this thread. */
+  offer(item: CopyItem): SourceOffer {
+    return { kind: 'encoded', read: (after, encoding) => this.readEncoded(item, after, encoding) };
+  }
+
+  private async *readEncoded(item: CopyItem, after: SqlValue[] | null, encoding: BulkEncoding): AsyncIterable<EncodedBatch> {
     const archived = this.archived(item);
     const encode = (chunk: ChunkRow) => this.runner.forLoad(recordedChunk(chunk), archived.columns.length, keyColumnsOf(archived), encoding);
     for await (const { value } of this.chunks(archived, item, after, encode)) yield value;

@@ -1,4 +1,5 @@
 // The chunk tasks, run by worker threads where the machine has a core to spare, or in this thread.
+import { loadBulkCodecs } from '../dialect-codecs.ts';
 import { asBuffer, WorkerPool, workerThreads } from '../worker-pool.ts';
 import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type RecordedChunk, type StoredChunk, type KeyedChunk } from './chunk-tasks.ts';
 import type { EncodedBatch } from '../copy/types.ts';
@@ -26,8 +27,14 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
       summarize: async (chunk, width, keyColumns) => summarizeChunk(chunk, width, keyColumns),
       decode: async (chunk, width, keyColumns) => checkedColumns(chunk, width, keyColumns),
       encode: async (columns) => encodeChunk(columns),
-      forLoad: async (chunk, width, keyColumns, encoding) => chunkForLoad(chunk, width, keyColumns, encoding),
-      fromText: async (format, text, rows, width, keyColumns) => chunkFromText(format, text, rows, width, keyColumns),
+      forLoad: async (chunk, width, keyColumns, encoding) => {
+        await loadBulkCodecs();
+        return chunkForLoad(chunk, width, keyColumns, encoding);
+      },
+      fromText: async (format, text, rows, width, keyColumns) => {
+        await loadBulkCodecs();
+        return chunkFromText(format, text, rows, width, keyColumns);
+      },
       close: async () => {},
     };
   }

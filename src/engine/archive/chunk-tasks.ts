@@ -1,7 +1,7 @@
 // The CPU work on one chunk, as functions of plain values: run in the calling thread or, through
 // chunk-worker.ts, in a worker thread while the calling thread reads the file or talks to a database.
 import { ContentHash } from '../copy/content-hash.ts';
-import { decodeBulk, encodeBulk } from '../dialect/bulk-encoding.ts';
+import { decodeBulk, encodeBulk } from '../dialect/bulk-codecs.ts';
 import type { EncodedBatch } from '../copy/types.ts';
 import { lengthOf, valueAt } from '../dialect/bulk-column.ts';
 import type { Allocate, BulkColumn, BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';

@@ -2,8 +2,11 @@
 // threads as a plain Uint8Array; it is made a Buffer again before any task sees it.
 import type { BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
 import { asBuffer, recycledOrNew, serveTasks } from '../worker-pool.ts';
+import { loadBulkCodecs } from '../dialect-codecs.ts';
 import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type RecordedChunk, type StoredChunk } from './chunk-tasks.ts';
 
+// Encodings and text formats name the codec that reads them: every dialect's codecs are registered first.
+await loadBulkCodecs();
 await serveTasks({
   summarizeChunk: (chunk: StoredChunk, width: number, keyColumns: number[]) => summarizeChunk({ ...chunk, payload: asBuffer(chunk.payload) }, width, keyColumns),
   checkedColumns: (chunk: RecordedChunk, width: number, keyColumns: number[]) => checkedColumns({ ...chunk, payload: asBuffer(chunk.payload) }, width, keyColumns),

@@ -129,7 +129,7 @@ export class ContentHash {
   }
 
   /**
-   * Takes rows value by value, as a connection reads them (Connection.visitQuery): text and whole numbers
+   * Takes rows value by value, as a connection reads them (EncodedBulk.visitQuery): text and whole numbers
    * straight from the bytes the server sent, hashed exactly as their values would be.
    */
   visitor(): ValueVisitor {

@@ -1,13 +1,15 @@
-// The one mechanism that moves data: rows streamed from a source connection in key order, through a
-// transform, into a sink in chunks, each chunk committed with its checkpoint. Memory holds a chunk or two,
-// whatever the table's size; a killed run resumes from its checkpoints; every chunk is hashed.
-import type { Connection, QueryTextFormat, Row, SqlValue, TextBatch } from '../dialect/types.ts';
+// The one mechanism that moves data: rows streamed from a source in key order, through a transform, into a
+// sink in chunks, each chunk committed with its checkpoint. How the rows move is negotiated once per item
+// (negotiate.ts); whichever way, memory holds a chunk or a few, whatever the table's size; a killed run
+// resumes from its checkpoints; every chunk is hashed.
+import type { Connection, Row, SqlValue } from '../dialect/types.ts';
 import { throwIfStopRequested, whileStoppable } from '../interruption.ts';
 import { type ProgressListener, RateMeter } from '../progress.ts';
 import { ContentHash } from './content-hash.ts';
 import { RowsDigest } from '../dialect/rows-digest.ts';
 import { keyAfter } from './key-range.ts';
-import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, EncodedBatch, PreparedText, RowSource, Transformed } from './types.ts';
+import { negotiatePipeline } from './negotiate.ts';
+import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, PipelineChunk, RowSource, SourceOffer } from './types.ts';
 
 export interface CopyOptions {
   /** Rows per chunk: the unit of a transaction, a checkpoint and a hash. */
@@ -62,21 +64,22 @@ export class DatabaseSource implements RowSource {
     return this.connection.streamQuery(sql, params, batchRows);
   }
 
-  /** Only a whole item read from its start: a query with parameters is not sent as text. */
-  async readText(item: CopyItem, after: SqlValue[] | null, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> } | undefined> {
-    const { sql, params } = sourceQuery(this.connection, item, after);
-    if (params.length > 0 || !this.connection.streamQueryText) return undefined;
-    return this.connection.streamQueryText(sql, batchRows);
+  /** Where the engine sends rows as text: only a whole item read from its start (a query with parameters is not sent so). */
+  offer(item: CopyItem): SourceOffer {
+    const { bulk } = this.connection;
+    if (bulk.kind !== 'encoded') return { kind: 'values' };
+    return {
+      kind: 'engine-text',
+      read: async (after, batchRows) => {
+        const { sql, params } = sourceQuery(this.connection, item, after);
+        return params.length > 0 ? undefined : bulk.queryText(sql, batchRows);
+      },
+    };
   }
 
   close(): Promise<void> {
     return this.connection.close();
   }
-}
-
-function identity(item: CopyItem): (row: Row) => Transformed {
-  const columns = item.source.columns;
-  return (row) => ({ row: columns.map((c) => row[c] ?? null) });
 }
 
 /**
@@ -109,195 +112,50 @@ async function copyItemFromCheckpoint(source: RowSource, sink: ChunkSink, item: 
   if (checkpoint.done) return result();
 
   const meter = new RateMeter(item.name, await source.count(item), checkpoint.rowsRead);
-  const transform = item.transform ?? identity(item);
   const total = ContentHash.parse(checkpoint.contentHash);
-  // Once a chunk and its checkpoint are committed, the copy may stop there: --resume goes on from it.
-  const progress = (): void => {
+  const pipeline = await negotiatePipeline(source, sink, item, checkpoint.lastKey, options.chunkRows ?? DEFAULT_CHUNK_ROWS);
+  digest = pipeline.digested && checkpoint.rowsWritten === 0 ? new RowsDigest() : undefined;
+  for await (const chunk of writtenWhileNextIsRead(pipeline.chunks(), (chunk) => writeChunk(chunk, checkpoint, total))) {
+    digest = chunk.rowsDigest === undefined ? undefined : digest?.plus(RowsDigest.parse(chunk.rowsDigest));
+    // Once a chunk and its checkpoint are committed, the copy may stop there: --resume goes on from it.
     options.onProgress?.(meter.event(checkpoint.rowsRead));
     throwIfStopRequested(() => `${item.name} stopped after ${checkpoint.rowsRead.toLocaleString('en-US')} rows; every chunk copied is committed with its checkpoint`);
-  };
-  const batchRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
-  const encoded = await encodedPath(source, sink, item);
-  const text = encoded ? undefined : await textPath(source, sink, item, checkpoint.lastKey, batchRows);
-  if (encoded) {
-    digest = checkpoint.rowsWritten === 0 ? new RowsDigest() : undefined;
-    await pump(
-      encoded.read(checkpoint.lastKey),
-      async (batch) => {
-        await writeEncodedChunk(encoded.write, batch, checkpoint, total);
-        digest = batch.rowsDigest ? digest?.plus(RowsDigest.parse(batch.rowsDigest)) : undefined;
-      },
-      progress,
-    );
-  } else if (text) {
-    await pump(text.batches, (batch) => writeTextChunk(() => text.write(batch, checkpoint), item, batch.rows, checkpoint, total), progress);
-  } else {
-    const rows = source.read(item, checkpoint.lastKey, batchRows);
-    await pump(rows, (batch) => writeChunk(sink, item, batch, transform, checkpoint, total), progress);
   }
   checkpoint.done = true;
-  await sink.write(item, [], [], checkpoint, sink.hashesRows ? undefined : new ContentHash().toString());
+  await sink.complete(item, checkpoint);
   options.onProgress?.(meter.done(checkpoint.rowsRead));
   return result();
 }
 
-/** Writes each batch while the next one is fetched: the source and the sink work at once. */
-async function pump<T>(batches: AsyncIterable<T>, write: (batch: T) => Promise<void>, written: () => void): Promise<void> {
-  const iterator = batches[Symbol.asyncIterator]();
-  let next = iterator.next();
-  try {
-    for (let batch = await next; !batch.done; batch = await next) {
-      next = iterator.next();
-      await write(batch.value);
-      written();
-    }
-  } finally {
-    // However the copy ends, the source's read is finished so that its connection can be used or closed.
-    await next.catch(() => undefined);
-    await iterator.return?.();
-  }
-}
-
-interface EncodedPath {
-  read(after: SqlValue[] | null): AsyncIterable<EncodedBatch>;
-  write(batch: EncodedBatch, checkpoint: Checkpoint): Promise<void>;
-}
-
-/** Batches encoded by the source for the sink's bulk path, where both can and rows go over as they are. */
-async function encodedPath(source: RowSource, sink: ChunkSink, item: CopyItem): Promise<EncodedPath | undefined> {
-  if (item.transform || !source.readEncoded || !sink.writeEncoded) return undefined;
-  const encoding = await sink.bulkEncoding?.(item);
-  if (!encoding) return undefined;
-  const readEncoded = source.readEncoded.bind(source);
-  const writeEncoded = sink.writeEncoded.bind(sink);
-  return { read: (after) => readEncoded(item, after, encoding), write: (batch, checkpoint) => writeEncoded(item, batch, checkpoint) };
-}
-
-/** A chunk whose every row read is written: no transform, nothing rejected. */
-function countWholeChunk(checkpoint: Checkpoint, rows: number): void {
-  checkpoint.rowsRead += rows;
-  checkpoint.rowsWritten += rows;
+/** Counts the chunk into the checkpoint and writes it with it. */
+async function writeChunk(chunk: PipelineChunk, checkpoint: Checkpoint, total: ContentHash): Promise<void> {
+  checkpoint.lastKey = chunk.lastKey;
+  checkpoint.rowsRead += chunk.rowsRead;
+  checkpoint.rowsWritten += chunk.rowsWritten;
+  checkpoint.rowsRejected += chunk.rejected;
   checkpoint.chunks++;
-}
-
-async function writeEncodedChunk(write: EncodedPath['write'], batch: EncodedBatch, checkpoint: Checkpoint, total: ContentHash): Promise<void> {
-  checkpoint.lastKey = batch.lastKey;
-  countWholeChunk(checkpoint, batch.rows);
-  total.merge(ContentHash.parse(batch.contentHash));
+  total.merge(ContentHash.parse(chunk.contentHash));
   checkpoint.contentHash = total.toString();
-  await write(batch, checkpoint);
-  batch.release?.();
-}
-
-interface TextPath {
-  batches: AsyncIterable<PreparedText>;
-  write(prepared: PreparedText, checkpoint: Checkpoint): Promise<string>;
-}
-
-/** Batches prepared ahead of the one being written: enough for two worker threads, few enough to bound memory. */
-const PREPARED_AHEAD = 3;
-
-/** Rows as the source's engine sends them, to a sink that decodes them itself, where both can. */
-async function textPath(source: RowSource, sink: ChunkSink, item: CopyItem, after: SqlValue[] | null, batchRows: number): Promise<TextPath | undefined> {
-  if (item.transform || !sink.prepareText || !sink.writeText) return undefined;
-  const prepareText = sink.prepareText.bind(sink);
-  const writeText = sink.writeText.bind(sink);
-  const text = await source.readText?.(item, after, batchRows);
-  if (!text) return undefined;
-  return { batches: ahead(text.batches, (batch) => prepareText(item, text.format, batch), PREPARED_AHEAD), write: (prepared, checkpoint) => writeText(item, prepared, checkpoint) };
+  await chunk.write(checkpoint);
 }
 
 /**
- * The results of `work` on each item, in order, with up to `window` of them under way at once and the
- * next items read while the caller takes one. However the caller stops, the source is closed.
+ * Each chunk once written, the next one read (and made ready) while it is: the source and the sink work
+ * at once. However the caller stops, the source's read is finished so that its connection can be used or closed.
  */
-async function* ahead<T, R>(items: AsyncIterable<T>, work: (item: T) => Promise<R>, window: number): AsyncGenerator<R> {
-  const iterator = items[Symbol.asyncIterator]();
-  const started: Promise<R>[] = [];
-  let exhausted = false;
-  let failure: { error: unknown } | undefined;
-  let reading: Promise<void> | undefined;
-  const fill = async (): Promise<void> => {
-    while (!exhausted && started.length < window) {
-      const next = await iterator.next();
-      if (next.done) {
-        exhausted = true;
-      } else {
-        const result = work(next.value);
-        // A failure while it waits its turn is thrown when its turn comes, not taken for one nobody handles.
-        result.catch(() => undefined);
-        started.push(result);
-      }
-    }
-  };
-  const readMore = (): Promise<void> =>
-    (reading ??= fill()
-      .catch((error: unknown) => {
-        failure = { error };
-        exhausted = true;
-      })
-      .finally(() => (reading = undefined)));
+async function* writtenWhileNextIsRead<T>(chunks: AsyncIterable<T>, write: (chunk: T) => Promise<void>): AsyncGenerator<T> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let next = iterator.next();
   try {
-    for (;;) {
-      const reads = readMore();
-      if (started.length === 0) {
-        await reads;
-        if (started.length > 0) continue;
-        if (failure) throw failure.error;
-        return;
-      }
-      yield await (started.shift() as Promise<R>);
+    for (let chunk = await next; !chunk.done; chunk = await next) {
+      next = iterator.next();
+      await write(chunk.value);
+      yield chunk.value;
     }
   } finally {
-    await reading;
-    if (!exhausted) await iterator.return?.();
+    await next.catch(() => undefined);
+    await iterator.return?.();
   }
-}
-
-/** A batch the sink decodes: it sets the last key and the content hash, which are checked against the copy's own total. */
-async function writeTextChunk(write: () => Promise<string>, item: CopyItem, rows: number, checkpoint: Checkpoint, total: ContentHash): Promise<void> {
-  countWholeChunk(checkpoint, rows);
-  checkpoint.contentHash = total.toString();
-  total.merge(ContentHash.parse(await write()));
-  if (checkpoint.contentHash !== total.toString()) throw new Error(`the sink of ${item.name} stored the content hash ${checkpoint.contentHash}, not ${total.toString()}`);
-}
-
-async function writeChunk(sink: ChunkSink, item: CopyItem, rows: Row[], transform: (row: Row) => Transformed, checkpoint: Checkpoint, total: ContentHash): Promise<void> {
-  const hashed = sink.hashesRows === true;
-  const chunk = transformChunk(rows, transform, !hashed);
-  const last = rows[rows.length - 1] as Row;
-  checkpoint.lastKey = item.source.key.map((k) => last[k] ?? null);
-  checkpoint.rowsRead += rows.length;
-  checkpoint.rowsWritten += chunk.rows.length;
-  checkpoint.rowsRejected += chunk.rejections.length;
-  checkpoint.chunks++;
-  if (!hashed) {
-    total.merge(chunk.hash);
-    checkpoint.contentHash = total.toString();
-    await sink.write(item, chunk.rows, chunk.rejections, checkpoint, chunk.hash.toString());
-    return;
-  }
-  checkpoint.contentHash = total.toString();
-  const chunkHash = await sink.write(item, chunk.rows, chunk.rejections, checkpoint);
-  if (typeof chunkHash !== 'string') throw new Error(`the sink of ${item.name} hashes its rows but returned no hash`);
-  total.merge(ContentHash.parse(chunkHash));
-  if (checkpoint.contentHash !== total.toString()) throw new Error(`the sink of ${item.name} stored the content hash ${checkpoint.contentHash}, not ${total.toString()}`);
-}
-
-function transformChunk(rows: Row[], transform: (row: Row) => Transformed, hashing: boolean): { rows: SqlValue[][]; rejections: unknown[]; hash: ContentHash } {
-  const out: SqlValue[][] = [];
-  const rejections: unknown[] = [];
-  const hash = new ContentHash();
-  for (const row of rows) {
-    const result = transform(row);
-    if ('row' in result) {
-      out.push(result.row);
-      if (hashing) hash.add(result.row);
-    } else {
-      rejections.push(result.rejection);
-    }
-  }
-  return { rows: out, rejections, hash };
 }
 
 /**

@@ -3,10 +3,11 @@
 // written twice and none missed.
 import { CHECKPOINT_TABLE_NAME, REJECTION_TABLE_NAME } from '../engine-tables.ts';
 import { utcTimestamp } from '../dialect/lock.ts';
-import type { BulkEncoding, Connection, SqlValue } from '../dialect/types.ts';
+import type { Connection, EncodedBulk, SqlValue } from '../dialect/types.ts';
 import type { TableModel } from '../schema/model.ts';
 import { checkpointOf, countAssignments, COUNT_COLUMNS, countsOf, startingCounts } from './stored-checkpoint.ts';
-import type { Checkpoint, ChunkSink, CopyItem, EncodedBatch } from './types.ts';
+import { ContentHash } from './content-hash.ts';
+import type { Checkpoint, ChunkSink, CopyItem, EncodedBatch, SinkIntake } from './types.ts';
 
 const CHECKPOINT_TABLE: TableModel = {
   name: CHECKPOINT_TABLE_NAME,
@@ -76,6 +77,21 @@ export class DatabaseSink implements ChunkSink {
     return checkpointOf(row, row.last_key === null ? null : (JSON.parse(String(row.last_key)) as SqlValue[]));
   }
 
+  /** Rows as values, hashed in this thread; rows encoded elsewhere where the connection's bulk path takes them. */
+  async intake(item: CopyItem): Promise<SinkIntake> {
+    const { bulk } = this.connection;
+    return {
+      values: async (rows, rejections) => ({ rows: rows.length, contentHash: ContentHash.of(rows).toString(), write: (checkpoint) => this.write(item, rows, rejections, checkpoint) }),
+      encoded: bulk.kind === 'encoded' ? { encoding: () => bulk.encoding(item.target.table, item.target.columns), write: (batch, checkpoint) => this.writeEncoded(bulk, item, batch, checkpoint) } : undefined,
+      engineText: undefined,
+    };
+  }
+
+  async complete(item: CopyItem, checkpoint: Checkpoint): Promise<void> {
+    await this.connection.transaction(() => this.storeCheckpoint(item, checkpoint));
+  }
+
+  /** Writes the rows, the rejections and the checkpoint as one unit: all or nothing. */
   async write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint): Promise<void> {
     await this.connection.transaction(async () => {
       if (rows.length > 0) await this.connection.bulkInsert(item.target.table, item.target.columns, rows);
@@ -87,16 +103,9 @@ export class DatabaseSink implements ChunkSink {
     });
   }
 
-  async bulkEncoding(item: CopyItem): Promise<BulkEncoding | undefined> {
-    return this.connection.bulkEncoding?.(item.target.table, item.target.columns);
-  }
-
-  async writeEncoded(item: CopyItem, batch: EncodedBatch, checkpoint: Checkpoint): Promise<void> {
-    const { connection } = this;
-    const insert = connection.bulkInsertEncoded?.bind(connection);
-    if (!insert) throw new Error(`${connection.description} takes no encoded rows`);
-    await connection.transaction(async () => {
-      const written = await insert(item.target.table, item.target.columns, batch.payload);
+  private async writeEncoded(bulk: EncodedBulk, item: CopyItem, batch: EncodedBatch, checkpoint: Checkpoint): Promise<void> {
+    await this.connection.transaction(async () => {
+      const written = await bulk.insertEncoded(item.target.table, item.target.columns, batch.payload);
       if (written !== batch.rows) throw new Error(`${item.target.table} took ${written} of the ${batch.rows} rows of a chunk; nothing of it was written`);
       await this.storeCheckpoint(item, checkpoint);
     });

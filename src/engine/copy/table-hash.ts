@@ -11,9 +11,9 @@ export async function tableContentHash(
   const q = connection.compiler;
   const hash = new ContentHash();
   const sql = `SELECT ${columns.map((c) => q.quoteIdentifier(c)).join(', ')} FROM ${q.quoteIdentifier(table)}${where ? ` WHERE ${where.sql}` : ''}`;
-  if (connection.visitQuery && !where) {
+  if (connection.bulk.kind === 'encoded' && !where) {
     // Straight from the bytes the server sends, where it can: no row object, no string for most values.
-    await connection.visitQuery(sql, hash.visitor());
+    await connection.bulk.visitQuery(sql, hash.visitor());
     return hash;
   }
   for await (const batch of connection.streamQuery(sql, where?.params ?? [])) {

@@ -37,25 +37,29 @@ export interface Checkpoint {
 export interface RowSource {
   /** How many rows the item has, for progress and ETA. */
   count(item: CopyItem): Promise<number>;
-  /** The item's rows in key order, in batches, from the start or after the key `after`. */
+  /** The item's rows in key order, in batches, from the start or after the key `after`: what every source gives. */
   read(item: CopyItem, after: SqlValue[] | null, batchRows: number): AsyncIterable<Row[]>;
-  /**
-   * The same rows, each batch already encoded for a sink's bulk path, hashed and checked, off this thread:
-   * where the source can, a copy without a transform takes this path and the main thread only passes bytes.
-   */
-  readEncoded?(item: CopyItem, after: SqlValue[] | null, encoding: BulkEncoding): AsyncIterable<EncodedBatch>;
-  /**
-   * The same rows as the source's engine sends them, in batches of exactly `batchRows` rows, where it
-   * can (undefined otherwise): a sink that decodes them off this thread takes them as they are.
-   */
-  readText?(item: CopyItem, after: SqlValue[] | null, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> } | undefined>;
+  /** The form, beyond values, in which this source can hand over the item's rows itself: what the copy negotiates with. */
+  offer(item: CopyItem): SourceOffer;
   close(): Promise<void>;
 }
 
-/** A batch a sink has made ready to write (prepareText): the rows it holds; the rest is the sink's own. */
-export interface PreparedText {
-  rows: number;
+/** A query's rows as the source's engine sends them: the format to decode them by, and the batches. */
+export interface EngineText {
+  format: QueryTextFormat;
+  batches: AsyncIterable<TextBatch>;
 }
+
+/**
+ * What a source offers beyond its rows as values: nothing more; its rows encoded for a sink's bulk
+ * encoding, hashed and checked, off this thread (a backup, whose chunks are encoded and hashed already);
+ * or its rows as its engine sends them, in batches of exactly `batchRows` rows, undefined where the
+ * engine cannot send this read so.
+ */
+export type SourceOffer =
+  | { kind: 'values' }
+  | { kind: 'encoded'; read(after: SqlValue[] | null, encoding: BulkEncoding): AsyncIterable<EncodedBatch> }
+  | { kind: 'engine-text'; read(after: SqlValue[] | null, batchRows: number): Promise<EngineText | undefined> };
 
 /** A batch of rows encoded for a sink's bulk path, with what the copy needs to know of them. */
 export interface EncodedBatch {
@@ -65,38 +69,39 @@ export interface EncodedBatch {
   /** ContentHash of the batch's rows. */
   contentHash: string;
   payload: Buffer;
-  /** The RowsDigest of the payload's rows, where the sink's engine takes one of them once loaded (Connection.bulkRowsDigest). */
+  /** The RowsDigest of the payload's rows, where the sink's engine takes one of them once loaded (EncodedBulk.rowsDigest). */
   rowsDigest?: string;
   /** Gives the payload's memory back to whoever made it, to write the next batch into: called once it is written, never read again. */
   release?(): void;
+}
+
+/**
+ * Rows a sink has made ready to write (hashed, and encoded where its work runs): how many, their content
+ * hash, and how they are written with a checkpoint as one unit, all or nothing.
+ */
+export interface PreparedChunk {
+  rows: number;
+  contentHash: string;
+  write(checkpoint: Checkpoint): Promise<void>;
+}
+
+/** How a sink takes an item's rows, asked once per item: as values always, and in the forms it can take beside. */
+export interface SinkIntake {
+  /** Rows as values, with the rows rejected among them (written in the same unit). */
+  values(rows: SqlValue[][], rejections: unknown[]): Promise<PreparedChunk>;
+  /** Where the sink's bulk path takes rows encoded elsewhere: the encoding it takes, and how such a batch is written with its checkpoint. */
+  encoded: { encoding(): Promise<BulkEncoding>; write(batch: EncodedBatch, checkpoint: Checkpoint): Promise<void> } | undefined;
+  /** Where the sink decodes rows as a source's engine sent them, off this thread: a batch made ready to write, with its last row's key. */
+  engineText: ((format: QueryTextFormat, batch: TextBatch) => Promise<PreparedChunk & { lastKey: SqlValue[] }>) | undefined;
 }
 
 /** Where copied chunks go: a database, or a backup archive. */
 export interface ChunkSink {
   prepare(): Promise<void>;
   load(item: CopyItem): Promise<Checkpoint | undefined>;
-  /**
-   * The sink hashes the rows it writes itself (beside work it does on them anyway, in another thread):
-   * write() is given no chunk hash, adds the chunk's hash to `checkpoint.contentHash` before it stores
-   * the checkpoint, and returns the chunk's hash. Otherwise the copy hashes every chunk.
-   */
-  readonly hashesRows?: boolean;
-  /** Writes the rows, the rejections and the checkpoint as one unit: all or nothing. */
-  write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint, chunkHash?: string): Promise<string | void>;
-  /** The encoding writeEncoded takes for the item's target, if the sink takes encoded batches. */
-  bulkEncoding?(item: CopyItem): Promise<BulkEncoding | undefined>;
-  /** Writes an encoded batch and the checkpoint as one unit, like write. */
-  writeEncoded?(item: CopyItem, batch: EncodedBatch, checkpoint: Checkpoint): Promise<void>;
-  /**
-   * Decodes a batch of rows as the source's engine sent them and makes it ready to write, in another thread
-   * where there is one: CPU work only, so the copy runs it for the next batches while one is written.
-   */
-  prepareText?(item: CopyItem, format: QueryTextFormat, batch: TextBatch): Promise<PreparedText>;
-  /**
-   * Writes a prepared batch with the checkpoint, like write, in the order the batches were read; the sink
-   * sets the checkpoint's last key, adds the rows' hash to its content hash, and returns the rows' hash.
-   */
-  writeText?(item: CopyItem, prepared: PreparedText, checkpoint: Checkpoint): Promise<string>;
+  intake(item: CopyItem): Promise<SinkIntake>;
+  /** Stores the checkpoint that says every row of the item is in. */
+  complete(item: CopyItem, checkpoint: Checkpoint): Promise<void>;
 }
 
 export interface CopyItemResult {
@@ -110,8 +115,32 @@ export interface CopyItemResult {
   contentHash: string;
   /**
    * The RowsDigest of every row written in this run, where each went in a form whose digest the target
-   * takes of the table by itself (Connection.bulkRowsDigest).
+   * takes of the table by itself (EncodedBulk.rowsDigest).
    */
   rowsDigest?: string;
   resumed: boolean;
+}
+
+/**
+ * One way of moving an item's rows, negotiated once per item (negotiate.ts): its chunks from the item's
+ * checkpoint on, each read, made ready where its work runs, and written with its checkpoint.
+ */
+export interface ChunkPipeline {
+  /** Whether each chunk brings the digest the target takes of its rows by itself. */
+  readonly digested: boolean;
+  chunks(): AsyncIterable<PipelineChunk>;
+}
+
+/** A chunk of a pipeline, ready to write: what it counts, its hash and last key, and its write. */
+export interface PipelineChunk {
+  rowsRead: number;
+  rowsWritten: number;
+  rejected: number;
+  /** The source key of the last row read into it. */
+  lastKey: SqlValue[];
+  contentHash: string;
+  /** The RowsDigest of its rows, where the pipeline is digested. */
+  rowsDigest?: string;
+  /** Writes it with the checkpoint, which already counts it, as one unit. */
+  write(checkpoint: Checkpoint): Promise<void>;
 }

@@ -1,48 +1,15 @@
-// Which database a connection names, whatever its spelling. A SQLite file is known by its device and inode,
-// so that two paths, a symbolic link or a hard link to one file are one database; a server's database by
-// the server's own identity and the database's name, so that localhost and 127.0.0.1 are one server.
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+// Which database a connection names, whatever its spelling: each dialect knows its databases by what does
+// not depend on it (a file by its device and inode, a server's database by the server's own identity and
+// the database's name), so that two spellings of one database are found to be one.
 import { InputError } from '../errors.ts';
-import { describeTarget, type ConnectionTarget, type EngineName } from './connection-string.ts';
-import { connect } from './index.ts';
-
-/**
- * What the server says of itself: PostgreSQL's system identifier is drawn when its cluster is created;
- * MariaDB has no such id, but its host name, port and data directory name one server on a network.
- */
-const SERVER_IDENTITY: Partial<Record<EngineName, string>> = {
-  postgres: 'SELECT system_identifier::text AS server, current_database() AS name FROM pg_control_system()',
-  mysql: "SELECT CONCAT(@@hostname, ':', @@port, ':', @@datadir) AS server, DATABASE() AS name",
-};
-
-function fileIdentity(path: string): string {
-  try {
-    const stat = statSync(path);
-    return `sqlite:${stat.dev}:${stat.ino}`;
-  } catch {
-    // A file that does not exist yet is only ever the same as another spelling of its path.
-    return `sqlite:${resolve(path)}`;
-  }
-}
+import { dialectFor } from '../dialects.ts';
+import { describeTarget, type ConnectionTarget } from './connection-string.ts';
 
 /** The identity of the database `target` names, or undefined when it cannot be reached (it is then no other database). */
 export async function databaseIdentity(target: ConnectionTarget): Promise<string | undefined> {
-  if (target.engine === 'sqlite') return target.path === ':memory:' || !target.path ? undefined : fileIdentity(target.path);
-  const sql = SERVER_IDENTITY[target.engine];
-  if (!sql) return undefined;
-  let connection;
-  try {
-    connection = await connect({ ...target, readOnly: true });
-  } catch {
-    return undefined;
-  }
-  try {
-    const [row] = await connection.query(sql);
-    return `${target.engine}:${String(row?.server)}/${String(row?.name)}`;
-  } finally {
-    await connection.close();
-  }
+  // An engine this build only scripts has no connection to ask.
+  const dialect = await dialectFor(target.engine).catch(() => undefined);
+  return dialect?.databaseIdentity(target);
 }
 
 /** Whether two connections name one database. */

@@ -22,7 +22,7 @@ export function identifierList(parts: DdlParts, names: readonly string[]): strin
   return names.map((n) => parts.quoteIdentifier(n)).join(', ');
 }
 
-/** A foreign key's name; one read from SQLite, which keeps none, is named after its table and columns. */
+/** A foreign key's name; one read from an engine that keeps none is named after its table and columns. */
 export function foreignKeyName(table: string, fk: ForeignKeyModel): string {
   return fk.name || `${table}_${fk.columns.join('_')}_fk`;
 }
@@ -53,7 +53,7 @@ export function standardStringLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** Standard SQL identifier quoting (SQLite, PostgreSQL): double quotes, a double quote doubled. */
+/** Standard SQL identifier quoting: double quotes, a double quote doubled. */
 export function doubleQuotedIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -65,7 +65,7 @@ export function valuesList(parameter: (n: number) => string, width: number, rows
   return groups.join(', ');
 }
 
-/** INSERT ... ON CONFLICT (key) DO ..., as PostgreSQL and SQLite write it. */
+/** INSERT ... ON CONFLICT (key) DO ..., as engines that follow this form write it. */
 export function onConflictUpsert(
   quote: (name: string) => string,
   parameter: (n: number) => string,

@@ -1,9 +1,9 @@
 // The contract every dialect implements. Each dialect lives in engine/dialect/<engine>/ with the same
 // parts: adapter (capabilities), query-compiler (quoting, type mapping, DDL), introspector (the database
-// read back into a SchemaModel) and driver (connections, transactions, bulk write, lock, admin).
+// read back into a SchemaModel), driver (connections, transactions, lock, admin) and bulk/ (its bulk path,
+// offered as one BulkCapability, and the codecs it registers for worker threads).
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../schema/model.ts';
 import type { ConnectionTarget, EngineName } from './connection-string.ts';
-import type { BinaryColumnType } from './postgres/copy-binary.ts';
 import type { RowsDigest } from './rows-digest.ts';
 
 /**
@@ -34,22 +34,14 @@ export interface ValueVisitor {
  */
 export type BulkColumn = readonly SqlValue[] | { kind: 'whole-numbers' | 'timestamps'; values: Float64Array };
 
-/** A text format a connection sends a query's rows in: PostgreSQL's COPY text. */
-export type TextEncoding = 'postgres-copy-text';
-
 /**
- * How rows are encoded for a table's bulk load (encodeBulk), a plain value a worker thread can be sent:
- * COPY text, or COPY's binary format for the target columns' types (pg_type's names), in which a chunk
- * whose every value has a binary form is written (any other goes as text).
+ * How rows are encoded for a table's bulk load, a plain value a worker thread can be sent: what the
+ * engine's bulk folder put in it, named by `format`, the identifier its codec is registered under
+ * (bulk-codecs.ts). Nothing outside that folder reads the rest.
  */
-export type BulkEncoding =
-  | { format: 'postgres-copy-text' }
-  | {
-      format: 'postgres-copy-binary';
-      columnTypes: readonly BinaryColumnType[];
-      /** Whether the server hashes a row as record-hash.ts does (hash_record_extended, PostgreSQL 14 on). */
-      hashesRows: boolean;
-    };
+export interface BulkEncoding {
+  readonly format: string;
+}
 
 /** Memory of at least `bytes` bytes for an encoder to write into, the buffer covering all of it. */
 export type Allocate = (bytes: number) => Buffer;
@@ -57,11 +49,12 @@ export type Allocate = (bytes: number) => Buffer;
 /** Takes the bytes of one row as a bulk path writes it, in bytes[start, end). */
 export type RowBytesListener = (bytes: Uint8Array, start: number, end: number) => void;
 
-/** How to read a query's rows sent as text (decodeBulk): a plain value a worker thread can be sent. */
+/**
+ * How to read a query's rows sent as the engine's text (decodeBulk), a plain value a worker thread can
+ * be sent: `encoding` names the codec registered for it (bulk-codecs.ts); the rest is the engine's own.
+ */
 export interface QueryTextFormat {
-  encoding: TextEncoding;
-  /** The engine's type of each column, in the query's order. */
-  fieldTypes: number[];
+  readonly encoding: string;
 }
 
 /** Whole rows of a query as the engine sent them. */
@@ -72,16 +65,16 @@ export interface TextBatch {
 
 export interface Adapter {
   readonly engine: EngineName;
-  /** DDL statements take part in transactions (PostgreSQL, SQLite), or commit on their own (MariaDB). */
+  /** DDL statements take part in transactions, or each commits on its own. */
   readonly transactionalDdl: boolean;
   /**
-   * Foreign keys can be added to a table that holds rows, validated in one pass (PostgreSQL, MariaDB):
-   * a bulk load goes faster without them and adds them afterwards. SQLite declares them with the table only.
+   * Foreign keys can be added to a table that holds rows, validated in one pass: a bulk load goes faster
+   * without them and adds them afterwards. Otherwise they are declared with the table only.
    */
   readonly addsForeignKeys: boolean;
   /**
-   * A primary key can be added to a table that holds rows, built in one sort (PostgreSQL): a load into a
-   * new table goes faster without it. MariaDB would rebuild the table around it; SQLite cannot add one.
+   * A primary key can be added to a table that holds rows, built in one sort: a load into a new table goes
+   * faster without it. Otherwise the engine cannot add one, or would rebuild the table around it.
    */
   readonly addsPrimaryKeys: boolean;
 }
@@ -102,7 +95,7 @@ export interface QueryCompiler {
   notWholeNumber(expression: string): string | undefined;
   createTable(table: TableModel, options?: { ifNotExists?: boolean }): string[];
   dropTable(table: string): string[];
-  /** Adds a column; a foreign key on that one column is added with it (the only way SQLite can). */
+  /** Adds a column; a foreign key on that one column is added with it (the only way some engines can). */
   addColumn(table: string, column: ColumnModel, foreignKey?: ForeignKeyModel): string[];
   dropColumn(table: string, column: string): string[];
   createIndex(table: string, index: IndexModel): string[];
@@ -113,11 +106,11 @@ export interface QueryCompiler {
   addForeignKey(table: string, foreignKey: ForeignKeyModel): string[];
   dropForeignKey(table: string, foreignKey: string): string[];
   /**
-   * Where the engine checks a foreign key's rows apart from adding it: adds it unchecked, in a moment, and
-   * validateForeignKey checks every row, taking locks that let other tables' checks run at the same time.
+   * The foreign key added in two steps where the engine checks its rows apart from adding it: `add` adds it
+   * unchecked, in a moment, and `validate` checks every row, taking locks that let other tables' checks run
+   * at the same time. Undefined where the engine checks the rows only as it adds the key (addForeignKey).
    */
-  addForeignKeyUnvalidated?(table: string, foreignKey: ForeignKeyModel): string[];
-  validateForeignKey?(table: string, foreignKey: ForeignKeyModel): string[];
+  foreignKeyApart(table: string, foreignKey: ForeignKeyModel): { add: string[]; validate: string[] } | undefined;
   /**
    * INSERT of `rows` rows of `columns` (as parameters) where a row whose `key` exists already is left
    * alone ('ignore'), takes the new values ('replace'), or adds the new values to its own ('add', NULL
@@ -151,16 +144,6 @@ export interface Connection {
    * until the iteration ends. This is the bulk read of every copy.
    */
   streamQuery(sql: string, params?: readonly SqlValue[], batchRows?: number): AsyncIterable<Row[]>;
-  /**
-   * Where the engine sends a whole query's rows as text: hands each value of each row to the visitor,
-   * in the query's order, and returns the number of rows. The read of a table's content hash.
-   */
-  visitQuery?(sql: string, visitor: ValueVisitor): Promise<number>;
-  /**
-   * Where the engine sends a whole query's rows as text: that text in batches of exactly `batchRows` rows
-   * (the last may hold fewer), for decodeBulk to turn into values in another thread.
-   */
-  streamQueryText?(sql: string, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> }>;
   /** Runs a statement and returns the number of rows it changed. */
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /** Runs fn in one transaction on this connection: committed if it resolves, rolled back if it throws. */
@@ -172,22 +155,12 @@ export interface Connection {
   snapshot<T>(fn: () => Promise<T>): Promise<T>;
   readonly inTransaction: boolean;
   /**
-   * Writes rows through the engine's bulk path (COPY, LOAD DATA LOCAL INFILE, prepared statements in large
-   * transactions). Rows are arrays in the order of `columns`. Returns the number of rows written.
+   * Writes rows through the engine's bulk path (bulk/). Rows are arrays in the order of `columns`.
+   * Returns the number of rows written.
    */
   bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number>;
-  /**
-   * Where the engine's bulk path reads an encoding encodeBulk can write without a connection (in a worker
-   * thread): that encoding for the table's columns, whose payloads bulkInsertEncoded sends as they are.
-   */
-  bulkEncoding?(table: string, columns: readonly string[]): Promise<BulkEncoding>;
-  /**
-   * The digest the engine takes by itself of the table's columns, equal to the one encodeBulk gives
-   * (EncodedRows.rowsDigest) of the same rows in the table's bulkEncoding; undefined where it takes none.
-   */
-  bulkRowsDigest?(table: string, columns: readonly string[]): Promise<RowsDigest | undefined>;
-  /** Writes rows encoded by encodeBulk in the table's bulkEncoding through the bulk path; returns the number of rows written. */
-  bulkInsertEncoded?(table: string, columns: readonly string[], payload: Buffer): Promise<number>;
+  /** What the engine's bulk path can do beyond writing rows given as values: one capability, of one kind. */
+  readonly bulk: BulkCapability;
   /**
    * Takes the named lock for as long as this connection lives (or until released). If another session
    * holds it, waits up to waitMs and then throws LockHeldError naming the holder.
@@ -203,12 +176,48 @@ export interface Connection {
   /** Whether this session's user may create tables in the database. */
   canCreateTables(): Promise<boolean>;
   /**
-   * Free bytes where the database keeps its files, where this process can see them (a SQLite file, a
+   * Free bytes where the database keeps its files, where this process can see them (a database file, a
    * server on this machine); undefined elsewhere.
    */
   freeBytes(): Promise<number | undefined>;
   close(): Promise<void>;
 }
+
+/**
+ * A bulk path that takes rows only as values (bulkInsert): prepared statements in large transactions,
+ * LOAD DATA of text the connection writes as it sends it.
+ */
+export interface ValuesBulk {
+  readonly kind: 'values';
+}
+
+/**
+ * A bulk path that moves rows as bytes both ways, each way worked away from the connection (in a worker
+ * thread): rows encoded by encodeBulk in the table's encoding are sent as they are, a query's rows come
+ * as the engine's text for decodeBulk, and the engine takes a digest of a table's rows by itself.
+ */
+export interface EncodedBulk {
+  readonly kind: 'encoded';
+  /** The encoding the bulk path takes for the table's columns; encodeBulk writes it without a connection. */
+  encoding(table: string, columns: readonly string[]): Promise<BulkEncoding>;
+  /** Writes rows encoded by encodeBulk in the table's encoding; returns the number of rows written. */
+  insertEncoded(table: string, columns: readonly string[], payload: Buffer): Promise<number>;
+  /**
+   * The digest the engine takes by itself of the table's columns, equal to the one encodeBulk gives
+   * (EncodedRows.rowsDigest) of the same rows in the table's encoding; undefined where this server takes
+   * none (a release without the hash function).
+   */
+  rowsDigest(table: string, columns: readonly string[]): Promise<RowsDigest | undefined>;
+  /** A query's rows as the engine sends them, in batches of exactly `batchRows` rows (the last may hold fewer), for decodeBulk. */
+  queryText(sql: string, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> }>;
+  /**
+   * Hands each value of each of a query's rows to the visitor, in the query's order, straight from the
+   * engine's text; returns the number of rows. The read of a table's content hash.
+   */
+  visitQuery(sql: string, visitor: ValueVisitor): Promise<number>;
+}
+
+export type BulkCapability = ValuesBulk | EncodedBulk;
 
 /**
  * Where a load into an empty database goes first, beside it and named after it, so that no look at the
@@ -238,6 +247,11 @@ export interface Dialect {
   createDatabase(target: ConnectionTarget): Promise<boolean>;
   /** Drops the database named by the target if it exists. */
   dropDatabase(target: ConnectionTarget): Promise<void>;
+  /**
+   * Who the database named by the target is, whatever the spelling of its path or host (two spellings of
+   * one database give one identity); undefined when it cannot be reached or named.
+   */
+  databaseIdentity(target: ConnectionTarget): Promise<string | undefined>;
   /** The scratch a load into the database named by the target goes through. */
   scratchFor(target: ConnectionTarget): ScratchTarget;
   /** Whether an error of this driver means the server ended the session (killed, restarted, network gone). */

@@ -141,10 +141,10 @@ export async function completeSchema(connection: Connection, model: SchemaModel,
  * (`connection` and those `alongside`); otherwise each is added, checked, one after the other.
  */
 async function addForeignKeys(connection: Connection, missing: { table: TableModel; foreignKeys: ForeignKeyModel[] }[], onProgress: ProgressListener | undefined, alongside: readonly Connection[]): Promise<void> {
-  const { addForeignKey, addForeignKeyUnvalidated, validateForeignKey } = connection.compiler;
-  const apart = addForeignKeyUnvalidated && validateForeignKey ? { addForeignKeyUnvalidated, validateForeignKey } : undefined;
-  if (apart) for (const { table, foreignKeys } of missing) for (const fk of foreignKeys) for (const sql of apart.addForeignKeyUnvalidated(table.name, fk)) await connection.execute(sql);
-  const checking = apart ? apart.validateForeignKey : addForeignKey;
+  const { addForeignKey, foreignKeyApart } = connection.compiler;
+  const apart = missing.every(({ table, foreignKeys }) => foreignKeys.every((fk) => foreignKeyApart(table.name, fk) !== undefined));
+  if (apart) for (const { table, foreignKeys } of missing) for (const fk of foreignKeys) for (const sql of foreignKeyApart(table.name, fk)?.add ?? []) await connection.execute(sql);
+  const checking = (table: string, fk: ForeignKeyModel): string[] => (apart ? (foreignKeyApart(table, fk)?.validate ?? []) : addForeignKey(table, fk));
   const queue = [...missing];
   const check = async (checker: Connection): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {

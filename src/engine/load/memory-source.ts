@@ -17,7 +17,7 @@ export function withRowsMade(source: RowSource, made: ReadonlyMap<string, readon
         if (after === null && rows.length > 0) yield rows;
       })();
     },
-    readText: async (item, after, batchRows) => (made.has(item.name) ? undefined : source.readText?.(item, after, batchRows)),
+    offer: (item) => (made.has(item.name) ? { kind: 'values' } : source.offer(item)),
     close: () => source.close(),
   };
 }

@@ -82,6 +82,6 @@ async function holdsRowsSent(connection: Connection, loaded: LoadedTable): Promi
   const digests = loaded.results.map((r) => r.rowsDigest);
   if (digests.some((d) => d === undefined) || writtenHash(loaded.results) !== loaded.expectedHash) return false;
   const sent = (digests as string[]).map((d) => RowsDigest.parse(d)).reduce((sum, d) => sum.plus(d));
-  const digest = await connection.bulkRowsDigest?.(loaded.table, loaded.columns);
+  const digest = connection.bulk.kind === 'encoded' ? await connection.bulk.rowsDigest(loaded.table, loaded.columns) : undefined;
   return digest?.toString() === sent.toString();
 }

@@ -315,3 +315,4 @@ function statesAt(simulation: Simulation, catalog: Catalog, at: number): Map<num
   }
   return states;
 }
+export { afterLastPerformance } from './legacy-writer.ts';

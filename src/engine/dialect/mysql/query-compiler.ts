@@ -105,5 +105,7 @@ export const mysqlQueryCompiler: QueryCompiler = {
   addPrimaryKey: (table, columns) => [`ALTER TABLE ${quoteIdentifier(table)} ADD PRIMARY KEY (${identifierList(parts, columns)})`],
   addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)}`],
   dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP FOREIGN KEY ${quoteIdentifier(fk)}`],
+  // ALTER TABLE ADD FOREIGN KEY checks every row as it adds the key: there is no adding it unchecked.
+  foreignKeyApart: () => undefined,
   upsert,
 };

@@ -11,11 +11,11 @@ import { freeBytesAt, isLocalHost } from '../local-disk.ts';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
 import { acquireNamedLock, type Mutex, namedLockHolder } from '../lock.ts';
-import { RowsDigest } from '../rows-digest.ts';
-import type { BulkEncoding, Connection, Dialect, Lock, QueryTextFormat, Row, SqlValue, TextBatch, ValueVisitor } from '../types.ts';
+import type { Connection, Dialect, EncodedBulk, Lock, Row, SqlValue } from '../types.ts';
+import { queriedIdentity } from '../server-identity.ts';
 import { postgresAdapter } from './adapter.ts';
-import { binaryColumnTypes, isCopyBinary } from './copy-binary.ts';
-import { copyFieldReader, copyValue, CopyTextWriter, visitCopyLines } from './copy-text.ts';
+import { copyBulk } from './bulk/index.ts';
+import { copyFieldReader, copyValue, CopyTextWriter } from './bulk/copy-text.ts';
 import { postgresIntrospector } from './introspector.ts';
 import { postgresQueryCompiler } from './query-compiler.ts';
 import { postgresScratch } from './scratch.ts';
@@ -203,53 +203,6 @@ class CopyLines {
   }
 }
 
-/**
- * Whole lines of COPY data (each piece without its last newline) regrouped into batches of exactly
- * `batchRows` rows, the last one holding what is left.
- */
-async function* rowBatches(pieces: AsyncIterable<Buffer>, batchRows: number): AsyncGenerator<TextBatch> {
-  let parts: Buffer[] = [];
-  let rows = 0;
-  const batch = (): TextBatch => {
-    const text = Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [NEWLINE, part])));
-    const done = { rows, text };
-    parts = [];
-    rows = 0;
-    return done;
-  };
-  for await (const piece of pieces) {
-    // A newline in a piece always has a line after it: a piece ends with a line, without its newline.
-    for (let start = 0; ; ) {
-      const { at, found } = nthNewline(piece, start, batchRows - rows);
-      if (at >= 0) {
-        parts.push(piece.subarray(start, at));
-        rows = batchRows;
-        yield batch();
-        start = at + 1;
-        continue;
-      }
-      // Fewer newlines than asked: the lines they end, and the last one, which has none.
-      parts.push(piece.subarray(start));
-      rows += found + 1;
-      if (rows === batchRows) yield batch();
-      break;
-    }
-  }
-  if (rows > 0) yield batch();
-}
-
-const NEWLINE = Buffer.from('\n');
-
-/** The offset of the n-th newline from `start`, or -1 with the number of newlines found where there are fewer. */
-function nthNewline(piece: Buffer, start: number, n: number): { at: number; found: number } {
-  let at = start - 1;
-  for (let found = 0; found < n; found++) {
-    at = piece.indexOf(10, at + 1);
-    if (at < 0) return { at, found };
-  }
-  return { at, found: n };
-}
-
 /** Pulls the pieces of a COPY TO stream one at a time, holding a few at most. */
 class CopyOutReader {
   private readonly queue: Buffer[] = [];
@@ -309,12 +262,11 @@ class PostgresConnection implements Connection {
   readonly compiler = postgresQueryCompiler;
   readonly introspector;
   readonly description: string;
+  readonly bulk: EncodedBulk;
   private depth = 0;
   private closed = false;
   /** Why the session ended under us, once it has: a cursor waiting for rows is never told (node-postgres #2468). */
   private lost: Error | undefined;
-  /** Whether the server hashes a row, asked once. */
-  private rowHashing: Promise<boolean> | undefined;
   /** Rejecters of the reads and writes waiting now, told when the session ends. */
   private readonly waiting = new Set<(error: Error) => void>();
 
@@ -324,6 +276,12 @@ class PostgresConnection implements Connection {
   ) {
     this.introspector = postgresIntrospector(client);
     this.description = describeTarget(target);
+    this.bulk = copyBulk({
+      query: (sql, params) => this.query(sql, params),
+      columnTypes: async (sql) => (await this.describe(sql)).map((column) => column.type),
+      copyOut: (sql) => this.copyOut(sql),
+      copyIn: (table, columns, data, options) => this.copyIn(table, columns, data, options),
+    });
     const end = (error?: Error): void => {
       this.lost ??= error ?? new Error('Connection terminated unexpectedly');
       if (!this.closed) for (const reject of this.waiting) reject(this.lost);
@@ -393,33 +351,6 @@ class PostgresConnection implements Connection {
       }
     }
     if (batch.length > 0) yield batch;
-  }
-
-  async visitQuery(sql: string, visitor: ValueVisitor): Promise<number> {
-    const fields = (await this.describe(sql)).map((column) => copyFieldReader(column.type));
-    let rows = 0;
-    for await (const lines of this.copyOut(sql)) rows += visitCopyLines(lines, fields, visitor);
-    return rows;
-  }
-
-  /** The server's count and sum of its hash of each row of the columns (record-hash.ts takes the same of rows sent). */
-  async bulkRowsDigest(table: string, columns: readonly string[]): Promise<RowsDigest | undefined> {
-    if (!(await this.hashesRows())) return undefined;
-    const q = this.compiler;
-    const row = `ROW(${columns.map((c) => q.quoteIdentifier(c)).join(', ')})`;
-    const [result] = await this.query(`SELECT count(*)::text || ':' || COALESCE(sum(hash_record_extended(${row}, 0)), 0)::text AS digest FROM ${q.quoteIdentifier(table)}`);
-    return RowsDigest.parse(String(result?.digest));
-  }
-
-  /** Whether the server hashes a row (hash_record_extended, PostgreSQL 14 on). */
-  private hashesRows(): Promise<boolean> {
-    this.rowHashing ??= this.query("SELECT (to_regprocedure('hash_record_extended(record, bigint)') IS NOT NULL)::int AS hashes").then((rows) => Number(rows[0]?.hashes) === 1);
-    return this.rowHashing;
-  }
-
-  async streamQueryText(sql: string, batchRows: number): Promise<{ format: QueryTextFormat; batches: AsyncIterable<TextBatch> }> {
-    const fieldTypes = (await this.describe(sql)).map((column) => column.type);
-    return { format: { encoding: 'postgres-copy-text', fieldTypes }, batches: rowBatches(this.copyOut(sql), batchRows) };
   }
 
   /** The query's rows as COPY text, in whole lines. */
@@ -501,21 +432,6 @@ class PostgresConnection implements Connection {
     return this.copyIn(table, columns, Readable.from(copyPieces(rows)));
   }
 
-  /** COPY's binary format where every column's type has one here, its text otherwise. */
-  async bulkEncoding(table: string, columns: readonly string[]): Promise<BulkEncoding> {
-    const rows = await this.query(
-      'SELECT a.attname AS name, t.typname AS type FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped',
-      [this.compiler.quoteIdentifier(table)],
-    );
-    const typeOf = new Map(rows.map((row) => [String(row.name), String(row.type)]));
-    const columnTypes = binaryColumnTypes(columns.map((column) => typeOf.get(column)));
-    return columnTypes ? { format: 'postgres-copy-binary', columnTypes, hashesRows: await this.hashesRows() } : { format: 'postgres-copy-text' };
-  }
-
-  async bulkInsertEncoded(table: string, columns: readonly string[], payload: Buffer): Promise<number> {
-    return this.copyIn(table, columns, Readable.from([payload]), isCopyBinary(payload) ? ' (FORMAT binary)' : '');
-  }
-
   private async copyIn(table: string, columns: readonly string[], data: Readable, options = ''): Promise<number> {
     const q = this.compiler;
     const copy = this.client.query(copyFrom(`COPY ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) FROM STDIN${options}`));
@@ -578,6 +494,8 @@ export const postgresDialect: Dialect = {
   compiler: postgresQueryCompiler,
   isConnectionLost,
   connect: async (target) => new PostgresConnection(target, await openClient(target, databaseName(target))),
+  // The system identifier is drawn when the server's cluster is created.
+  databaseIdentity: (target) => queriedIdentity(target, postgresDialect.connect, 'SELECT system_identifier::text AS server, current_database() AS name FROM pg_control_system()'),
   createDatabase: async (target) => {
     const name = databaseName(target);
     return withMaintenanceClient(target, async (client) => {

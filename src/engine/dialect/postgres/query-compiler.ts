@@ -78,10 +78,12 @@ export const postgresQueryCompiler: QueryCompiler = {
   addForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)}`],
   dropForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} DROP CONSTRAINT ${quoteIdentifier(fk)}`],
   // One left unvalidated by an interrupted run is not in the model the introspector reads: it is replaced.
-  addForeignKeyUnvalidated: (table, fk) => [
-    `ALTER TABLE ${quoteIdentifier(table)} DROP CONSTRAINT IF EXISTS ${quoteIdentifier(foreignKeyName(table, fk))}`,
-    `ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)} NOT VALID`,
-  ],
-  validateForeignKey: (table, fk) => [`ALTER TABLE ${quoteIdentifier(table)} VALIDATE CONSTRAINT ${quoteIdentifier(foreignKeyName(table, fk))}`],
+  foreignKeyApart: (table, fk) => ({
+    add: [
+      `ALTER TABLE ${quoteIdentifier(table)} DROP CONSTRAINT IF EXISTS ${quoteIdentifier(foreignKeyName(table, fk))}`,
+      `ALTER TABLE ${quoteIdentifier(table)} ADD ${foreignKeyClause(parts, fk, table)} NOT VALID`,
+    ],
+    validate: [`ALTER TABLE ${quoteIdentifier(table)} VALIDATE CONSTRAINT ${quoteIdentifier(foreignKeyName(table, fk))}`],
+  }),
   upsert: (table, columns, key, rows, onConflict) => onConflictUpsert(quoteIdentifier, (n) => `$${n}`, table, columns, key, rows, onConflict),
 };

@@ -1,8 +1,8 @@
 // SQLite through better-sqlite3: one synchronous handle per connection, WAL so readers are not blocked
 // by a writer, bulk writes as one prepared statement inside large transactions.
 import Database from 'better-sqlite3';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describeTarget, type ConnectionTarget } from '../connection-string.ts';
 import { InputError } from '../../errors.ts';
@@ -11,11 +11,12 @@ import { freeBytesAt } from '../local-disk.ts';
 import { acquireNamedLock, type Mutex, namedLockHolder } from '../lock.ts';
 import type { Connection, Dialect, Lock, Row, SqlValue } from '../types.ts';
 import { sqliteAdapter } from './adapter.ts';
+import { preparedStatementsBulk } from './bulk/index.ts';
+import { insertPrepared } from './bulk/prepared-inserts.ts';
 import { sqliteIntrospector } from './introspector.ts';
 import { sqliteQueryCompiler } from './query-compiler.ts';
 import { sqliteScratch } from './scratch.ts';
 
-const BULK_BATCH_ROWS = 50_000;
 const DEFAULT_BATCH_ROWS = 10_000;
 
 function databasePath(target: ConnectionTarget): string {
@@ -146,9 +147,21 @@ async function* givingTurns(source: AsyncIterable<Row[]>): AsyncIterable<Row[]> 
   }
 }
 
+/** A file by its device and inode: two paths, a symbolic link or a hard link to one file are one database. */
+function fileIdentity(path: string): string {
+  try {
+    const stat = statSync(path);
+    return `sqlite:${stat.dev}:${stat.ino}`;
+  } catch {
+    // A file that does not exist yet is only ever the same as another spelling of its path.
+    return `sqlite:${resolve(path)}`;
+  }
+}
+
 class SqliteConnection implements Connection {
   readonly adapter = sqliteAdapter;
   readonly compiler = sqliteQueryCompiler;
+  readonly bulk = preparedStatementsBulk;
   readonly introspector;
   readonly description: string;
   private depth = 0;
@@ -216,31 +229,8 @@ class SqliteConnection implements Connection {
     }
   }
 
-  async bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number> {
-    const q = this.compiler;
-    const insert = this.db.prepare(
-      `INSERT INTO ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-    );
-    const ownTransactions = !this.db.inTransaction;
-    let written = 0;
-    let inBatch = 0;
-    if (ownTransactions) this.db.exec('BEGIN IMMEDIATE');
-    try {
-      for await (const row of rows) {
-        insert.run(...row);
-        written++;
-        if (ownTransactions && ++inBatch === BULK_BATCH_ROWS) {
-          this.db.exec('COMMIT');
-          this.db.exec('BEGIN IMMEDIATE');
-          inBatch = 0;
-        }
-      }
-      if (ownTransactions) this.db.exec('COMMIT');
-    } catch (error) {
-      if (ownTransactions && this.db.inTransaction) this.db.exec('ROLLBACK');
-      throw error;
-    }
-    return written;
+  bulkInsert(table: string, columns: readonly string[], rows: AsyncIterable<SqlValue[]> | Iterable<SqlValue[]>): Promise<number> {
+    return insertPrepared(this.db, table, columns, rows);
   }
 
   async acquireLock(name: string, holder: string, waitMs = 0): Promise<Lock> {
@@ -291,6 +281,7 @@ export const sqliteDialect: Dialect = {
   // An embedded database has no session a server could end.
   isConnectionLost: () => false,
   connect: async (target) => new SqliteConnection(target, open(databasePath(target), target.readOnly)),
+  databaseIdentity: async (target) => (target.path === ':memory:' || !target.path ? undefined : fileIdentity(target.path)),
   createDatabase: async (target) => {
     const path = databasePath(target);
     // An existing file is left as it is, not even its journal mode set.

@@ -73,5 +73,7 @@ export const sqliteQueryCompiler: QueryCompiler = {
   dropForeignKey: (table) => {
     throw new Error(`SQLite cannot drop a foreign key of the existing table ${table}`);
   },
+  // A foreign key is declared with its table only: it is never added, checked or not.
+  foreignKeyApart: () => undefined,
   upsert: (table, columns, key, rows, onConflict) => onConflictUpsert(quoteIdentifier, () => '?', table, columns, key, rows, onConflict),
 };

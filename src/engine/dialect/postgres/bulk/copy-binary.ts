@@ -2,10 +2,10 @@
 // its text, which the server parses field by field (a timestamp's text most of all). A value is written
 // as its column's type stores it, so the writer needs the target's types, and writes only chunks whose
 // every value has a binary form equal to it; any other chunk goes as text.
-import { isValues, lengthOf } from '../bulk-column.ts';
+import { isValues, lengthOf } from '../../bulk-column.ts';
 import { writeDigits } from './copy-text.ts';
-import { epochDayOf, TIMESTAMP_TEXT_LENGTH, TimestampTextWriter, timestampSeconds } from '../timestamp-text.ts';
-import type { Allocate, BulkColumn, RowBytesListener, SqlValue, ValueVisitor } from '../types.ts';
+import { epochDayOf, TIMESTAMP_TEXT_LENGTH, TimestampTextWriter, timestampSeconds } from '../../timestamp-text.ts';
+import type { Allocate, BulkColumn, RowBytesListener, SqlValue, ValueVisitor } from '../../types.ts';
 
 /** The column types written in binary: those whose binary form holds exactly what the neutral value says. */
 const BINARY_TYPES = ['int2', 'int4', 'int8', 'float8', 'text', 'varchar', 'bpchar', 'timestamptz', 'date', 'bytea'] as const;

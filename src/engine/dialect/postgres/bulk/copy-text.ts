@@ -1,10 +1,10 @@
 // COPY's text format, written and read without a connection: the driver streams it to and from the
 // server, and a worker thread can make it from a chunk's columns while the main thread talks to the database.
 import pg from 'pg';
-import { isValues, isWholeNumber, lengthOf, valuesOf } from '../bulk-column.ts';
-import { TIMESTAMP_TEXT_LENGTH, TimestampTextWriter, timestampSecondsAt } from '../timestamp-text.ts';
-import type { BulkColumn, SqlValue, ValueVisitor } from '../types.ts';
-import { neutralTimestamp } from './introspector.ts';
+import { isValues, isWholeNumber, lengthOf, valuesOf } from '../../bulk-column.ts';
+import { TIMESTAMP_TEXT_LENGTH, TimestampTextWriter, timestampSecondsAt } from '../../timestamp-text.ts';
+import type { BulkColumn, SqlValue, ValueVisitor } from '../../types.ts';
+import { neutralTimestamp } from '../introspector.ts';
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const SPECIAL = /[\\\t\n\r]/g;

@@ -3,7 +3,7 @@
 // rows by itself, in one scan, and a restore compares that sum with the one taken of the rows it sent,
 // with no row crossing the network again. Each value is hashed by its type's extended hash function
 // (Bob Jenkins' lookup3, as hashfn.c has it), and a row's hashes are combined as result * 31 + hash.
-import { RowsDigest } from '../rows-digest.ts';
+import { RowsDigest } from '../../rows-digest.ts';
 import type { BinaryColumnType } from './copy-binary.ts';
 
 const TWO_TO_32 = 0x1_0000_0000;

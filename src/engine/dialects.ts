@@ -1,0 +1,71 @@
+// The registry of dialects by engine name, and connecting from a connection string: the one module that
+// knows every dialect folder, so that the neutral contract in dialect/ imports none of them.
+import { errorMessage, InputError, OperationError } from './errors.ts';
+import { describeTarget, parseConnectionString, type ConnectionTarget, type EngineName } from './dialect/connection-string.ts';
+import { sqliteDialect } from './dialect/sqlite/index.ts';
+import type { Connection, Dialect } from './dialect/types.ts';
+
+const loaders: Partial<Record<EngineName, () => Promise<Dialect>>> = {
+  sqlite: async () => sqliteDialect,
+  postgres: async () => (await import('./dialect/postgres/index.ts')).postgresDialect,
+  mysql: async () => (await import('./dialect/mysql/index.ts')).mysqlDialect,
+};
+
+/**
+ * The failure told as what it is when a server ended the session: an operation that can be run again, not a
+ * fault of the tool. Every change is committed in steps, so what was committed stays and the rest is undone.
+ */
+export async function asConnectionLost(error: unknown): Promise<OperationError | undefined> {
+  for (const load of Object.values(loaders)) {
+    if ((await load()).isConnectionLost(error)) {
+      return new OperationError(`the database connection was lost (${errorMessage(error)}); what was committed is kept: run the same command again to finish (a 6.5 migration with --resume)`);
+    }
+  }
+  return undefined;
+}
+
+export async function dialectFor(engine: EngineName): Promise<Dialect> {
+  const load = loaders[engine];
+  if (!load) {
+    throw new InputError(
+      `${engine} databases can be scripted (wfm schema script --dialect ${engine}) but not connected to by this build; ` +
+        'use sqlite, postgres or mysql',
+    );
+  }
+  return load();
+}
+
+export async function connect(target: ConnectionTarget | string): Promise<Connection> {
+  const parsed = typeof target === 'string' ? parseConnectionString(target) : target;
+  const dialect = await dialectFor(parsed.engine);
+  try {
+    return await dialect.connect(parsed);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`cannot connect to ${describeTarget(parsed)}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * What `work` makes of a connection the caller keeps open afterwards (a source checked for its release);
+ * when `work` fails or refuses it, the connection is closed first: an open session would keep the process
+ * alive after its error is printed.
+ */
+export async function closeOnFailure<T>(connection: Connection, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
+
+/** Opens a connection for `fn` and closes it however `fn` ends. */
+export async function withConnection<T>(target: ConnectionTarget | string, fn: (connection: Connection) => Promise<T>): Promise<T> {
+  const connection = await connect(target);
+  try {
+    return await fn(connection);
+  } finally {
+    await connection.close();
+  }
+}
