@@ -20,6 +20,7 @@ const COMMAND_MODULES: [names: string[], load: () => Promise<Register>][] = [
   [['dbu'], async () => (await import('./commands/dbu.ts')).registerDbu],
   [['bru'], async () => (await import('./commands/bru.ts')).registerBru],
   [['schema'], async () => (await import('./commands/schema.ts')).registerSchema],
+  [['etl'], async () => (await import('./commands/etl.ts')).registerEtl],
   [['generate'], async () => (await import('./commands/generate.ts')).registerGenerate],
   [['verify'], async () => (await import('./commands/verify.ts')).registerVerify],
   [['config'], async () => (await import('./commands/config.ts')).registerConfig],

@@ -6,6 +6,7 @@ import { InputError } from '../../engine/errors.ts';
 import { backupDatabase, restoreDatabase, verifyBackup } from '../../wfm/backup.ts';
 import { restoreStatement } from '../../wfm/destructive.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
+import { isEtlScript, LATEST_ETL_RELEASE, updateEtlDatabase } from '../../wfm/etl/index.ts';
 import { LATEST_RELEASE } from '../../wfm/releases/index.ts';
 import { requireWfmUserIfConfigured } from '../config-options.ts';
 import { confirmDestructive } from '../confirmation.ts';
@@ -13,6 +14,7 @@ import { resolveTarget, withDatabase } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatBytes, formatCount, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
 import { parseSeconds, printChange } from './dbu.ts';
+import { printEtlChange } from './etl.ts';
 
 function readScript(file: string): { text: string; file: string } {
   try {
@@ -28,20 +30,23 @@ export function registerBru(program: Command): void {
     .description('the Backup-Restore Utility; also as the original: -BACKUP|-RESTORE -DB "<conn>" -FILE f [-TABLES a,b], -VERIFY -FILE f, -UPDATE -DB "<conn>" [-SCRIPT f]');
   registerBackupRestore(bru);
   withConnectionOptions(bru.command('update'))
-    .description('update a database to the latest release; an empty database is created at it')
+    .description('update a database to the latest release; an empty database is created at it (with an ETL script: its ETL tables)')
     .option('--db <connection>', 'the database')
     .option('--script <file>', 'a script from wfm schema script: run only if it holds the needed steps unchanged')
     .option('--wait <seconds>', 'wait this long for another update of the same database to finish', '0')
     .option('--json', 'machine-readable output')
     .action(async (options: { db?: string; script?: string; wait: string; json?: boolean }, command: Command) => {
       const script = options.script ? readScript(options.script) : undefined;
+      const change = { script, lockWaitMs: parseSeconds(options.wait) * 1000, progress: stepProgress(progressPrinter(Boolean(options.json))) };
+      if (script && isEtlScript(script.text)) {
+        const result = await withDatabase(options.db, connectionOptions(command), (connection) =>
+          updateEtlDatabase(connection, LATEST_ETL_RELEASE, { ...change, createWhenAbsent: true }),
+        );
+        printEtlChange(result, Boolean(options.json));
+        return;
+      }
       const result = await withDatabase(options.db, connectionOptions(command), (connection) =>
-        updateDatabase(connection, LATEST_RELEASE, {
-          createWhenEmpty: true,
-          script,
-          lockWaitMs: parseSeconds(options.wait) * 1000,
-          progress: stepProgress(progressPrinter(Boolean(options.json))),
-        }),
+        updateDatabase(connection, LATEST_RELEASE, { ...change, createWhenEmpty: true }),
       );
       printChange(result, Boolean(options.json));
     });

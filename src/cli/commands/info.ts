@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import type { Connection } from '../../engine/dialect/types.ts';
 import { databaseInfo } from '../../wfm/database.ts';
+import { describeEtlState, detectEtlRelease } from '../../wfm/etl/index.ts';
 import { withDatabase } from '../connections.ts';
 import { formatBytes, formatTable, printJson, printLine } from '../output.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
@@ -10,18 +12,33 @@ export function registerInfo(program: Command): void {
     .option('--db <connection>', 'the database (URL or "<engine>;<server>;<database>;<user>;<password>")')
     .option('--json', 'machine-readable output')
     .action(async (options: { db?: string; json?: boolean }, command: Command) => {
-      const info = await withDatabase(options.db, connectionOptions(command), databaseInfo, true);
+      const { info, etl } = await withDatabase(options.db, connectionOptions(command), databaseAndEtlInfo, true);
       if (options.json) {
-        printJson({ ...info, release: 'release' in info.state ? info.state.release : info.state.kind === 'newer' ? info.state.version : null });
+        const etlRelease = etl.kind === 'current' ? etl.release : etl.kind === 'newer' ? etl.version : null;
+        printJson({ ...info, release: 'release' in info.state ? info.state.release : info.state.kind === 'newer' ? info.state.version : null, etl: { ...etl, release: etlRelease } });
         return;
       }
       printLine(`database  ${info.database}`);
       printLine(`engine    ${info.engine}`);
-      printLine(`release   ${info.description}`);
+      printLine(`release   ${releaseLine(info.description, info.state.kind, describeEtlState(etl), etl.kind)}`);
       printLine(`size      ${formatBytes(info.sizeBytes)}`);
       if (info.tables.length > 0) {
         printLine();
         printLine(formatTable(['table', 'rows'], info.tables.map((t) => [t.name, t.rows])));
       }
     });
+}
+
+async function databaseAndEtlInfo(connection: Connection) {
+  return { info: await databaseInfo(connection), etl: await detectEtlRelease(connection) };
+}
+
+/**
+ * A database holding only ETL tables is named as an ETL database; one holding the WFM tables and the ETL
+ * tables as both.
+ */
+function releaseLine(wfm: string, wfmKind: string, etl: string, etlKind: string): string {
+  if (etlKind === 'absent') return wfm;
+  if (wfmKind === 'not-wfm') return etl;
+  return `${wfm}; it also holds ${etl}`;
 }

@@ -31,6 +31,11 @@ export interface StepRunOptions {
   onStepDone?: (step: Step, durationMs: number) => void;
   /** Writes that must be committed with the step, in its own transaction: the step is never recorded without them. */
   withinStep?: (step: Step) => Promise<void>;
+  /**
+   * Names this database's steps in the step journal apart from another set of steps kept in the same
+   * database, whose versions may be the same: an interrupted step of one is never taken for the other's.
+   */
+  journalPrefix?: string;
   /** Test hook: called before each statement so that a test can make a step fail halfway. */
   beforeStatement?: (step: Step, index: number) => void | Promise<void>;
 }
@@ -109,11 +114,12 @@ async function runJournalled(connection: Connection, step: Step, statements: rea
   const q = connection.compiler;
   for (const sql of q.createTable(JOURNAL_TABLE, { ifNotExists: true })) await connection.execute(sql);
   const journal = q.quoteIdentifier(JOURNAL_TABLE.name);
-  const rows = await connection.query(`SELECT statement_no FROM ${journal} WHERE version = ${q.parameter(1)}`, [step.version]);
+  const journalVersion = `${options.journalPrefix ?? ''}${step.version}`;
+  const rows = await connection.query(`SELECT statement_no FROM ${journal} WHERE version = ${q.parameter(1)}`, [journalVersion]);
   const done = new Set(rows.map((r) => Number(r.statement_no)));
   const markDone = (index: number): Promise<number> =>
     connection.execute(`INSERT INTO ${journal} (version, statement_no, completed_at) VALUES (${q.parameter(1)}, ${q.parameter(2)}, ${q.parameter(3)})`, [
-      step.version,
+      journalVersion,
       index,
       utcTimestamp(new Date()),
     ]);
@@ -134,7 +140,7 @@ async function runJournalled(connection: Connection, step: Step, statements: rea
   await connection.transaction(async () => {
     await options.withinStep?.(step);
     await recordStep(connection, step, statements, started, options);
-    await connection.execute(`DELETE FROM ${journal} WHERE version = ${q.parameter(1)}`, [step.version]);
+    await connection.execute(`DELETE FROM ${journal} WHERE version = ${q.parameter(1)}`, [journalVersion]);
   });
 }
 
