@@ -162,20 +162,21 @@ describe('interruptions', () => {
     assert.equal(existsSync(file), false, 'no backup file');
   });
 
-  it('SIGINT while a restore creates its tables on PostgreSQL: exit 130, the database left empty, and the restore run again finishes', { skip: engine('postgres').skip }, async () => {
+  it('SIGINT while a restore makes its scratch on PostgreSQL: exit 130, the database left empty, and the restore run again finishes', { skip: engine('postgres').skip }, async () => {
     const source = await fresh(engine('sqlite'), 'restoresource');
     succeeded(['generate', '--version', '8.5.2', '--db', source.url, '--agents', '3', '--days', '1', '--seed', '23'], 'the database to back up');
     const file = join(directory, 'creating.backup.db');
     succeeded(['bru', 'backup', '--db', source.url, '--file', file], 'the backup');
     const target = await fresh(engine('postgres'), 'restorecreating');
-    // Another session creates a table named site and keeps its transaction open: the restore's own
-    // CREATE TABLE site waits for it, its first tables made, until that transaction ends.
+    // Another session creates the restore's scratch schema and keeps its transaction open: the restore's
+    // own CREATE SCHEMA waits for it until that transaction ends.
     const holder = await connect(target.url);
     let release = (): void => undefined;
     const created = new Promise<void>((resolve) => {
       void holder
         .transaction(async () => {
-          await holder.execute('CREATE TABLE site (id integer)');
+          await holder.execute('CREATE SCHEMA wfm_restoring');
+          await holder.execute('CREATE TABLE wfm_restoring.site (id integer)');
           resolve();
           await new Promise<void>((end) => (release = end));
           throw new Error('rolled back on purpose');
@@ -202,6 +203,8 @@ describe('interruptions', () => {
     assert.equal(status, 130, stderr);
     assert.equal(lastLine(stderr), `wfm: to go on, run: wfm ${args.join(' ')}`, stderr);
     assert.deepEqual(await withConnection(target.url, (connection) => connection.introspector.tableNames()), [], 'the database left as empty as it was');
+    const scratch = await withConnection(target.url, (connection) => connection.query("SELECT nspname FROM pg_namespace WHERE nspname = 'wfm_restoring'"));
+    assert.deepEqual(scratch, [], 'no scratch left behind');
     succeeded(args, 'the restore run again');
   });
 
