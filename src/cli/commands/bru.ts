@@ -13,8 +13,9 @@ import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget, withDatabase } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatBytes, formatCount, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
-import { parseSeconds, printChange } from './dbu.ts';
-import { printEtlChange } from './etl.ts';
+import { WFM_DATABASE_WORDING } from './dbu.ts';
+import { ETL_DATABASE_WORDING } from './etl.ts';
+import { parseSeconds, printSchemaChange } from './schema-change.ts';
 
 function readScript(file: string): { text: string; file: string } {
   try {
@@ -42,13 +43,13 @@ export function registerBru(program: Command): void {
         const result = await withDatabase(options.db, connectionOptions(command), (connection) =>
           updateEtlDatabase(connection, LATEST_ETL_RELEASE, { ...change, createWhenAbsent: true }),
         );
-        printEtlChange(result, Boolean(options.json));
+        printSchemaChange(result, Boolean(options.json), ETL_DATABASE_WORDING);
         return;
       }
       const result = await withDatabase(options.db, connectionOptions(command), (connection) =>
         updateDatabase(connection, LATEST_RELEASE, { ...change, createWhenEmpty: true }),
       );
-      printChange(result, Boolean(options.json));
+      printSchemaChange(result, Boolean(options.json), WFM_DATABASE_WORDING);
     });
 }
 
