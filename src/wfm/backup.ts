@@ -302,14 +302,8 @@ async function replacedTables(target: Connection, state: DatabaseState, header: 
  * worked out as the restore does: from the backup's header and the target's release, reading no row.
  */
 export async function tablesReplacedByRestore(file: string, target: Connection): Promise<{ replaced: string[]; leftAlone: string[] }> {
-  // The header is all that is read: no thread is started to decode chunks.
-  const backup = await ArchiveSource.open(file, chunkRunner(0));
-  let header: ArchiveHeader;
-  try {
-    header = backup.header;
-  } finally {
-    await backup.close();
-  }
+  // The file's bytes and digests are checked as the restore checks them first: a damaged file is named as such, not described.
+  const { header } = await requireIntactArchive(file, { rows: false });
   return replacedTables(target, await detectRelease(target), header);
 }
 
