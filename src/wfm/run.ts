@@ -4,7 +4,7 @@
 // created, the releases the configuration held before.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { dialectFor, withConnection, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { withConnection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeTarget, parseConnectionString } from '../engine/dialect/connection-string.ts';
 import { isSameDatabase, sameDatabaseError } from '../engine/dialect/identity.ts';
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
@@ -14,6 +14,7 @@ import { epochOfTimestamp, setMaintenanceMode } from './aggregator/store.ts';
 import { backupDatabase, restoreDatabase, verifyBackup } from './backup.ts';
 import type { ConfigFile } from './config/config-file.ts';
 import { detectRelease, updateDatabase } from './database.ts';
+import { dropDatabaseLocked } from './locked-drop.ts';
 import { migrateLegacy } from './migrate.ts';
 import { planMigration, type MigrationPath, type Plan } from './plan.ts';
 import { LATEST_RELEASE } from './releases/versions.ts';
@@ -439,7 +440,7 @@ export async function rollbackRun(journal: RunJournal, resolveTarget: (text: str
     const result = await restoreDatabase(journal.backupFile, from, { replace: true, onProgress: options.onProgress });
     done.push(`${describeTarget(from)} restored from ${journal.backupFile}: ${result.tables.length} tables, each checked against the backup`);
   } else if (to) {
-    await (await dialectFor(to.engine)).dropDatabase(to);
+    await dropDatabaseLocked(to, `wfm rollback --run ${journal.runId}`);
     done.push(`the new database ${describeTarget(to)} dropped; the 6.5 database was only read`);
   }
   const config = options.config;
