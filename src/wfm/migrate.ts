@@ -8,6 +8,7 @@ import { requireDistinctDatabases } from '../engine/dialect/identity.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
 import { loadItems, withRowsMade } from '../engine/load/index.ts';
 import type { ProgressListener } from '../engine/progress.ts';
+import { splitByKeyRange } from './key-ranges.ts';
 import { createDatabase, type DatabaseState, describeState, detectRelease, lockDatabase, refusedOrLocked } from './database.ts';
 import {
   derivedUsersAndRoles,
@@ -130,17 +131,50 @@ function usersAndRoles(context: LegacyContext): { items: CopyItem[]; rows: Map<s
   return { items, rows: new Map(parts.map(([table, , rows]) => [table, rows])), rejections: [...context.supervisorRejections, ...derived.rejections] };
 }
 
-/** What a table's copy did; it is verified, since the load stops at a table that is not. */
-function tableSummary(result: CopyItemResult): TableSummary {
+/**
+ * The items, with the one whose source holds the most rows split into a key range per loading connection,
+ * and the rows each item is expected to bring, so that the largest start first.
+ */
+async function splitLargest(source: Connection, items: readonly CopyItem[], connections: number): Promise<{ items: CopyItem[]; rowsOf(item: CopyItem): number }> {
+  const rows = new Map<string, number>();
+  for (const item of items) rows.set(item.source.table, await sourceRows(source, item.source.table));
+  const largest = [...items].sort((a, b) => (rows.get(b.source.table) ?? 0) - (rows.get(a.source.table) ?? 0))[0];
+  const split = largest ? await splitByKeyRange(source, largest, rows.get(largest.source.table) ?? 0, connections) : [];
+  const parts = new Map(split.map((item) => [item.name, split.length]));
   return {
-    source: result.sourceTable,
-    target: result.targetTable,
-    rowsRead: result.rowsRead,
-    rowsWritten: result.rowsWritten,
-    rowsRejected: result.rowsRejected,
-    seconds: result.seconds,
-    verified: true,
+    items: items.flatMap((item) => (item === largest ? split : [item])),
+    rowsOf: (item) => Math.ceil((rows.get(item.source.table) ?? 0) / (parts.get(item.name) ?? 1)),
   };
+}
+
+async function sourceRows(source: Connection, table: string): Promise<number> {
+  const found = await source.query(`SELECT COUNT(*) AS n FROM ${source.compiler.quoteIdentifier(table)}`);
+  return Number(found[0]?.n ?? 0);
+}
+
+/** What each table's copy did, the ranges of a split table added up; each is verified, since the load stops at a table that is not. */
+function tableSummaries(results: readonly CopyItemResult[]): TableSummary[] {
+  const byTarget = new Map<string, TableSummary>();
+  for (const result of results) {
+    const summary = byTarget.get(result.targetTable);
+    if (summary) {
+      summary.rowsRead += result.rowsRead;
+      summary.rowsWritten += result.rowsWritten;
+      summary.rowsRejected += result.rowsRejected;
+      summary.seconds = Math.max(summary.seconds, result.seconds);
+      continue;
+    }
+    byTarget.set(result.targetTable, {
+      source: result.sourceTable,
+      target: result.targetTable,
+      rowsRead: result.rowsRead,
+      rowsWritten: result.rowsWritten,
+      rowsRejected: result.rowsRejected,
+      seconds: result.seconds,
+      verified: true,
+    });
+  }
+  return [...byTarget.values()];
 }
 
 export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget, options: MigrateOptions): Promise<MigrateResult> {
@@ -164,7 +198,9 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
       try {
         await prepareTarget(target, options.resume ?? false);
         const users = usersAndRoles(context);
-        const items = [...users.items, ...copyItemsFor(migratedMappings(options.allowMigratePerformance), release, context)];
+        const connections = options.concurrency ?? (to.engine === 'sqlite' ? 1 : 2);
+        const mapped = await splitLargest(source, copyItemsFor(migratedMappings(options.allowMigratePerformance), release, context), connections);
+        const items = [...users.items, ...mapped.items];
         const loaded = await loadItems({
           target,
           to,
@@ -175,7 +211,8 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
           job: MIGRATION_JOB,
           // The target is new, or this migration's own: its checkpoints are those of an interrupted run of it.
           resume: true,
-          connections: options.concurrency ?? (to.engine === 'sqlite' ? 1 : 2),
+          connections,
+          rowsOf: (item) => users.rows.get(item.name)?.length ?? mapped.rowsOf(item),
           chunkRows: options.chunkRows,
           onProgress: options.onProgress,
         });
@@ -183,7 +220,7 @@ export async function migrateLegacy(from: ConnectionTarget, to: ConnectionTarget
         const rejections = [...users.rejections, ...(loaded.rejections as Rejection[])];
         if (options.rejectFile) writeJsonLines(options.rejectFile, rejections);
         const phases = { validate, copy: loaded.phases.prepare + loaded.phases.load, foreignKeys: loaded.phases.complete, verify: 0 };
-        return { release, tables: loaded.items.map(tableSummary), rejections, seconds: (performance.now() - started) / 1000, phases };
+        return { release, tables: tableSummaries(loaded.items), rejections, seconds: (performance.now() - started) / 1000, phases };
       } finally {
         await lock.release();
       }
