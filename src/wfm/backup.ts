@@ -361,8 +361,12 @@ async function restoreThroughScratch(
 ): Promise<RestoreResult> {
   const tables = report.header.schema.tables.map((t) => t.name);
   // The load checks every table as it completes it: a table that differs stops it before the swap.
-  const result = await loadThroughScratch(target, tables, (scratch) =>
-    withConnection(scratch, (connection) => restoreInto(connection, scratch, file, report, options, runners, started)),
+  const result = await loadThroughScratch(
+    target,
+    tables,
+    (scratch) => withConnection(scratch, (connection) => restoreInto(connection, scratch, file, report, options, runners, started)),
+    () => restoreInto(target, target.target, file, report, options, runners, started),
+    options.onProgress,
   );
   const seconds = (performance.now() - started) / 1000;
   return { ...result, seconds, phases: { ...result.phases, finish: result.phases.finish + seconds - result.seconds } };

@@ -25,11 +25,25 @@ export async function removeLeftoverScratch(target: Connection, onProgress?: Pro
 /**
  * Runs `load` into a new scratch of the empty database `target` and swaps the named tables in once it
  * returns; `load` must have closed every connection it opened to the scratch. When anything fails, the
- * scratch is removed and the database is left as it was.
+ * scratch is removed and the database is left as it was. Where the scratch cannot be made (a user who
+ * may create tables in the database but not a database beside it), `loadDirectly` runs instead, which
+ * undoes what it created on a failure it sees but not after a kill: that is said in one line.
  */
-export async function loadThroughScratch<T>(target: Connection, tables: readonly string[], load: (scratch: ConnectionTarget) => Promise<T>): Promise<T> {
+export async function loadThroughScratch<T>(
+  target: Connection,
+  tables: readonly string[],
+  load: (scratch: ConnectionTarget) => Promise<T>,
+  loadDirectly: () => Promise<T>,
+  onProgress?: ProgressListener,
+): Promise<T> {
   const scratch = await scratchOf(target);
-  await scratch.create(target);
+  try {
+    await scratch.create(target);
+  } catch (error) {
+    if ((await dialectFor(target.adapter.engine)).isConnectionLost(error)) throw error;
+    onProgress?.({ type: 'message', text: `${scratch.description} could not be made (${errorMessage(error)}): loading straight into ${target.description}, which a kill would leave partly loaded` });
+    return loadDirectly();
+  }
   try {
     const result = await load(scratch.target);
     await scratch.swapIn(target, tables);
