@@ -137,7 +137,8 @@ function usersAndRoles(context: LegacyContext): { items: CopyItem[]; rows: Map<s
  */
 async function splitLargest(source: Connection, items: readonly CopyItem[], connections: number): Promise<{ items: CopyItem[]; rowsOf(item: CopyItem): number }> {
   const rows = new Map<string, number>();
-  for (const item of items) rows.set(item.source.table, await sourceRows(source, item.source.table));
+  const counted = new DatabaseSource(source);
+  for (const item of items) rows.set(item.source.table, await counted.count(item));
   const largest = [...items].sort((a, b) => (rows.get(b.source.table) ?? 0) - (rows.get(a.source.table) ?? 0))[0];
   const split = largest ? await splitByKeyRange(source, largest, rows.get(largest.source.table) ?? 0, connections) : [];
   const parts = new Map(split.map((item) => [item.name, split.length]));
@@ -145,11 +146,6 @@ async function splitLargest(source: Connection, items: readonly CopyItem[], conn
     items: items.flatMap((item) => (item === largest ? split : [item])),
     rowsOf: (item) => Math.ceil((rows.get(item.source.table) ?? 0) / (parts.get(item.name) ?? 1)),
   };
-}
-
-async function sourceRows(source: Connection, table: string): Promise<number> {
-  const found = await source.query(`SELECT COUNT(*) AS n FROM ${source.compiler.quoteIdentifier(table)}`);
-  return Number(found[0]?.n ?? 0);
 }
 
 /** What each table's copy did, the ranges of a split table added up; each is verified, since the load stops at a table that is not. */
