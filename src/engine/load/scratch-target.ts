@@ -2,7 +2,7 @@
 // scratch beside the database, named after it, and the scratch is swapped in by one atomic step once the
 // load is complete and verified. What a killed load leaves is the scratch alone, which no look at the
 // database sees, and which the next load into it removes first.
-import { dialectFor } from '../dialect/index.ts';
+import { dialectFor, withConnection } from '../dialect/index.ts';
 import type { Connection, ConnectionTarget, ScratchTarget } from '../dialect/index.ts';
 import { errorMessage } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
@@ -46,12 +46,40 @@ export async function loadThroughScratch<T>(
   }
   try {
     const result = await load(scratch.target);
-    await scratch.swapIn(target, tables);
+    await swapInOrLookAgain(target, scratch, tables);
     return result;
   } catch (error) {
     await scratch.remove(target).catch((failure: unknown) => {
       if (error instanceof Error) error.message += `\n(${scratch.description} could not be removed: ${errorMessage(failure)}; a restore run again removes it)`;
     });
     throw error;
+  }
+}
+
+/**
+ * Swaps the scratch in. A session cut as the swap ends cannot tell whether the server made it: a new
+ * session looks, and finds the tables all in (the swap is atomic), then done, or none, then not.
+ */
+async function swapInOrLookAgain(target: Connection, scratch: ScratchTarget, tables: readonly string[]): Promise<void> {
+  try {
+    await scratch.swapIn(target, tables);
+  } catch (error) {
+    if (!(await dialectFor(target.adapter.engine)).isConnectionLost(error)) throw error;
+    if (!(await swappedIn(target.target, scratch, tables))) throw error;
+  }
+}
+
+/** Whether every named table is in the database, the scratch then removed; false when it cannot be told. */
+async function swappedIn(database: ConnectionTarget, scratch: ScratchTarget, tables: readonly string[]): Promise<boolean> {
+  try {
+    return await withConnection(database, async (connection) => {
+      const present = new Set(await connection.introspector.tableNames());
+      if (!tables.every((table) => present.has(table))) return false;
+      // An emptied scratch the cut left behind would otherwise stay until the next restore into the database.
+      await scratch.remove(connection);
+      return true;
+    });
+  } catch {
+    return false;
   }
 }

@@ -25,7 +25,10 @@ export async function intoLoadTarget<T>(to: ConnectionTarget, rules: TargetRules
       try {
         return await work(target, created);
       } finally {
-        await lock.release();
+        // A lock held by a session the server ended was let go with it.
+        await lock.release().catch((error: unknown) => {
+          if (!dialect.isConnectionLost(error)) throw error;
+        });
       }
     } finally {
       await target.close();
