@@ -7,6 +7,7 @@ import type { Step } from '../engine/steps/operations.ts';
 import { renderStep, stepChecksum } from '../engine/steps/runner.ts';
 
 const MARKER = /^-- wfm:step (\S+) sha256=([0-9a-f]{64})$/;
+const BATCH_END = /^\s*GO\s*$/i;
 
 export function renderScript(compiler: QueryCompiler, steps: readonly Step[], header: string[]): string {
   const lines = header.map((h) => `-- ${h}`);
@@ -15,7 +16,7 @@ export function renderScript(compiler: QueryCompiler, steps: readonly Step[], he
     lines.push('', `-- wfm:step ${step.version} sha256=${stepChecksum(statements)}`, `-- ${step.description}`);
     for (const statement of statements) {
       if (statement.problem) lines.push(`-- check: ${statement.description ?? ''} (the step stops if this query returns rows)`);
-      lines.push(`${statement.sql};`);
+      lines.push(compiler.scriptStatement(statement.sql));
     }
   }
   return `${lines.join('\n')}\n`;
@@ -32,7 +33,8 @@ function parseBlocks(text: string): ScriptBlock[] {
   let current: { version: string; checksum: string; body: string[] } | undefined;
   const close = (): void => {
     if (!current) return;
-    const sql = current.body.filter((line) => !line.startsWith('--')).join('\n');
+    // A line that ends a batch (SQL Server's GO) also ends the statement before it.
+    const sql = current.body.filter((line) => !line.startsWith('--') && !BATCH_END.test(line)).join('\n');
     const statements = sql.split(/;\n/).map((s) => s.replace(/;\s*$/, '').trim()).filter((s) => s.length > 0);
     blocks.push({ version: current.version, checksum: current.checksum, statements });
   };

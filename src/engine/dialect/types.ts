@@ -85,6 +85,11 @@ export interface QueryCompiler {
   literal(value: SqlValue): string;
   /** The placeholder for the n-th parameter (1-based). */
   parameter(n: number): string;
+  /**
+   * A statement as a script run with the engine's own tool writes it, its terminator included: `;` at its
+   * end, and where that tool runs a script in batches, the line that ends a batch after it.
+   */
+  scriptStatement(sql: string): string;
   columnType(type: ColumnType): string;
   /** String concatenation of SQL expressions (numbers are converted to text). */
   concat(expressions: readonly string[]): string;

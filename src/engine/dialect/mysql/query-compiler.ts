@@ -87,6 +87,7 @@ function upsert(table: string, columns: readonly string[], key: readonly string[
 
 export const mysqlQueryCompiler: QueryCompiler = {
   quoteIdentifier,
+  scriptStatement: (sql) => `${sql};`,
   literal,
   parameter: () => '?',
   columnType: mysqlColumnType,

@@ -54,6 +54,7 @@ const parts: DdlParts = {
 
 export const postgresQueryCompiler: QueryCompiler = {
   quoteIdentifier,
+  scriptStatement: (sql) => `${sql};`,
   literal,
   parameter: (n) => `$${n}`,
   columnType: postgresColumnType,

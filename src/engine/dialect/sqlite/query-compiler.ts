@@ -46,6 +46,7 @@ const parts: DdlParts = {
 
 export const sqliteQueryCompiler: QueryCompiler = {
   quoteIdentifier,
+  scriptStatement: (sql) => `${sql};`,
   literal,
   parameter: () => '?',
   columnType: sqliteColumnType,
