@@ -8,7 +8,7 @@ const productNeutral = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'artifacts/**'] },
+  { ignores: ['node_modules/**', 'artifacts/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

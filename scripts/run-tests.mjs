@@ -1,4 +1,5 @@
-// Runs every test file under test/ with Node's test runner (TypeScript through tsx).
+// Runs every test file under test/ with Node's test runner (TypeScript through tsx), after building dist/:
+// the `wfm` processes the tests start run the compiled command, as users do.
 // Node 20's runner does not expand globs, so the file list is built here.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ if (files.length === 0) {
   console.error(`no test file matches ${filter.join(' ')}`);
   process.exit(2);
 }
+const built = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],

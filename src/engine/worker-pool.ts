@@ -16,8 +16,19 @@ interface Reply {
   error?: string;
 }
 
-/** The workers run the same TypeScript as the process, loaded the way bin/wfm.js loads it. */
+/**
+ * A worker module named as it is in src/ (`./chunk-worker.ts`), found beside `base`, the module that starts
+ * it: compiled JavaScript when the process runs the build, the TypeScript source otherwise.
+ */
+export function workerModule(name: string, base: string): URL {
+  const url = new URL(name, base);
+  if (base.endsWith('.js')) url.pathname = url.pathname.replace(/\.ts$/, '.js');
+  return url;
+}
+
+/** The workers load their module as the process loaded its own: compiled, or through tsx as bin/wfm.js does. */
 function bootstrap(moduleUrl: URL): string {
+  if (moduleUrl.pathname.endsWith('.js')) return `import(${JSON.stringify(moduleUrl.href)})`;
   const tsx = import.meta.resolve('tsx/esm/api');
   return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl.href)}); })`;
 }

@@ -1,6 +1,6 @@
 // The chunk tasks, run by worker threads where the machine has a core to spare, or in this thread.
 import { loadBulkCodecs } from '../dialect-codecs.ts';
-import { asBuffer, WorkerPool, workerThreads } from '../worker-pool.ts';
+import { asBuffer, WorkerPool, workerModule, workerThreads } from '../worker-pool.ts';
 import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type RecordedChunk, type StoredChunk, type KeyedChunk } from './chunk-tasks.ts';
 import type { EncodedBatch } from '../copy/types.ts';
 import type { BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
@@ -38,7 +38,7 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
       close: async () => {},
     };
   }
-  const pool = new WorkerPool(new URL('./chunk-worker.ts', import.meta.url), threads);
+  const pool = new WorkerPool(workerModule('./chunk-worker.ts', import.meta.url), threads);
   return {
     window: 2 * threads,
     summarize: (chunk, width, keyColumns) => pool.run<ChunkSummary>('summarizeChunk', [chunk, width, keyColumns]),
