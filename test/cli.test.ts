@@ -72,9 +72,9 @@ describe('wfm command line', () => {
     assert.equal(wfm(['dbu', 'frobnicate']).status, 2);
   });
 
-  it('never prints a password, even when the connection fails', { skip: postgres?.skip }, () => {
+  it('never prints a password, even when the connection fails (exit 3: could not connect)', { skip: postgres?.skip }, () => {
     const result = wfm(['info', '--db', 'postgres://postgres:TopSecret1@127.0.0.1:5432/wfm_no_such_database']);
-    assertOneLineError(result, 2, /cannot connect to postgres:\/\/postgres@127\.0\.0\.1:5432\/wfm_no_such_database/);
+    assertOneLineError(result, 3, /cannot connect to postgres:\/\/postgres@127\.0\.0\.1:5432\/wfm_no_such_database/);
     assert.doesNotMatch(result.stdout + result.stderr, /TopSecret1/);
     const fromEnv = wfm(['info', '--password-env', 'WFM_TEST_PW', '--db', 'postgres;127.0.0.1;wfm_no_such_database;postgres'], { WFM_TEST_PW: 'TopSecret1' });
     assert.equal(fromEnv.status, 2);

@@ -560,8 +560,8 @@ async function faultTrial(operation: Operation, engine: TestEngine, fault: 'SIGK
   const base = { operation: operation.name, fault, engine: engine.engine, seed: SEED, trial, delayMs, interrupted: outcome.interrupted, code: outcome.code };
   try {
     if (fault === 'connection cut' && outcome.interrupted && outcome.code !== 0) {
-      // Told in one line: a cut mid-work is an operation failure (1); one that ends a connection being opened reads as "cannot connect" (2).
-      assert.ok(outcome.code === 1 || outcome.code === 2, `exit ${outcome.code}: ${tail(outcome.stderr)}`);
+      // Told in one line: a cut mid-work is an operation failure (1); one that ends a connection being opened reads as "cannot connect" (3).
+      assert.ok(outcome.code === 1 || outcome.code === 3, `exit ${outcome.code}: ${tail(outcome.stderr)}`);
       assert.match(outcome.stderr, /^wfm: (?!internal error)/m, `a message, not a crash: ${tail(outcome.stderr)}`);
     }
     const detail = await setup.recover(outcome);

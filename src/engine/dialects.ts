@@ -1,6 +1,6 @@
 // The registry of dialects by engine name, and connecting from a connection string: the one module that
 // knows every dialect folder, so that the neutral contract in dialect/ imports none of them.
-import { errorMessage, InputError, OperationError } from './errors.ts';
+import { ConnectionError, errorMessage, InputError, OperationError } from './errors.ts';
 import { describeTarget, parseConnectionString, type ConnectionTarget, type EngineName } from './dialect/connection-string.ts';
 import { sqliteDialect } from './dialect/sqlite/index.ts';
 import type { Connection, Dialect } from './dialect/types.ts';
@@ -42,7 +42,9 @@ export async function connect(target: ConnectionTarget | string): Promise<Connec
     return await dialect.connect(parsed);
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(`cannot connect to ${describeTarget(parsed)}: ${(error as Error).message}`);
+    const message = `cannot connect to ${describeTarget(parsed)}: ${(error as Error).message}`;
+    // A file that will not open is a wrong path or a wrong file; a server that will not answer is an outage.
+    throw parsed.path !== undefined ? new InputError(message) : new ConnectionError(message);
   }
 }
 

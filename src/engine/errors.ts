@@ -1,9 +1,17 @@
-// Two kinds of failure the tools report differently: bad input from the user (exit 2) and an operation
-// or verification that failed (exit 1). Both carry a message written for the person at the terminal.
+// The kinds of failure the tools report differently: bad input from the user (exit 2), a database server
+// that could not be reached or would not let us in (exit 3, so that a script tells an outage from a typo),
+// and an operation or verification that failed (exit 1). Each carries a message written for the person at
+// the terminal.
 
 export class InputError extends Error {
-  override readonly name = 'InputError';
-  readonly exitCode = 2;
+  override readonly name: string = 'InputError';
+  readonly exitCode: number = 2;
+}
+
+/** A database server that did not answer, refused the login, or has no such database. */
+export class ConnectionError extends InputError {
+  override readonly name = 'ConnectionError';
+  override readonly exitCode = 3;
 }
 
 export class OperationError extends Error {
