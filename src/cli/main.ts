@@ -6,6 +6,7 @@ import { asConnectionLost } from '../engine/dialect/index.ts';
 import { asRefusal, errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import { InterruptedError } from '../engine/interruption.ts';
 import { TOOL_VERSION } from '../wfm/database.ts';
+import { addHelpFooters } from './help.ts';
 import { handleInterruptions, reportInterruption } from './interruption.ts';
 import { originalSyntax } from './original-syntax.ts';
 
@@ -27,7 +28,7 @@ const COMMAND_MODULES: [names: string[], load: () => Promise<Register>][] = [
   [['aggregator'], async () => (await import('./commands/aggregator.ts')).registerAggregator],
   [['simulate'], async () => (await import('./commands/simulate.ts')).registerSimulate],
   [['plan'], async () => (await import('./commands/plan.ts')).registerPlan],
-  [['run', 'rollback'], async () => (await import('./commands/run.ts')).registerRun],
+  [['run', 'runs', 'rollback'], async () => (await import('./commands/run.ts')).registerRun],
   [['org', 'user'], async () => (await import('./commands/settings.ts')).registerSettings],
   [['web'], async () => (await import('./commands/web.ts')).registerWeb],
   [['demo'], async () => (await import('./commands/demo.ts')).registerDemo],
@@ -51,6 +52,7 @@ function buildProgram(commands: readonly Register[]): Command {
     .showHelpAfterError('(wfm --help lists the commands)');
   // Subcommands inherit exitOverride and the output settings from the program when they are created.
   for (const register of commands) register(program);
+  addHelpFooters(program);
   return program;
 }
 
