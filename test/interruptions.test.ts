@@ -58,8 +58,8 @@ async function interrupt(args: string[], signal: 'SIGINT' | 'SIGTERM', copying: 
   return { status, signal: ended, stdout, stderr };
 }
 
-/** A table's copy reported done on stderr: the copy is under way. */
-const tableCopied = (_stdout: string, stderr: string): boolean => / rows in /.test(stderr);
+/** A table's copy reported done on stderr (every table has its line with --verbose): the copy is under way. */
+const tableCopied = (_stdout: string, stderr: string): boolean => / rows? in /.test(stderr);
 
 function lastLine(text: string): string {
   return text.trimEnd().split('\n').at(-1) ?? '';
@@ -74,7 +74,7 @@ describe('interruptions', () => {
     const legacy = await legacyDatabase(engine('sqlite'));
     const target = await fresh(engine('sqlite'), 'runtarget');
     const runsDir = join(directory, 'runs');
-    const args = ['run', '--from', legacy.url, '--to', target.url, '--backup-dir', directory, '--runs-dir', runsDir, '--force'];
+    const args = ['run', '--from', legacy.url, '--to', target.url, '--backup-dir', directory, '--runs-dir', runsDir, '--force', '--verbose'];
     // Once the backup is done, the next table copied is the migration's.
     let backedUp: number | undefined;
     const migrating = (stdout: string, stderr: string): boolean => {
@@ -103,7 +103,7 @@ describe('interruptions', () => {
     const legacy = await legacyDatabase(engine('sqlite'));
     const target = await fresh(engine('sqlite'), 'runbackup');
     const runsDir = join(directory, 'backup-runs');
-    const args = ['run', '--from', legacy.url, '--to', target.url, '--backup-dir', directory, '--runs-dir', runsDir, '--force'];
+    const args = ['run', '--from', legacy.url, '--to', target.url, '--backup-dir', directory, '--runs-dir', runsDir, '--force', '--verbose'];
     const run = await interrupt(args, 'SIGINT', (stdout, stderr) => /stop server components\s+DONE/.test(stdout) && tableCopied(stdout, stderr));
     const runId = run.stdout.split('\n')[0] ?? '';
     assert.equal(run.status, 130, `${run.stdout}\n${run.stderr}`);
@@ -115,7 +115,7 @@ describe('interruptions', () => {
     assert.equal(existsSync(`${journal.backupFile}.partial`), true, 'the partial backup kept for --resume');
 
     const copiedBefore = /^ {4}(\w+): [\d,]+ rows in /m.exec(run.stderr)?.[1] as string;
-    const resumed = succeeded(['run', '--resume', runId, '--runs-dir', runsDir, '--backup-dir', directory, '--force'], 'the run resumed');
+    const resumed = succeeded(['run', '--resume', runId, '--runs-dir', runsDir, '--backup-dir', directory, '--force', '--verbose'], 'the run resumed');
     assert.match(resumed.stdout, new RegExp(`${runId} done`));
     assert.doesNotMatch(resumed.stderr, new RegExp(`^ {4}${copiedBefore}: `, 'm'), `${copiedBefore} was backed up again rather than resumed`);
     assert.equal(existsSync(`${journal.backupFile}.partial`), false);
@@ -126,7 +126,7 @@ describe('interruptions', () => {
   it('SIGTERM during `bru backup`: exit 143, no file under its name, and the backup run again verifies', async () => {
     const legacy = await legacyDatabase(engine('sqlite'));
     const file = join(directory, 'interrupted.backup.db');
-    const args = ['bru', 'backup', '--db', legacy.url, '--file', file];
+    const args = ['bru', 'backup', '--db', legacy.url, '--file', file, '--verbose'];
     const backup = await interrupt(args, 'SIGTERM', tableCopied);
     assert.equal(backup.status, 143, backup.stderr);
     assert.equal(lastLine(backup.stderr), `wfm: to go on, run: wfm ${args.join(' ')}`, backup.stderr);
@@ -212,7 +212,7 @@ describe('interruptions', () => {
     it(`SIGINT during \`dbu migrate\` on ${name}: exit 130, then the same command with --resume completes and verifies`, { skip: engine(name).skip }, async () => {
       const legacy = await legacyDatabase(engine(name));
       const target = await fresh(engine(name), 'migratetarget');
-      const args = ['dbu', 'migrate', '--from', legacy.url, '--to', target.url, '--chunk-rows', '5000'];
+      const args = ['dbu', 'migrate', '--from', legacy.url, '--to', target.url, '--chunk-rows', '5000', '--verbose'];
       const migration = await interrupt(args, 'SIGINT', tableCopied);
       assert.equal(migration.status, 130, migration.stderr);
       assert.match(migration.stderr, /\nwfm: interrupted \(SIGINT\): .*; every chunk copied is committed with its checkpoint\n/);

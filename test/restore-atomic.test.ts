@@ -56,7 +56,7 @@ async function killedWhileLoading(args: string[]): Promise<{ signal: NodeJS.Sign
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
-    if (/ rows in /.test(stderr) && child.exitCode === null) child.kill('SIGKILL');
+    if (/ rows? in /.test(stderr) && child.exitCode === null) child.kill('SIGKILL');
   });
   const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, by) => resolve(by)));
   return { signal, stderr };
@@ -94,7 +94,7 @@ describe('a restore into an empty database, killed while it loads', () => {
     it(`on ${engine.engine}: the target stays empty, and the restore run again removes the scratch, restores and verifies`, { skip: engine.skip }, async () => {
       const target = await fresh(engine, 'atomic-target');
       targets.push(target.target);
-      const args = ['bru', 'restore', '--db', target.url, '--file', file];
+      const args = ['bru', 'restore', '--db', target.url, '--file', file, '--verbose'];
       const killed = await killedWhileLoading(args);
       assert.equal(killed.signal, 'SIGKILL', `the restore ended before it was killed:\n${killed.stderr}`);
       assert.ok(await scratchExists(target.target), 'the kill came while the rows were loading into the scratch');

@@ -24,3 +24,10 @@ export function positiveInteger(text: string, option: string): number {
   if (!Number.isInteger(value) || value < 1) throw new InputError(`${option} must be a whole number of at least 1, not "${text}"`);
   return value;
 }
+
+/** --quiet and --verbose, for a command that shows progress (see Volume in output.ts). */
+export function withVolumeOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--quiet', 'print only warnings and the result').conflicts('verbose'))
+    .addOption(new Option('--verbose', 'print every table, key, index and foreign key as it is done'));
+}

@@ -1,8 +1,10 @@
 // What the CLI prints: results on stdout (plain text or --json), progress and messages on stderr.
 import type { ProgressEvent, ProgressListener } from '../engine/progress.ts';
+import { counted } from '../engine/wording.ts';
 
+/** A result as one line of JSON, so that --json output is read line by line whatever came before it. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
 export function printLine(text = ''): void {
@@ -61,44 +63,89 @@ export function endProgressLine(): void {
   if (progressLineOpen) writeProgress('\n');
 }
 
+/**
+ * How much progress a person is shown: `quiet`, only messages (warnings, what was removed); `normal`, a step
+ * or phase per line, a table's line where the table took long enough to matter, the rest drawn in place on a
+ * terminal; `verbose`, every table and every key, index and foreign key built.
+ */
+export type Volume = 'quiet' | 'normal' | 'verbose';
+
+/** A table or step that took less than this gets no line of its own unless asked for: its phase's line or the result counts it. */
+const NOTABLE_MS = 1000;
+/** Without a terminal, the progress of a table being copied is written at most this often. */
+const LOG_PROGRESS_EVERY_MS = 15_000;
+
+/** The progress printer a command's --json, --quiet and --verbose ask for. */
+export function progressFor(options: { json?: boolean; quiet?: boolean; verbose?: boolean }): ProgressListener {
+  return progressPrinter(Boolean(options.json), options.quiet ? 'quiet' : options.verbose ? 'verbose' : 'normal');
+}
+
 /** Progress on stderr: JSON lines with --json, otherwise lines a person reads (redrawn in place on a terminal). */
-export function progressPrinter(json: boolean): ProgressListener {
-  const tty = process.stderr.isTTY === true && !json;
-  let lastDraw = 0;
+export function progressPrinter(json: boolean, volume: Volume = 'normal'): ProgressListener {
+  if (json) return (event) => writeProgress(`${JSON.stringify({ progress: event })}\n`);
+  const tty = process.stderr.isTTY === true;
+  const transient = (text: string): void => {
+    if (tty && volume !== 'quiet') drawProgressLine(text);
+  };
+  const line = (text: string): void => writeProgress(`${tty ? '\r\x1b[K' : ''}${text}\n`);
+  const steps = new Map<string, string>();
+  // A table's progress is logged once it has taken a while, and then at intervals.
+  let lastLogged = performance.now();
   return (event: ProgressEvent) => {
-    if (json) {
-      writeProgress(`${JSON.stringify({ progress: event })}\n`);
-      return;
-    }
     switch (event.type) {
       case 'step-start':
-        writeProgress(`  step ${event.step}: ${event.description} (${event.statements} statements)\n`);
+        steps.set(event.step, `  step ${event.step}: ${event.description} (${counted(event.statements, 'statement')})`);
+        transient(steps.get(event.step) ?? '');
         return;
       case 'step-progress':
-        if (tty) drawProgressLine(`    ${bar(event.done / Math.max(event.total, 1))} ${event.done}/${event.total}`);
+        transient(`  step ${event.step}: ${bar(event.done / Math.max(event.total, 1))} ${event.done}/${event.total}`);
         return;
-      case 'step-done':
-        writeProgress(`${tty ? '\r\x1b[K' : ''}  step ${event.step} done in ${formatDuration(event.durationMs)}\n`);
-        return;
-      case 'table-progress': {
-        const now = performance.now();
-        if (!tty && now - lastDraw < 2000) return;
-        lastDraw = now;
-        const share = event.totalRows ? event.rows / event.totalRows : undefined;
-        const eta = event.etaSeconds !== undefined ? `, ETA ${formatDuration(Math.round(event.etaSeconds * 1000))}` : '';
-        const text = `    ${event.table}: ${share !== undefined ? `${bar(share)} ` : ''}${formatCount(event.rows)} rows, ${formatCount(Math.round(event.rowsPerSecond))} rows/s${eta}`;
-        if (tty) drawProgressLine(text);
-        else writeProgress(`${text}\n`);
+      case 'step-done': {
+        // The result lists every step; a step that took long enough to matter is also told as it ends.
+        const text = `${steps.get(event.step) ?? `  step ${event.step}`} in ${formatDuration(event.durationMs)}`;
+        if (volume === 'verbose' || (volume === 'normal' && event.durationMs >= NOTABLE_MS)) line(text);
+        else transient(text);
         return;
       }
-      case 'table-done':
-        writeProgress(`${tty ? '\r\x1b[K' : ''}    ${event.table}: ${formatCount(event.rows)} rows in ${formatDuration(event.durationMs)}\n`);
+      case 'table-progress': {
+        const text = `    ${event.table}: ${tableProgress(event)}`;
+        if (tty) return transient(text);
+        const now = performance.now();
+        if (volume === 'quiet' || now - lastLogged < LOG_PROGRESS_EVERY_MS) return;
+        lastLogged = now;
+        line(text);
         return;
+      }
+      case 'table-done': {
+        lastLogged = performance.now();
+        const text = `    ${event.table}: ${tableDone(event)}`;
+        if (volume === 'verbose' || (volume === 'normal' && event.durationMs >= NOTABLE_MS)) line(text);
+        else transient(text);
+        return;
+      }
+      case 'table-detail': {
+        const text = `    ${event.table}, ${event.text}`;
+        if (volume === 'verbose') line(text);
+        else transient(text);
+        return;
+      }
       case 'message':
-        writeProgress(`${event.text}\n`);
+        line(event.text);
         return;
     }
   };
+}
+
+function tableProgress(event: Extract<ProgressEvent, { type: 'table-progress' }>): string {
+  const share = event.totalRows ? `${bar(event.rows / event.totalRows)} ` : '';
+  const eta = event.etaSeconds !== undefined ? `, ETA ${formatDuration(Math.round(event.etaSeconds * 1000))}` : '';
+  return `${share}${counted(event.rows, 'row')}, ${formatCount(Math.round(event.rowsPerSecond))} rows/s${eta}`;
+}
+
+/** A table's rows and time, with its rate where the rate measures something (see rowsPerSecond). */
+function tableDone(event: Extract<ProgressEvent, { type: 'table-done' }>): string {
+  const rate = rowsPerSecond({ rowsWritten: event.rows, seconds: event.durationMs / 1000 });
+  return `${counted(event.rows, 'row')} in ${formatDuration(event.durationMs)}${typeof rate === 'number' ? ` (${formatCount(rate)} rows/s)` : ''}`;
 }
 
 function bar(share: number, width = 24): string {

@@ -6,6 +6,8 @@ export type ProgressEvent =
   | { type: 'step-done'; step: string; durationMs: number }
   | { type: 'table-progress'; table: string; rows: number; totalRows?: number; rowsPerSecond: number; etaSeconds?: number }
   | { type: 'table-done'; table: string; rows: number; durationMs: number }
+  /** Work on a table once its rows are in (a key, an index, a foreign key's check): shown only when asked for. */
+  | { type: 'table-detail'; table: string; text: string }
   | { type: 'message'; text: string };
 
 export type ProgressListener = (event: ProgressEvent) => void;

@@ -3,7 +3,6 @@
 // the Organization and Users settings it names. While maintenance mode is on, everyone else gets the
 // "under construction" page. State-changing requests must come from the console's own pages.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeTarget } from '../engine/dialect/connection-string.ts';
@@ -16,12 +15,13 @@ import type { ConfigFile } from '../wfm/config/index.ts';
 import { describeState, detectRelease } from '../wfm/database.ts';
 import { restoreStatement, rollbackStatement, statementLines, type DestructiveStatement } from '../wfm/destructive.ts';
 import { planMigration } from '../wfm/plan.ts';
-import { loadJournal, requireRunId, rollbackRun, startRun, type RunJournal, type RunOptions } from '../wfm/run.ts';
+import { listRuns, loadJournal, requireRunId, rollbackRun, startRun, type RunJournal, type RunOptions } from '../wfm/run.ts';
 import { loadKey } from '../wfm/secrets.ts';
 import { checkSettings, organizationRows, setOrganization, setUser, settingsReleaseProblem, type SettingsCheck } from '../wfm/settings.ts';
 import { TIME_ZONES } from '../wfm/time-zones.ts';
 import { html, LIVE_SCRIPT, page, type Html } from './html.ts';
 import { LiveJobs, type LiveEvent } from './live-runs.ts';
+import { counted } from '../engine/wording.ts';
 
 export type Role = 'administrator' | 'viewer';
 
@@ -141,7 +141,7 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
   app.get('/api/status', async () => overview(options));
   app.get('/', async (request, reply) => render(request, reply, 'Overview', '/', overviewPage(await overview(options), await inMaintenance(request))));
 
-  app.get('/runs', async (request, reply) => render(request, reply, 'Plans & runs', '/runs', runsPage(jobs.list(), runsIn(options.runsDirectory), options)));
+  app.get('/runs', async (request, reply) => render(request, reply, 'Plans & runs', '/runs', runsPage(jobs.list(), listRuns(options.runsDirectory), options)));
   app.post('/runs', async (request, reply) => {
     const form = request.body as { from?: string; to?: string; twoStep?: string; action?: string };
     const from = await options.resolve(form.from || describeTarget(options.database));
@@ -259,10 +259,10 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
       const onProgress = (event: Parameters<NonNullable<RunOptions['onProgress']>>[0]): void => emit({ type: 'progress', event });
       if (restoring) {
         const result = await restoreDatabase(file, target, { replace: true, wfmUser: login, onProgress });
-        return `${result.tables.length} tables restored from ${file}, each checked against the backup`;
+        return `${counted(result.tables.length, 'table')} restored from ${file}, each checked against the backup`;
       }
       const result = await backupDatabase(options.database, file, { wfmUser: login, onProgress });
-      return `${result.tables.length} tables backed up to ${result.file}`;
+      return `${counted(result.tables.length, 'table')} backed up to ${result.file}`;
     });
     return reply.redirect(`/jobs/${job.id}`);
   });
@@ -353,25 +353,6 @@ ${data.databases.length > 0 ? html`<h2>Database access points</h2><table><tr><th
 ${data.applications.length > 0 ? html`<h2>Applications</h2><table><tr><th>application</th><th>type</th><th>release</th></tr>${data.applications.map((a) => html`<tr><td>${a.name}</td><td>${a.type}</td><td>${a.release}</td></tr>`)}</table>` : ''}`;
 }
 
-/** The runs whose journals the runs folder holds, newest first; a file that is not a run's journal is not listed. */
-function runsIn(directory: string): RunJournal[] {
-  let names: string[];
-  try {
-    names = readdirSync(directory);
-  } catch {
-    return [];
-  }
-  const journals: RunJournal[] = [];
-  for (const id of names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).sort().reverse()) {
-    try {
-      journals.push(loadJournal(directory, id));
-    } catch {
-      // Not a run id, or not a journal as wfm run writes it: nothing the console offers to roll back.
-    }
-  }
-  return journals;
-}
-
 /**
  * The console never drops or replaces the database it serves: its own pages and jobs would go with it
  * (a job page that says "running" forever). That is done from the command line, the console stopped.
@@ -451,7 +432,7 @@ ${object === 'site' ? html`<label>WFM Server<input name="wfmServer" value="${row
 <button>Save</button></form>`;
   return html`<h1>Organization</h1>${timeZoneChoices()}
 <h2>Business units</h2>${rows.units.map((u) => html`<div class="card" id="${anchorOf('business unit', String(u.name))}"><b>${u.name}</b>${form('business unit', u)}</div>`)}
-<h2>Sites</h2>${rows.sites.map((s) => html`<div class="card" id="${anchorOf('site', String(s.name))}"><b>${s.name}</b> <span class="${Number(s.agents) > 0 ? 'muted' : 'warn'}">${Number(s.agents)} agents</span>${form('site', s)}</div>`)}`;
+<h2>Sites</h2>${rows.sites.map((s) => html`<div class="card" id="${anchorOf('site', String(s.name))}"><b>${s.name}</b> <span class="${Number(s.agents) > 0 ? 'muted' : 'warn'}">${counted(Number(s.agents), 'agent')}</span>${form('site', s)}</div>`)}`;
 }
 
 /** The zones the time zone fields offer: the list the check accepts, so that a choice from it is never refused. */

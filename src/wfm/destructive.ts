@@ -11,6 +11,7 @@ import { DATABASE_LOCK } from './database.ts';
 import { TABLE_MAPPINGS } from './legacy65/index.ts';
 import type { RunJournal } from './run.ts';
 import { verifyMigration } from './verify.ts';
+import { counted } from '../engine/wording.ts';
 
 export interface TableRows {
   table: string;
@@ -115,7 +116,7 @@ async function changedSinceMigration(from: ConnectionTarget, to: ConnectionTarge
     const tables = await verifyMigration(from, to, { allowMigratePerformance: !journal.twoStep });
     const changed = tables.filter((t) => !t.equal);
     if (changed.length === 0) return ['it holds what the run migrated: nothing changed there since the run'];
-    return [`changed since the run (no longer what the run migrated): ${changed.map((t) => `${t.target} (${t.targetRows} rows now, ${t.sourceRows - t.rejected} migrated)`).join(', ')}`];
+    return [`changed since the run (no longer what the run migrated): ${changed.map((t) => `${t.target} (${counted(t.targetRows, 'row')} now, ${t.sourceRows - t.rejected} migrated)`).join(', ')}`];
   } catch (error) {
     return [`what changed since the run cannot be worked out (${errorMessage(error)})`];
   }
@@ -171,7 +172,7 @@ export async function overwriteStatement(to: ConnectionTarget): Promise<Destruct
 export function statementLines(statement: DestructiveStatement): string[] {
   return [
     `this will ${statement.action}`,
-    ...statement.tables.map((t) => `  ${t.table}: ${t.rows.toLocaleString('en-US')} rows`),
+    ...statement.tables.map((t) => `  ${t.table}: ${counted(t.rows, 'row')}`),
     ...(statement.leftAlone.length > 0 ? [`  left as they are, not WFM tables: ${statement.leftAlone.join(', ')}`] : []),
     ...statement.notes.map((note) => `  ${note}`),
   ];

@@ -20,6 +20,7 @@ import { planMigration, type MigrationPath, type Plan } from './plan.ts';
 import { LATEST_RELEASE } from './releases/versions.ts';
 import { verifySettings } from './settings.ts';
 import { verifyMigration } from './verify.ts';
+import { counted } from '../engine/wording.ts';
 
 export const RUN_STEPS = ['check prerequisites', 'disable access', 'stop server components', 'back up', 'migrate or update', 'deploy', 'verify', 'enable access'] as const;
 export type RunStepName = (typeof RUN_STEPS)[number];
@@ -123,6 +124,25 @@ function requireJournal(value: unknown, runId: string, path: string): RunJournal
   return journal as RunJournal;
 }
 
+/** The runs whose journals the runs folder holds, newest first; a file that is not a run's journal is not listed. */
+export function listRuns(runsDirectory: string): RunJournal[] {
+  let names: string[];
+  try {
+    names = readdirSync(runsDirectory);
+  } catch {
+    return [];
+  }
+  const ids = names.map((n) => n.replace(/\.json$/, '')).filter((id) => RUN_ID.test(id)).sort().reverse();
+  return ids.flatMap((id) => {
+    try {
+      return [loadJournal(runsDirectory, id)];
+    } catch {
+      // Not a journal as wfm run writes it: nothing to list, resume or roll back.
+      return [];
+    }
+  });
+}
+
 /** A run's journal; `last` names the latest run in the folder. */
 export function loadJournal(runsDirectory: string, runId: string): RunJournal {
   const id = requireRunId(runId) === 'last' ? latestRunId(runsDirectory) : runId;
@@ -210,7 +230,7 @@ async function checkStep(context: RunContext): Promise<string> {
   // A resumed migration finds its own half-written target: that is not a reason to stop.
   const failed = plan.checks.filter((c) => c.status === 'fail' && !(c.name === 'target' && context.journal.steps.some((s) => s.name === 'migrate or update' && s.state !== 'pending')));
   if (failed.length > 0) throw new OperationError(`prerequisites not met:\n${failed.map((c) => `  ${c.name}: ${c.detail}${c.action ? `; ${c.action}` : ''}`).join('\n')}`);
-  return `${plan.path}: ${plan.checks.filter((c) => c.status === 'pass').length} checks pass, ${plan.checks.filter((c) => c.status === 'warn').length} warn`;
+  return `${plan.path}: ${counted(plan.checks.filter((c) => c.status === 'pass').length, 'check')} pass, ${plan.checks.filter((c) => c.status === 'warn').length} warn`;
 }
 
 async function backupStep(context: RunContext): Promise<string> {
@@ -218,11 +238,11 @@ async function backupStep(context: RunContext): Promise<string> {
   // An earlier attempt may have sealed and renamed the file, then been stopped before its journal said so.
   if (existsSync(file)) {
     const report = await verifyBackup(file);
-    if (report.ok) return `${report.tables.length} tables, ${report.tables.reduce((s, t) => s + t.rows, 0).toLocaleString('en-US')} rows in ${file}, sealed by an earlier attempt`;
+    if (report.ok) return `${counted(report.tables.length, 'table')}, ${counted(report.tables.reduce((s, t) => s + t.rows, 0), 'row')} in ${file}, sealed by an earlier attempt`;
   }
   // Access is off and the components are stopped: the source has not changed since a failed attempt.
   const result = await backupDatabase(context.from, context.journal.backupFile, { onProgress: context.options.onProgress, resume: true });
-  return `${result.tables.length} tables, ${result.tables.reduce((s, t) => s + t.rows, 0).toLocaleString('en-US')} rows into ${result.file}`;
+  return `${counted(result.tables.length, 'table')}, ${counted(result.tables.reduce((s, t) => s + t.rows, 0), 'row')} into ${result.file}`;
 }
 
 async function changeStep(context: RunContext): Promise<string> {
@@ -231,14 +251,14 @@ async function changeStep(context: RunContext): Promise<string> {
     const result = await withConnection(context.from, (connection) =>
       updateDatabase(connection, LATEST_RELEASE, { maintenance: true, operation: `wfm run ${context.journal.runId}` }),
     );
-    return result.steps.length === 0 ? `already at ${LATEST_RELEASE}` : `updated to ${LATEST_RELEASE} in ${result.steps.length} steps`;
+    return result.steps.length === 0 ? `already at ${LATEST_RELEASE}` : `updated to ${LATEST_RELEASE} in ${counted(result.steps.length, 'step')}`;
   }
   if (!context.to) throw new InputError('a migration needs --to');
   const resume = (await withConnection(context.to, detectRelease).catch(() => ({ kind: 'empty' }) as const)).kind === 'current';
   const result = await migrateLegacy(context.from, context.to, { allowMigratePerformance: !context.journal.twoStep, resume, onProgress: context.options.onProgress });
   const unverified = result.tables.filter((t) => !t.verified);
   if (unverified.length > 0) throw new OperationError(`${unverified.map((t) => t.target).join(', ')} do not hold what was written`);
-  return `${result.tables.reduce((s, t) => s + t.rowsWritten, 0).toLocaleString('en-US')} rows migrated${context.journal.twoStep ? '; the performance data waits for step two (wfm dbu migrate-performance)' : ''}`;
+  return `${counted(result.tables.reduce((s, t) => s + t.rowsWritten, 0), 'row')} migrated${context.journal.twoStep ? '; the performance data waits for step two (wfm dbu migrate-performance)' : ''}`;
 }
 
 function deployStep(context: RunContext): string {
@@ -262,10 +282,10 @@ async function verifyStep(context: RunContext): Promise<string> {
     const tables = await verifyMigration(context.from, context.to as ConnectionTarget, { allowMigratePerformance: !context.journal.twoStep });
     const different = tables.filter((t) => !t.equal);
     if (different.length > 0) throw new OperationError(`${different.map((t) => t.target).join(', ')} differ from the source`);
-    data = `all ${tables.length} tables equal to the source under the mapping`;
+    data = `all ${counted(tables.length, 'table')} equal to the source under the mapping`;
   }
   const findings = await withConnection(context.to ?? context.from, verifySettings);
-  return `${data}; ${findings.length === 0 ? 'every setting in place' : `${findings.length} settings to complete (wfm verify --settings lists them with their fixes)`}`;
+  return `${data}; ${findings.length === 0 ? 'every setting in place' : `${counted(findings.length, 'setting')} to complete (wfm verify --settings lists them with their fixes)`}`;
 }
 
 const STEP_WORK: Record<RunStepName, (context: RunContext) => Promise<string> | string> = {
@@ -438,7 +458,7 @@ export async function rollbackRun(journal: RunJournal, resolveTarget: (text: str
   if (journal.path === 'update in place') {
     if (!backedUp) throw new OperationError(`${journal.runId} took no backup (it stopped before "back up"), and nothing was changed`);
     const result = await restoreDatabase(journal.backupFile, from, { replace: true, onProgress: options.onProgress });
-    done.push(`${describeTarget(from)} restored from ${journal.backupFile}: ${result.tables.length} tables, each checked against the backup`);
+    done.push(`${describeTarget(from)} restored from ${journal.backupFile}: ${counted(result.tables.length, 'table')}, each checked against the backup`);
   } else if (to) {
     await dropDatabaseLocked(to, `wfm rollback --run ${journal.runId}`);
     done.push(`the new database ${describeTarget(to)} dropped; the 6.5 database was only read`);

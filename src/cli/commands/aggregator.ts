@@ -9,6 +9,7 @@ import { parseEventLines, Aggregator, type AggregatorOptions } from '../../wfm/a
 import { configOf, resolveTarget, type ConnectionOptions } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { printLine } from '../output.ts';
+import { counted } from '../../engine/wording.ts';
 
 interface AggregatorFlags {
   app?: string;
@@ -108,6 +109,6 @@ export function registerAggregator(program: Command): void {
       if (flags.stdin) void readStdin(aggregator, log).then(stop);
       await aggregator.done;
       const status = aggregator.status();
-      log(`${status.name}: ${status.applied} events applied, ${status.duplicates} already counted, ${status.refused} refused, ${status.spooledEvents} still spooled`);
+      log(`${status.name}: ${counted(status.applied, 'event')} applied, ${status.duplicates} already counted, ${status.refused} refused, ${status.spooledEvents} still spooled`);
     });
 }

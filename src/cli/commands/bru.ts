@@ -11,11 +11,12 @@ import { LATEST_RELEASE } from '../../wfm/releases/index.ts';
 import { requireWfmUserIfConfigured } from '../config-options.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget, withDatabase } from '../connections.ts';
-import { connectionOptions, withConnectionOptions } from '../options.ts';
-import { formatBytes, formatCount, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
+import { connectionOptions, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { formatBytes, formatDuration, formatTable, printJson, printLine, progressFor } from '../output.ts';
 import { WFM_DATABASE_WORDING } from './dbu.ts';
 import { ETL_DATABASE_WORDING } from './etl.ts';
 import { parseSeconds, printSchemaChange } from './schema-change.ts';
+import { counted } from '../../engine/wording.ts';
 
 function readScript(file: string): { text: string; file: string } {
   try {
@@ -30,7 +31,7 @@ export function registerBru(program: Command): void {
     .command('bru')
     .description('the Backup-Restore Utility; also as the original: -BACKUP|-RESTORE -DB "<conn>" -FILE f [-TABLES a,b], -VERIFY -FILE f, -UPDATE -DB "<conn>" [-SCRIPT f]');
   registerBackupRestore(bru);
-  withConnectionOptions(bru.command('update'))
+  withVolumeOptions(withConnectionOptions(bru.command('update')))
     .description('update a database to the latest release; an empty database is created at it (with an ETL script: its ETL tables)')
     .option('--db <connection>', 'the database')
     .option('--script <file>', 'a script from wfm schema script: run only if it holds the needed steps unchanged')
@@ -38,7 +39,7 @@ export function registerBru(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (options: { db?: string; script?: string; wait: string; json?: boolean }, command: Command) => {
       const script = options.script ? readScript(options.script) : undefined;
-      const change = { script, lockWaitMs: parseSeconds(options.wait) * 1000, progress: stepProgress(progressPrinter(Boolean(options.json))) };
+      const change = { script, lockWaitMs: parseSeconds(options.wait) * 1000, progress: stepProgress(progressFor(options)) };
       if (script && isEtlScript(script.text)) {
         const result = await withDatabase(options.db, connectionOptions(command), (connection) =>
           updateEtlDatabase(connection, LATEST_ETL_RELEASE, { ...change, createWhenAbsent: true }),
@@ -54,7 +55,7 @@ export function registerBru(program: Command): void {
 }
 
 export function registerBackupRestore(bru: Command): void {
-  withConnectionOptions(bru.command('backup'))
+  withVolumeOptions(withConnectionOptions(bru.command('backup')))
     .description('back up a WFM database (any release, any engine) into one file, from one snapshot while it is in use')
     .option('--db <connection>', 'the database to back up')
     .requiredOption('--file <file>', 'the backup file to write')
@@ -64,16 +65,16 @@ export function registerBackupRestore(bru: Command): void {
       requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
       const result = await backupDatabase(await resolveTarget(options.db, connectionOptions(command)), options.file, {
         wfmUser: options.wfmUser,
-        onProgress: progressPrinter(Boolean(options.json)),
+        onProgress: progressFor(options),
       });
       const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
       if (options.json) printJson({ ...result, rows });
       else {
-        printLine(`${result.release} (${result.engine}) backed up to ${result.file}: ${result.tables.length} tables, ${formatCount(rows)} rows, ${formatBytes(result.bytes)} in ${formatDuration(Math.round(result.seconds * 1000))}`);
+        printLine(`${result.release} (${result.engine}) backed up to ${result.file}: ${counted(result.tables.length, 'table')}, ${counted(rows, 'row')}, ${formatBytes(result.bytes)} in ${formatDuration(Math.round(result.seconds * 1000))}`);
         if (result.leftOut.length > 0) printLine(`not backed up, not WFM ${result.release} tables: ${result.leftOut.join(', ')}`);
       }
     });
-  withConnectionOptions(bru.command('restore'))
+  withVolumeOptions(withConnectionOptions(bru.command('restore')))
     .description('restore a backup into any engine, every row checked before it is written; into an empty database unless --replace')
     .option('--db <connection>', 'the database to restore into (created if absent)')
     .requiredOption('--file <file>', 'the backup file')
@@ -91,7 +92,7 @@ export function registerBackupRestore(bru: Command): void {
         tables,
         replace: options.replace,
         wfmUser: options.wfmUser,
-        onProgress: progressPrinter(Boolean(options.json)),
+        onProgress: progressFor(options),
       });
       const failed = result.tables.filter((t) => !t.verified);
       if (options.json) printJson(result);
@@ -101,7 +102,7 @@ export function registerBackupRestore(bru: Command): void {
         printLine();
         const ms = (seconds: number): string => formatDuration(Math.round(seconds * 1000));
         const { check, load, finish } = result.phases;
-        printLine(`${result.file} (${result.release}) restored: ${result.tables.length} tables in ${ms(result.seconds)}`);
+        printLine(`${result.file} (${result.release}) restored: ${counted(result.tables.length, 'table')} in ${ms(result.seconds)}`);
         printLine(`  file checked in ${ms(check)}, rows loaded with each table's keys, indexes and foreign keys in ${ms(load)}, the last tables checked in ${ms(finish)}`);
         if (result.leftAlone.length > 0) printLine(`left as they were, not WFM tables: ${result.leftAlone.join(', ')}`);
       }
@@ -121,7 +122,7 @@ export function registerBackupRestore(bru: Command): void {
       else if (report.ok && report.header) {
         const rows = report.tables.reduce((sum, t) => sum + t.rows, 0);
         printLine(`${options.file}: a backup of WFM ${report.header.release} (${report.header.engine}), written ${report.header.createdAt} by wfm-migrate ${report.header.toolVersion}`);
-        printLine(`intact: ${report.tables.length} tables, ${formatCount(rows)} rows, every chunk and the manifest checked`);
+        printLine(`intact: ${counted(report.tables.length, 'table')}, ${counted(rows, 'row')}, every chunk and the manifest checked`);
         printLine("its digests are not keyed: they show damage, not who wrote the file; restore only a backup from a source you trust");
       } else {
         printLine(`${options.file} is damaged or not a backup:`);

@@ -15,6 +15,7 @@ import { closedThrough, performanceTimeline } from '../../wfm/timeline.ts';
 import { verifyMigration } from '../../wfm/verify.ts';
 import { formatBytes, formatCount, formatDuration, formatTable, printLine, rowsPerSecond } from '../output.ts';
 import { contentHashes, generated, indent, type Size } from './demo-parts.ts';
+import { counted } from '../../engine/wording.ts';
 
 const HOUR = 3600;
 const SEED = 7;
@@ -61,7 +62,7 @@ export async function twoStepStory(dir: string, size: Size, listener: ProgressLi
   const info = await databaseInfo(source);
   const cutOverBase = (await afterLastPerformance(source)) as number;
   await source.close();
-  printLine(`1. A WFM 6.5.201 database (${legacyPath}): ${size.agents} agents, ${size.days} days of history, ${formatCount(info.tables.reduce((s, t) => s + t.rows, 0))} rows, ${formatBytes(info.sizeBytes)}`);
+  printLine(`1. A WFM 6.5.201 database (${legacyPath}): ${counted(size.agents, 'agent')}, ${counted(size.days, 'day')} of history, ${counted(info.tables.reduce((s, t) => s + t.rows, 0), 'row')}, ${formatBytes(info.sizeBytes)}`);
 
   const rate = rateFor(size);
   const legacySimulation = (start: number, hours: number, file: string): Promise<SimulateSummary> =>
@@ -80,7 +81,7 @@ export async function twoStepStory(dir: string, size: Size, listener: ProgressLi
   const touched = [...hashesBefore].filter(([table, hash]) => hashesAfter.get(table) !== hash).map(([table]) => table);
   printLine(`3. Step one (${configPath}: WFM Client Options.AllowMigratePerformance = 0): wfm dbu migrate, everything but the performance data:`);
   printLine(indent(formatTable(['6.5 table', '8.5.2 table', 'rows', 'rows/s', 'verified'], stepOne.tables.map((t) => [t.source, t.target, t.rowsWritten, rowsPerSecond(t), t.verified ? 'yes' : 'NO']))));
-  printLine(`   ${formatCount(stepOne.tables.reduce((s, t) => s + t.rowsWritten, 0))} rows in ${formatDuration(Math.round(stepOne.seconds * 1000))}; the 6.5 database was only read (${touched.length === 0 ? 'every table hashes as before' : `${touched.join(', ')} changed`})`);
+  printLine(`   ${counted(stepOne.tables.reduce((s, t) => s + t.rowsWritten, 0), 'row')} in ${formatDuration(Math.round(stepOne.seconds * 1000))}; the 6.5 database was only read (${touched.length === 0 ? 'every table hashes as before' : `${touched.join(', ')} changed`})`);
 
   const cutOver = cutOverBase + 2 * HOUR;
   const newEvents = join(dir, 'events-8.5.2-aggregator.jsonl');
@@ -110,7 +111,7 @@ export async function twoStepStory(dir: string, size: Size, listener: ProgressLi
   const status = aggregator.status();
   printLine(
     `4. The 8.5.2 Data Aggregator starts (${url}, registered with a heartbeat); wfm simulate sends it ${when(cutOver)} to ${when(cutOver + 3 * HOUR)} live: ` +
-      `${formatCount(status.applied)} events, ${formatCount(live.interactions.offered)} interactions, ${status.intervalsClosed} intervals closed. The 6.5 aggregator keeps collecting its first hour too.`,
+      `${counted(status.applied, 'event')}, ${formatCount(live.interactions.offered)} interactions, ${counted(status.intervalsClosed, 'interval')} closed. The 6.5 aggregator keeps collecting its first hour too.`,
   );
 
   config.setOption(client, 'Options', 'AllowMigratePerformance', '1');
@@ -131,7 +132,7 @@ export async function twoStepStory(dir: string, size: Size, listener: ProgressLi
     const [offered] = await target.query(`SELECT SUM(offered) AS n FROM activity_performance WHERE interval_start >= ${target.compiler.parameter(1)}`, [timestampOf(cutOverBase)]);
     const sent = before.interactions.offered + live.interactions.offered;
     const [first] = await target.query('SELECT MIN(interval_start) AS first FROM activity_performance');
-    printLine(`7. wfm verify: ${differing.length === 0 ? `all ${verification.length} tables of step one equal` : `${differing.length} tables differ`}; performance timeline from ${when(cutOverBase)} to ${when(until)}:`);
+    printLine(`7. wfm verify: ${differing.length === 0 ? `all ${counted(verification.length, 'table')} of step one equal` : `${counted(differing.length, 'table')} differ`}; performance timeline from ${when(cutOverBase)} to ${when(until)}:`);
     // A catch-up reads the last day of the previous run again: count each kept-out row once.
     const conflicts = new Set([...stepTwo.conflicts, ...catchUp.conflicts].map((c) => `${c.table} ${c.key}`)).size;
     printLine(
@@ -148,7 +149,7 @@ export async function twoStepStory(dir: string, size: Size, listener: ProgressLi
       ),
     );
     printLine(
-      `   ${timeline.activities} activities × ${timeline.intervals} intervals: ${timeline.missing.length === 0 ? 'every interval present exactly once' : `${timeline.missing.length} missing`}; ` +
+      `   ${timeline.activities} activities × ${counted(timeline.intervals, 'interval')}: ${timeline.missing.length === 0 ? 'every interval present exactly once' : `${timeline.missing.length} missing`}; ` +
         `${formatCount(Number(offered?.n ?? 0))} interactions offered in the database = ${formatCount(sent)} sent`,
     );
     if (differing.length > 0 || touched.length > 0 || timeline.missing.length > 0 || Number(offered?.n ?? 0) !== sent || [...stepTwo.tables, ...catchUp.tables].some((t) => !t.verified)) {

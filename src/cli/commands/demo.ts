@@ -14,7 +14,8 @@ import { HISTORY_TABLE } from '../../wfm/releases/index.ts';
 import { positiveInteger } from '../options.ts';
 import { contentHashes, generated, type Size } from './demo-parts.ts';
 import { twoStepStory } from './demo-two-step.ts';
-import { formatBytes, formatCount, formatDuration, printLine, progressPrinter } from '../output.ts';
+import { formatBytes, formatDuration, printLine, progressPrinter } from '../output.ts';
+import { counted } from '../../engine/wording.ts';
 
 export function registerDemo(program: Command): void {
   program
@@ -44,19 +45,19 @@ async function backupStory(dir: string, database: ConnectionTarget, listener: Pr
   const file = join(dir, 'wfm-8.5.2-backup.db');
   const backup = await backupDatabase(database, file, { onProgress: listener });
   const rows = backup.tables.reduce((sum, t) => sum + t.rows, 0);
-  printLine(`1. wfm bru -BACKUP: ${backup.tables.length} tables, ${formatCount(rows)} rows from one snapshot into ${file}, ${formatBytes(backup.bytes)} in ${formatDuration(Math.round(backup.seconds * 1000))}`);
+  printLine(`1. wfm bru -BACKUP: ${counted(backup.tables.length, 'table')}, ${counted(rows, 'row')} from one snapshot into ${file}, ${formatBytes(backup.bytes)} in ${formatDuration(Math.round(backup.seconds * 1000))}`);
   const report = await verifyArchive(file);
   printLine(`2. wfm bru -VERIFY: ${report.ok ? 'intact: every chunk, the manifest and the file checksum check out' : report.problems.join('; ')}`);
   const copy: ConnectionTarget = { engine: 'sqlite', path: join(dir, 'wfm-8.5.2-restored.db') };
   const restore = await restoreDatabase(file, copy, { onProgress: listener });
-  printLine(`3. wfm bru -RESTORE into ${copy.path}: ${restore.tables.length} tables in ${formatDuration(Math.round(restore.seconds * 1000))}, each checked against the backup`);
+  printLine(`3. wfm bru -RESTORE into ${copy.path}: ${counted(restore.tables.length, 'table')} in ${formatDuration(Math.round(restore.seconds * 1000))}, each checked against the backup`);
   const original = await connect({ ...database, readOnly: true });
   const restored = await connect({ ...copy, readOnly: true });
   const [before, after] = [await contentHashes(original), await contentHashes(restored)];
   await original.close();
   await restored.close();
   const different = [...before].filter(([table, hash]) => after.get(table) !== hash).map(([table]) => table);
-  printLine(`4. The restored database equals the original: ${different.length === 0 ? `all ${before.size} tables, row for row` : `${different.join(', ')} differ`}`);
+  printLine(`4. The restored database equals the original: ${different.length === 0 ? `all ${counted(before.size, 'table')}, row for row` : `${different.join(', ')} differ`}`);
   if (!report.ok || different.length > 0 || restore.tables.some((t) => !t.verified)) throw new OperationError(`the demo found a difference in the backup: ${different.join(', ')}`);
 }
 
@@ -67,10 +68,10 @@ async function updateStory(dir: string, size: Size, listener: ProgressListener):
   try {
     const before = await databaseInfo(connection);
     const accessBefore = await effectivePrivileges(connection, '7.6');
-    printLine(`1. A WFM 7.6 database (${path}): ${formatCount(before.tables.reduce((sum, t) => sum + t.rows, 0))} rows in ${before.tables.length} tables`);
+    printLine(`1. A WFM 7.6 database (${path}): ${counted(before.tables.reduce((sum, t) => sum + t.rows, 0), 'row')} in ${counted(before.tables.length, 'table')}`);
     printLine('2. wfm dbu update: one step per release, each in one transaction:');
     const result = await updateDatabase(connection, '8.5.2', { progress: stepProgress(listener) });
-    printLine(`   ${result.steps.length} steps in ${formatDuration(result.steps.reduce((sum, s) => sum + s.durationMs, 0))}`);
+    printLine(`   ${counted(result.steps.length, 'step')} in ${formatDuration(result.steps.reduce((sum, s) => sum + s.durationMs, 0))}`);
     const after = await databaseInfo(connection);
     const afterRows = new Map(after.tables.map((t) => [t.name, t.rows]));
     // The history gains a row per step by design; every other table must keep every row.
@@ -79,9 +80,9 @@ async function updateStory(dir: string, size: Size, listener: ProgressListener):
     const accessAfter = await effectivePrivileges(connection, '8.5.2');
     const differences = compareAccess(accessBefore, accessAfter, '7.6', '8.5.2');
     const roles = afterRows.get('role') ?? 0;
-    printLine(`3. ${lost.length === 0 ? `every row of the ${kept.length} tables kept` : `${lost.map((t) => t.name).join(', ')} lost rows`}; user_privilege became ${roles} roles`);
+    printLine(`3. ${lost.length === 0 ? `every row of the ${counted(kept.length, 'table')} kept` : `${lost.map((t) => t.name).join(', ')} lost rows`}; user_privilege became ${roles} roles`);
     printLine(
-      `4. ${accessAfter.size} users, ${differences.length === 0 ? 'each with exactly its access' : `${differences.length} without the access they should have`}: ` +
+      `4. ${counted(accessAfter.size, 'user')}, ${differences.length === 0 ? 'each with exactly its access' : `${differences.length} without the access they should have`}: ` +
         'Calendar edit split into add/edit/delete, prefer/grant/decline and time-off limits; Allow Backup/Restore for organization editors',
     );
     if (lost.length > 0 || differences.length > 0) throw new OperationError(`the demo found a difference: ${[...lost.map((t) => t.name), ...differences.map((d) => d.login)].join(', ')}`);

@@ -3,12 +3,13 @@ import { InputError } from '../../engine/errors.ts';
 import { createDatabase, describeState, detectRelease } from '../../wfm/database.ts';
 import { generate } from '../../wfm/generate/index.ts';
 import { withDatabase } from '../connections.ts';
-import { connectionOptions, positiveInteger, withConnectionOptions } from '../options.ts';
-import { formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
+import { connectionOptions, positiveInteger, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { formatDuration, formatTable, printJson, printLine, progressFor } from '../output.ts';
 import { parseRelease } from './dbu.ts';
+import { counted } from '../../engine/wording.ts';
 
 export function registerGenerate(program: Command): void {
-  withConnectionOptions(program.command('generate'))
+  withVolumeOptions(withConnectionOptions(program.command('generate')))
     .description('fill a database with realistic, deterministic WFM data of a release (created first if the database is empty)')
     .requiredOption('--version <release>', 'the release of the data (6.5.104, 6.5.201, 7.6 ... 8.5.2)')
     .option('--db <connection>', 'the database: empty, or already at that release')
@@ -22,7 +23,7 @@ export function registerGenerate(program: Command): void {
       const days = positiveInteger(options.days, '--days');
       const seed = Number(options.seed);
       if (!Number.isInteger(seed)) throw new InputError(`--seed must be a whole number, not "${options.seed}"`);
-      const listener = progressPrinter(Boolean(options.json));
+      const listener = progressFor(options);
       const started = performance.now();
       const summary = await withDatabase(options.db, connectionOptions(command), async (connection) => {
         const state = await detectRelease(connection);
@@ -46,6 +47,6 @@ export function registerGenerate(program: Command): void {
       }
       printLine(formatTable(['table', 'rows'], tables.map(([name, rows]) => [name, rows])));
       printLine();
-      printLine(`${total.toLocaleString('en-US')} rows of ${release} data in ${formatDuration(durationMs)} (${Math.round(total / Math.max(durationMs / 1000, 0.001)).toLocaleString('en-US')} rows/s)`);
+      printLine(`${counted(total, 'row')} of ${release} data in ${formatDuration(durationMs)} (${counted(Math.round(total / Math.max(durationMs / 1000, 0.001)), 'row')}/s)`);
     });
 }

@@ -7,8 +7,9 @@ import { CONFLICT_POLICIES, migratePerformance, type ConflictPolicy } from '../.
 import { flagOption } from '../config-options.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget } from '../connections.ts';
-import { connectionOptions, positiveInteger, withConnectionOptions } from '../options.ts';
-import { formatCount, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
+import { connectionOptions, positiveInteger, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { formatCount, formatDuration, formatTable, printJson, printLine, progressFor } from '../output.ts';
+import { counted } from '../../engine/wording.ts';
 
 interface Flags {
   from: string;
@@ -32,7 +33,7 @@ function parsePolicy(text: string): ConflictPolicy {
 const day = (value: number | null): string => (value === null ? 'the start' : `${String(value).slice(0, 4)}-${String(value).slice(4, 6)}-${String(value).slice(6)}`);
 
 export function registerMigratePerformance(dbu: Command): void {
-  withConnectionOptions(dbu.command('migrate-performance'))
+  withVolumeOptions(withConnectionOptions(dbu.command('migrate-performance')))
     .description('step two: merge the 6.5 performance data into the 8.5.2 database the new Data Aggregator collects into; run again to catch up')
     .requiredOption('--from <connection>', 'the 6.5 database of step one')
     .option('--to <connection>', 'the 8.5.2 database step one created (or --dap NAME)')
@@ -63,7 +64,7 @@ export function registerMigratePerformance(dbu: Command): void {
         since: flags.since,
         until: flags.until,
         chunkRows: positiveInteger(flags.chunkRows, '--chunk-rows'),
-        onProgress: progressPrinter(Boolean(flags.json)),
+        onProgress: progressFor(flags),
       });
       if (flags.conflictFile) writeJsonLines(flags.conflictFile, result.conflicts);
       if (flags.rejectFile) writeJsonLines(flags.rejectFile, result.rejections);
@@ -79,8 +80,8 @@ export function registerMigratePerformance(dbu: Command): void {
         if (result.conflicts.length > 10) printLine(`  ... ${formatCount(result.conflicts.length - 10)} more${flags.conflictFile ? ` in ${flags.conflictFile}` : ' (--conflict-file lists them all)'}`);
         printLine();
         printLine(
-          `run ${result.runId}: ${formatCount(result.tables.reduce((s, t) => s + t.inserted + t.updated, 0))} rows of ${result.release} performance data written, ` +
-            `${formatCount(result.conflicts.length)} conflicts (${result.policy}) in ${formatDuration(Math.round(result.seconds * 1000))}; run it again to catch up with what the 6.5 aggregator collects meanwhile`,
+          `run ${result.runId}: ${counted(result.tables.reduce((s, t) => s + t.inserted + t.updated, 0), 'row')} of ${result.release} performance data written, ` +
+            `${counted(result.conflicts.length, 'conflict')} (${result.policy}) in ${formatDuration(Math.round(result.seconds * 1000))}; run it again to catch up with what the 6.5 aggregator collects meanwhile`,
         );
       }
       if (result.rejections.length > 0) {

@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { flagOption } from '../config-options.ts';
 import { migrateLegacy } from '../../wfm/migrate.ts';
 import { resolveTarget } from '../connections.ts';
-import { connectionOptions, positiveInteger, withConnectionOptions } from '../options.ts';
-import { formatCount, rowsPerSecond, formatDuration, formatTable, printJson, printLine, progressPrinter } from '../output.ts';
+import { connectionOptions, positiveInteger, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { formatCount, rowsPerSecond, formatDuration, formatTable, printJson, printLine, progressFor } from '../output.ts';
+import { counted } from '../../engine/wording.ts';
 
 export function registerMigrate(dbu: Command): void {
-  withConnectionOptions(dbu.command('migrate'))
+  withVolumeOptions(withConnectionOptions(dbu.command('migrate')))
     .description('migrate a 6.5 database (6.5.104 or 6.5.201) into a new 8.5.2 database; the source is only read')
     .requiredOption('--from <connection>', 'the 6.5 database')
     .option('--to <connection>', 'the new database: absent or empty, or partly migrated with --resume (or --dap NAME)')
@@ -24,7 +25,7 @@ export function registerMigrate(dbu: Command): void {
         rejectFile: options.rejectFile,
         resume: options.resume,
         chunkRows: positiveInteger(options.chunkRows, '--chunk-rows'),
-        onProgress: progressPrinter(Boolean(options.json)),
+        onProgress: progressFor(options),
       });
       const unverified = result.tables.filter((t) => !t.verified);
       if (options.json) {
@@ -38,7 +39,7 @@ export function registerMigrate(dbu: Command): void {
         );
         const written = result.tables.reduce((sum, t) => sum + t.rowsWritten, 0);
         printLine();
-        printLine(`${result.release} migrated to 8.5.2: ${formatCount(written)} rows in ${formatDuration(Math.round(result.seconds * 1000))}` +
+        printLine(`${result.release} migrated to 8.5.2: ${counted(written, 'row')} in ${formatDuration(Math.round(result.seconds * 1000))}` +
           (result.rejections.length > 0 ? `; ${formatCount(result.rejections.length)} rejected rows written to ${options.rejectFile}` : ''));
       }
       if (unverified.length > 0) {

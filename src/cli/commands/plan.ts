@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { planMigration, type CheckStatus } from '../../wfm/plan.ts';
 import { configOf, resolveTarget } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
-import { formatBytes, formatCount, formatDuration, printJson, printLine } from '../output.ts';
+import { formatBytes, formatDuration, printJson, printLine } from '../output.ts';
+import { counted } from '../../engine/wording.ts';
 
 const LABEL: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };
 
@@ -31,7 +32,7 @@ export function registerPlan(program: Command): void {
         if (plan.estimate) {
           const e = plan.estimate;
           printLine();
-          printLine(`${formatCount(e.rows)} rows, ${formatBytes(e.sizeBytes)}; read at ${formatCount(e.rowsPerSecond)} rows/s on a sample of ${formatCount(e.sampleRows)} rows`);
+          printLine(`${counted(e.rows, 'row')}, ${formatBytes(e.sizeBytes)}; read at ${counted(e.rowsPerSecond, 'row')}/s on a sample of ${counted(e.sampleRows, 'row')}`);
           printLine(`Downtime: about ${formatDuration(e.downtimeSeconds * 1000)}; the backup needs about ${formatBytes(e.backupBytes)}${plan.path === 'update in place' ? '' : `, the new database about ${formatBytes(e.targetBytes)}`}`);
           printLine();
           plan.steps.forEach((step, i) => printLine(`  ${i + 1}. ${step.name}${step.estimateSeconds !== undefined ? ` (about ${formatDuration(step.estimateSeconds * 1000)})` : ''}: ${step.description}`));

@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import type { ConnectionTarget } from '../../engine/dialect/index.ts';
 import { InputError } from '../../engine/errors.ts';
 import { rollbackStatement } from '../../wfm/destructive.ts';
-import { loadJournal, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions, type StepRecord } from '../../wfm/run.ts';
+import { listRuns, loadJournal, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions, type StepRecord } from '../../wfm/run.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { configOf, DEFAULT_KEY_FILE, resolveTarget, type ConnectionOptions } from '../connections.ts';
-import { connectionOptions, withConnectionOptions } from '../options.ts';
-import { formatDuration, printJson, printLine, progressPrinter, shellWord } from '../output.ts';
+import { connectionOptions, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { formatDuration, formatTable, printJson, printLine, progressFor, shellWord } from '../output.ts';
 
 const DEFAULT_RUNS_DIRECTORY = 'wfm-runs';
 
@@ -30,7 +30,7 @@ function runOptions(flags: RunFlags, connection: ConnectionOptions): RunOptions 
     twoStep: flags.twoStep,
     force: flags.force,
     resumeOptions: sameOptions(connection, flags.runsDir, flags.backupDir),
-    onProgress: progressPrinter(Boolean(flags.json)),
+    onProgress: progressFor(flags),
     onStep: (step: StepRecord, journal: RunJournal) => {
       if (step.state === 'running') return;
       const line = `${String(journal.steps.indexOf(step) + 1).padStart(2)}. ${step.name.padEnd(24)} ${step.state.toUpperCase().padEnd(6)} ${formatDuration(step.durationMs ?? 0).padStart(9)}  ${step.detail ?? ''}`;
@@ -99,7 +99,7 @@ function finish(journal: RunJournal, flags: RunFlags, connection: ConnectionOpti
 }
 
 export function registerRun(program: Command): void {
-  withConnectionOptions(program.command('run'))
+  withVolumeOptions(withConnectionOptions(program.command('run')))
     .description('carry out the order of migration: checks, maintenance mode, stop components, back up, migrate or update, deploy, verify, enable access')
     .option('--from <connection>', 'the database to migrate or update (or --dap NAME)')
     .option('--to <connection>', 'the new database, for a 6.5 migration (left out, or the same database, for an update in place)')
@@ -136,7 +136,13 @@ export function registerRun(program: Command): void {
       );
       finish(journal, flags, connection);
     });
-  withConnectionOptions(program.command('rollback'))
+  program
+    .command('runs')
+    .description('list the runs whose journals the runs folder holds, newest first, with their state and what comes next')
+    .option('--runs-dir <dir>', 'where runs keep their journals', DEFAULT_RUNS_DIRECTORY)
+    .option('--json', 'one JSON object per run')
+    .action((flags: { runsDir: string; json?: boolean }) => printRuns(listRuns(flags.runsDir), flags));
+  withVolumeOptions(withConnectionOptions(program.command('rollback')))
     .description('undo a run: restore the backup it took (update in place) or drop the new database (migration), give the configuration its releases back, enable access')
     .requiredOption('--run <run>', 'the run (`last` for the latest)')
     .option('--runs-dir <dir>', 'where runs keep their journals', DEFAULT_RUNS_DIRECTORY)
@@ -151,9 +157,37 @@ export function registerRun(program: Command): void {
         runsDirectory: flags.runsDir,
         backupDirectory: '.',
         config: configOf(connection),
-        onProgress: progressPrinter(Boolean(flags.json)),
+        onProgress: progressFor(flags),
       });
       if (flags.json) printJson({ runId: journal.runId, rolledBack: done });
       else for (const line of [`${journal.runId} rolled back:`, ...done.map((d) => `  ${d}`)]) printLine(line);
     });
+}
+
+/** What `wfm runs` shows of a run: where it stands, how long its steps took, and the step it is at. */
+function runSummary(journal: RunJournal): { runId: string; state: RunJournal['state']; path: string; from: string; to: string; step: string; duration: string } {
+  const current = journal.steps.find((step) => step.state !== 'done') ?? journal.steps.at(-1);
+  const durationMs = journal.steps.reduce((sum, step) => sum + (step.durationMs ?? 0), 0);
+  return {
+    runId: journal.runId,
+    state: journal.state,
+    path: journal.path,
+    from: journal.from,
+    to: journal.to ?? '(in place)',
+    step: journal.state === 'done' ? '' : `${current?.name ?? ''} (${current?.state ?? ''})`,
+    duration: formatDuration(durationMs),
+  };
+}
+
+function printRuns(journals: RunJournal[], flags: { runsDir: string; json?: boolean }): void {
+  if (flags.json) {
+    for (const journal of journals) printJson(journal);
+    return;
+  }
+  if (journals.length === 0) {
+    printLine(`${flags.runsDir} holds no runs; wfm run starts one`);
+    return;
+  }
+  const rows = journals.map(runSummary).map((r) => [r.runId, r.state, r.path, r.from, r.to, r.duration, r.step]);
+  printLine(formatTable(['run', 'state', 'path', 'from', 'to', 'took', 'at step'], rows));
 }

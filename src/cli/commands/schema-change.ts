@@ -8,8 +8,8 @@ import type { Step } from '../../engine/steps/operations.ts';
 import type { AppliedStep } from '../../engine/steps/runner.ts';
 import { type ChangeOptions, stepProgress } from '../../wfm/database.ts';
 import { withDatabase } from '../connections.ts';
-import { connectionOptions, withConnectionOptions } from '../options.ts';
-import { formatDuration, printJson, printLine, progressPrinter } from '../output.ts';
+import { connectionOptions, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { formatDuration, printJson, printLine, progressFor } from '../output.ts';
 
 export function parseSeconds(text: string): number {
   const value = Number(text);
@@ -83,7 +83,7 @@ export function registerCreateAndUpdate<CreateRelease extends string, UpdateRele
   commands: SchemaCommands<CreateRelease, UpdateRelease, State>,
 ): void {
   const { create, update, wording } = commands;
-  withConnectionOptions(parent.command('create'))
+  withVolumeOptions(withConnectionOptions(parent.command('create')))
     .description(create.description)
     .option('--db <connection>', create.database)
     .option('--version <release>', create.release.description, create.release.default)
@@ -92,11 +92,11 @@ export function registerCreateAndUpdate<CreateRelease extends string, UpdateRele
     .action(async (options: { db?: string; version: string; dryRun?: boolean; json?: boolean }, command: Command) => {
       const release = create.release.parse(options.version);
       const result = await withDatabase(options.db, connectionOptions(command), (connection) =>
-        create.change(connection, release, { dryRun: options.dryRun, progress: stepProgress(progressPrinter(Boolean(options.json))) }),
+        create.change(connection, release, { dryRun: options.dryRun, progress: stepProgress(progressFor(options)) }),
       );
       printSchemaChange(result, Boolean(options.json), wording);
     });
-  withConnectionOptions(parent.command('update'))
+  withVolumeOptions(withConnectionOptions(parent.command('update')))
     .description(update.description)
     .option('--db <connection>', update.database)
     .option('--to <release>', update.release.description, update.release.default)
@@ -109,7 +109,7 @@ export function registerCreateAndUpdate<CreateRelease extends string, UpdateRele
         update.change(connection, to, {
           dryRun: options.dryRun,
           lockWaitMs: parseSeconds(options.wait) * 1000,
-          progress: stepProgress(progressPrinter(Boolean(options.json))),
+          progress: stepProgress(progressFor(options)),
         }),
       );
       printSchemaChange(result, Boolean(options.json), wording);

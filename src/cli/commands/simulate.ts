@@ -3,8 +3,8 @@ import { InputError } from '../../engine/errors.ts';
 import { epochSecondsOf } from '../../wfm/aggregator/index.ts';
 import { simulate, type SimulateSummary, type SimulateTarget } from '../../wfm/simulate/index.ts';
 import { resolveTarget } from '../connections.ts';
-import { connectionOptions, withConnectionOptions } from '../options.ts';
-import { formatCount, formatDuration, printJson, printLine, progressPrinter } from '../output.ts';
+import { connectionOptions, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { formatCount, formatDuration, printJson, printLine, progressFor } from '../output.ts';
 
 interface SimulateFlags {
   url?: string;
@@ -21,7 +21,7 @@ interface SimulateFlags {
 const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1 };
 
 export function registerSimulate(program: Command): void {
-  withConnectionOptions(program.command('simulate'))
+  withVolumeOptions(withConnectionOptions(program.command('simulate')))
     .description('send realistic, seeded interactions and agent states to a Data Aggregator (--url), or write them into a 6.5 database as its aggregator did (--legacy-db)')
     .option('--url <url>', 'the Data Aggregator: its catalog is read from <url>/catalog and events are posted to <url>/events')
     .option('--legacy-db <connection>', 'a 6.5.104 or 6.5.201 database (or its access point with --config), written as the 6.5 Data Aggregator wrote performance_data and agent_compliance')
@@ -42,7 +42,7 @@ export function registerSimulate(program: Command): void {
         interactionsPerHour: rate(flags.rate),
         speed: speed(flags.speed),
         eventsOut: flags.eventsOut,
-        onProgress: progressPrinter(Boolean(flags.json)),
+        onProgress: progressFor(flags),
       });
       if (flags.json) printJson(summary);
       else printSummary(summary);

@@ -6,6 +6,7 @@ import { InputError } from '../../engine/errors.ts';
 import { verifySettings, type SettingFinding } from '../../wfm/settings.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatTable, printJson, printLine } from '../output.ts';
+import { counted } from '../../engine/wording.ts';
 
 export function registerVerify(program: Command): void {
   withConnectionOptions(program.command('verify'))
@@ -37,7 +38,7 @@ export function registerVerify(program: Command): void {
           ),
         );
         printLine();
-        printLine(different.length === 0 ? `all ${tables.length} tables equal` : `${different.length} of ${tables.length} tables differ: ${different.map((t) => t.target).join(', ')}`);
+        printLine(different.length === 0 ? `all ${counted(tables.length, 'table')} equal` : `${different.length} of ${counted(tables.length, 'table')} differ: ${different.map((t) => t.target).join(', ')}`);
       }
       if (different.length > 0) process.exitCode = 1;
     });

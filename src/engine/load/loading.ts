@@ -69,12 +69,12 @@ export class TableCompletion {
 }
 
 async function addPrimaryKey(connection: Connection, table: TableModel, onProgress: ProgressListener | undefined): Promise<void> {
-  onProgress?.({ type: 'message', text: `    primary key of ${table.name}: building it` });
+  onProgress?.({ type: 'table-detail', table: table.name, text: 'primary key: building it' });
   for (const sql of connection.compiler.addPrimaryKey(table.name, table.primaryKey)) await connection.execute(sql);
 }
 
 async function createIndex(connection: Connection, table: TableModel, index: IndexModel, onProgress: ProgressListener | undefined): Promise<void> {
-  onProgress?.({ type: 'message', text: `    index ${index.name}: building it over ${table.name}` });
+  onProgress?.({ type: 'table-detail', table: table.name, text: `index ${index.name}: building it` });
   for (const sql of connection.compiler.createIndex(table.name, index)) await connection.execute(sql);
 }
 
@@ -149,7 +149,7 @@ async function addForeignKeys(connection: Connection, missing: { table: TableMod
   const check = async (checker: Connection): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       for (const fk of next.foreignKeys) {
-        onProgress?.({ type: 'message', text: `    foreign key ${foreignKeyName(next.table.name, fk)}: checking every row of ${next.table.name}` });
+        onProgress?.({ type: 'table-detail', table: next.table.name, text: `foreign key ${foreignKeyName(next.table.name, fk)}: checking every row` });
         for (const sql of checking(next.table.name, fk)) await checker.execute(sql);
       }
     }

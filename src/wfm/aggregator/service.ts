@@ -15,6 +15,7 @@ import { formatEvent, INTERVAL_SECONDS, intervalOf, isoInstant, parseEventLines,
 import { applyEvents, closeIntervals, eventTime, latestCollectedInterval, maintenanceMode, memoryProblem, recordHeartbeat, referenceProblem, type ClosingBounds, type ClosingPass } from './store.ts';
 import { Spool, type Segment } from './spool.ts';
 import { windowAt, windowProblem, type EventWindow } from './window.ts';
+import { counted } from '../../engine/wording.ts';
 
 export interface AggregatorOptions {
   /** The application's name: how the component table and the migration procedure know it. */
@@ -230,7 +231,7 @@ export class Aggregator {
         await this.connectIfNeeded();
         await this.heartbeatIfDue(false);
         if (await maintenanceMode(this.connectionOrThrow())) {
-          this.setState('maintenance', `${this.spool.pendingEvents()} events spooled`);
+          this.setState('maintenance', `${counted(this.spool.pendingEvents(), 'event')} spooled`);
           await this.idle(POLL_MS * 4);
           continue;
         }
@@ -272,7 +273,7 @@ export class Aggregator {
       this.lastError = errorMessage(error);
     }
     const left = this.spool.pendingEvents();
-    this.setState('stopped', left > 0 ? `${left} events stay in ${this.options.spoolDirectory} for the next start` : 'nothing left in the spool');
+    this.setState('stopped', left > 0 ? `${counted(left, 'event')} stay in ${this.options.spoolDirectory} for the next start` : 'nothing left in the spool');
     await this.connection?.close().catch(() => undefined);
     this.connection = undefined;
   }
@@ -349,10 +350,10 @@ export class Aggregator {
     const closed = await this.closeOnce();
     this.spool.remove(segments);
     this.options.log?.(
-      `${this.options.name}: ${result.applied} events applied` +
+      `${this.options.name}: ${counted(result.applied, 'event')} applied` +
         (result.duplicates > 0 ? `, ${result.duplicates} already counted` : '') +
         (result.refused.length > 0 ? `, ${result.refused.length} refused` : '') +
-        (closed > 0 ? `, ${closed} intervals closed` : '') +
+        (closed > 0 ? `, ${counted(closed, 'interval')} closed` : '') +
         `; ${this.spool.pendingEvents()} waiting`,
     );
     return true;
