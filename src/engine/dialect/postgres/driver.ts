@@ -295,7 +295,11 @@ class PostgresConnection implements Connection {
    * race against one promise that lives as long as the session would keep every result alive with it.
    */
   private untilSessionEnds<T>(work: Promise<T>): Promise<T> {
-    if (this.lost && !this.closed) return Promise.reject(this.lost);
+    if (this.lost && !this.closed) {
+      // The work was started all the same (a COPY on a dead session fails on the next tick): its failure is this one.
+      work.catch(() => undefined);
+      return Promise.reject(this.lost);
+    }
     let stop: (error: Error) => void = () => undefined;
     const ended = new Promise<never>((_, reject) => {
       stop = reject;
