@@ -1,7 +1,8 @@
 // npm run bench: the 6.5 migration on PostgreSQL, measured against the engine's own bulk path (server-side
 // COPY of the same target rows from a file) and against pgloader copying the two big tables as they are;
 // then backup and restore of the migrated database against pg_dump/pg_restore (-Fc, and -Fd -j 2); then
-// the two-step migration: step one, step two (the performance data merged) and a catch-up run.
+// the two-step migration: step one, step two (the performance data merged) and a catch-up run; and how
+// long `wfm --help` and `wfm info --help` take to start (`--only startup` for that alone).
 // A benchmark, not a test: it prints figures and asserts nothing. Sizes: --agents N --days D (default
 // 2000 x 270: about 5 million performance rows and 13 million adherence rows); a quarter-size run is
 // measured first so that peak memory can be compared as the size grows.
@@ -260,6 +261,22 @@ async function twoStep(source: ConnectionTarget): Promise<string[]> {
   ];
 }
 
+/** The median start of `wfm --help` and `wfm info --help` over seven runs each, built or from the source, as bin/wfm.js picks. */
+function startup(): string[] {
+  const median = (args: string[]): number => {
+    const times = Array.from({ length: 7 }, () => timed(process.execPath, [WFM, ...args])).sort((a, b) => a - b);
+    return times[3] as number;
+  };
+  const bare = Array.from({ length: 7 }, () => timed(process.execPath, ['-e', '0'])).sort((a, b) => a - b)[3] as number;
+  return [
+    '',
+    'start-up (median of 7)',
+    `wfm --help        ${median(['--help']).toFixed(2)} s`,
+    `wfm info --help   ${median(['info', '--help']).toFixed(2)} s`,
+    `node -e 0         ${bare.toFixed(2)} s (Node itself)`,
+  ];
+}
+
 const perSecond = (rows: number, seconds: number): number => Math.round(rows / Math.max(seconds, 1e-9));
 const n = (value: number): string => value.toLocaleString('en-US');
 
@@ -271,6 +288,10 @@ async function main(): Promise<void> {
     const migrated = at('wfm_bench_dst_full');
     if ((await count(migrated, 'agent_adherence').catch(() => 0)) === 0) await migrate(await legacySource(agents, days), 'full');
     process.stdout.write(`${(await backupRestore(migrated)).join('\n')}\n`);
+    return;
+  }
+  if (args.only === 'startup') {
+    process.stdout.write(`${startup().join('\n')}\n`);
     return;
   }
   if (args.only === 'two-step') {
@@ -301,7 +322,7 @@ async function main(): Promise<void> {
     typeof loader === 'string' ? '' : `migration copy / pgloader        ${(migrationRate / perSecond(loader.rows, loader.seconds)).toFixed(2)} (pgloader neither maps, validates nor verifies)`,
     `peak memory of the migration     ${full.peakRssMiB.toFixed(0)} MiB for ${n(full.rows)} rows; ${quarter.peakRssMiB.toFixed(0)} MiB for ${n(quarter.rows)} rows (a quarter of the days)`,
   ];
-  lines.push(...(await backupRestore(at('wfm_bench_dst_full'))), ...(await twoStep(source)));
+  lines.push(...(await backupRestore(at('wfm_bench_dst_full'))), ...(await twoStep(source)), ...startup());
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
