@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console's browser scripts run in the page, with the browser's globals.
+    files: ['src/web/static/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', location: 'readonly', EventSource: 'readonly', HTMLTableRowElement: 'readonly', HTMLTableCellElement: 'readonly', MessageEvent: 'readonly' } },
+  },
+  {
     files: ['src/engine/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: productNeutral }],

@@ -90,7 +90,16 @@ describe('the console', () => {
     assert.ok(events.some((e) => e.type === 'progress' && e.event.type === 'table-progress'), 'per-table progress of the backup');
     assert.equal(events.at(-1)?.type === 'end' && events.at(-1)?.type === 'end' ? (events.at(-1) as { state: string }).state : '', 'done');
     const page = await app.inject({ url: location, headers: { cookie } });
-    assert.match(page.body, /EventSource/);
+    assert.match(page.body, /<script src="\/static\/live\.js"><\/script>/);
+    const script = await app.inject({ url: '/static/live.js' });
+    assert.equal(script.statusCode, 200);
+    assert.match(String(script.headers['content-type']), /javascript/);
+    assert.match(script.body, /new EventSource/);
+    for (const url of ['/static/../server.ts', '/static/%2e%2e/server.ts', '/static/..%2fserver.ts']) {
+      const outside = await app.inject({ url });
+      assert.notEqual(outside.statusCode, 200, `${url}: nothing outside static/ is served`);
+      assert.doesNotMatch(outside.body, /buildConsole/);
+    }
     await app.close();
   });
 

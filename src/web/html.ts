@@ -61,6 +61,7 @@ export interface PageOptions {
   active?: string;
   signedIn?: boolean;
   maintenance?: boolean;
+  /** A script of the console's own, served from static/ (`live.js`). */
   script?: string;
 }
 
@@ -80,47 +81,5 @@ export function page(options: PageOptions, body: Html): string {
 <title>${options.title} · WFM console</title><style>${new Html(STYLE)}</style></head>
 <body><header><b>WFM console</b><nav>${nav}</nav></header>
 <main>${options.maintenance && options.signedIn ? html`<div class="banner">Maintenance mode is on: everyone but an administrator sees the “under construction” page.</div>` : ''}${body}</main>
-${options.script ? new Html(`<script>${options.script}</script>`) : ''}</body></html>`.text;
+${options.script ? html`<script src="/static/${options.script}"></script>` : ''}</body></html>`.text;
 }
-
-/** The live part of a job's page: steps, per-table progress bars with rate and ETA, and the log. */
-export const LIVE_SCRIPT = `
-const source = new EventSource(location.pathname + '/events');
-const tables = {}; const steps = {};
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
-let currentStep = '';
-const tableRow = (table) => {
-  const key = currentStep + '/' + table;
-  let row = tables[key];
-  if (!row) { row = document.createElement('tr'); document.getElementById('tables').appendChild(row); tables[key] = row;
-    row.innerHTML = '<td class="muted"></td><td></td><td><div class="bar"><i></i></div></td><td class="n pct"></td><td class="n rows"></td><td class="n rate"></td><td class="n eta"></td>';
-    row.children[0].textContent = currentStep; row.children[1].textContent = table; }
-  return row;
-};
-source.onmessage = (message) => {
-  const e = JSON.parse(message.data);
-  if (e.type === 'step') {
-    if (e.state === 'running') currentStep = e.name;
-    let row = steps[e.name];
-    if (!row) { row = document.createElement('tr'); document.getElementById('steps').appendChild(row); steps[e.name] = row; }
-    row.innerHTML = '<td></td><td class="' + e.state + '"></td><td class="n"></td><td></td>';
-    row.children[0].textContent = e.name; row.children[1].textContent = e.state;
-    row.children[2].textContent = e.durationMs === undefined ? '' : (e.durationMs / 1000).toFixed(1) + ' s';
-    row.children[3].textContent = e.detail || '';
-  } else if (e.type === 'progress' && e.event.type === 'table-progress') {
-    const p = e.event; const row = tableRow(p.table);
-    const pct = p.totalRows ? Math.min(100, 100 * p.rows / Math.max(p.totalRows, 1)) : 0;
-    row.querySelector('i').style.width = pct + '%'; row.querySelector('.pct').textContent = p.totalRows ? pct.toFixed(0) + '%' : '';
-    row.querySelector('.rows').textContent = fmt(p.rows); row.querySelector('.rate').textContent = fmt(p.rowsPerSecond) + '/s';
-    row.querySelector('.eta').textContent = p.etaSeconds === undefined ? '' : fmt(p.etaSeconds) + ' s';
-  } else if (e.type === 'progress' && e.event.type === 'table-done') {
-    const p = e.event; const row = tableRow(p.table);
-    row.querySelector('i').style.width = '100%'; row.querySelector('.pct').textContent = '100%'; row.querySelector('.rows').textContent = fmt(p.rows);
-    row.querySelector('.rate').textContent = p.durationMs > 0 ? fmt(p.rows / (p.durationMs / 1000)) + '/s' : ''; row.querySelector('.eta').textContent = 'done';
-  } else if (e.type === 'log' || (e.type === 'progress' && e.event.type === 'message')) {
-    const log = document.getElementById('log'); log.textContent += (e.text || e.event.text) + '\\n'; log.scrollTop = log.scrollHeight;
-  } else if (e.type === 'end') {
-    const state = document.getElementById('state'); state.textContent = e.state; state.className = e.state;
-    document.getElementById('log').textContent += e.text + '\\n'; source.close();
-  }
-};`;

@@ -3,6 +3,11 @@
 // the Organization and Users settings it names. While maintenance mode is on, everyone else gets the
 // "under construction" page. State-changing requests must come from the console's own pages.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifySession from '@fastify/session';
+import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeTarget } from '../engine/dialect/connection-string.ts';
@@ -19,7 +24,7 @@ import { listRuns, loadJournal, requireRunId, rollbackRun, startRun, type RunJou
 import { loadKey } from '../wfm/secrets.ts';
 import { checkSettings, organizationRows, setOrganization, setUser, settingsReleaseProblem, type SettingsCheck } from '../wfm/settings.ts';
 import { TIME_ZONES } from '../wfm/time-zones.ts';
-import { html, LIVE_SCRIPT, page, type Html } from './html.ts';
+import { html, page, type Html } from './html.ts';
 import { LiveJobs, type LiveEvent } from './live-runs.ts';
 import { counted } from '../engine/wording.ts';
 
@@ -40,22 +45,17 @@ export interface ConsoleOptions {
 
 const SESSION_COOKIE = 'wfm_session';
 
-interface Session {
-  role: Role;
+declare module 'fastify' {
+  interface Session {
+    /** Who signed in: set once a token signs in, absent before. */
+    role?: Role;
+  }
 }
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function cookieOf(request: FastifyRequest, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return rest.join('=');
-  }
-  return undefined;
 }
 
 /**
@@ -75,17 +75,24 @@ function fromAnotherPage(request: FastifyRequest): boolean {
 
 export function buildConsole(options: ConsoleOptions): FastifyInstance {
   const app = Fastify({ logger: false });
-  const sessions = new Map<string, Session>();
   const jobs = new LiveJobs();
   const tokens = [...options.tokens];
 
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  app.register(fastifyFormbody);
+  // The console's browser scripts, which lint and the type checker read as the files they are.
+  app.register(fastifyStatic, { root: fileURLToPath(new URL('./static/', import.meta.url)), prefix: '/static/' });
+  app.register(fastifyCookie);
+  // Sessions live in this process only: a restarted console asks everyone to sign in again.
+  app.register(fastifySession, {
+    secret: randomBytes(32).toString('base64url'),
+    cookieName: SESSION_COOKIE,
+    cookie: { httpOnly: true, sameSite: 'strict', secure: false, path: '/' },
+    saveUninitialized: false,
   });
 
-  const sessionOf = (request: FastifyRequest): Session | undefined => {
-    const id = cookieOf(request, SESSION_COOKIE);
-    return id ? sessions.get(id) : undefined;
+  const sessionOf = (request: FastifyRequest): { role: Role } | undefined => {
+    const role = request.session.role;
+    return role === undefined ? undefined : { role };
   };
 
   const readMaintenance = async (): Promise<boolean> => {
@@ -104,39 +111,41 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
     return known;
   };
 
-  const signIn = (reply: FastifyReply, token: string): FastifyReply => {
+  const signIn = async (request: FastifyRequest, reply: FastifyReply, token: string): Promise<FastifyReply> => {
     const match = tokens.find((t) => sameToken(t.token, token));
     if (!match) return reply.code(401).type('text/html').send(page({ title: 'Sign in' }, signInForm('That token does not sign anyone in.')));
     if (match.oneTime) tokens.splice(tokens.indexOf(match), 1);
-    const id = randomBytes(24).toString('base64url');
-    sessions.set(id, { role: match.role });
-    return reply.header('set-cookie', `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`).redirect('/');
+    // A new session id on sign-in: one planted before it never becomes a signed-in session.
+    await request.session.regenerate();
+    request.session.role = match.role;
+    return reply.redirect('/');
   };
 
-  app.addHook('onRequest', async (request, reply) => {
+  // After the plugins above, so that the session is read before this hook asks for it.
+  app.after(() => app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
     // A state-changing request from another site's page is refused, whatever cookie it carries.
     if (request.method !== 'GET' && request.method !== 'HEAD' && fromAnotherPage(request)) {
       return reply.code(403).send({ error: 'requests that change anything must come from the console’s own pages' });
     }
-    if (path === '/sign-in') return;
+    if (path === '/sign-in' || path.startsWith('/static/')) return;
     const session = sessionOf(request);
     if (!session) return path.startsWith('/api/') ? reply.code(401).send({ error: 'sign in first' }) : reply.redirect('/sign-in');
     if (session.role !== 'administrator' && (await inMaintenance(request))) {
       return reply.code(503).type('text/html').send(page({ title: 'Under construction' }, html`<div class="card"><h1>Under construction</h1><p>WFM is being migrated. It will be back shortly.</p></div>`));
     }
     if (session.role !== 'administrator' && request.method !== 'GET') return reply.code(403).send({ error: 'only an administrator may change anything' });
-  });
+  }));
 
   const render = async (request: FastifyRequest, reply: FastifyReply, title: string, active: string, body: Html, script?: string): Promise<FastifyReply> =>
     reply.type('text/html').send(page({ title, active, signedIn: Boolean(sessionOf(request)), maintenance: await inMaintenance(request), script }, body));
 
   app.get('/sign-in', async (request, reply) => {
     const token = (request.query as { token?: string }).token;
-    if (token) return signIn(reply, token);
+    if (token) return signIn(request, reply, token);
     return reply.type('text/html').send(page({ title: 'Sign in' }, signInForm()));
   });
-  app.post('/sign-in', async (request, reply) => signIn(reply, String((request.body as { token?: string }).token ?? '')));
+  app.post('/sign-in', async (request, reply) => signIn(request, reply, String((request.body as { token?: string }).token ?? '')));
 
   app.get('/api/status', async () => overview(options));
   app.get('/', async (request, reply) => render(request, reply, 'Overview', '/', overviewPage(await overview(options), await inMaintenance(request))));
@@ -183,7 +192,7 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
   app.get('/jobs/:id', async (request, reply) => {
     const job = jobs.get((request.params as { id: string }).id);
     if (!job) return reply.code(404).type('text/html').send(page({ title: 'Not found', signedIn: true }, html`<div class="card">No such job.</div>`));
-    return render(request, reply, job.title, '/runs', jobPage(job.title, job.state), LIVE_SCRIPT);
+    return render(request, reply, job.title, '/runs', jobPage(job.title, job.state), 'live.js');
   });
   app.get('/jobs/:id/events', (request, reply) => {
     const job = jobs.get((request.params as { id: string }).id);
