@@ -58,11 +58,13 @@ function neutralRows(metaData: readonly { name: string }[] | undefined, rows: re
   });
 }
 
-/** The error with the password cut out, should the driver or server ever repeat it. */
-function withoutPassword(error: unknown, target: ConnectionTarget): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  if (!target.password || !message.includes(target.password)) return error instanceof Error ? error : new Error(message);
-  return new Error(message.replaceAll(target.password, '***'));
+/**
+ * The error of a failed connection as one line (node-oracledb adds the socket's own error on a line of its
+ * own), with the password cut out, should the driver or server ever repeat it.
+ */
+function connectionError(error: unknown, target: ConnectionTarget): Error {
+  const message = (error instanceof Error ? error.message : String(error)).trim().replace(/\s*\n\s*/g, '; ');
+  return new Error(target.password ? message.replaceAll(target.password, '***') : message);
 }
 
 async function open(target: ConnectionTarget): Promise<oracledb.Connection> {
@@ -77,7 +79,7 @@ async function open(target: ConnectionTarget): Promise<oracledb.Connection> {
   } catch (error) {
     await connection?.close().catch(() => undefined);
     if (error instanceof InputError) throw error;
-    throw withoutPassword(error, target);
+    throw connectionError(error, target);
   }
 }
 
