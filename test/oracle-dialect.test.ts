@@ -212,6 +212,11 @@ describe('Oracle literals and parameters', () => {
     assert.doesNotMatch(q.upsert('staffing', ['activity_id', 'required_staff'], ['activity_id'], 1, 'ignore'), /WHEN MATCHED/);
   });
 
+  it('limit a query with the row limiting clause of 12c, Oracle having no LIMIT (SELECT: row_limiting_clause)', () => {
+    assert.equal(q.firstRows('SELECT id FROM agent ORDER BY id', 1, 5), 'SELECT id FROM agent ORDER BY id OFFSET 5 ROWS FETCH NEXT 1 ROWS ONLY');
+    assert.equal(q.firstRows('SELECT id FROM agent ORDER BY id', 10), 'SELECT id FROM agent ORDER BY id OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY');
+  });
+
   it('end a statement with ";" in a script, and a PL/SQL block with a "/" line, as SQL*Plus and SQLcl run them', () => {
     assert.equal(q.scriptStatement('DROP TABLE "A"'), 'DROP TABLE "A";');
     const [block = ''] = q.createTable({ name: 'wm_lock', columns: [{ name: 'name', type: { kind: 'varchar', length: 100 }, nullable: false }], primaryKey: ['name'], indexes: [], foreignKeys: [] }, { ifNotExists: true });

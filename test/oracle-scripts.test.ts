@@ -83,6 +83,14 @@ async function writeScripts(): Promise<Written[]> {
   return written;
 }
 
+/**
+ * What sqlfluff 1.4.5's Oracle grammar lacks and Oracle documents: DROP TABLE's PURGE option (SQL Language
+ * Reference, DROP TABLE: "DROP TABLE [schema.]table [CASCADE CONSTRAINTS] [PURGE]"; "Specify PURGE if you
+ * want to drop the table and release the space associated with it in a single step"), which the parser
+ * reports as an unparsable 'PURGE' right after the table name. Nothing else is excused.
+ */
+const PARSER_GAPS = [{ statement: /^DROP TABLE "[^"]+" PURGE$/, unparsable: '!! PURGE' }];
+
 /** A script's statements as a DBA's SQL client runs them: comments left out, one per `;` at a line's end. */
 function statementsOf(text: string): string[] {
   const sql = text.split('\n').filter((line) => !line.startsWith('--')).join('\n');
@@ -191,8 +199,14 @@ describe('the Oracle scripts', { skip: available ? undefined : `${SQLFLUFF} is n
   it('has every statement of every script parsed by sqlfluff’s Oracle grammar', () => {
     assert.ok(parsed.length > 0, 'sqlfluff parsed no file');
     const failures: string[] = [];
+    const excused = PARSER_GAPS.map((gap) => [...holders.keys()].filter((statement) => gap.statement.test(statement)).length);
     for (const file of parsed) {
       for (const part of unparsable(file.segments)) {
+        const gap = PARSER_GAPS.findIndex((g) => g.unparsable === part.trim());
+        if (gap >= 0 && (excused[gap] ?? 0) > 0) {
+          excused[gap] = (excused[gap] ?? 0) - 1;
+          continue;
+        }
         const text = part.replace(/^!! /, '').slice(0, 40);
         const scripts = [...holders.entries()].filter(([statement]) => statement.replace(/\s+/g, ' ').includes(text)).flatMap(([, names]) => names);
         failures.push(`${part} (in ${[...new Set(scripts)].join(', ') || file.filepath})`);

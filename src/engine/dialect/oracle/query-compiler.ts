@@ -152,15 +152,17 @@ export const oracleQueryCompiler: QueryCompiler = {
   scriptStatement,
   literal,
   parameter: (n) => `:${n}`,
+  // The row limiting clause of 12c; Oracle has no LIMIT.
+  firstRows: (select, rows, offset = 0) => `${select} OFFSET ${Math.trunc(offset)} ROWS FETCH NEXT ${Math.trunc(rows)} ROWS ONLY`,
   columnType: oracleColumnType,
   // || converts numbers to text by itself.
   concat: (expressions) => `(${expressions.join(' || ')})`,
   // NUMBER(p) rounds a fraction away as it stores it: an integer column holds whole numbers only.
   notWholeNumber: () => undefined,
   createTable,
-  // Without PURGE (which sqlfluff's Oracle grammar lacks): the table waits in the recycle bin under a BIN$
-  // name, which the introspector leaves out, until the DBA purges it or the tablespace needs the room.
-  dropTable: (table) => [`DROP TABLE ${quoteIdentifier(table)}`],
+  // PURGE: a dropped table is not kept in the recycle bin, where the lock table, dropped by every last
+  // holder, would pile up under BIN$ names.
+  dropTable: (table) => [`DROP TABLE ${quoteIdentifier(table)} PURGE`],
   addColumn: (table, column, fk) => {
     const reference = fk ? ` CONSTRAINT ${quoteIdentifier(fk.name)} REFERENCES ${quoteIdentifier(fk.referencedTable)} (${columnList(fk.referencedColumns)})` : '';
     return [`ALTER TABLE ${quoteIdentifier(table)} ADD (${columnDefinition(column)}${reference})`];
