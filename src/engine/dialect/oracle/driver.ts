@@ -226,10 +226,11 @@ class OracleConnection implements Connection {
   }
 
   async sizeBytes(): Promise<number> {
-    const rows = await this.query(`SELECT NVL(SUM(bytes), 0) AS total FROM all_segments WHERE owner = ${CURRENT_SCHEMA}`).catch(() =>
-      // ALL_SEGMENTS is missing before 19c: the user's own segments are what a schema of its own holds.
-      this.query('SELECT NVL(SUM(bytes), 0) AS total FROM user_segments'),
-    );
+    // USER_SEGMENTS holds the user's own schema; another schema's segments are in DBA_SEGMENTS, which needs
+    // SELECT_CATALOG_ROLE or a DBA.
+    const rows = this.target.schema
+      ? await this.query(`SELECT NVL(SUM(bytes), 0) AS total FROM dba_segments WHERE owner = ${CURRENT_SCHEMA}`)
+      : await this.query('SELECT NVL(SUM(bytes), 0) AS total FROM user_segments');
     return Number(rows[0]?.total ?? 0);
   }
 

@@ -20,11 +20,11 @@ export function oracleName(name: string): string {
   const upper = name.toUpperCase();
   if (Buffer.byteLength(upper, 'utf8') <= MAX_IDENTIFIER_BYTES) return upper;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, HASH_LENGTH).toUpperCase();
-  return `${asciiPrefix(upper, MAX_IDENTIFIER_BYTES - HASH_LENGTH - 1)}_${hash}`;
+  return `${prefixWithin(upper, MAX_IDENTIFIER_BYTES - HASH_LENGTH - 1)}_${hash}`;
 }
 
 /** The longest start of the name that fits the bytes without cutting a character. */
-function asciiPrefix(name: string, bytes: number): string {
+function prefixWithin(name: string, bytes: number): string {
   let prefix = '';
   for (const character of name) {
     if (Buffer.byteLength(prefix + character, 'utf8') > bytes) break;
