@@ -17,6 +17,7 @@ import { legacySchemaStatementsOn } from '../src/wfm/releases/legacy.ts';
 import { creationStep, CURRENT_RELEASES, LEGACY_RELEASES, stepsBetween } from '../src/wfm/releases/index.ts';
 import type { Step } from '../src/engine/steps/operations.ts';
 import { verifyScript } from '../src/wfm/script.ts';
+import { wfm } from './helpers/cli.ts';
 
 const SQLFLUFF = 'sqlfluff';
 /** sqlfluff skips a file over 20000 bytes by default, "to avoid parser lock"; the ETL script is larger. */
@@ -233,6 +234,19 @@ describe('the Oracle scripts', { skip: available ? undefined : `${SQLFLUFF} is n
     for (const { file, steps } of written.filter((w) => w.steps.length > 0)) {
       assert.doesNotThrow(() => verifyScript(readFileSync(file, 'utf8'), file, 'oracle', oracleQueryCompiler, steps), file);
     }
+  });
+
+  it('is taken by bru -UPDATE in the original syntax, which reaches the Oracle driver with the database as given', () => {
+    // Nothing listens on port 1: the driver itself must be what refuses, naming the descriptor, in one line
+    // and without the password.
+    const descriptor = '(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=127.0.0.1)(PORT=1))(CONNECT_DATA=(SERVICE_NAME=WFMPDB)))';
+    const result = wfm(['bru', '-UPDATE', '-DB', `oracle;${descriptor};wfm`, '-SCRIPT', join(root, 'stage', 'wfm7_ORA.sql'), '--password-env', 'WFM_TEST_ORACLE_PASSWORD'], {
+      WFM_TEST_ORACLE_PASSWORD: 'n0t-shown',
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /^wfm: cannot connect to oracle;\(DESCRIPTION=.*PORT=1.*\);wfm: NJS-\d+/);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.doesNotMatch(result.stderr, /n0t-shown/);
   });
 
   it('ends every statement with ";" at the end of its line, and holds no PL/SQL block, which would end with "/"', () => {
