@@ -88,6 +88,14 @@ for (const engine of await testEngines()) {
       assert.deepEqual((await connection.introspector.tableNames()).sort(), ['child item', 'parent']);
     });
 
+    it('limits a query to its first rows after an offset, in its order', async () => {
+      await connection.bulkInsert('parent', ['id', 'name'], [[101, 'a'], [102, 'b'], [103, 'c'], [104, 'd']]);
+      const select = `SELECT id FROM ${q(connection, 'parent')} WHERE id > 100 ORDER BY id DESC`;
+      assert.deepEqual((await connection.query(connection.compiler.firstRows(select, 2, 1))).map((r) => Number(r.id)), [103, 102]);
+      assert.deepEqual((await connection.query(connection.compiler.firstRows(select, 1))).map((r) => Number(r.id)), [104]);
+      await connection.execute(`DELETE FROM ${q(connection, 'parent')} WHERE id > 100`);
+    });
+
     it('writes through the bulk path and reads every value back exactly', async () => {
       await connection.bulkInsert('parent', ['id', 'name'], [[1, 'first']]);
       const columns = child.columns.map((c) => c.name);

@@ -9,6 +9,7 @@ const loaders: Partial<Record<EngineName, () => Promise<Dialect>>> = {
   sqlite: async () => sqliteDialect,
   postgres: async () => (await import('./dialect/postgres/index.ts')).postgresDialect,
   mysql: async () => (await import('./dialect/mysql/index.ts')).mysqlDialect,
+  oracle: async () => (await import('./dialect/oracle/index.ts')).oracleDialect,
 };
 
 /**

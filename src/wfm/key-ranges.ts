@@ -27,7 +27,7 @@ async function keyBounds(source: Connection, table: string, column: string, rows
   const bounds: SqlValue[] = [];
   for (let part = 1; part < parts; part++) {
     const offset = Math.floor((rows * part) / parts);
-    const found = await source.query(`SELECT ${q.quoteIdentifier(column)} AS bound FROM ${q.quoteIdentifier(table)} ORDER BY ${q.quoteIdentifier(column)} LIMIT 1 OFFSET ${offset}`);
+    const found = await source.query(q.firstRows(`SELECT ${q.quoteIdentifier(column)} AS bound FROM ${q.quoteIdentifier(table)} ORDER BY ${q.quoteIdentifier(column)}`, 1, offset));
     const bound = found[0]?.bound;
     if (bound === undefined || bound === null) continue;
     const previous = bounds[bounds.length - 1];

@@ -141,7 +141,7 @@ const ownedByAggregator = (owned: ReadonlySet<number>, instant: SqlValue): boole
 /** Where each table's reading starts: --since, or the last day the last finished run read. */
 async function startingDays(target: Connection, since: number | undefined): Promise<Record<PerformanceTable['throughColumn'], number | null>> {
   if (since !== undefined) return { performance_through: since, adherence_through: since };
-  const [last] = await target.query('SELECT performance_through, adherence_through FROM performance_migration_run WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1');
+  const [last] = await target.query(target.compiler.firstRows('SELECT performance_through, adherence_through FROM performance_migration_run WHERE finished_at IS NOT NULL ORDER BY id DESC', 1));
   const day = (value: SqlValue | undefined): number | null => (value === null || value === undefined ? null : Number(value));
   return { performance_through: day(last?.performance_through), adherence_through: day(last?.adherence_through) };
 }

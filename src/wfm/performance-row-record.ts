@@ -54,7 +54,7 @@ export async function ensureRowRecord(target: Connection): Promise<void> {
 /** Whether step two recorded any row of the table: if not, no row of it can have a record to look up. */
 export async function hasRecordedRows(target: Connection, table: string): Promise<boolean> {
   const q = target.compiler;
-  const rows = await target.query(`SELECT 1 AS found FROM ${q.quoteIdentifier(ROW_RECORD_TABLE)} WHERE table_name = ${q.parameter(1)} LIMIT 1`, [table]);
+  const rows = await target.query(q.firstRows(`SELECT 1 AS found FROM ${q.quoteIdentifier(ROW_RECORD_TABLE)} WHERE table_name = ${q.parameter(1)}`, 1), [table]);
   return rows.length > 0;
 }
 

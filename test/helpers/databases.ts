@@ -1,5 +1,6 @@
 // Test databases on every engine: a fresh, uniquely named database per test, dropped afterwards.
 // Server engines are skipped with a loud line when unreachable, unless WFM_TEST_REQUIRE_SERVERS=1.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,9 @@ export const SERVER_URLS: Record<'postgres' | 'mysql', string> = {
   postgres: process.env.WFM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   mysql: process.env.WFM_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mysql',
 };
+
+/** An Oracle server to run every engine's tests against as well; none runs here, so it is only taken when given. */
+const ORACLE_URL = process.env.WFM_TEST_ORACLE_URL;
 
 let counter = 0;
 const tempRoot = mkdtempSync(join(tmpdir(), 'wfm-test-'));
@@ -73,6 +77,49 @@ async function serverEngine(engine: 'postgres' | 'mysql'): Promise<TestEngine> {
   };
 }
 
+/**
+ * Oracle's databases are schemas: each test gets a user of its own, created by the user the URL names (who
+ * needs CREATE USER, DROP USER and GRANT ANY PRIVILEGE, as SYSTEM has), with what the tool needs to work in it.
+ */
+async function oracleEngine(url: string): Promise<TestEngine> {
+  const base = parseConnectionString(url);
+  const dialect = await dialectFor('oracle');
+  const probe = await dialect.connect(base).catch((error: unknown) => {
+    throw new Error(`WFM_TEST_ORACLE_URL is set but the Oracle server at ${describeTarget(base)} is not reachable (${(error as Error).message})`);
+  });
+  await probe.close();
+  const asAdmin = async (statements: readonly string[]): Promise<void> => {
+    const admin = await dialect.connect(base);
+    try {
+      for (const sql of statements) await admin.execute(sql);
+    } finally {
+      await admin.close();
+    }
+  };
+  return {
+    engine: 'oracle',
+    skip: undefined,
+    newDatabase: async (label) => {
+      const user = uniqueName(label).toUpperCase();
+      const password = `W${randomBytes(14).toString('hex')}`;
+      await asAdmin([
+        `CREATE USER "${user}" IDENTIFIED BY "${password}" QUOTA UNLIMITED ON USERS`,
+        `GRANT CREATE SESSION, CREATE TABLE TO "${user}"`,
+        `GRANT EXECUTE ON SYS.DBMS_LOCK TO "${user}"`,
+      ]);
+      const target: ConnectionTarget = { ...base, user, password };
+      return { url: targetUrl(target), target, drop: () => asAdmin([`DROP USER "${user}" CASCADE`]) };
+    },
+  };
+}
+
+/** Oracle joins the engines only when a server is given; the line says how to give one. */
+function oracleEngines(): Promise<TestEngine>[] {
+  if (ORACLE_URL) return [oracleEngine(ORACLE_URL)];
+  console.error('\n*** Oracle was NOT run live: set WFM_TEST_ORACLE_URL=oracle://system:<password>@host:1521/<service> to run every suite against it. ***\n');
+  return [];
+}
+
 let cached: Promise<TestEngine[]> | undefined;
 
 /** WFM_TEST_ENGINES=sqlite,postgres limits a local run to some engines; CI (WFM_TEST_REQUIRE_SERVERS=1) runs all. */
@@ -94,6 +141,7 @@ export function testEngines(): Promise<TestEngine[]> {
     selected('sqlite') ? sqliteEngine() : excluded('sqlite'),
     selected('postgres') ? serverEngine('postgres') : excluded('postgres'),
     selected('mysql') ? serverEngine('mysql') : excluded('mysql'),
+    ...(selected('oracle') ? oracleEngines() : []),
   ]);
   return cached;
 }

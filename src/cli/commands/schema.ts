@@ -1,18 +1,19 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { dialectFor } from '../../engine/dialect/index.ts';
 import { InputError } from '../../engine/errors.ts';
 import type { EngineName } from '../../engine/dialect/connection-string.ts';
 import type { QueryCompiler } from '../../engine/dialect/types.ts';
 import { TOOL_VERSION } from '../../wfm/database.ts';
-import { compareEtlReleases, etlScript, LATEST_ETL_RELEASE } from '../../wfm/etl/index.ts';
+import { compareEtlReleases, ETL_SCRIPT_FILES, etlScript, LATEST_ETL_RELEASE } from '../../wfm/etl/index.ts';
 import { creationStep, stepsBetween, compareReleases, LATEST_RELEASE } from '../../wfm/releases/index.ts';
-import { renderScript } from '../../wfm/script.ts';
+import { renderScript, WFM_SCRIPT_FILES } from '../../wfm/script.ts';
 import { printLine } from '../output.ts';
 import { parseCurrentRelease } from './dbu.ts';
 import { parseEtlRelease } from './etl.ts';
 
-const DIALECTS: Record<string, EngineName> = { sqlite: 'sqlite', postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql' };
+const DIALECTS: Record<string, EngineName> = { sqlite: 'sqlite', postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql', oracle: 'oracle' };
 
 interface ScriptOptions {
   dialect: string;
@@ -45,6 +46,12 @@ function etlSchemaScript(compiler: QueryCompiler, engine: EngineName, options: S
   return from === to ? `${script}-- nothing to do: ${from} is ${to}\n` : script;
 }
 
+/** The file named, or in a directory named, the original's file name for the engine's script. */
+function scriptFile(out: string, engine: EngineName, etl: boolean): string {
+  const isDirectory = statSync(out, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return isDirectory ? join(out, (etl ? ETL_SCRIPT_FILES : WFM_SCRIPT_FILES)[engine]) : out;
+}
+
 /** Writes a new file only: a script a DBA may have reviewed or changed is never overwritten. */
 function writeScriptFile(file: string, text: string): void {
   try {
@@ -61,21 +68,22 @@ export function registerSchema(program: Command): void {
   schema
     .command('script')
     .description('print the SQL that creates a release (no --from) or updates one release to another')
-    .requiredOption('--dialect <engine>', 'sqlite, postgres or mysql (MariaDB)')
+    .requiredOption('--dialect <engine>', 'sqlite, postgres, mysql (MariaDB) or oracle')
     .option('--etl', 'the ETL database’s script (the original’s WFM_ETL_<engine>.sql) instead of the WFM database’s')
     .option('--from <release>', 'the release the database is at (omit to create)')
     .option('--to <release>', `the release to reach (default: ${LATEST_RELEASE}, with --etl ${LATEST_ETL_RELEASE})`)
-    .option('--out <file>', 'write the script to this new file instead of printing it')
+    .option('--out <file>', 'write the script to this new file instead of printing it (in a directory: the original’s name, e.g. wfm7_ORA.sql)')
     .action(async (options: ScriptOptions) => {
       const engine = DIALECTS[options.dialect.toLowerCase()];
-      if (!engine) throw new InputError(`unknown dialect "${options.dialect}"; use sqlite, postgres or mysql`);
+      if (!engine) throw new InputError(`unknown dialect "${options.dialect}"; use sqlite, postgres, mysql or oracle`);
       const { compiler } = await dialectFor(engine);
       const text = options.etl ? etlSchemaScript(compiler, engine, options) : wfmScript(compiler, engine, options);
       if (options.out === undefined) {
         process.stdout.write(text);
         return;
       }
-      writeScriptFile(options.out, text);
-      printLine(`wrote ${options.out}`);
+      const file = scriptFile(options.out, engine, options.etl ?? false);
+      writeScriptFile(file, text);
+      printLine(`wrote ${file}`);
     });
 }

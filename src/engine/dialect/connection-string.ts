@@ -151,6 +151,8 @@ export function describeUnparsed(text: string): string {
 /** How a target is named in messages and logs: never with its password. */
 export function describeTarget(target: ConnectionTarget): string {
   if (target.engine === 'sqlite') return `sqlite:${target.path}`;
+  // An Oracle database given as a TNS alias, an Easy Connect string or a descriptor is shown as it was given.
+  if (target.engine === 'oracle' && !target.host) return `oracle;${target.database ?? ''};${target.user ?? ''}`;
   const user = target.user ? `${encodeURIComponent(target.user)}@` : '';
   const host = target.host ? `${target.host}${target.port ? `:${target.port}` : ''}` : '';
   return `${target.engine}://${user}${host}/${target.database ?? ''}`;

@@ -83,3 +83,8 @@ export function onConflictUpsert(
   );
   return `${insert} DO UPDATE SET ${set.join(', ')}`;
 }
+
+/** A SELECT's first rows as SQLite, PostgreSQL and MariaDB write them: LIMIT, then OFFSET. */
+export function limitRows(select: string, rows: number, offset = 0): string {
+  return `${select} LIMIT ${Math.trunc(rows)}${offset > 0 ? ` OFFSET ${Math.trunc(offset)}` : ''}`;
+}

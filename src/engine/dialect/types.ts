@@ -91,6 +91,11 @@ export interface QueryCompiler {
    */
   scriptStatement(sql: string): string;
   columnType(type: ColumnType): string;
+  /**
+   * The first `rows` rows of a SELECT (after `offset` rows, if given), in its ORDER BY's order: each engine
+   * writes the limit in its own syntax (LIMIT, or the standard OFFSET ... FETCH).
+   */
+  firstRows(select: string, rows: number, offset?: number): string;
   /** String concatenation of SQL expressions (numbers are converted to text). */
   concat(expressions: readonly string[]): string;
   /**

@@ -124,11 +124,11 @@ async function insertLateState(connection: Connection, event: AgentStateEvent, o
   const q = connection.compiler;
   const at = epochSecondsOf(event.at) ?? 0;
   const [previous] = await connection.query(
-    `SELECT starts_at, duration_seconds FROM agent_adherence WHERE agent_id = ${q.parameter(1)} AND starts_at <= ${q.parameter(2)} ORDER BY starts_at DESC LIMIT 1`,
+    q.firstRows(`SELECT starts_at, duration_seconds FROM agent_adherence WHERE agent_id = ${q.parameter(1)} AND starts_at <= ${q.parameter(2)} ORDER BY starts_at DESC`, 1),
     [event.agent_id, timestampOf(at)],
   );
   const [next] = await connection.query(
-    `SELECT starts_at FROM agent_adherence WHERE agent_id = ${q.parameter(1)} AND starts_at > ${q.parameter(2)} ORDER BY starts_at LIMIT 1`,
+    q.firstRows(`SELECT starts_at FROM agent_adherence WHERE agent_id = ${q.parameter(1)} AND starts_at > ${q.parameter(2)} ORDER BY starts_at`, 1),
     [event.agent_id, timestampOf(at)],
   );
   const previousStart = previous ? epochOfTimestamp(previous.starts_at) : undefined;
@@ -231,7 +231,7 @@ async function intervalsToClose(connection: Connection, bounds: ClosingBounds): 
   const next = row.last_closed === null ? epochOfTimestamp(row.first) : epochOfTimestamp(row.last_closed) + INTERVAL_SECONDS;
   const q = connection.compiler;
   const open = await connection.query(
-    `SELECT interval_start FROM aggregator_interval WHERE closed_at IS NULL AND interval_start <= ${q.parameter(1)} ORDER BY interval_start LIMIT ${Math.trunc(bounds.maxIntervals)}`,
+    q.firstRows(`SELECT interval_start FROM aggregator_interval WHERE closed_at IS NULL AND interval_start <= ${q.parameter(1)} ORDER BY interval_start`, bounds.maxIntervals),
     [timestampOf(bounds.through)],
   );
   const intervals = new Set(open.map((r) => epochOfTimestamp(r.interval_start)));

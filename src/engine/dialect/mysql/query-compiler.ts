@@ -2,7 +2,7 @@
 // as DATETIME holding UTC (the session time zone is UTC, so nothing converts them), the LONG text and blob
 // types so no value is ever too long for its column.
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, TableModel } from '../../schema/model.ts';
-import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, foreignKeyClause, identifierList, valuesList } from '../shared-ddl.ts';
+import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, foreignKeyClause, identifierList, valuesList, limitRows } from '../shared-ddl.ts';
 import type { QueryCompiler, SqlValue, UpsertAction } from '../types.ts';
 
 /**
@@ -90,6 +90,7 @@ export const mysqlQueryCompiler: QueryCompiler = {
   scriptStatement: (sql) => `${sql};`,
   literal,
   parameter: () => '?',
+  firstRows: limitRows,
   columnType: mysqlColumnType,
   // CONCAT, not ||: that is OR unless sql_mode has PIPES_AS_CONCAT.
   concat: (expressions) => `CONCAT(${expressions.join(', ')})`,

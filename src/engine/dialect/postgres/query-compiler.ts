@@ -1,7 +1,7 @@
 // PostgreSQL's SQL: double-quoted identifiers, $n parameters, timestamps as TIMESTAMPTZ (the sessions run
 // in UTC, so the stored instant and the neutral UTC text agree), binary as BYTEA.
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, TableModel } from '../../schema/model.ts';
-import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, foreignKeyClause, foreignKeyName, identifierList, standardStringLiteral, onConflictUpsert } from '../shared-ddl.ts';
+import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, foreignKeyClause, foreignKeyName, identifierList, standardStringLiteral, onConflictUpsert, limitRows } from '../shared-ddl.ts';
 import type { QueryCompiler, SqlValue } from '../types.ts';
 
 const quoteIdentifier = doubleQuotedIdentifier;
@@ -57,6 +57,7 @@ export const postgresQueryCompiler: QueryCompiler = {
   scriptStatement: (sql) => `${sql};`,
   literal,
   parameter: (n) => `$${n}`,
+  firstRows: limitRows,
   columnType: postgresColumnType,
   // || has no integer || integer form, and an untyped parameter on both sides is ambiguous: text it is.
   concat: (expressions) => `(${expressions.map((e) => `CAST(${e} AS TEXT)`).join(' || ')})`,

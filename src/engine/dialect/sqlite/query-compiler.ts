@@ -1,7 +1,7 @@
 // SQLite's SQL: double-quoted identifiers, the declared type names the legacy DDL uses (SQLite keeps
 // them, so introspection reads back exactly what was declared), dates and timestamps stored as text.
 import type { ColumnModel, ColumnType, ForeignKeyModel, IndexModel, TableModel } from '../../schema/model.ts';
-import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, standardStringLiteral, onConflictUpsert } from '../shared-ddl.ts';
+import { columnDefinition, createIndexStatement, createTableStatement, type DdlParts, doubleQuotedIdentifier, standardStringLiteral, onConflictUpsert, limitRows } from '../shared-ddl.ts';
 import type { QueryCompiler, SqlValue } from '../types.ts';
 
 const quoteIdentifier = doubleQuotedIdentifier;
@@ -49,6 +49,7 @@ export const sqliteQueryCompiler: QueryCompiler = {
   scriptStatement: (sql) => `${sql};`,
   literal,
   parameter: () => '?',
+  firstRows: limitRows,
   columnType: sqliteColumnType,
   concat: (expressions) => `(${expressions.join(' || ')})`,
   // SQLite keeps 5.5 or 'abc' in an INTEGER column as it was given: only the value's own type tells.
