@@ -45,7 +45,7 @@ function buildProgram(commands: readonly Register[]): Command {
   const program = new Command('wfm')
     .description('Workforce Management database suite: create, update, migrate, back up and verify WFM databases from 6.5 to 8.5.2')
     .version(TOOL_VERSION)
-    // Program options only before the command: `dbu create --version V` names a release, not the tool's version.
+    // Program options only before the command: `dbu create --version V` (the older spelling of --release) names a release, not the tool's version.
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })

@@ -31,3 +31,19 @@ export function withVolumeOptions(command: Command): Command {
     .addOption(new Option('--quiet', 'print only warnings and the result').conflicts('verbose'))
     .addOption(new Option('--verbose', 'print every table, key, index and foreign key as it is done'));
 }
+
+/**
+ * --release, the WFM release a command creates or fills; --version, its name before, is still read (hidden)
+ * so that scripts written for it keep working, but `wfm --version` is the tool's own version.
+ */
+export function withReleaseOption(command: Command, description: string, defaultRelease?: string): Command {
+  const release = new Option('--release <release>', description);
+  return command.addOption(defaultRelease === undefined ? release : release.default(defaultRelease)).addOption(new Option('--version <release>').hideHelp());
+}
+
+/** The release --release (or the older --version) names; bad input when neither does. */
+export function releaseOption(options: { release?: string; version?: string }): string {
+  const release = options.version ?? options.release;
+  if (release === undefined) throw new InputError('name the release: --release R (6.5.104, 6.5.201, 7.6 ... 8.5.2)');
+  return release;
+}

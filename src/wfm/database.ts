@@ -189,7 +189,7 @@ export async function updateDatabase(
     switch (state.kind) {
       case 'empty':
         if (options.createWhenEmpty) return [creationStep(to)];
-        throw new InputError(`${connection.description} is empty; create it with wfm dbu create --db <url> --version ${to}`);
+        throw new InputError(`${connection.description} is empty; create it with wfm dbu create --db <url> --release ${to}`);
       case 'legacy':
         throw new InputError(
           `${connection.description} is ${describeState(state)}: 6.5 is not updated in place; ` +

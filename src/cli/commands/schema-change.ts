@@ -8,7 +8,7 @@ import type { Step } from '../../engine/steps/operations.ts';
 import type { AppliedStep } from '../../engine/steps/runner.ts';
 import { type ChangeOptions, stepProgress } from '../../wfm/database.ts';
 import { withDatabase } from '../connections.ts';
-import { connectionOptions, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { connectionOptions, releaseOption, withConnectionOptions, withReleaseOption, withVolumeOptions } from '../options.ts';
 import { formatDuration, printJson, printLine, progressFor } from '../output.ts';
 
 export function parseSeconds(text: string): number {
@@ -77,20 +77,18 @@ export interface SchemaCommands<CreateRelease extends string, UpdateRelease exte
   wording: SchemaChangeWording<State>;
 }
 
-/** `<parent> create` (--version) and `<parent> update` (--to), with the same options and output. */
+/** `<parent> create` (--release) and `<parent> update` (--to), with the same options and output. */
 export function registerCreateAndUpdate<CreateRelease extends string, UpdateRelease extends string, State>(
   parent: Command,
   commands: SchemaCommands<CreateRelease, UpdateRelease, State>,
 ): void {
   const { create, update, wording } = commands;
-  withVolumeOptions(withConnectionOptions(parent.command('create')))
-    .description(create.description)
+  withReleaseOption(withVolumeOptions(withConnectionOptions(parent.command('create'))).description(create.description), create.release.description, create.release.default)
     .option('--db <connection>', create.database)
-    .option('--version <release>', create.release.description, create.release.default)
     .option('--dry-run', 'print the SQL instead of running it')
     .option('--json', 'machine-readable output')
-    .action(async (options: { db?: string; version: string; dryRun?: boolean; json?: boolean }, command: Command) => {
-      const release = create.release.parse(options.version);
+    .action(async (options: { db?: string; release?: string; version?: string; dryRun?: boolean; json?: boolean }, command: Command) => {
+      const release = create.release.parse(releaseOption(options));
       const result = await withDatabase(options.db, connectionOptions(command), (connection) =>
         create.change(connection, release, { dryRun: options.dryRun, progress: stepProgress(progressFor(options)) }),
       );
