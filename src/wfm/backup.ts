@@ -18,7 +18,7 @@ import { requireBackupRestorePrivilege } from './access.ts';
 import { type DatabaseState, describeState, detectRelease, lockDatabase, TOOL_VERSION } from './database.ts';
 import { modelWithTablesPresent } from './releases/collection-8.5.2.ts';
 import { releaseModel } from './releases/index.ts';
-import { legacySchemaStatements } from './releases/legacy.ts';
+import { legacySchemaModel } from './releases/legacy.ts';
 import { isLegacyRelease, isRelease, type Release } from './releases/versions.ts';
 
 const RESTORE_JOB = 'restore';
@@ -200,10 +200,7 @@ async function releaseSchemaOf(header: ArchiveHeader, release: Release): Promise
  */
 async function releaseSchema(release: Release, present?: readonly string[]): Promise<SchemaModel> {
   if (!isLegacyRelease(release)) return present ? modelWithTablesPresent(releaseModel(release), present) : releaseModel(release);
-  return withConnection({ engine: 'sqlite', path: ':memory:' }, async (scratch) => {
-    for (const sql of legacySchemaStatements(release)) await scratch.execute(sql);
-    return scratch.introspector.introspect();
-  });
+  return legacySchemaModel(release);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Step } from '../engine/steps/operations.ts';
 import { type AppliedStep, applySteps, appliedVersions, renderStep, type StepRunOptions } from '../engine/steps/runner.ts';
 import { setMaintenanceMode } from './aggregator/store.ts';
 import { verifyScript } from './script.ts';
-import { legacyReleaseOf, legacySchemaStatements, LEGACY_VERSION_TEXT } from './releases/legacy.ts';
+import { legacyReleaseOf, legacySchemaStatementsFor, LEGACY_VERSION_TEXT } from './releases/legacy.ts';
 import { creationStep, HISTORY_TABLE, stepsBetween } from './releases/index.ts';
 import {
   compareDotted,
@@ -251,7 +251,7 @@ async function maintenanceOnWithSwitch(connection: Connection, step: Step): Prom
 }
 
 async function createLegacy(connection: Connection, release: LegacyRelease, options: ChangeOptions): Promise<ChangeResult> {
-  const statements = [...legacySchemaStatements(release)];
+  const statements = await legacySchemaStatementsFor(connection.adapter.engine, connection.compiler, release);
   const from: DatabaseState = { kind: 'empty' };
   if (options.dryRun) {
     return { from, to: release, steps: [], script: [{ step: { version: release, description: `create the legacy ${release} schema`, operations: [] }, statements }] };

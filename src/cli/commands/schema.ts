@@ -12,7 +12,7 @@ import { printLine } from '../output.ts';
 import { parseCurrentRelease } from './dbu.ts';
 import { parseEtlRelease } from './etl.ts';
 
-const DIALECTS: Record<string, EngineName> = { sqlite: 'sqlite', postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql' };
+const DIALECTS: Record<string, EngineName> = { sqlite: 'sqlite', postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql', mssql: 'mssql', sqlserver: 'mssql' };
 
 interface ScriptOptions {
   dialect: string;
@@ -61,14 +61,14 @@ export function registerSchema(program: Command): void {
   schema
     .command('script')
     .description('print the SQL that creates a release (no --from) or updates one release to another')
-    .requiredOption('--dialect <engine>', 'sqlite, postgres or mysql (MariaDB)')
+    .requiredOption('--dialect <engine>', 'sqlite, postgres, mysql (MariaDB) or mssql (SQL Server)')
     .option('--etl', 'the ETL database’s script (the original’s WFM_ETL_<engine>.sql) instead of the WFM database’s')
     .option('--from <release>', 'the release the database is at (omit to create)')
     .option('--to <release>', `the release to reach (default: ${LATEST_RELEASE}, with --etl ${LATEST_ETL_RELEASE})`)
     .option('--out <file>', 'write the script to this new file instead of printing it')
     .action(async (options: ScriptOptions) => {
       const engine = DIALECTS[options.dialect.toLowerCase()];
-      if (!engine) throw new InputError(`unknown dialect "${options.dialect}"; use sqlite, postgres or mysql`);
+      if (!engine) throw new InputError(`unknown dialect "${options.dialect}"; use sqlite, postgres, mysql or mssql`);
       const { compiler } = await dialectFor(engine);
       const text = options.etl ? etlSchemaScript(compiler, engine, options) : wfmScript(compiler, engine, options);
       if (options.out === undefined) {
