@@ -115,12 +115,19 @@ describe('the SQL Server scripts, parsed by sqlfluff (tsql)', { skip: sqlfluffMi
 });
 
 describe('wfm schema script --dialect mssql', () => {
-  it('writes the create script a DBA reviews, statements ended by GO', () => {
-    const out = join(folder, 'wfm7_MSQL.sql');
+  it('writes the create script into a folder under the original name, wfm7_MSQL.sql, statements ended by GO', () => {
+    const out = mkdtempSync(join(tmpdir(), 'wfm-mssql-out-'));
     const result = wfm(['schema', 'script', '--dialect', 'mssql', '--out', out]);
     assert.equal(result.status, 0, result.stderr);
-    const text = readFileSync(out, 'utf8');
+    const text = readFileSync(join(out, 'wfm7_MSQL.sql'), 'utf8');
     assert.match(text, /^CREATE TABLE \[wm_db_version\] \(/m);
     assert.match(text, /;\nGO\n/);
+  });
+
+  it('writes the ETL update script as WFM_ETL_MSQL.sql', () => {
+    const out = mkdtempSync(join(tmpdir(), 'wfm-mssql-out-'));
+    const result = wfm(['schema', 'script', '--dialect', 'sqlserver', '--etl', '--from', '8.1', '--to', '8.5', '--out', out]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(readFileSync(join(out, 'WFM_ETL_MSQL.sql'), 'utf8'), /^-- wfm:step /m);
   });
 });

@@ -1,10 +1,20 @@
 // The reviewable SQL script (the original's wfm7_MSQL.sql / wfm7_ORA.sql): every step as the statements
 // it runs, each step headed by its checksum. `bru -UPDATE -SCRIPT` runs a database's pending steps only
 // after checking that the script holds each of them unchanged: what a DBA reviewed is what runs.
+import type { EngineName } from '../engine/dialect/connection-string.ts';
 import type { QueryCompiler } from '../engine/dialect/types.ts';
 import { InputError } from '../engine/errors.ts';
 import type { Step } from '../engine/steps/operations.ts';
 import { renderStep, stepChecksum } from '../engine/steps/runner.ts';
+
+/** The original's file name for each engine's script of the WFM database, where this tool writes one by default. */
+export const WFM_SCRIPT_FILES: Record<EngineName, string> = {
+  sqlite: 'wfm7_SQLITE.sql',
+  postgres: 'wfm7_PGSQL.sql',
+  mysql: 'wfm7_MYSQL.sql',
+  mssql: 'wfm7_MSQL.sql',
+  oracle: 'wfm7_ORA.sql',
+};
 
 const MARKER = /^-- wfm:step (\S+) sha256=([0-9a-f]{64})$/;
 const BATCH_END = /^\s*GO\s*$/i;

@@ -1,13 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { dialectFor } from '../../engine/dialect/index.ts';
 import { InputError } from '../../engine/errors.ts';
 import type { EngineName } from '../../engine/dialect/connection-string.ts';
 import type { QueryCompiler } from '../../engine/dialect/types.ts';
 import { TOOL_VERSION } from '../../wfm/database.ts';
-import { compareEtlReleases, etlScript, LATEST_ETL_RELEASE } from '../../wfm/etl/index.ts';
+import { compareEtlReleases, ETL_SCRIPT_FILES, etlScript, LATEST_ETL_RELEASE } from '../../wfm/etl/index.ts';
 import { creationStep, stepsBetween, compareReleases, LATEST_RELEASE } from '../../wfm/releases/index.ts';
-import { renderScript } from '../../wfm/script.ts';
+import { renderScript, WFM_SCRIPT_FILES } from '../../wfm/script.ts';
 import { printLine } from '../output.ts';
 import { parseCurrentRelease } from './dbu.ts';
 import { parseEtlRelease } from './etl.ts';
@@ -45,6 +46,12 @@ function etlSchemaScript(compiler: QueryCompiler, engine: EngineName, options: S
   return from === to ? `${script}-- nothing to do: ${from} is ${to}\n` : script;
 }
 
+/** A folder given as --out holds the script under the original's name for it (wfm7_MSQL.sql, WFM_ETL_MSQL.sql, ...). */
+function scriptFile(out: string, engine: EngineName, etl: boolean): string {
+  const isFolder = statSync(out, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return isFolder ? join(out, (etl ? ETL_SCRIPT_FILES : WFM_SCRIPT_FILES)[engine]) : out;
+}
+
 /** Writes a new file only: a script a DBA may have reviewed or changed is never overwritten. */
 function writeScriptFile(file: string, text: string): void {
   try {
@@ -65,7 +72,7 @@ export function registerSchema(program: Command): void {
     .option('--etl', 'the ETL database’s script (the original’s WFM_ETL_<engine>.sql) instead of the WFM database’s')
     .option('--from <release>', 'the release the database is at (omit to create)')
     .option('--to <release>', `the release to reach (default: ${LATEST_RELEASE}, with --etl ${LATEST_ETL_RELEASE})`)
-    .option('--out <file>', 'write the script to this new file instead of printing it')
+    .option('--out <file>', 'write the script to this new file (in a folder: under the original’s name, e.g. wfm7_MSQL.sql) instead of printing it')
     .action(async (options: ScriptOptions) => {
       const engine = DIALECTS[options.dialect.toLowerCase()];
       if (!engine) throw new InputError(`unknown dialect "${options.dialect}"; use sqlite, postgres, mysql or mssql`);
@@ -75,7 +82,8 @@ export function registerSchema(program: Command): void {
         process.stdout.write(text);
         return;
       }
-      writeScriptFile(options.out, text);
-      printLine(`wrote ${options.out}`);
+      const file = scriptFile(options.out, engine, options.etl === true);
+      writeScriptFile(file, text);
+      printLine(`wrote ${file}`);
     });
 }
