@@ -161,20 +161,28 @@ class MssqlConnection implements Connection {
         wake?.();
       },
     );
-    while (!done || ready.length > 0) {
-      const next = ready.shift();
-      if (next) {
-        request?.resume();
-        yield next;
-        continue;
+    try {
+      while (!done || ready.length > 0) {
+        const next = ready.shift();
+        if (next) {
+          request?.resume();
+          yield next;
+          continue;
+        }
+        if (failure) throw failure;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
       }
       if (failure) throw failure;
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
+      if (batch.length > 0) yield batch;
+    } finally {
+      // Left before its end, the request is cancelled, so that the connection can be used or closed.
+      if (!done) {
+        this.server.cancel();
+        request?.resume();
+        await finished;
+      }
     }
-    await finished;
-    if (failure) throw failure;
-    if (batch.length > 0) yield batch;
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -328,6 +336,7 @@ class MssqlConnection implements Connection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.server.closed) return;
     await new Promise<void>((resolve) => {
       this.server.once('end', () => resolve());
       this.server.close();

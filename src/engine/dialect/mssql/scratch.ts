@@ -41,6 +41,8 @@ export function mssqlScratch(target: ConnectionTarget): ScratchTarget {
     description: `the schema ${SCRATCH_SCHEMA} of ${target.database ?? ''}`,
     exists: async (on) => (await on.query('SELECT 1 AS found FROM sys.schemas WHERE name = @p1', [SCRATCH_SCHEMA])).length > 0,
     create: async (on) => {
+      // A user left by a create interrupted before its schema was made would refuse the new one.
+      await on.execute(`DROP USER IF EXISTS ${scratch}`);
       await on.execute(`CREATE USER ${scratch} WITHOUT LOGIN WITH DEFAULT_SCHEMA = ${scratch}`);
       // CREATE SCHEMA must be the only statement of its batch: each execute is one.
       await on.execute(`CREATE SCHEMA ${scratch} AUTHORIZATION ${scratch}`);
