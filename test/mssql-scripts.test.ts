@@ -1,7 +1,7 @@
 // Every script `wfm schema script --dialect mssql` writes, parsed by a third-party T-SQL parser (sqlfluff,
 // dialect tsql): each release's create, each update step between consecutive releases, the ETL database's
-// scripts, and the legacy 6.5 layouts as the dialect renders them (and reserved words as names). No SQL Server can run here; the parser
-// is what tells this tool's SQL Server scripts are SQL Server's SQL and not our own idea of it.
+// scripts, the legacy 6.5 layouts as the dialect renders them, and reserved words as names. No SQL Server
+// can run here; the parser is what tells this tool's SQL Server scripts are SQL Server's SQL.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
