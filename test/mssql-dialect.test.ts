@@ -8,6 +8,7 @@ import { TYPES } from 'tedious';
 import { describeTarget, parseConnectionString } from '../src/engine/dialect/connection-string.ts';
 import { bulkColumnType, keyOrder, rowConverter, type ServerColumn, utcDate } from '../src/engine/dialect/mssql/bulk/bulk-load.ts';
 import { columnTypeOf, parseDefault } from '../src/engine/dialect/mssql/introspector.ts';
+import { mssqlAdapter } from '../src/engine/dialect/mssql/adapter.ts';
 import { mssqlQueryCompiler as q } from '../src/engine/dialect/mssql/query-compiler.ts';
 import { connectionSettings } from '../src/engine/dialect/mssql/settings.ts';
 import { neutralValue, parameterOf } from '../src/engine/dialect/mssql/values.ts';
@@ -126,6 +127,12 @@ describe('SQL Server literals and parameters', () => {
     assert.throws(() => q.literal(Number.NaN), InputError);
     assert.throws(() => q.literal(Number.POSITIVE_INFINITY), InputError);
     assert.throws(() => parameterOf(Number.NEGATIVE_INFINITY), InputError);
+  });
+
+  // "Maximum parameters per stored procedure: 2,100" (Maximum capacity specifications), sp_executesql's
+  // @stmt and @params among them: a multi-row statement is cut to fit.
+  it('declares a parameter limit that leaves room for sp_executesql’s own two', () => {
+    assert.equal(mssqlAdapter.maxParameters, 2098);
   });
 
   // sp_executesql names its parameters @name.

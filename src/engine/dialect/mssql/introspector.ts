@@ -5,7 +5,7 @@ import type { ColumnModel, ColumnType, DefaultValue, ForeignKeyModel, IndexModel
 import { ENGINE_TABLES } from '../../engine-tables.ts';
 import { InputError } from '../../errors.ts';
 import type { Introspector, Row, SqlValue } from '../types.ts';
-import { MAX_NVARCHAR_LENGTH, textLiteral } from './query-compiler.ts';
+import { textLiteral } from './query-compiler.ts';
 
 export type QueryFunction = (sql: string, params?: readonly SqlValue[]) => Promise<Row[]>;
 
@@ -69,21 +69,25 @@ const FIXED_TYPES: Readonly<Record<string, ColumnType>> = {
   image: { kind: 'blob' },
 };
 
-/**
- * A column's type in the model. N types count two bytes a character; (MAX) is -1 and is text, as is an
- * NVARCHAR(MAX) that a CHAR longer than NCHAR allows was kept in.
- */
+/** The text types: N types count two bytes a character in max_length. */
+const TEXT_TYPES: Readonly<Record<string, { unicode: boolean; fixed: boolean }>> = {
+  nvarchar: { unicode: true, fixed: false },
+  nchar: { unicode: true, fixed: true },
+  varchar: { unicode: false, fixed: false },
+  char: { unicode: false, fixed: true },
+};
+
+/** A column's type in the model; a text type's (MAX), max_length -1, is text. */
 export function columnTypeOf(info: ColumnInfo): ColumnType | undefined {
   const fixed = FIXED_TYPES[info.type];
   if (fixed) return fixed;
   // NUMERIC(p, 0) holds whole numbers, as an IDENTITY key of another tool often is.
   if ((info.type === 'decimal' || info.type === 'numeric') && info.scale === 0) return { kind: 'bigint' };
-  const unicode = info.type === 'nvarchar' || info.type === 'nchar';
-  if (!unicode && info.type !== 'varchar' && info.type !== 'char') return undefined;
+  const text = TEXT_TYPES[info.type];
+  if (!text) return undefined;
   if (info.max_length < 0) return { kind: 'text' };
-  const length = unicode ? info.max_length / 2 : info.max_length;
-  if (info.type.endsWith('char') && info.type !== 'nvarchar' && info.type !== 'varchar') return { kind: 'char', length };
-  return length > MAX_NVARCHAR_LENGTH && unicode ? { kind: 'text' } : { kind: 'varchar', length };
+  const length = text.unicode ? info.max_length / 2 : info.max_length;
+  return text.fixed ? { kind: 'char', length } : { kind: 'varchar', length };
 }
 
 /**
