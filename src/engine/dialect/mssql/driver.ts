@@ -91,7 +91,7 @@ function run(server: TediousConnection, sql: string, params: readonly SqlValue[]
     if (onRow) {
       request.on('row', (values: Array<{ value: unknown }>) => {
         const row: Row = {};
-        // A computed key, so that a column named __proto__ is a column and not the row's prototype.
+        // Defined, not assigned, so that a column named __proto__ is a column and not the row's prototype.
         columns.forEach((column, i) => Object.defineProperty(row, column.name, { value: neutralValue(values[i]?.value, column.metadata), enumerable: true, writable: true, configurable: true }));
         onRow(row);
       });
