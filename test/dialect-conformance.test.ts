@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
-import { asConnectionLost, connect, type Connection, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
+import { asConnectionLost, connect, type Connection, type EngineName, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
 import { LockHeldError } from '../src/engine/errors.ts';
 import { diffSchemas, formatDifferences } from '../src/engine/schema/diff.ts';
 import type { SchemaModel, TableModel } from '../src/engine/schema/model.ts';
@@ -52,6 +52,13 @@ const tricky: SqlValue[][] = [
   [1, 4, 0, 123456.789, 'P', 'Ünïcödé 名前 😀 trailing  ', '2024-02-29', '2024-02-29 23:59:59', null, 1],
   [1, 5, 1, 5e-324, 'P', 'x'.repeat(100_000), '2024-01-01', '2024-01-01 00:00:00', Buffer.from('large'.repeat(1000)), 0],
 ];
+
+/** 200 000 rows of 1 000 characters from nothing, in each server engine's own words. */
+const MANY_ROWS: Partial<Record<EngineName, string>> = {
+  postgres: "SELECT g AS n, repeat('x', 1000) AS pad FROM generate_series(1, 200000) g",
+  mysql: "SELECT seq AS n, REPEAT('x', 1000) AS pad FROM seq_1_to_200000",
+  mssql: "SELECT TOP (200000) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS n, REPLICATE('x', 1000) AS pad FROM sys.all_columns a CROSS JOIN sys.all_columns b",
+};
 
 async function createSchema(connection: Connection): Promise<void> {
   for (const table of schema.tables) for (const sql of connection.compiler.createTable(table)) await connection.execute(sql);
@@ -299,10 +306,8 @@ for (const engine of await testEngines()) {
       const reader = await connect(database.url);
       try {
         // 200 MB from nothing, in the dialect's own words: more than a server sends ahead of its reader.
-        const rows =
-          engine.engine === 'postgres'
-            ? "SELECT g AS n, repeat('x', 1000) AS pad FROM generate_series(1, 200000) g"
-            : "SELECT seq AS n, REPEAT('x', 1000) AS pad FROM seq_1_to_200000";
+        const rows = MANY_ROWS[engine.engine];
+        assert.ok(rows, `no query of many rows is written for ${engine.engine}`);
         const batches = reader.streamQuery(rows, [], 100)[Symbol.asyncIterator]();
         assert.equal(((await batches.next()).value as unknown[]).length, 100);
         let settled = false;

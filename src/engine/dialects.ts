@@ -9,6 +9,7 @@ const loaders: Partial<Record<EngineName, () => Promise<Dialect>>> = {
   sqlite: async () => sqliteDialect,
   postgres: async () => (await import('./dialect/postgres/index.ts')).postgresDialect,
   mysql: async () => (await import('./dialect/mysql/index.ts')).mysqlDialect,
+  mssql: async () => (await import('./dialect/mssql/index.ts')).mssqlDialect,
   oracle: async () => (await import('./dialect/oracle/index.ts')).oracleDialect,
 };
 
@@ -30,7 +31,7 @@ export async function dialectFor(engine: EngineName): Promise<Dialect> {
   if (!load) {
     throw new InputError(
       `${engine} databases can be scripted (wfm schema script --dialect ${engine}) but not connected to by this build; ` +
-        'use sqlite, postgres or mysql',
+        'use sqlite, postgres, mysql, mssql or oracle',
     );
   }
   return load();

@@ -39,7 +39,9 @@ export function uniqueName(label: string): string {
 export function targetUrl(target: ConnectionTarget): string {
   if (target.engine === 'sqlite') return `sqlite:${target.path}`;
   const user = target.user ? `${encodeURIComponent(target.user)}${target.password ? `:${encodeURIComponent(target.password)}` : ''}@` : '';
-  return `${target.engine}://${user}${target.host}:${target.port}/${target.database}`;
+  // A named instance and driver settings (SQL Server's) travel in the query.
+  const query = new URLSearchParams({ ...target.settings, ...(target.instance ? { instance: target.instance } : {}) }).toString();
+  return `${target.engine}://${user}${target.host}${target.port ? `:${target.port}` : ''}/${target.database}${query ? `?${query}` : ''}`;
 }
 
 function sqliteEngine(): TestEngine {
@@ -54,8 +56,11 @@ function sqliteEngine(): TestEngine {
   };
 }
 
-async function serverEngine(engine: 'postgres' | 'mysql'): Promise<TestEngine> {
-  const base = parseConnectionString(SERVER_URLS[engine]);
+/** The variable that names each server engine's test server. */
+const SERVER_VARIABLES: Record<'postgres' | 'mysql' | 'mssql', string> = { postgres: 'WFM_TEST_PG_URL', mysql: 'WFM_TEST_MYSQL_URL', mssql: 'WFM_TEST_MSSQL_URL' };
+
+async function serverEngine(engine: 'postgres' | 'mysql' | 'mssql', url: string): Promise<TestEngine> {
+  const base = parseConnectionString(url);
   const dialect = await dialectFor(engine);
   let skip: string | undefined;
   try {
@@ -64,7 +69,7 @@ async function serverEngine(engine: 'postgres' | 'mysql'): Promise<TestEngine> {
   } catch (error) {
     skip = `${engine} server at ${describeTarget(base)} is not reachable (${(error as Error).message})`;
     if (process.env.WFM_TEST_REQUIRE_SERVERS === '1') throw new Error(`WFM_TEST_REQUIRE_SERVERS=1 but the ${skip}`);
-    console.error(`\n*** SKIPPING ${engine} tests: the ${skip}. Set ${engine === 'postgres' ? 'WFM_TEST_PG_URL' : 'WFM_TEST_MYSQL_URL'} or start the server. ***\n`);
+    console.error(`\n*** SKIPPING ${engine} tests: the ${skip}. Set ${SERVER_VARIABLES[engine]} or start the server. ***\n`);
   }
   return {
     engine,
@@ -136,11 +141,25 @@ function excluded(engine: EngineName): TestEngine {
   return { engine, skip, newDatabase: () => Promise.reject(new Error(skip)) };
 }
 
+/**
+ * SQL Server runs live only against a server given by WFM_TEST_MSSQL_URL (its test databases are created
+ * and dropped there); without one it is not among the engines at all, and says so.
+ */
+function mssqlEngines(): Array<Promise<TestEngine> | TestEngine> {
+  const url = process.env[SERVER_VARIABLES.mssql];
+  if (!url) {
+    console.error(`\n*** SQL Server was NOT run live: no server is given. Set ${SERVER_VARIABLES.mssql}=mssql://user:password@host:1433/master to run every engine test against one. ***\n`);
+    return [];
+  }
+  return [selected('mssql') ? serverEngine('mssql', url) : excluded('mssql')];
+}
+
 export function testEngines(): Promise<TestEngine[]> {
   cached ??= Promise.all([
     selected('sqlite') ? sqliteEngine() : excluded('sqlite'),
-    selected('postgres') ? serverEngine('postgres') : excluded('postgres'),
-    selected('mysql') ? serverEngine('mysql') : excluded('mysql'),
+    selected('postgres') ? serverEngine('postgres', SERVER_URLS.postgres) : excluded('postgres'),
+    selected('mysql') ? serverEngine('mysql', SERVER_URLS.mysql) : excluded('mysql'),
+    ...mssqlEngines(),
     ...(selected('oracle') ? oracleEngines() : []),
   ]);
   return cached;

@@ -80,9 +80,14 @@ export function cutAt(args: string[], delayMs: number, target: ConnectionTarget)
 }
 
 export async function cutConnections(target: ConnectionTarget): Promise<void> {
-  if (target.engine !== 'postgres' && target.engine !== 'mysql') throw new Error(`no connection to cut on ${target.engine}`);
-  const admin = await connect(SERVER_URLS[target.engine]);
+  if (target.engine !== 'postgres' && target.engine !== 'mysql' && target.engine !== 'mssql') throw new Error(`no connection to cut on ${target.engine}`);
+  const admin = await connect(target.engine === 'mssql' ? { ...target, database: 'master' } : SERVER_URLS[target.engine]);
   try {
+    if (target.engine === 'mssql') {
+      const sessions = await admin.query('SELECT session_id AS id FROM sys.dm_exec_sessions WHERE database_id = DB_ID(@p1) AND session_id <> @@SPID', [target.database ?? '']);
+      for (const session of sessions) await admin.execute(`KILL ${Number(session.id)}`).catch(() => undefined);
+      return;
+    }
     if (target.engine === 'postgres') {
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [target.database ?? '']);
       return;

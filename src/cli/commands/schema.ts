@@ -13,7 +13,7 @@ import { printLine } from '../output.ts';
 import { parseCurrentRelease } from './dbu.ts';
 import { parseEtlRelease } from './etl.ts';
 
-const DIALECTS: Record<string, EngineName> = { sqlite: 'sqlite', postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql', oracle: 'oracle' };
+const DIALECTS: Record<string, EngineName> = { sqlite: 'sqlite', postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql', mssql: 'mssql', sqlserver: 'mssql', oracle: 'oracle' };
 
 interface ScriptOptions {
   dialect: string;
@@ -46,10 +46,10 @@ function etlSchemaScript(compiler: QueryCompiler, engine: EngineName, options: S
   return from === to ? `${script}-- nothing to do: ${from} is ${to}\n` : script;
 }
 
-/** The file named, or in a directory named, the original's file name for the engine's script. */
+/** A folder given as --out holds the script under the original's name for it (wfm7_MSQL.sql, WFM_ETL_MSQL.sql, ...). */
 function scriptFile(out: string, engine: EngineName, etl: boolean): string {
-  const isDirectory = statSync(out, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  return isDirectory ? join(out, (etl ? ETL_SCRIPT_FILES : WFM_SCRIPT_FILES)[engine]) : out;
+  const isFolder = statSync(out, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return isFolder ? join(out, (etl ? ETL_SCRIPT_FILES : WFM_SCRIPT_FILES)[engine]) : out;
 }
 
 /** Writes a new file only: a script a DBA may have reviewed or changed is never overwritten. */
@@ -68,21 +68,21 @@ export function registerSchema(program: Command): void {
   schema
     .command('script')
     .description('print the SQL that creates a release (no --from) or updates one release to another')
-    .requiredOption('--dialect <engine>', 'sqlite, postgres, mysql (MariaDB) or oracle')
+    .requiredOption('--dialect <engine>', 'sqlite, postgres, mysql (MariaDB), mssql (SQL Server) or oracle')
     .option('--etl', 'the ETL database’s script (the original’s WFM_ETL_<engine>.sql) instead of the WFM database’s')
     .option('--from <release>', 'the release the database is at (omit to create)')
     .option('--to <release>', `the release to reach (default: ${LATEST_RELEASE}, with --etl ${LATEST_ETL_RELEASE})`)
-    .option('--out <file>', 'write the script to this new file instead of printing it (in a directory: the original’s name, e.g. wfm7_ORA.sql)')
+    .option('--out <file>', 'write the script to this new file (in a folder: under the original’s name, e.g. wfm7_MSQL.sql, wfm7_ORA.sql) instead of printing it')
     .action(async (options: ScriptOptions) => {
       const engine = DIALECTS[options.dialect.toLowerCase()];
-      if (!engine) throw new InputError(`unknown dialect "${options.dialect}"; use sqlite, postgres, mysql or oracle`);
+      if (!engine) throw new InputError(`unknown dialect "${options.dialect}"; use sqlite, postgres, mysql, mssql or oracle`);
       const { compiler } = await dialectFor(engine);
       const text = options.etl ? etlSchemaScript(compiler, engine, options) : wfmScript(compiler, engine, options);
       if (options.out === undefined) {
         process.stdout.write(text);
         return;
       }
-      const file = scriptFile(options.out, engine, options.etl ?? false);
+      const file = scriptFile(options.out, engine, options.etl === true);
       writeScriptFile(file, text);
       printLine(`wrote ${file}`);
     });

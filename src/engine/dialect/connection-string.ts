@@ -11,6 +11,10 @@ export interface ConnectionTarget {
   path?: string;
   host?: string;
   port?: number;
+  /** A named instance of the server (host\\instance), found through the server's browser service instead of a port. */
+  instance?: string;
+  /** Driver settings from a URL's query (?encrypt=true): each dialect reads those it knows and refuses others. */
+  settings?: Readonly<Record<string, string>>;
   database?: string;
   /** The schema the session's tables are in, where it is not the one the server gives the user by default. */
   schema?: string;
@@ -79,13 +83,17 @@ function parseUrl(text: string, engine: EngineName): ConnectionTarget {
   const database = decoded(url.pathname.replace(/^\//, ''), 'database name', engine, url);
   if (!url.hostname) throw new InputError(`the ${engine} URL "${redactUrl(url)}" names no server`);
   if (!database) throw new InputError(`the ${engine} URL "${redactUrl(url)}" names no database; add /<database> after the server`);
+  // A URL's host cannot hold host\\instance: a named instance is given as ?instance=NAME.
+  const { instance, ...settings } = Object.fromEntries(url.searchParams);
   return withDefaults({
     engine,
     host: url.hostname,
+    ...(instance ? { instance } : {}),
     port: url.port ? parsePort(url.port, text) : undefined,
     database,
     user: url.username ? decoded(url.username, 'user name', engine, url) : undefined,
     password: url.password ? decoded(url.password, 'password', engine, url) : undefined,
+    ...(Object.keys(settings).length > 0 ? { settings } : {}),
   });
 }
 
@@ -113,10 +121,13 @@ function parseOriginalForm(text: string): ConnectionTarget {
     throw new InputError(`a ${engine} connection string is "${parts[0]};<server>;<database>;<user>;<password>"`);
   }
   const [server = '', database = '', user, password] = fields;
-  const [host = '', port] = server.split(/[:,]/);
+  const [address = '', port] = server.split(/[:,]/);
+  // SQL Server's host\instance names an instance of the server by name.
+  const [host = '', instance] = address.split('\\');
   return withDefaults({
     engine,
     host,
+    ...(instance ? { instance } : {}),
     port: port ? parsePort(port, server) : undefined,
     database,
     user: user || undefined,
@@ -132,8 +143,9 @@ function parsePort(port: string, context: string): number {
   return value;
 }
 
+/** A named instance without a port is found by name: it takes no default port. */
 function withDefaults(target: ConnectionTarget): ConnectionTarget {
-  return { ...target, port: target.port ?? DEFAULT_PORTS[target.engine] };
+  return { ...target, port: target.port ?? (target.instance ? undefined : DEFAULT_PORTS[target.engine]) };
 }
 
 function redactUrl(url: URL): string {
@@ -154,6 +166,6 @@ export function describeTarget(target: ConnectionTarget): string {
   // An Oracle database given as a TNS alias, an Easy Connect string or a descriptor is shown as it was given.
   if (target.engine === 'oracle' && !target.host) return `oracle;${target.database ?? ''};${target.user ?? ''}`;
   const user = target.user ? `${encodeURIComponent(target.user)}@` : '';
-  const host = target.host ? `${target.host}${target.port ? `:${target.port}` : ''}` : '';
+  const host = target.host ? `${target.host}${target.instance ? `\\${target.instance}` : ''}${target.port ? `:${target.port}` : ''}` : '';
   return `${target.engine}://${user}${host}/${target.database ?? ''}`;
 }

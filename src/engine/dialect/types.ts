@@ -77,6 +77,8 @@ export interface Adapter {
    * faster without it. Otherwise the engine cannot add one, or would rebuild the table around it.
    */
   readonly addsPrimaryKeys: boolean;
+  /** The most parameters one statement may take, where a multi-row statement can reach the engine's limit. */
+  readonly maxParameters?: number;
 }
 
 export interface QueryCompiler {

@@ -11,7 +11,7 @@ import { epochSecondsOf, INTERVAL_SECONDS, intervalOf, type AgentStateEvent, typ
 export const PERFORMANCE_COLUMNS = ['activity_id', 'interval_start', 'offered', 'handled', 'abandoned', 'handle_seconds', 'answered_in_service_level', 'queue_seconds', 'staff_seconds'];
 const ADHERENCE_COLUMNS = ['agent_id', 'starts_at', 'duration_seconds', 'agent_state_id', 'reason_id'];
 const OPEN_STATE_COLUMNS = ['agent_id', 'starts_at', 'agent_state_id', 'reason_id'];
-/** Rows per multi-row statement: well under every engine's parameter limit. */
+/** Rows per multi-row statement, where the engine's parameter limit allows as many. */
 const ROWS_PER_STATEMENT = 400;
 /** Event ids are remembered this long (in event time) after their interval; an older event is refused. */
 export const EVENT_MEMORY_SECONDS = 7 * 86_400;
@@ -39,9 +39,16 @@ export function intervalOfEvent(event: AggregatorEvent): number {
   return intervalOf(epochSecondsOf(event.type === 'interaction' ? event.offered_at : event.at) ?? 0);
 }
 
+/** Rows of `width` values per statement: ROWS_PER_STATEMENT, or as many as the engine's parameter limit takes. */
+function rowsPerStatement(connection: Connection, width: number): number {
+  const limit = connection.adapter.maxParameters;
+  return limit === undefined ? ROWS_PER_STATEMENT : Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(limit / width)));
+}
+
 async function upsertRows(connection: Connection, table: string, columns: readonly string[], key: readonly string[], rows: readonly SqlValue[][], action: 'ignore' | 'replace' | 'add'): Promise<void> {
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    const part = rows.slice(start, start + ROWS_PER_STATEMENT);
+  const size = rowsPerStatement(connection, columns.length);
+  for (let start = 0; start < rows.length; start += size) {
+    const part = rows.slice(start, start + size);
     await connection.execute(connection.compiler.upsert(table, columns, key, part.length, action), part.flat());
   }
 }
@@ -49,8 +56,9 @@ async function upsertRows(connection: Connection, table: string, columns: readon
 async function knownEventIds(connection: Connection, ids: readonly string[]): Promise<Set<string>> {
   const known = new Set<string>();
   const q = connection.compiler;
-  for (let start = 0; start < ids.length; start += ROWS_PER_STATEMENT) {
-    const part = ids.slice(start, start + ROWS_PER_STATEMENT);
+  const size = rowsPerStatement(connection, 1);
+  for (let start = 0; start < ids.length; start += size) {
+    const part = ids.slice(start, start + size);
     const rows = await connection.query(`SELECT event_id FROM aggregator_event WHERE event_id IN (${part.map((_, i) => q.parameter(i + 1)).join(', ')})`, part);
     for (const row of rows) known.add(String(row.event_id));
   }

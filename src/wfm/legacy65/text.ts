@@ -36,6 +36,9 @@ function candidateQuery(connection: Connection, columnRule: ColumnRule): Candida
       return { sql: `SELECT ${key.join(', ')}, CAST(${column} AS BLOB) AS ${q.quoteIdentifier(columnRule.column)} ${from} WHERE ${sqliteMayBeUnstorable(column)}`, params: [NOT_ASCII_GLOB] };
     case 'mysql':
       return { sql: `SELECT ${key.join(', ')}, ${column} ${from} WHERE LOCATE(CHAR(0), ${column}) > 0`, params: [] };
+    // A binary collation, in which NUL is a character like any other: other collations ignore it in CHARINDEX.
+    case 'mssql':
+      return { sql: `SELECT ${key.join(', ')}, ${column} ${from} WHERE CHARINDEX(NCHAR(0), ${column} COLLATE Latin1_General_100_BIN2) > 0`, params: [] };
     case 'postgres':
       return undefined;
   }

@@ -7,7 +7,11 @@ import type { QueryCompiler } from '../../engine/dialect/types.ts';
 import { tablesInDependencyOrder, type SchemaModel } from '../../engine/schema/model.ts';
 import type { LegacyRelease } from './versions.ts';
 
-/** The engines the legacy DDL text runs on as it is written (its own header names them). */
+/**
+ * The engines the legacy DDL text runs on as it is written (its own header names them). Elsewhere the layout
+ * is created from the model the files declare, in the dialect's own types: SQL Server, for one, would read
+ * their VARCHAR in the database's code page.
+ */
 const VERBATIM_ENGINES: readonly EngineName[] = ['sqlite', 'postgres', 'mysql'];
 
 /** db_info.version as the legacy product wrote it. */
