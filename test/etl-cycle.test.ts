@@ -4,6 +4,12 @@
 // MaxPurgeChunk, PurgeDate and PurgeDaysBack; and a `wfm etl run` killed mid-way is completed by the next
 // with every fact equal to an uninterrupted cycle's.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Connection, type Row, type SqlValue } from '../src/engine/dialect/index.ts';
 import { InputError } from '../src/engine/errors.ts';
@@ -13,6 +19,28 @@ import { wfm } from './helpers/cli.ts';
 import { testEngines, trackedDatabases } from './helpers/databases.ts';
 
 const fresh = trackedDatabases();
+const WFM_BIN = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
+
+/**
+ * Generated data (2024-01-01 to 2024-01-14) in an SQLite WFM database, read by the cycles that are killed:
+ * the ETL database on each engine is then filled from another database, in batches.
+ */
+const generated = `sqlite:${join(mkdtempSync(join(tmpdir(), 'wfm-etl-cycle-')), 'wfm.db')}`;
+const GENERATED_CYCLE = ['--from', generated, '--today', '2024-01-08', '--days-back', '7', '--days-ahead', '7', '--day-chunk', '1'];
+
+/**
+ * Runs `wfm etl run` and kills it (SIGKILL) once it reports its first chunk of facts written: a moment
+ * mid-way, after a chunk committed and with more to come. Resolves with the signal that ended it.
+ */
+function runKilledMidway(etlUrl: string): Promise<{ signal: NodeJS.Signals | null; lines: string[] }> {
+  const child = spawn(process.execPath, [WFM_BIN, 'etl', 'run', ...GENERATED_CYCLE, '--to', etlUrl, '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const lines: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    lines.push(line);
+    if (/"text":"facts /.test(line)) child.kill('SIGKILL');
+  });
+  return new Promise((resolve) => child.on('exit', (_code, signal) => resolve({ signal, lines })));
+}
 
 /** The fixture's window: 7 to 9 March 2026, one day per transaction, nothing purged. */
 const WINDOW: EtlCycleRun = { today: '2026-03-08', daysBack: 1, daysAhead: 1, dayChunk: 1, maxPurgeChunk: 100_000 };
@@ -126,8 +154,7 @@ async function facts(etl: Connection, table: string): Promise<Record<string, Sql
     names.set(`${dimension}_KEY`, new Map(dimensionRows.map((r) => [Number(r[`${dimension}_KEY`]), r[`${dimension}_NAME`] ?? null])));
   }
   const skipped = new Set([`${table}_KEY`, 'WFM_TIMESTAMP', 'CREATE_AUDIT_KEY', 'UPDATE_AUDIT_KEY']);
-  return rows
-    .map((row: Row) =>
+  const named = rows.map((row: Row) =>
       Object.fromEntries(
         Object.entries(row)
           .filter(([column]) => !skipped.has(column))
@@ -137,8 +164,9 @@ async function facts(etl: Connection, table: string): Promise<Record<string, Sql
             return [column, typeof value === 'bigint' ? Number(value) : value];
           }),
       ),
-    )
-    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  );
+  const ordered = named.map((row) => ({ row, text: JSON.stringify(row) })).sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  return ordered.map(({ row }) => row);
 }
 
 /** Percentages are compared to 10 decimals: the hand figures are written rounded. */
@@ -200,6 +228,11 @@ describe('the [ETL] options', () => {
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stderr, /DayChunk takes a whole number from 1 to 31, not "0"/);
   });
+});
+
+before(() => {
+  const result = wfm(['generate', '--version', '8.5.2', '--db', generated, '--agents', '40', '--days', '14']);
+  assert.equal(result.status, 0, result.stderr);
 });
 
 for (const engine of await testEngines()) {
@@ -358,6 +391,26 @@ for (const engine of await testEngines()) {
       const none = await runEtlCycle(source.connection, target.connection, WINDOW);
       assert.equal(none.purge.cutOff, undefined);
       assert.equal(none.rowsPurged, 0);
+    });
+
+    it('completes a wfm etl run killed mid-way with the next run: every fact equal to an uninterrupted cycle', async () => {
+      const uninterrupted = await open('etlwhole');
+      await createEtlDatabase(uninterrupted.connection);
+      const whole = wfm(['etl', 'run', ...GENERATED_CYCLE, '--to', uninterrupted.url]);
+      assert.equal(whole.status, 0, whole.stderr);
+      const killed = await open('etlkill');
+      await createEtlDatabase(killed.connection);
+      const run = await runKilledMidway(killed.url);
+      assert.equal(run.signal, 'SIGKILL', run.lines.join('\n'));
+      const q = killed.connection.compiler;
+      const history = `SELECT ${q.quoteIdentifier('STATUS')} AS status FROM ${q.quoteIdentifier('CTL_ETL_HISTORY')} ORDER BY ${q.quoteIdentifier('CTL_ETL_HISTORY_KEY')}`;
+      assert.deepEqual((await killed.connection.query(history)).map((r) => r.status), ['RUNNING'], 'killed before it finished');
+      const next = wfm(['etl', 'run', ...GENERATED_CYCLE, '--to', killed.url]);
+      assert.equal(next.status, 0, next.stderr);
+      assert.deepEqual((await killed.connection.query(history)).map((r) => r.status), ['FAILED', 'COMPLETED']);
+      const expected = await allFacts(uninterrupted.connection);
+      assert.ok((expected.WFM_ADH_AGENT_TIMESTEP ?? []).length > 1000, 'the generated data fills the window');
+      assert.deepEqual(await allFacts(killed.connection), expected);
     });
   });
 }

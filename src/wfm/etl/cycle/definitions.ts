@@ -35,6 +35,11 @@ class Totals {
   outOfScheduleNonAdherence = 0;
   actualWork = 0;
 
+  /** Nothing scheduled, worked or out of adherence: no fact row counts it. */
+  isEmpty(): boolean {
+    return this.schedule === 0 && this.actualWork === 0 && this.outOfScheduleNonAdherence === 0;
+  }
+
   add(other: Totals): void {
     this.schedule += other.schedule;
     this.work += other.work;
@@ -66,15 +71,14 @@ function scheduleMeasures(t: Totals): Record<string, SqlValue> | undefined {
   return { WFM_SCHEDULE_DURATION: t.schedule, WFM_WORK_DURATION: t.work, WFM_PAID_DURATION: t.paid, WFM_BREAK_DURATION: t.pause, WFM_TIME_OFF_DURATION: t.timeOff };
 }
 
-/** Totals gathered under a fact's natural key. */
+/** Totals gathered under a fact's natural key, told apart by `id`, the key's values joined. */
 class Rollup {
   private readonly entries = new Map<string, { keys: Record<string, SqlValue>; date: string; totals: Totals }>();
 
-  add(keys: Record<string, SqlValue>, date: string, totals: Totals): void {
-    const id = JSON.stringify(keys);
+  add(id: string, keys: () => Record<string, SqlValue>, date: string, totals: Totals): void {
     let entry = this.entries.get(id);
     if (!entry) {
-      entry = { keys, date, totals: new Totals() };
+      entry = { keys: keys(), date, totals: new Totals() };
       this.entries.set(id, entry);
     }
     entry.totals.add(totals);
@@ -114,28 +118,30 @@ function kindOf(segment: Segment): ScheduleKind {
 
 interface AgentDay {
   timesteps: Totals[];
-  /** Scheduled seconds per timestep and kind (day off included). */
-  kindSeconds: Map<string, number>[];
+  /** Scheduled seconds per timestep and kind (day off included), at [timestep * kinds + the kind's place in SCHEDULE_KINDS]. */
+  kindSeconds: Float64Array;
 }
 
 /** One agent's minutes through one local day. */
 function agentDay(day: LocalDay, segments: readonly Segment[], states: readonly ActualState[], groupsByKind: Map<string, ScheduleStateGroup[]>): AgentDay {
   const count = Math.round((day.endMs - day.startMs) / TIMESTEP_MS);
   const timesteps = Array.from({ length: count }, () => new Totals());
-  const kindSeconds = Array.from({ length: count }, () => new Map<string, number>());
+  const kindSeconds = new Float64Array(count * SCHEDULE_KINDS.length);
   const segmentCursor = { at: 0 };
   const stateCursor = { at: 0 };
   const workGroups = groupsByKind.get(WORK_KIND) ?? [];
   for (let instant = day.startMs; instant < day.endMs; instant += MINUTE_MS) {
     const index = Math.floor((instant - day.startMs) / TIMESTEP_MS);
     const totals = timesteps[index];
-    const kinds = kindSeconds[index];
-    if (!totals || !kinds) continue;
+    if (!totals) continue;
     const segment = inEffect(segments, segmentCursor, instant);
     const state = inEffect(states, stateCursor, instant);
     const kind = segment ? kindOf(segment) : undefined;
     const working = state !== undefined && admits(workGroups, state);
-    if (kind && segment) kinds.set(kind.kind, (kinds.get(kind.kind) ?? 0) + 60);
+    if (kind) {
+      const place = index * SCHEDULE_KINDS.length + stateIdOf(kind.kind) - 1;
+      kindSeconds[place] = (kindSeconds[place] ?? 0) + 60;
+    }
     if (working) totals.actualWork += 60;
     if (!kind?.scheduled) {
       if (working) totals.outOfScheduleNonAdherence += 60;
@@ -168,51 +174,63 @@ function groupsByKindOf(organization: Organization, siteId: number): Map<string,
   return map;
 }
 
+type Level = 'AGENT' | 'TEAM' | 'SITE';
+type Grain = 'DAY' | 'TIMESTEP';
+
+/** The adherence and schedule facts of a level and grain add up the same minutes: one rollup serves both. */
 interface Rollups {
-  adherence: Record<'AGENT' | 'TEAM' | 'SITE', Record<'DAY' | 'TIMESTEP', Rollup>>;
-  schedule: Record<'AGENT' | 'TEAM' | 'SITE', Record<'DAY' | 'TIMESTEP', Rollup>>;
+  totals: Record<Level, Record<Grain, Rollup>>;
   stateSeconds: Map<string, { keys: Record<string, SqlValue>; date: string; seconds: number }>;
   groupSeconds: Map<string, { keys: Record<string, SqlValue>; date: string; seconds: number }>;
 }
 
-const levels = (): Record<'AGENT' | 'TEAM' | 'SITE', Record<'DAY' | 'TIMESTEP', Rollup>> => ({
+const levels = (): Record<Level, Record<Grain, Rollup>> => ({
   AGENT: { DAY: new Rollup(), TIMESTEP: new Rollup() },
   TEAM: { DAY: new Rollup(), TIMESTEP: new Rollup() },
   SITE: { DAY: new Rollup(), TIMESTEP: new Rollup() },
 });
 
-function addSeconds(map: Rollups['stateSeconds'], keys: Record<string, SqlValue>, date: string, seconds: number): void {
-  const id = JSON.stringify(keys);
-  const entry = map.get(id) ?? { keys, date, seconds: 0 };
+function addSeconds(map: Rollups['stateSeconds'], id: string, keys: () => Record<string, SqlValue>, date: string, seconds: number): void {
+  let entry = map.get(id);
+  if (!entry) {
+    entry = { keys: keys(), date, seconds: 0 };
+    map.set(id, entry);
+  }
   entry.seconds += seconds;
-  map.set(id, entry);
 }
 
 /** Adds one agent's day to every level and grain, and its scheduled kinds to the site's state and group timesteps. */
 function rollUp(rollups: Rollups, agent: Agent, day: LocalDay, computed: AgentDay, keyOf: KeyOf, groups: Map<string, ScheduleStateGroup[]>): void {
-  const site = { WFM_SITE_KEY: keyOf('WFM_SITE', agent.siteId) };
-  const team = agent.teamId === null ? undefined : { WFM_TEAM_KEY: keyOf('WFM_TEAM', agent.teamId), ...site };
-  const agentKeys = { WFM_AGENT_KEY: keyOf('WFM_AGENT', agent.id), ...site, WFM_TEAM_KEY: team ? team.WFM_TEAM_KEY : null };
+  const siteKey = keyOf('WFM_SITE', agent.siteId);
+  const teamKey = keyOf('WFM_TEAM', agent.teamId);
+  const agentKey = keyOf('WFM_AGENT', agent.id);
+  const { AGENT, TEAM, SITE } = rollups.totals;
   const dayTotals = new Totals();
   computed.timesteps.forEach((totals, index) => {
+    const kinds = computed.kindSeconds.subarray(index * SCHEDULE_KINDS.length, (index + 1) * SCHEDULE_KINDS.length);
+    if (totals.isEmpty() && kinds.every((seconds) => seconds === 0)) return;
+    const instant = day.startMs + index * TIMESTEP_MS;
+    const period = () => ({ WFM_TIMESTEP: timestampText(instant), WFM_DATE: day.date });
     dayTotals.add(totals);
-    const period = { WFM_TIMESTEP: timestampText(day.startMs + index * TIMESTEP_MS), WFM_DATE: day.date };
-    for (const family of [rollups.adherence, rollups.schedule]) {
-      family.AGENT.TIMESTEP.add({ ...agentKeys, ...period }, day.date, totals);
-      if (team) family.TEAM.TIMESTEP.add({ ...team, ...period }, day.date, totals);
-      family.SITE.TIMESTEP.add({ ...site, ...period }, day.date, totals);
-    }
-    for (const [kind, seconds] of computed.kindSeconds[index] ?? []) {
-      addSeconds(rollups.stateSeconds, { ...site, WFM_STATE_KEY: keyOf('WFM_STATE', stateIdOf(kind)), ...period }, day.date, seconds);
-      for (const group of groups.get(kind) ?? []) addSeconds(rollups.groupSeconds, { ...site, WFM_SSG_KEY: keyOf('WFM_SSG', group.id), ...period }, day.date, seconds);
+    AGENT.TIMESTEP.add(`${agentKey}|${instant}`, () => ({ WFM_AGENT_KEY: agentKey, WFM_SITE_KEY: siteKey, WFM_TEAM_KEY: teamKey, ...period() }), day.date, totals);
+    if (teamKey !== null) TEAM.TIMESTEP.add(`${teamKey}|${instant}`, () => ({ WFM_TEAM_KEY: teamKey, WFM_SITE_KEY: siteKey, ...period() }), day.date, totals);
+    SITE.TIMESTEP.add(`${siteKey}|${instant}`, () => ({ WFM_SITE_KEY: siteKey, ...period() }), day.date, totals);
+    for (const [place, { kind }] of SCHEDULE_KINDS.entries()) {
+      const seconds = kinds[place] ?? 0;
+      if (seconds === 0) continue;
+      const stateKey = keyOf('WFM_STATE', stateIdOf(kind));
+      addSeconds(rollups.stateSeconds, `${siteKey}|${stateKey}|${instant}`, () => ({ WFM_SITE_KEY: siteKey, WFM_STATE_KEY: stateKey, ...period() }), day.date, seconds);
+      for (const group of groups.get(kind) ?? []) {
+        const groupKey = keyOf('WFM_SSG', group.id);
+        addSeconds(rollups.groupSeconds, `${siteKey}|${groupKey}|${instant}`, () => ({ WFM_SITE_KEY: siteKey, WFM_SSG_KEY: groupKey, ...period() }), day.date, seconds);
+      }
     }
   });
-  const date = { WFM_DATE: day.date };
-  for (const family of [rollups.adherence, rollups.schedule]) {
-    family.AGENT.DAY.add({ ...agentKeys, ...date }, day.date, dayTotals);
-    if (team) family.TEAM.DAY.add({ ...team, ...date }, day.date, dayTotals);
-    family.SITE.DAY.add({ ...site, ...date }, day.date, dayTotals);
-  }
+  const date = day.date;
+  if (dayTotals.isEmpty()) return;
+  AGENT.DAY.add(`${agentKey}|${date}`, () => ({ WFM_AGENT_KEY: agentKey, WFM_SITE_KEY: siteKey, WFM_TEAM_KEY: teamKey, WFM_DATE: date }), date, dayTotals);
+  if (teamKey !== null) TEAM.DAY.add(`${teamKey}|${date}`, () => ({ WFM_TEAM_KEY: teamKey, WFM_SITE_KEY: siteKey, WFM_DATE: date }), date, dayTotals);
+  SITE.DAY.add(`${siteKey}|${date}`, () => ({ WFM_SITE_KEY: siteKey, WFM_DATE: date }), date, dayTotals);
 }
 
 /** A schedule kind's id in the WFM_STATE and WFM_STATE_TYPE dimensions: its place in SCHEDULE_KINDS, from 1. */
@@ -251,7 +269,7 @@ function agentStates(organization: Organization, segments: Map<number, Segment[]
 export function agentFacts(organization: Organization, input: WindowInput, daysOfSite: Map<number, LocalDay[]>, keyOf: KeyOf): FactRows {
   const segments = byAgent(input.segments);
   const states = byAgent(input.states);
-  const rollups: Rollups = { adherence: levels(), schedule: levels(), stateSeconds: new Map(), groupSeconds: new Map() };
+  const rollups: Rollups = { totals: levels(), stateSeconds: new Map(), groupSeconds: new Map() };
   for (const agent of organization.agents) {
     const groups = groupsByKindOf(organization, agent.siteId);
     for (const day of daysOfSite.get(agent.siteId) ?? []) {
@@ -261,8 +279,8 @@ export function agentFacts(organization: Organization, input: WindowInput, daysO
   const facts: FactRows = new Map();
   for (const level of ['AGENT', 'TEAM', 'SITE'] as const) {
     for (const grain of ['DAY', 'TIMESTEP'] as const) {
-      facts.set(`WFM_ADH_${level}_${grain}`, rollups.adherence[level][grain].rows(adherenceMeasures));
-      facts.set(`WFM_SCH_${level}_${grain}`, rollups.schedule[level][grain].rows(scheduleMeasures));
+      facts.set(`WFM_ADH_${level}_${grain}`, rollups.totals[level][grain].rows(adherenceMeasures));
+      facts.set(`WFM_SCH_${level}_${grain}`, rollups.totals[level][grain].rows(scheduleMeasures));
     }
   }
   const secondsRows = (map: Rollups['stateSeconds']): FactRow[] => [...map.values()].map((e) => ({ date: e.date, values: { ...e.keys, WFM_DURATION: e.seconds } }));
