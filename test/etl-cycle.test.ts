@@ -5,7 +5,7 @@
 // with every fact equal to an uninterrupted cycle's.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -223,6 +223,14 @@ describe('the [ETL] options', () => {
     });
   });
 
+  it('reads them from the WFM Server application of wfm.yaml, and names it when one is out of range', () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'wfm-etl-config-')), 'wfm.yaml');
+    writeFileSync(config, 'applications:\n  WFM Server:\n    type: server\n    options:\n      ETL:\n        DayChunk: 40\n');
+    const result = wfm(['etl', 'run', '--config', config, '--from', 'sqlite::memory:', '--to', 'sqlite::memory:']);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /WFM Server \[ETL\] in wfm\.yaml \(or its flag\) DayChunk takes a whole number from 1 to 31, not "40"/);
+  });
+
   it('refuses a bad option on the command line with exit 2', () => {
     const result = wfm(['etl', 'run', '--from', 'sqlite::memory:', '--to', 'sqlite::memory:', '--day-chunk', '0']);
     assert.equal(result.status, 2, result.stderr);
@@ -352,7 +360,7 @@ for (const engine of await testEngines()) {
       }
     });
 
-    it('changes no fact and no dimension key when run again, and updates a renamed team in place', async () => {
+    it('changes no fact and no dimension key when run again, updates a renamed team in place and keeps a removed agent as DELETED', async () => {
       const q = target.connection.compiler;
       const agentsBefore = await target.connection.query(`SELECT ${q.quoteIdentifier('WFM_AGENT_KEY')}, ${q.quoteIdentifier('WFM_AGENT_ID')} FROM ${q.quoteIdentifier('WFM_AGENT')} ORDER BY 2`);
       const again = await runEtlCycle(source.connection, target.connection, WINDOW);
@@ -366,6 +374,17 @@ for (const engine of await testEngines()) {
       assert.equal(team?.WFM_TEAM_NAME, 'Team Alpha');
       assert.equal(Number(team?.UPDATE_AUDIT_KEY), renamed.auditKey);
       assert.notEqual(Number(team?.CREATE_AUDIT_KEY), renamed.auditKey);
+
+      const p = (n: number) => source.connection.compiler.parameter(n);
+      await source.connection.execute(`INSERT INTO agent (id, site_id, team_id, first_name, last_name) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`, [1004, 10, 100, 'Dee', 'Fox']);
+      assert.deepEqual((await runEtlCycle(source.connection, target.connection, WINDOW)).dimensions, { inserted: 1, updated: 0, deleted: 0 });
+      await source.connection.execute(`DELETE FROM agent WHERE id = ${p(1)}`, [1004]);
+      assert.deepEqual((await runEtlCycle(source.connection, target.connection, WINDOW)).dimensions, { inserted: 0, updated: 0, deleted: 1 });
+      const [gone] = await target.connection.query(`SELECT ${q.quoteIdentifier('DELETED')} AS deleted FROM ${q.quoteIdentifier('WFM_AGENT')} WHERE ${q.quoteIdentifier('WFM_AGENT_ID')} = 1004`);
+      assert.equal(Number(gone?.deleted), 1, 'an agent gone from the WFM database stays, marked deleted');
+      await source.connection.execute(`UPDATE team SET name = ${p(1)} WHERE id = 100`, ['Team A']);
+      assert.deepEqual((await runEtlCycle(source.connection, target.connection, WINDOW)).dimensions, { inserted: 0, updated: 1, deleted: 0 });
+      assert.deepEqual(await allFacts(target.connection), first);
     });
 
     it('purges in MaxPurgeChunk-row transactions, by PurgeDate over PurgeDaysBack', async () => {
@@ -412,5 +431,54 @@ for (const engine of await testEngines()) {
       assert.ok((expected.WFM_ADH_AGENT_TIMESTEP ?? []).length > 1000, 'the generated data fills the window');
       assert.deepEqual(await allFacts(killed.connection), expected);
     });
+
+    it('fills ETL tables that live in the WFM database itself, and refuses a group of an unknown kind with its name, the job FAILED', async () => {
+      const both = await open('etlsame');
+      await loadFixture(both.connection);
+      await createEtlDatabase(both.connection);
+      const writer = await connect(both.url);
+      connections.push(writer);
+      await runEtlCycle(both.connection, writer, WINDOW);
+      assert.deepEqual(await allFacts(writer), first);
+      await both.connection.execute(`UPDATE schedule_state_group SET kind = ${both.connection.compiler.parameter(1)} WHERE id = 203`, ['lunch']);
+      await assert.rejects(runEtlCycle(both.connection, writer, WINDOW), (e: unknown) => e instanceof InputError && /schedule_state_group 203 \(Meal\) has kind "lunch"/.test(e.message));
+      const q = writer.compiler;
+      const statuses = await writer.query(`SELECT ${q.quoteIdentifier('STATUS')} AS status, ${q.quoteIdentifier('MESSAGE')} AS message FROM ${q.quoteIdentifier('CTL_ETL_HISTORY')} ORDER BY 1`);
+      assert.deepEqual(statuses.map((r) => r.status), ['COMPLETED', 'FAILED']);
+      assert.match(String(statuses[1]?.message), /has kind "lunch"/);
+    });
   });
 }
+
+describe('wfm etl serve', () => {
+  it('runs the first cycle at start when ETLTimeout is negative and stops on SIGTERM with exit 143; 0 disables it', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-etl-serve-'));
+    const wfmUrl = `sqlite:${join(directory, 'wfm.db')}`;
+    const etlUrl = `sqlite:${join(directory, 'etl.db')}`;
+    const source = await connect(wfmUrl);
+    const target = await connect(etlUrl);
+    try {
+      await loadFixture(source);
+      await createEtlDatabase(target);
+      const args = ['etl', 'serve', '--from', wfmUrl, '--to', etlUrl, '--today', '2026-03-08', '--days-back', '1', '--days-ahead', '1'];
+      const disabled = wfm([...args, '--etl-timeout', '0']);
+      assert.equal(disabled.status, 0, disabled.stderr);
+      assert.match(disabled.stderr, /disabled \(ETLTimeout = 0\)/);
+
+      const child = spawn(process.execPath, [WFM_BIN, ...args, '--etl-timeout', '-60'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const lines: string[] = [];
+      createInterface({ input: child.stderr }).on('line', (line) => {
+        lines.push(line);
+        if (line.startsWith('purge:')) child.kill('SIGTERM');
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+      assert.equal(code, 143, lines.join('\n'));
+      const q = target.compiler;
+      const history = await target.query(`SELECT ${q.quoteIdentifier('STATUS')} AS status FROM ${q.quoteIdentifier('CTL_ETL_HISTORY')}`);
+      assert.deepEqual(history.map((r) => r.status), ['COMPLETED']);
+    } finally {
+      await source.close();
+      await target.close();
+    }
+  });
+});

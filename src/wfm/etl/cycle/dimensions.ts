@@ -3,8 +3,9 @@
 // or marked deleted there, stays with DELETED = 1, so that facts already written keep their dimension.
 import type { Connection, Row, SqlValue } from '../../../engine/dialect/types.ts';
 import { stateIdOf } from './definitions.ts';
-import { PERFORMANCE_ITEMS, SCHEDULE_KINDS, WORK_TYPES, listId } from './kinds.ts';
-import type { Organization } from './source.ts';
+import { InputError } from '../../../engine/errors.ts';
+import { PERFORMANCE_ITEMS, SCHEDULE_KINDS, scheduleKind, WORK_TYPES, listId } from './kinds.ts';
+import type { Activity, Organization, ScheduleStateGroup } from './source.ts';
 import { insertRows, nextKey, TENANT_KEY } from './writes.ts';
 
 interface DimensionRow {
@@ -59,7 +60,7 @@ const DIMENSIONS: readonly Dimension[] = [
           id: a.id,
           name: a.name,
           values: {
-            WFM_ACTIVITY_TYPE_KEY: key('WFM_ACTIVITY_TYPE', listId(WORK_TYPES, (t) => t.workType === a.workType) ?? null),
+            WFM_ACTIVITY_TYPE_KEY: key('WFM_ACTIVITY_TYPE', workTypeId(a)),
             WFM_BU_KEY: key('WFM_BU', site?.businessUnitId ?? null),
             WFM_SITE_KEY: key('WFM_SITE', a.siteId),
             WFM_WORK_TYPE: a.workType,
@@ -72,12 +73,25 @@ const DIMENSIONS: readonly Dimension[] = [
   {
     table: 'WFM_SSG',
     rows: (o, key) =>
-      o.groups.map((g) => ({ id: g.id, name: g.name, values: { WFM_SSG_TYPE_KEY: key('WFM_SSG_TYPE', stateIdOf(g.kind) || null), WFM_SITE_KEY: key('WFM_SITE', g.siteId) }, deleted: false })),
+      o.groups.map((g) => ({ id: g.id, name: g.name, values: { WFM_SSG_TYPE_KEY: key('WFM_SSG_TYPE', groupKindId(g)), WFM_SITE_KEY: key('WFM_SITE', g.siteId) }, deleted: false })),
   },
   { table: 'WFM_STATE_TYPE', rows: () => fixed(SCHEDULE_KINDS, (k) => k.title) },
   { table: 'WFM_STATE', rows: (_o, key) => fixed(SCHEDULE_KINDS, (k) => k.title, (k) => ({ WFM_STATE_TYPE_KEY: key('WFM_STATE_TYPE', stateIdOf(k.kind)), WFM_STATE_CODE: k.kind })) },
   { table: 'WFM_PERF_ITEM', rows: () => fixed(PERFORMANCE_ITEMS, (i) => i.name, (i) => ({ WFM_PERF_ITEM_UNIT: i.unit })) },
 ];
+
+/** An activity's work type as its type's id; a work type the ETL does not know is refused, naming the activity. */
+function workTypeId(activity: Activity): number {
+  const id = listId(WORK_TYPES, (t) => t.workType === activity.workType);
+  if (id !== undefined) return id;
+  throw new InputError(`activity ${activity.id} (${activity.name}) has work type "${activity.workType}", not one of ${WORK_TYPES.map((t) => t.workType).join(', ')}`);
+}
+
+/** A group's kind as its type's id; a kind the schedule does not know is refused, naming the group. */
+function groupKindId(group: ScheduleStateGroup): number {
+  if (scheduleKind(group.kind)) return stateIdOf(group.kind);
+  throw new InputError(`schedule_state_group ${group.id} (${group.name}) has kind "${group.kind}", not one of ${SCHEDULE_KINDS.map((k) => k.kind).join(', ')}`);
+}
 
 const same = (a: SqlValue | undefined, b: SqlValue | undefined): boolean => (a === null || a === undefined ? b === null || b === undefined : String(a) === String(b));
 
