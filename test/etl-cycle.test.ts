@@ -432,6 +432,16 @@ for (const engine of await testEngines()) {
       assert.deepEqual(await allFacts(killed.connection), expected);
     });
 
+    it('fills an ETL database at 8.1 with its schedule facts only, the same as at 8.5', async () => {
+      const at81 = await open('etl81');
+      await createEtlDatabase(at81.connection, '8.1');
+      const result = await runEtlCycle(source.connection, at81.connection, WINDOW);
+      assert.equal(result.chunks.length, 3);
+      assert.deepEqual(factTables('8.1').filter((t) => !t.startsWith('WFM_SCH_')), []);
+      const expected = await allFacts(target.connection);
+      for (const table of factTables('8.1')) assert.deepEqual(await facts(at81.connection, table), expected[table], table);
+    });
+
     it('fills ETL tables that live in the WFM database itself, and refuses a group of an unknown kind with its name, the job FAILED', async () => {
       const both = await open('etlsame');
       await loadFixture(both.connection);
@@ -478,6 +488,31 @@ describe('wfm etl serve', () => {
       assert.deepEqual(history.map((r) => r.status), ['COMPLETED']);
     } finally {
       await source.close();
+      await target.close();
+    }
+  });
+});
+
+describe('wfm etl run stopped by SIGINT', () => {
+  it('stops after the chunk it is writing, records the job FAILED and exits 130', async () => {
+    const etlUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'wfm-etl-sigint-')), 'etl.db')}`;
+    const target = await connect(etlUrl);
+    try {
+      await createEtlDatabase(target);
+      const child = spawn(process.execPath, [WFM_BIN, 'etl', 'run', ...GENERATED_CYCLE, '--to', etlUrl, '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const lines: string[] = [];
+      createInterface({ input: child.stderr }).on('line', (line) => {
+        lines.push(line);
+        if (/"text":"facts /.test(line) && lines.filter((l) => /"text":"facts /.test(l)).length === 1) child.kill('SIGINT');
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+      assert.equal(code, 130, lines.join('\n'));
+      assert.match(lines.join('\n'), /to go on, run: wfm etl run/);
+      const q = target.compiler;
+      const [job] = await target.query(`SELECT ${q.quoteIdentifier('STATUS')} AS status, ${q.quoteIdentifier('MESSAGE')} AS message FROM ${q.quoteIdentifier('CTL_ETL_HISTORY')}`);
+      assert.equal(job?.status, 'FAILED');
+      assert.match(String(job?.message), /interrupted \(SIGINT\)/);
+    } finally {
       await target.close();
     }
   });

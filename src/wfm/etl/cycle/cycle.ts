@@ -1,6 +1,7 @@
 // One ETL cycle: under the ETL database's lock, the WFM database is read in one snapshot, the dimensions
 // are upserted, the facts of the window DaysBack..DaysAhead are recomputed DayChunk days per transaction,
 // and old facts are purged. The cycle's CTL_ETL_HISTORY row says how it ended.
+import { setImmediate } from 'node:timers/promises';
 import type { Connection } from '../../../engine/dialect/types.ts';
 import { errorMessage, InputError } from '../../../engine/errors.ts';
 import { throwIfStopRequested } from '../../../engine/interruption.ts';
@@ -38,9 +39,15 @@ export interface EtlCycleResult {
   abandonedJobs: number;
 }
 
+function tablesOf(release: EtlRelease): typeof ETL_TABLES {
+  return ETL_TABLES.filter((t) => compareEtlReleases(t.since, release) <= 0);
+}
+
 /** The fact tables of a release, each with a day (WFM_DATE) to recompute and purge by. */
 export function factTables(release: EtlRelease): string[] {
-  return ETL_TABLES.filter((t) => compareEtlReleases(t.since, release) <= 0 && t.columns.some((c) => c.name === 'WFM_DATE')).map((t) => t.name);
+  return tablesOf(release)
+    .filter((t) => t.columns.some((c) => c.name === 'WFM_DATE'))
+    .map((t) => t.name);
 }
 
 async function checkDatabases(wfm: Connection, etl: Connection): Promise<EtlRelease> {
@@ -81,7 +88,7 @@ async function recompute(wfm: Connection, etl: Connection, release: EtlRelease, 
   });
   const { organization, window } = snapshot;
   say(`read ${wfm.description}: ${organization.agents.length} agents, ${window.segments.length} schedule segments, ${window.states.length} actual states, ${window.performance.length} performance intervals`);
-  const { keys, counts } = await upsertDimensions(etl, organization, state.job.auditKey);
+  const { keys, counts } = await upsertDimensions(etl, organization, state.job.auditKey, new Set(tablesOf(release).map((t) => t.name)));
   state.result.dimensions = counts;
   say(`dimensions: ${counts.inserted} added, ${counts.updated} updated, ${counts.deleted} marked deleted`);
   const keyOf = keyResolver(keys);
@@ -93,6 +100,8 @@ async function recompute(wfm: Connection, etl: Connection, release: EtlRelease, 
     state.result.chunks.push(written);
     state.result.rowsWritten += written.rows;
     say(`facts ${written.first}..${written.last}: ${written.rows} rows`);
+    // A driver that answers at once (SQLite) never lets the event loop run: a signal is seen only here.
+    await setImmediate();
     throwIfStopRequested(() => `the facts up to ${written.last} are written; the next cycle recomputes the whole window`);
   }
 }

@@ -150,13 +150,21 @@ async function updateRow(etl: Connection, table: string, key: number, values: Re
   ]);
 }
 
-/** Writes every dimension in one transaction; returns the keys the facts refer to. */
-export async function upsertDimensions(etl: Connection, organization: Organization, auditKey: number): Promise<{ keys: DimensionKeys; counts: DimensionCounts }> {
+/**
+ * Writes every dimension the ETL database's release has (`tables`) in one transaction; returns the keys
+ * the facts refer to.
+ */
+export async function upsertDimensions(
+  etl: Connection,
+  organization: Organization,
+  auditKey: number,
+  tables: ReadonlySet<string>,
+): Promise<{ keys: DimensionKeys; counts: DimensionCounts }> {
   const keys: DimensionKeys = new Map();
   const counts: DimensionCounts = { inserted: 0, updated: 0, deleted: 0 };
   const resolve: Resolve = (table, id) => (id === null ? null : (keys.get(table)?.get(id) ?? null));
   await etl.transaction(async () => {
-    for (const dimension of DIMENSIONS) await writeDimension(etl, dimension, dimension.rows(organization, resolve), auditKey, keys, counts);
+    for (const dimension of DIMENSIONS.filter((d) => tables.has(d.table))) await writeDimension(etl, dimension, dimension.rows(organization, resolve), auditKey, keys, counts);
   });
   return { keys, counts };
 }
