@@ -18,7 +18,7 @@ import { addDays, datesBetween, type LocalDay, localDays } from './local-days.ts
 import type { EtlCycleOptions } from './options.ts';
 import { performanceFacts } from './performance.ts';
 import { purgeCutOff, purgeTable, type TablePurge } from './purge.ts';
-import { type Organization, readWfmSnapshot } from './source.ts';
+import { type Organization, readOrganization, readWindow } from './source.ts';
 
 export interface EtlCycleRun extends Omit<EtlCycleOptions, 'etlTimeout'> {
   /** The day the window is counted from (default: today, UTC). */
@@ -77,33 +77,42 @@ interface CycleState {
   job: EtlJob;
   dates: string[];
   result: EtlCycleResult;
+  /** WFM_TIMESTAMP of every fact the cycle writes. */
+  computedAtMs: number;
 }
 
+/** Recomputes one chunk of days from the WFM database's rows of those days, and replaces its facts. */
+async function recomputeChunk(wfm: Connection, etl: Connection, organization: Organization, keyOf: KeyOf, chunk: readonly string[], tables: readonly string[], state: CycleState) {
+  const daysOfSite = daysOfSites(organization, chunk);
+  const { fromMs, toMs } = spanOf(daysOfSite, chunk);
+  const input = await readWindow(wfm, fromMs, toMs);
+  const facts: FactRows = new Map([...agentFacts(organization, input, daysOfSite, keyOf), ...performanceFacts(organization, input, daysOfSite, keyOf)]);
+  return writeChunk(etl, facts, tables, chunk, state.job.auditKey, state.computedAtMs);
+}
+
+/**
+ * The dimensions, then the facts chunk by chunk, all read from one snapshot of the WFM database while
+ * each chunk commits in the ETL database on its own.
+ */
 async function recompute(wfm: Connection, etl: Connection, release: EtlRelease, options: EtlCycleRun, state: CycleState): Promise<void> {
   const say = (text: string): void => options.progress?.({ type: 'message', text });
-  let daysOfSite = new Map<number, LocalDay[]>();
-  const snapshot = await readWfmSnapshot(wfm, (organization) => {
-    daysOfSite = daysOfSites(organization, state.dates);
-    return spanOf(daysOfSite, state.dates);
+  await wfm.snapshot(async () => {
+    const organization = await readOrganization(wfm);
+    const { keys, counts } = await upsertDimensions(etl, organization, state.job.auditKey, new Set(tablesOf(release).map((t) => t.name)));
+    state.result.dimensions = counts;
+    say(`dimensions from ${wfm.description} (${organization.agents.length} agents): ${counts.inserted} added, ${counts.updated} updated, ${counts.deleted} marked deleted`);
+    const keyOf = keyResolver(keys);
+    const tables = factTables(release);
+    for (const chunk of chunksOf(state.dates, options.dayChunk)) {
+      const written = await recomputeChunk(wfm, etl, organization, keyOf, chunk, tables, state);
+      state.result.chunks.push(written);
+      state.result.rowsWritten += written.rows;
+      say(`facts ${written.first}..${written.last}: ${written.rows} rows`);
+      // A driver that answers at once (SQLite) never lets the event loop run: a signal is seen only here.
+      await setImmediate();
+      throwIfStopRequested(() => `the facts up to ${written.last} are written; the next cycle recomputes the whole window`);
+    }
   });
-  const { organization, window } = snapshot;
-  say(`read ${wfm.description}: ${organization.agents.length} agents, ${window.segments.length} schedule segments, ${window.states.length} actual states, ${window.performance.length} performance intervals`);
-  const { keys, counts } = await upsertDimensions(etl, organization, state.job.auditKey, new Set(tablesOf(release).map((t) => t.name)));
-  state.result.dimensions = counts;
-  say(`dimensions: ${counts.inserted} added, ${counts.updated} updated, ${counts.deleted} marked deleted`);
-  const keyOf = keyResolver(keys);
-  const facts: FactRows = new Map([...agentFacts(organization, window, daysOfSite, keyOf), ...performanceFacts(organization, window, daysOfSite, keyOf)]);
-  const tables = factTables(release);
-  const computedAt = Date.now();
-  for (const chunk of chunksOf(state.dates, options.dayChunk)) {
-    const written = await writeChunk(etl, facts, tables, chunk, state.job.auditKey, computedAt);
-    state.result.chunks.push(written);
-    state.result.rowsWritten += written.rows;
-    say(`facts ${written.first}..${written.last}: ${written.rows} rows`);
-    // A driver that answers at once (SQLite) never lets the event loop run: a signal is seen only here.
-    await setImmediate();
-    throwIfStopRequested(() => `the facts up to ${written.last} are written; the next cycle recomputes the whole window`);
-  }
 }
 
 async function purge(etl: Connection, release: EtlRelease, options: EtlCycleRun, today: string, result: EtlCycleResult): Promise<void> {
@@ -143,7 +152,7 @@ export async function runEtlCycle(wfm: Connection, etl: Connection, options: Etl
     };
     options.progress?.({ type: 'message', text: `ETL cycle ${job.historyKey}: window ${window.first}..${window.last}, ${options.dayChunk} days per transaction` });
     try {
-      await recompute(wfm, etl, release, options, { job, dates, result });
+      await recompute(wfm, etl, release, options, { job, dates, result, computedAtMs: Date.now() });
       await purge(etl, release, options, today, result);
     } catch (error) {
       await finishJob(etl, job, { status: 'FAILED', rowsWritten: result.rowsWritten, rowsPurged: result.rowsPurged, message: errorMessage(error) }, Date.now());

@@ -1,6 +1,7 @@
 // What the ETL cycle reads from the WFM database: the organization (every row, for the dimensions) and,
-// for the window, the schedule, the agents' actual states and the performance data. All of it is read in
-// one snapshot, so that the facts of one cycle agree with each other whatever is written meanwhile.
+// for a span of days, the schedule, the agents' actual states and the performance data. The cycle reads
+// all of it in one snapshot, so that the facts of one cycle agree with each other whatever is written
+// meanwhile, and one chunk of days at a time, so that what it holds in memory is bounded by DayChunk.
 import type { Connection, Row, SqlValue } from '../../../engine/dialect/types.ts';
 import { instantOf, timestampText } from './local-days.ts';
 
@@ -107,7 +108,7 @@ const optionalNum = (value: SqlValue | undefined): number | null => (value === n
 const text = (value: SqlValue | undefined): string => String(value ?? '');
 const flag = (value: SqlValue | undefined): boolean => Number(value ?? 0) !== 0;
 
-async function readOrganization(wfm: Connection): Promise<Organization> {
+export async function readOrganization(wfm: Connection): Promise<Organization> {
   const [businessUnits, sites, teams, agents, activities, groups, members] = [
     await wfm.query('SELECT id, name, time_zone, deleted FROM business_unit ORDER BY id'),
     await wfm.query('SELECT id, business_unit_id, name, time_zone, deleted FROM site ORDER BY id'),
@@ -142,8 +143,8 @@ async function readOrganization(wfm: Connection): Promise<Organization> {
   };
 }
 
-/** The rows of the window [fromMs, toMs) that its facts are computed from. */
-async function readWindow(wfm: Connection, fromMs: number, toMs: number): Promise<WindowInput> {
+/** The rows of the span [fromMs, toMs) that its facts are computed from. */
+export async function readWindow(wfm: Connection, fromMs: number, toMs: number): Promise<WindowInput> {
   const q = wfm.compiler;
   const from = timestampText(fromMs);
   const to = timestampText(toMs);
@@ -186,18 +187,4 @@ async function readWindow(wfm: Connection, fromMs: number, toMs: number): Promis
     forecast: forecast.map((r) => ({ ...interval(r), volume: num(r.volume), ahtSeconds: num(r.aht_seconds) })),
     staffing: staffing.map((r) => ({ ...interval(r), requiredStaff: num(r.required_staff) })),
   };
-}
-
-export interface WfmSnapshot {
-  organization: Organization;
-  window: WindowInput;
-}
-
-/** The organization and the window's rows, read in one snapshot of the WFM database. */
-export function readWfmSnapshot(wfm: Connection, window: (organization: Organization) => { fromMs: number; toMs: number }): Promise<WfmSnapshot> {
-  return wfm.snapshot(async () => {
-    const organization = await readOrganization(wfm);
-    const { fromMs, toMs } = window(organization);
-    return { organization, window: await readWindow(wfm, fromMs, toMs) };
-  });
 }
