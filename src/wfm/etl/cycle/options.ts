@@ -72,13 +72,23 @@ export function calendarDate(text: string, what: string): string {
 export function parseEtlOptions(texts: Readonly<Record<string, string | undefined>>, from: string): EtlCycleOptions {
   const unknown = Object.keys(texts).filter((name) => !ETL_OPTION_NAMES.includes(name));
   if (unknown.length > 0) throw new InputError(`${from} has no option ${unknown.join(', ')}; the [${ETL_SECTION}] options are ${ETL_OPTION_NAMES.join(', ')}`);
-  const options: Partial<Record<keyof EtlCycleOptions, number | string>> = {};
-  for (const option of ETL_NUMBER_OPTIONS) {
-    const text = texts[option.name];
-    const value = text === undefined || text.trim() === '' ? option.fallback : wholeNumber(option, text, from);
-    if (value !== undefined) options[option.key] = value;
-  }
+  const value = (key: keyof EtlCycleOptions): number | undefined => {
+    const option = ETL_NUMBER_OPTIONS.find((o) => o.key === key);
+    const text = option && texts[option.name];
+    if (!option) return undefined;
+    return text === undefined || text.trim() === '' ? option.fallback : wholeNumber(option, text, from);
+  };
+  const required = (key: keyof EtlCycleOptions): number => value(key) ?? Number.NaN;
+  const options: EtlCycleOptions = {
+    etlTimeout: required('etlTimeout'),
+    dayChunk: required('dayChunk'),
+    daysBack: required('daysBack'),
+    daysAhead: required('daysAhead'),
+    maxPurgeChunk: required('maxPurgeChunk'),
+  };
+  const purgeDaysBack = value('purgeDaysBack');
+  if (purgeDaysBack !== undefined) options.purgeDaysBack = purgeDaysBack;
   const purgeDate = texts[PURGE_DATE_OPTION];
   if (purgeDate !== undefined && purgeDate.trim() !== '') options.purgeDate = calendarDate(purgeDate, `${from} ${PURGE_DATE_OPTION}`);
-  return options as unknown as EtlCycleOptions;
+  return options;
 }
