@@ -77,7 +77,7 @@ function printResult(result: EtlCycleResult, json: boolean): void {
     printJson(result);
     return;
   }
-  printLine(`ETL cycle ${result.historyKey} COMPLETED: window ${result.window.first}..${result.window.last}, ${result.rowsWritten} fact rows written in ${result.chunks.length} transactions, ${result.rowsPurged} purged`);
+  printLine(`ETL cycle ${result.historyKey} COMPLETED: window ${result.window.first}..${result.window.last}, ${result.rowsWritten} fact rows written in ${result.chunks.length} transaction${result.chunks.length === 1 ? '' : 's'}, ${result.rowsPurged} purged`);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
