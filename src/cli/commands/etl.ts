@@ -1,7 +1,9 @@
-// The ETL database: create and update its schema (the ETL cycle that fills it comes with `etl run`).
+// The ETL database: create and update its schema, and run the ETL cycle that fills it, once (`etl run`) or
+// on WFM Server's timer (`etl serve`).
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
 import { createEtlDatabase, describeEtlState, ETL_RELEASES, type EtlRelease, type EtlState, isEtlRelease, LATEST_ETL_RELEASE, updateEtlDatabase } from '../../wfm/etl/index.ts';
+import { registerEtlCycle } from './etl-cycle.ts';
 import { registerCreateAndUpdate, type SchemaChangeWording } from './schema-change.ts';
 
 export function parseEtlRelease(text: string): EtlRelease {
@@ -16,7 +18,7 @@ export const ETL_DATABASE_WORDING: SchemaChangeWording<EtlState> = {
 };
 
 export function registerEtl(program: Command): void {
-  const etl = program.command('etl').description('the WFM ETL database that reporting reads: its schema at every release');
+  const etl = program.command('etl').description('the WFM ETL database that reporting reads: its schema at every release, and the cycle that fills it');
   registerCreateAndUpdate<EtlRelease, EtlRelease, EtlState>(etl, {
     create: {
       description: 'create the ETL tables of a release in a database that has none (a database of its own, or the WFM database)',
@@ -33,4 +35,5 @@ export function registerEtl(program: Command): void {
     },
     wording: ETL_DATABASE_WORDING,
   });
+  registerEtlCycle(etl);
 }

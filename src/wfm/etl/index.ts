@@ -1,5 +1,7 @@
-// The ETL database's public module: its releases, creating and updating it, recognizing it, and its
-// reviewable script.
+// The ETL database's public module: its releases, creating and updating it, recognizing it, its
+// reviewable script, and the cycle that fills it.
 export { createEtlDatabase, describeEtlState, detectEtlRelease, type EtlChangeResult, type EtlState, updateEtlDatabase } from './database.ts';
 export { ETL_SCRIPT_FILES, etlScript, isEtlScript } from './script.ts';
 export { compareEtlReleases, ETL_RELEASES, type EtlRelease, isEtlRelease, LATEST_ETL_RELEASE } from './versions.ts';
+export { type EtlCycleResult, type EtlCycleRun, factTables, runEtlCycle } from './cycle/cycle.ts';
+export { calendarDate, type EtlCycleOptions, ETL_NUMBER_OPTIONS, ETL_OPTION_NAMES, ETL_SECTION, parseEtlOptions, PURGE_DATE_OPTION } from './cycle/options.ts';
