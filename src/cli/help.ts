@@ -22,6 +22,8 @@ export const EXAMPLES: Record<string, [command: string, does: string][]> = {
   'bru restore': [['wfm bru restore --file wfm.backup.db --db postgres://wfm@db2/wfm_copy', 'into an empty database, every row checked']],
   'bru verify': [['wfm bru verify --file wfm.backup.db', 'check a backup file whole without restoring it']],
   'schema script': [['wfm schema script --dialect postgres --from 8.1 --out wfm7_PG.sql', 'the SQL of an update, for a DBA to review']],
+  'etl run': [['wfm etl run --from postgres://wfm@db1/wfm --to postgres://wfm@db1/wfm_etl', 'one ETL cycle: dimensions, the facts of the window, the purge']],
+  'etl serve': [['wfm etl serve --config wfm.yaml --from WFM --to WFM_ETL', 'cycles on the [ETL] options of the WFM Server application']],
   verify: [['wfm verify --from sqlite:wfm65.db --to postgres://wfm@db2/wfm', 'every table of a migration against its 6.5 source']],
   plan: [['wfm plan --from sqlite:wfm65.db', 'what a run would do, its checks and its downtime, changing nothing']],
 };

@@ -8,8 +8,8 @@ import { InterruptedError, whileStoppable } from '../../engine/interruption.ts';
 import type { ProgressListener } from '../../engine/progress.ts';
 import { calendarDate, type EtlCycleOptions, type EtlCycleResult, ETL_NUMBER_OPTIONS, ETL_SECTION, parseEtlOptions, PURGE_DATE_OPTION, runEtlCycle } from '../../wfm/etl/index.ts';
 import { configOf, openDatabase, type ConnectionOptions } from '../connections.ts';
-import { connectionOptions, withConnectionOptions } from '../options.ts';
-import { printJson, printLine, progressPrinter } from '../output.ts';
+import { connectionOptions, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { printJson, printLine, progressFor } from '../output.ts';
 import { parseSeconds } from './schema-change.ts';
 
 interface CycleFlags {
@@ -40,7 +40,7 @@ function cycleOptions(flags: CycleFlags, connection: ConnectionOptions): EtlCycl
 }
 
 function withCycleOptions(command: Command): Command {
-  withConnectionOptions(command)
+  withVolumeOptions(withConnectionOptions(command))
     .requiredOption('--from <connection>', 'the WFM database (a connection string, or a database access point of the configuration)')
     .requiredOption('--to <connection>', 'the ETL database (wfm etl create made it; it may be the WFM database itself)')
     .option('--app <name>', 'the WFM Server application whose [ETL] options to use (default: the configuration’s server application)')
@@ -88,7 +88,7 @@ export function registerEtlCycle(etl: Command): void {
     .action(async (flags: CycleFlags, command: Command) => {
       const connection = connectionOptions(command);
       const json = Boolean(flags.json);
-      printResult(await cycle(flags, cycleOptions(flags, connection), progressPrinter(json), connection), json);
+      printResult(await cycle(flags, cycleOptions(flags, connection), progressFor(flags), connection), json);
     });
   withCycleOptions(etl.command('serve'))
     .description('the ETL cycle every ETLTimeout minutes (negative: the first at start; 0: disabled), until stopped')
@@ -96,7 +96,7 @@ export function registerEtlCycle(etl: Command): void {
       const connection = connectionOptions(command);
       const options = cycleOptions(flags, connection);
       const json = Boolean(flags.json);
-      const progress = progressPrinter(json);
+      const progress = progressFor(flags);
       if (options.etlTimeout === 0) {
         progress({ type: 'message', text: 'the ETL cycle is disabled (ETLTimeout = 0): nothing to serve' });
         return;

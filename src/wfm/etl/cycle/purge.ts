@@ -25,7 +25,7 @@ async function purgeChunk(etl: Connection, table: string, cutOff: string, size: 
   const q = etl.compiler;
   const key = q.quoteIdentifier(`${table}_KEY`);
   const old = `${q.quoteIdentifier('WFM_DATE')} < ${q.parameter(1)}`;
-  const [bound] = await etl.query(`SELECT ${key} AS bound FROM ${q.quoteIdentifier(table)} WHERE ${old} ORDER BY ${key} LIMIT 1 OFFSET ${size - 1}`, [cutOff]);
+  const [bound] = await etl.query(q.firstRows(`SELECT ${key} AS bound FROM ${q.quoteIdentifier(table)} WHERE ${old} ORDER BY ${key}`, 1, size - 1), [cutOff]);
   if (bound === undefined) return etl.transaction(() => etl.execute(`DELETE FROM ${q.quoteIdentifier(table)} WHERE ${old}`, [cutOff]));
   return etl.transaction(() => etl.execute(`DELETE FROM ${q.quoteIdentifier(table)} WHERE ${old} AND ${key} <= ${q.parameter(2)}`, [cutOff, bound.bound ?? null]));
 }
