@@ -2,10 +2,11 @@
 import { loadBulkCodecs } from '../dialect-codecs.ts';
 import { asBuffer, WorkerPool, workerModule, workerThreads } from '../worker-pool.ts';
 import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type RecordedChunk, type StoredChunk, type KeyedChunk } from './chunk-tasks.ts';
-import type { EncodedBatch } from '../copy/types.ts';
+import { transformBatch } from '../copy/transform-task.ts';
+import type { EncodedBatch, TransformedBatch, TransformWorkers } from '../copy/types.ts';
 import type { BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
 
-export interface ChunkRunner {
+export interface ChunkRunner extends TransformWorkers {
   /** Chunks worth keeping on their way at once: enough to keep every thread busy, few enough to bound memory. */
   readonly window: number;
   summarize(chunk: StoredChunk, width: number, keyColumns: readonly number[]): Promise<ChunkSummary>;
@@ -35,6 +36,10 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
         await loadBulkCodecs();
         return chunkFromText(format, text, rows, width, keyColumns);
       },
+      transform: async (spec, names, columns, width, encoding) => {
+        await loadBulkCodecs();
+        return transformBatch(spec, names, columns, width, encoding);
+      },
       close: async () => {},
     };
   }
@@ -56,7 +61,25 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
       const chunk = await pool.run<KeyedChunk>('chunkFromText', [format, text, rows, width, keyColumns]);
       return { ...chunk, payload: asBuffer(chunk.payload), lastKey: chunk.lastKey.map(asBuffer) };
     },
+    transform: async (spec, names, columns, width, encoding) => {
+      const batch = await pool.run<TransformedBatch>('transformBatch', [spec, names, columns, width, encoding]);
+      const payload = asBuffer(batch.payload);
+      return { ...batch, payload, release: () => pool.recycle(payload) };
+    },
     close: () => pool.close(),
+  };
+}
+
+/**
+ * A runner started on its first task, for work that may never come (a load whose items no transform
+ * maps, or whose target takes rows only as values): no thread is started for nothing.
+ */
+export function chunkRunnerOnDemand(threads = workerThreads()): TransformWorkers & { close(): Promise<void> } {
+  let runner: ChunkRunner | undefined;
+  return {
+    window: Math.max(1, 2 * threads),
+    transform: (spec, names, columns, width, encoding) => (runner ??= chunkRunner(threads)).transform(spec, names, columns, width, encoding),
+    close: async () => runner?.close(),
   };
 }
 
