@@ -13,7 +13,8 @@ import { chunkRunner } from '../src/engine/archive/chunk-pool.ts';
 import { ContentHash, copyItem, DatabaseSource, DatabaseSink, tableContentHash, type CopyItem, type TransformWorkers } from '../src/engine/copy/index.ts';
 import { connect, type Connection } from '../src/engine/dialect/index.ts';
 import { CHECKPOINT_TABLE_NAME } from '../src/engine/engine-tables.ts';
-import { loadLegacyContext, type Rejection } from '../src/wfm/legacy65/index.ts';
+import { legacyContextData, loadLegacyContext, type Rejection } from '../src/wfm/legacy65/index.ts';
+import { legacyContextOf } from '../src/wfm/legacy65/row-transform.ts';
 import { copyItemsFor, MIGRATION_JOB, migrateLegacy, migratedMappings } from '../src/wfm/migrate.ts';
 import { wfm } from './helpers/cli.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
@@ -117,6 +118,22 @@ async function waitForTarget(url: string, exited: Promise<unknown>): Promise<Con
     }
   }
 }
+
+describe('the loaded 6.5 context as plain data', () => {
+  it('crosses to a worker thread and comes back as the context it was', async () => {
+    const source = await generatedDatabase(fresh, sqlite, 'wctx', '6.5.201', { agents: 10, days: 2, seed: 14 });
+    await breakRows(source);
+    const connection = await connect({ ...source.target, readOnly: true });
+    try {
+      const context = await loadLegacyContext(connection, '6.5.201');
+      const crossed = legacyContextOf(structuredClone(legacyContextData(context)));
+      assert.deepEqual(crossed, context);
+      assert.ok((crossed.parents.get('employee')?.migrating.size ?? 0) > 0, 'the context holds the employees that migrate');
+    } finally {
+      await connection.close();
+    }
+  });
+});
 
 if (!postgres) console.error('\n*** SKIPPED: the 6.5 mapping in worker threads needs PostgreSQL (a target that takes encoded rows), unreachable here ***\n');
 

@@ -77,7 +77,9 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
 export function chunkRunnerOnDemand(threads = workerThreads()): TransformWorkers & { close(): Promise<void> } {
   let runner: ChunkRunner | undefined;
   return {
-    window: Math.max(1, 2 * threads),
+    // One batch per thread on its way beside the one being written, for each item loading: a batch of
+    // source rows is held twice while it is mapped, and items load side by side.
+    window: Math.max(1, threads),
     transform: (spec, names, columns, width, encoding) => (runner ??= chunkRunner(threads)).transform(spec, names, columns, width, encoding),
     close: async () => runner?.close(),
   };

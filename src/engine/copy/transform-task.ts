@@ -24,34 +24,39 @@ async function factoryOf(spec: TransformSpec): Promise<TransformFactory> {
   return factory as TransformFactory;
 }
 
-/** The rows of `columns` (one array per name of `names`, all as long) as rows keyed by column name. */
-function rowsOf(names: readonly string[], columns: readonly SqlValue[][]): Row[] {
-  const count = columns[0]?.length ?? 0;
-  const rows: Row[] = new Array<Row>(count);
-  for (let i = 0; i < count; i++) {
-    const row: Row = {};
-    for (let j = 0; j < names.length; j++) row[names[j] as string] = (columns[j] as SqlValue[])[i] ?? null;
-    rows[i] = row;
-  }
-  return rows;
+/** Row `i` of `columns` (one array per name of `names`), keyed by column name. */
+function rowAt(names: readonly string[], columns: readonly SqlValue[][], i: number): Row {
+  const row: Row = {};
+  for (let j = 0; j < names.length; j++) row[names[j] as string] = (columns[j] as SqlValue[])[i] ?? null;
+  return row;
 }
 
-/** The transformed rows as one array per target column (`width` of them), and the rejections in the order they were met. */
-function transformed(rows: readonly Row[], width: number, transform: (row: Row) => Transformed): { columns: SqlValue[][]; written: number; rejections: unknown[] } {
-  const columns: SqlValue[][] = Array.from({ length: width }, () => []);
+/**
+ * Each row through the transform, made as it is needed and dropped once mapped, so that a batch is held
+ * once as source columns and once as target columns: the target rows as one array per column (`width` of
+ * them), and the rejections in the order they were met.
+ */
+function transformed(
+  names: readonly string[],
+  columns: readonly SqlValue[][],
+  width: number,
+  transform: (row: Row) => Transformed,
+): { read: number; columns: SqlValue[][]; written: number; rejections: unknown[] } {
+  const read = columns[0]?.length ?? 0;
+  const mapped: SqlValue[][] = Array.from({ length: width }, () => []);
   const rejections: unknown[] = [];
   let written = 0;
-  for (const row of rows) {
-    const result = transform(row);
+  for (let i = 0; i < read; i++) {
+    const result = transform(rowAt(names, columns, i));
     if (!('row' in result)) {
       rejections.push(result.rejection);
       continue;
     }
     if (result.row.length !== width) throw new Error(`a row transform made a row of ${result.row.length} values for ${width} target columns`);
-    for (let j = 0; j < width; j++) (columns[j] as SqlValue[]).push(result.row[j] ?? null);
+    for (let j = 0; j < width; j++) (mapped[j] as SqlValue[]).push(result.row[j] ?? null);
     written++;
   }
-  return { columns, written, rejections };
+  return { read, columns: mapped, written, rejections };
 }
 
 /**
@@ -67,12 +72,11 @@ export async function transformBatch(
   allocate?: Allocate,
 ): Promise<TransformedBatch> {
   const transform = (await factoryOf(spec))(spec.context);
-  const rows = rowsOf(names, columns);
-  const result = transformed(rows, width, transform);
+  const result = transformed(names, columns, width, transform);
   let hash = new ContentHash();
   const { payload, rowsDigest } = encodeBulk(encoding, result.columns, () => (hash = new ContentHash()).visitor(), allocate);
   return {
-    rowsRead: rows.length,
+    rowsRead: result.read,
     rows: result.written,
     contentHash: hash.toString(),
     payload,
