@@ -1,6 +1,6 @@
 // The chunk tasks, run by worker threads where the machine has a core to spare, or in this thread.
 import { loadBulkCodecs } from '../dialect-codecs.ts';
-import { asBuffer, WorkerPool, workerModule, workerThreads } from '../worker-pool.ts';
+import { asBuffer, WorkerPool, withBuffers, workerModule, workerThreads } from '../worker-pool.ts';
 import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type RecordedChunk, type StoredChunk, type KeyedChunk } from './chunk-tasks.ts';
 import { transformBatch } from '../copy/transform-task.ts';
 import type { EncodedBatch, TransformedBatch, TransformWorkers } from '../copy/types.ts';
@@ -83,10 +83,4 @@ export function chunkRunnerOnDemand(threads = workerThreads()): TransformWorkers
     transform: (spec, names, columns, width, encoding) => (runner ??= chunkRunner(threads)).transform(spec, names, columns, width, encoding),
     close: async () => runner?.close(),
   };
-}
-
-/** Binary values as Buffers again, after crossing from a worker. */
-function withBuffers(columns: SqlValue[][]): SqlValue[][] {
-  for (const column of columns) for (let i = 0; i < column.length; i++) column[i] = asBuffer(column[i] as SqlValue);
-  return columns;
 }
