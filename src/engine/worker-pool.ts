@@ -4,6 +4,7 @@
 // allows them.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { SqlValue } from './dialect/types.ts';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -134,6 +135,12 @@ export class WorkerPool {
 /** A value as it was before it crossed between threads: a Buffer crosses as a plain Uint8Array. */
 export function asBuffer<T>(value: T): T | Buffer {
   return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
+}
+
+/** Columns whose binary values are Buffers again, after crossing between threads. */
+export function withBuffers(columns: SqlValue[][]): SqlValue[][] {
+  for (const column of columns) for (let i = 0; i < column.length; i++) column[i] = asBuffer(column[i] as SqlValue);
+  return columns;
 }
 
 /** Smaller memory is not worth a message: a new buffer of it costs less. */

@@ -12,6 +12,8 @@ import { splitByKeyRange } from './key-ranges.ts';
 import { createDatabase, type DatabaseState, describeState, detectRelease, lockDatabase, refusedOrLocked } from './database.ts';
 import {
   derivedUsersAndRoles,
+  legacyContextData,
+  legacyTransformSpec,
   loadLegacyContext,
   ROLE_COLUMNS,
   ROLE_PRIVILEGE_COLUMNS,
@@ -80,14 +82,19 @@ export function migratedMappings(allowMigratePerformance: boolean): TableMapping
   return TABLE_MAPPINGS.filter((m) => allowMigratePerformance || !m.performance);
 }
 
-/** One copy item per mapped table; an item waits for the tables its target's foreign keys reference. */
+/**
+ * One copy item per mapped table; an item waits for the tables its target's foreign keys reference. Its
+ * transform goes as a spec too, which worker threads load where the target takes encoded rows.
+ */
 export function copyItemsFor(mappings: readonly TableMapping[], release: LegacyRelease, context: LegacyContext): CopyItem[] {
   const model = releaseModel('8.5.2');
+  const data = legacyContextData(context);
   return mappings.map((mapping) => ({
     name: mapping.target,
     source: { table: mapping.source, columns: mapping.sourceColumns(release), key: mapping.sourceKey },
     target: { table: mapping.target, columns: mapping.targetColumns },
     transform: mapping.transform(context),
+    transformSpec: legacyTransformSpec(mapping.source, data),
     dependsOn: (model.tables.find((t) => t.name === mapping.target)?.foreignKeys ?? []).map((fk) => fk.referencedTable).filter((t) => t !== mapping.target),
   }));
 }

@@ -1,11 +1,12 @@
 // The chunk tasks, run by worker threads where the machine has a core to spare, or in this thread.
 import { loadBulkCodecs } from '../dialect-codecs.ts';
-import { asBuffer, WorkerPool, workerModule, workerThreads } from '../worker-pool.ts';
+import { asBuffer, WorkerPool, withBuffers, workerModule, workerThreads } from '../worker-pool.ts';
 import { checkedColumns, chunkForLoad, chunkFromText, encodeChunk, summarizeChunk, type ChunkSummary, type HashedChunk, type RecordedChunk, type StoredChunk, type KeyedChunk } from './chunk-tasks.ts';
-import type { EncodedBatch } from '../copy/types.ts';
+import { transformBatch } from '../copy/transform-task.ts';
+import type { EncodedBatch, TransformedBatch, TransformWorkers } from '../copy/types.ts';
 import type { BulkEncoding, QueryTextFormat, SqlValue } from '../dialect/types.ts';
 
-export interface ChunkRunner {
+export interface ChunkRunner extends TransformWorkers {
   /** Chunks worth keeping on their way at once: enough to keep every thread busy, few enough to bound memory. */
   readonly window: number;
   summarize(chunk: StoredChunk, width: number, keyColumns: readonly number[]): Promise<ChunkSummary>;
@@ -35,6 +36,10 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
         await loadBulkCodecs();
         return chunkFromText(format, text, rows, width, keyColumns);
       },
+      transform: async (spec, names, columns, width, encoding) => {
+        await loadBulkCodecs();
+        return transformBatch(spec, names, columns, width, encoding);
+      },
       close: async () => {},
     };
   }
@@ -56,12 +61,26 @@ export function chunkRunner(threads = workerThreads()): ChunkRunner {
       const chunk = await pool.run<KeyedChunk>('chunkFromText', [format, text, rows, width, keyColumns]);
       return { ...chunk, payload: asBuffer(chunk.payload), lastKey: chunk.lastKey.map(asBuffer) };
     },
+    transform: async (spec, names, columns, width, encoding) => {
+      const batch = await pool.run<TransformedBatch>('transformBatch', [spec, names, columns, width, encoding]);
+      const payload = asBuffer(batch.payload);
+      return { ...batch, payload, release: () => pool.recycle(payload) };
+    },
     close: () => pool.close(),
   };
 }
 
-/** Binary values as Buffers again, after crossing from a worker. */
-function withBuffers(columns: SqlValue[][]): SqlValue[][] {
-  for (const column of columns) for (let i = 0; i < column.length; i++) column[i] = asBuffer(column[i] as SqlValue);
-  return columns;
+/**
+ * A runner started on its first task, for work that may never come (a load whose items no transform
+ * maps, or whose target takes rows only as values): no thread is started for nothing.
+ */
+export function chunkRunnerOnDemand(threads = workerThreads()): TransformWorkers & { close(): Promise<void> } {
+  let runner: ChunkRunner | undefined;
+  return {
+    // One batch per thread on its way beside the one being written, for each item loading: a batch of
+    // source rows is held twice while it is mapped, and items load side by side.
+    window: Math.max(1, threads),
+    transform: (spec, names, columns, width, encoding) => (runner ??= chunkRunner(threads)).transform(spec, names, columns, width, encoding),
+    close: async () => runner?.close(),
+  };
 }

@@ -9,7 +9,7 @@ import { ContentHash } from './content-hash.ts';
 import { RowsDigest } from '../dialect/rows-digest.ts';
 import { keyAfter } from './key-range.ts';
 import { negotiatePipeline } from './negotiate.ts';
-import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, PipelineChunk, RowSource, SourceOffer } from './types.ts';
+import type { Checkpoint, ChunkSink, CopyItem, CopyItemResult, PipelineChunk, RowSource, SourceOffer, TransformWorkers } from './types.ts';
 
 export interface CopyOptions {
   /** Rows per chunk: the unit of a transaction, a checkpoint and a hash. */
@@ -19,6 +19,8 @@ export interface CopyOptions {
   onProgress?: ProgressListener;
   /** Told of each item as it is done, while the others are still copied. */
   onItemDone?: (item: CopyItem, result: CopyItemResult) => void;
+  /** Where items whose transform can be sent (CopyItem.transformSpec) are transformed, when the sink takes encoded rows. */
+  workers?: TransformWorkers;
 }
 
 export interface CopyEndpoints {
@@ -113,7 +115,7 @@ async function copyItemFromCheckpoint(source: RowSource, sink: ChunkSink, item: 
 
   const meter = new RateMeter(item.name, await source.count(item), checkpoint.rowsRead);
   const total = ContentHash.parse(checkpoint.contentHash);
-  const pipeline = await negotiatePipeline(source, sink, item, checkpoint.lastKey, options.chunkRows ?? DEFAULT_CHUNK_ROWS);
+  const pipeline = await negotiatePipeline(source, sink, item, checkpoint.lastKey, options.chunkRows ?? DEFAULT_CHUNK_ROWS, options.workers);
   digest = pipeline.digested && checkpoint.rowsWritten === 0 ? new RowsDigest() : undefined;
   for await (const chunk of writtenWhileNextIsRead(pipeline.chunks(), (chunk) => writeChunk(chunk, checkpoint, total))) {
     digest = chunk.rowsDigest === undefined ? undefined : digest?.plus(RowsDigest.parse(chunk.rowsDigest));

@@ -95,18 +95,23 @@ export class DatabaseSink implements ChunkSink {
   async write(item: CopyItem, rows: SqlValue[][], rejections: unknown[], checkpoint: Checkpoint): Promise<void> {
     await this.connection.transaction(async () => {
       if (rows.length > 0) await this.connection.bulkInsert(item.target.table, item.target.columns, rows);
-      if (rejections.length > 0) {
-        const first = checkpoint.rowsRejected - rejections.length;
-        await this.connection.bulkInsert(REJECTION_TABLE.name, ['job', 'item', 'seq', 'detail'], rejections.map((r, i) => [this.job, item.name, first + i, JSON.stringify(r)]));
-      }
+      await this.storeRejections(item, rejections, checkpoint);
       await this.storeCheckpoint(item, checkpoint);
     });
+  }
+
+  /** Inside the transaction of the chunk they were met in, numbered on from those before: the checkpoint counts them already. */
+  private async storeRejections(item: CopyItem, rejections: readonly unknown[], checkpoint: Checkpoint): Promise<void> {
+    if (rejections.length === 0) return;
+    const first = checkpoint.rowsRejected - rejections.length;
+    await this.connection.bulkInsert(REJECTION_TABLE.name, ['job', 'item', 'seq', 'detail'], rejections.map((r, i) => [this.job, item.name, first + i, JSON.stringify(r)]));
   }
 
   private async writeEncoded(bulk: EncodedBulk, item: CopyItem, batch: EncodedBatch, checkpoint: Checkpoint): Promise<void> {
     await this.connection.transaction(async () => {
       const written = await bulk.insertEncoded(item.target.table, item.target.columns, batch.payload);
       if (written !== batch.rows) throw new Error(`${item.target.table} took ${written} of the ${batch.rows} rows of a chunk; nothing of it was written`);
+      await this.storeRejections(item, batch.rejections ?? [], checkpoint);
       await this.storeCheckpoint(item, checkpoint);
     });
   }

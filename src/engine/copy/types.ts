@@ -3,6 +3,34 @@ import type { BulkEncoding, QueryTextFormat, Row, SqlValue, TextBatch } from '..
 /** What a transform makes of one source row: the target row, or a rejection to report. */
 export type Transformed = { row: SqlValue[] } | { rejection: unknown };
 
+/**
+ * A row transform as a worker thread can be sent it: the URL of an ES module, the name of the factory it
+ * exports, and the plain data (structured-cloneable) the factory makes the transform of. The factory must
+ * give the very transform the item's `transform` is, so that both ways of moving rows write the same rows.
+ */
+export interface TransformSpec {
+  module: string;
+  name: string;
+  context: unknown;
+}
+
+/**
+ * A batch of source rows transformed and encoded off this thread: how many were read, the rows written
+ * (encoded for the sink's bulk path, with their hash and digest), and the rows rejected.
+ */
+export interface TransformedBatch extends Omit<EncodedBatch, 'lastKey' | 'rejections'> {
+  rowsRead: number;
+  rejections: unknown[];
+}
+
+/** Threads that transform, encode and hash a batch of source rows (the same threads that decode and encode a restore's chunks). */
+export interface TransformWorkers {
+  /** Batches worth keeping on their way at once: enough to keep every thread busy, few enough to bound memory. */
+  readonly window: number;
+  /** The rows, given as columns in the order of `names`, through the spec's transform into `width` columns, encoded in `encoding`. */
+  transform(spec: TransformSpec, names: readonly string[], columns: SqlValue[][], width: number, encoding: BulkEncoding): Promise<TransformedBatch>;
+}
+
 export interface CopyItem {
   /** Unique within a job: names the checkpoint and the progress line. */
   name: string;
@@ -17,6 +45,8 @@ export interface CopyItem {
   target: { table: string; columns: string[] };
   /** The default takes the source columns as they are. */
   transform?: (row: Row) => Transformed;
+  /** The same transform as worker threads load it: where the sink takes encoded rows, the rows are transformed there. */
+  transformSpec?: TransformSpec;
   /** Items whose target tables must be complete before this one starts (foreign keys). */
   dependsOn?: string[];
 }
@@ -73,6 +103,8 @@ export interface EncodedBatch {
   rowsDigest?: string;
   /** Gives the payload's memory back to whoever made it, to write the next batch into: called once it is written, never read again. */
   release?(): void;
+  /** The source rows a transform rejected in this batch: written with it, in the same unit. */
+  rejections?: unknown[];
 }
 
 /**

@@ -4,6 +4,7 @@
 // other tables still load; what is left of the schema is built at the end and the whole compared with
 // the model. A table that does not hold what was loaded stops the load, and the tables the pipeline
 // created are removed again: the target is left as the pipeline found it.
+import { chunkRunnerOnDemand } from '../archive/chunk-pool.ts';
 import { copyItems, DatabaseSink, type ChunkSink, type CopyItem, type CopyItemResult, type RowSource } from '../copy/index.ts';
 import { connect, type Connection, type ConnectionTarget } from '../dialect/index.ts';
 import { CHECKPOINT_TABLE_NAME, REJECTION_TABLE_NAME } from '../engine-tables.ts';
@@ -128,11 +129,14 @@ async function loadAndVerify(plan: LoadPlan): Promise<{ items: CopyItemResult[];
   };
   const keysAfterwards = plan.preparation !== 'filled' && plan.target.adapter.addsForeignKeys;
   const ordered = loadOrder(plan.schema, plan.items, keysAfterwards, plan.rowsOf ?? (() => 0));
+  // The threads that decode a restore's chunks transform the rows of items that a transform maps.
+  const workers = chunkRunnerOnDemand();
   let items: CopyItemResult[];
   try {
     items = await copyItems({ openSource: plan.openSource, openSink }, ordered, {
       chunkRows: plan.chunkRows,
       concurrency: plan.connections,
+      workers,
       onProgress: (event) => {
         plan.onProgress?.(event);
         stopOnFailure();
@@ -141,6 +145,8 @@ async function loadAndVerify(plan: LoadPlan): Promise<{ items: CopyItemResult[];
   } catch (error) {
     await verification.finish().catch(() => undefined);
     throw verification.failure ?? error;
+  } finally {
+    await workers.close();
   }
   const verified = verification.finish();
   // Met by the caller once the rest of the schema is built; until then it must not count as unhandled.

@@ -4,6 +4,7 @@
 export type { LegacyContext, LegacySupervisor, Mapped, OffsetOwner, ParentKeys, Rejection, TableMapping } from './types.ts';
 export { TABLE_MAPPINGS } from './mappings.ts';
 export { loadLegacyContext } from './context.ts';
+export { legacyContextData, legacyTransformSpec, type LegacyContextData } from './row-transform.ts';
 export { derivedUsersAndRoles, type DerivedUsersAndRoles, ROLE_COLUMNS, ROLE_PRIVILEGE_COLUMNS, WFM_USER_COLUMNS } from './users.ts';
 export { validateLegacy } from './validate.ts';
 export { valuesNotUtf8 } from './text.ts';
