@@ -2,12 +2,13 @@
 // have no sequence: the cycle holds the ETL database's lock, so the highest key plus one is free.
 import type { Connection, SqlValue } from '../../../engine/dialect/types.ts';
 
-/** Parameters per INSERT statement, under every engine's limit (SQLite's 32766 the lowest). */
+/** Parameters per INSERT statement where the engine sets no lower limit (SQLite's 32766 is under it; SQL Server's 2,100 says so). */
 const PARAMETERS_PER_STATEMENT = 30_000;
 
 export async function insertRows(connection: Connection, table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[]): Promise<number> {
   const q = connection.compiler;
-  const perStatement = Math.max(1, Math.floor(PARAMETERS_PER_STATEMENT / columns.length));
+  const limit = Math.min(PARAMETERS_PER_STATEMENT, connection.adapter.maxParameters ?? PARAMETERS_PER_STATEMENT);
+  const perStatement = Math.max(1, Math.floor(limit / columns.length));
   const head = `INSERT INTO ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) VALUES `;
   for (let start = 0; start < rows.length; start += perStatement) {
     const batch = rows.slice(start, start + perStatement);
