@@ -77,7 +77,7 @@ describe('wfm command line', () => {
     assertOneLineError(result, 3, /cannot connect to postgres:\/\/postgres@127\.0\.0\.1:5432\/wfm_no_such_database/);
     assert.doesNotMatch(result.stdout + result.stderr, /TopSecret1/);
     const fromEnv = wfm(['info', '--password-env', 'WFM_TEST_PW', '--db', 'postgres;127.0.0.1;wfm_no_such_database;postgres'], { WFM_TEST_PW: 'TopSecret1' });
-    assert.equal(fromEnv.status, 2);
+    assert.equal(fromEnv.status, 3);
     assert.doesNotMatch(fromEnv.stdout + fromEnv.stderr, /TopSecret1/);
   });
 
