@@ -141,11 +141,11 @@ describe('interruptions', () => {
     const source = join(directory, 'starting.db');
     const file = join(directory, 'starting.backup.db');
     const loading = join(directory, 'starting.mark');
-    // A module hook holds the loading of the command's main module, and says so: the signal then comes
-    // while wfm is starting, whatever the speed of the machine.
+    // A module hook holds the loading of the command's main module (compiled, or the source), and says so:
+    // the signal then comes while wfm is starting, whatever the speed of the machine.
     const hooks = `import { writeFileSync } from 'node:fs';
       export async function load(url, context, nextLoad) {
-        if (url.endsWith('/src/cli/main.ts')) { writeFileSync(${JSON.stringify(loading)}, ''); await new Promise((resolve) => setTimeout(resolve, 60000)); }
+        if (url.endsWith('/src/cli/main.ts') || url.endsWith('/dist/cli/main.js')) { writeFileSync(${JSON.stringify(loading)}, ''); await new Promise((resolve) => setTimeout(resolve, 60000)); }
         return nextLoad(url, context);
       }`;
     const preload = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
@@ -153,8 +153,10 @@ describe('interruptions', () => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
-    while (!existsSync(loading)) await new Promise((resolve) => setTimeout(resolve, 10));
+    let ended = false;
+    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => ((ended = true), resolve(code))));
+    while (!existsSync(loading) && !ended) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(!ended, `wfm ended before its main module was loaded: ${stderr}`);
     child.kill('SIGTERM');
     assert.equal(await closed, 143, stderr);
     assert.equal(lastLine(stderr), 'wfm: to go on, run the same command again', stderr);
@@ -188,12 +190,14 @@ describe('interruptions', () => {
     const child = spawn(process.execPath, [WFM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    let ended = false;
+    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => ((ended = true), resolve(code))));
     // Seen from a session of its own: one inside a transaction sees the activity as it was when that began.
     const watcher = await connect(target.url);
     const waiting = async (): Promise<boolean> =>
       Number((await watcher.query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))[0]?.n) > 0;
-    while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!ended && !(await waiting())) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(!ended, `the restore ended before it waited for the scratch: ${stderr}`);
     child.kill('SIGINT');
     // The stop is asked for while the restore waits; it goes on once the other transaction ends.
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -79,7 +79,7 @@ describe(`completing a loaded schema${skipped.length > 0 ? ` (not ${skipped.join
       try {
         await loaded(first, false);
         const events: string[] = [];
-        const completion = new TableCompletion((event) => event.type === 'message' && events.push(event.text.trim().split(':')[0] as string));
+        const completion = new TableCompletion((event) => event.type === 'table-detail' && events.push(event.text.split(':')[0] as string));
         const [parentTable, firstChild, secondChild, thirdChild] = schema.tables as [TableModel, TableModel, TableModel, TableModel];
         // Completed before its parent: its key is left for the end.
         await completion.finish(first, firstChild);

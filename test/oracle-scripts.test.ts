@@ -243,7 +243,7 @@ describe('the Oracle scripts', { skip: available ? undefined : `${SQLFLUFF} is n
     const result = wfm(['bru', '-UPDATE', '-DB', `oracle;${descriptor};wfm`, '-SCRIPT', join(root, 'stage', 'wfm7_ORA.sql'), '--password-env', 'WFM_TEST_ORACLE_PASSWORD'], {
       WFM_TEST_ORACLE_PASSWORD: 'n0t-shown',
     });
-    assert.equal(result.status, 2, result.stderr);
+    assert.equal(result.status, 3, result.stderr);
     assert.match(result.stderr, /^wfm: cannot connect to oracle;\(DESCRIPTION=.*PORT=1.*\);wfm: NJS-\d+/);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
     assert.doesNotMatch(result.stderr, /n0t-shown/);

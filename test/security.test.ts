@@ -346,7 +346,7 @@ describe(`database passwords${suffix}`, () => {
           for (const journal of journals) texts.push([`journal ${journal}`, readFileSync(journal, 'utf8')]);
         }
         const missing = { ...current, database: `${current.database}_missing` };
-        command('a database that does not exist', ['info', '--db', url(missing)], 2);
+        command('a database that does not exist', ['info', '--db', url(missing)], 3);
         for (const [what, text] of texts) assert.ok(!text.includes(PASSWORD), `the password is in the ${what}`);
         for (const backup of filesUnder(backups)) assert.ok(!readFileSync(backup).includes(PASSWORD), `the password is in the bytes of ${backup}`);
 
@@ -374,7 +374,7 @@ describe(`database passwords${suffix}`, () => {
         const { url, args, env } = given(form, WRONG_PASSWORD);
         for (const json of [[], ['--json']]) {
           const result = wfm(['info', '--db', url(target), ...json, ...args], env);
-          assert.equal(result.status, 2, `${form}: ${result.stderr}`);
+          assert.equal(result.status, 3, `${form}: ${result.stderr}`);
           assert.match(result.stderr, /denied|authentication|password/i);
           for (const secret of [WRONG_PASSWORD, PASSWORD]) assert.ok(!`${result.stdout}${result.stderr}`.includes(secret), `${form}: a password is in the output: ${result.stderr}`);
         }
