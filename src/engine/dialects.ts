@@ -5,7 +5,7 @@ import { describeTarget, parseConnectionString, type ConnectionTarget, type Engi
 import { sqliteDialect } from './dialect/sqlite/index.ts';
 import type { Connection, Dialect } from './dialect/types.ts';
 
-const loaders: Partial<Record<EngineName, () => Promise<Dialect>>> = {
+const loaders: Record<EngineName, () => Promise<Dialect>> = {
   sqlite: async () => sqliteDialect,
   postgres: async () => (await import('./dialect/postgres/index.ts')).postgresDialect,
   mysql: async () => (await import('./dialect/mysql/index.ts')).mysqlDialect,
@@ -27,14 +27,7 @@ export async function asConnectionLost(error: unknown): Promise<OperationError |
 }
 
 export async function dialectFor(engine: EngineName): Promise<Dialect> {
-  const load = loaders[engine];
-  if (!load) {
-    throw new InputError(
-      `${engine} databases can be scripted (wfm schema script --dialect ${engine}) but not connected to by this build; ` +
-        'use sqlite, postgres, mysql, mssql or oracle',
-    );
-  }
-  return load();
+  return loaders[engine]();
 }
 
 export async function connect(target: ConnectionTarget | string): Promise<Connection> {
