@@ -8,11 +8,21 @@ import { DEFAULT_KEY_FILE, type ConnectionOptions } from './connections.ts';
  */
 export function withConnectionOptions(command: Command): Command {
   return command
-    .addOption(new Option('--config <file>', 'the configuration (wfm.yaml) whose database access points and options to use').env('WFM_CONFIG'))
+    .addOption(configFileOption())
     .addOption(new Option('--dap <name>', 'the database access point of the configuration to open (instead of --db)'))
     .addOption(new Option('--password-env <name>', 'read the database password from this environment variable'))
     .addOption(new Option('--password-prompt', 'ask for the database password on the terminal'))
-    .addOption(new Option('--key-file <file>', 'the key that protects stored passwords (created on first use, owner-only)').default(DEFAULT_KEY_FILE));
+    .addOption(keyFileOption());
+}
+
+/** --config: the configuration whose access points and options a command reads. */
+export function configFileOption(): Option {
+  return new Option('--config <file>', 'the configuration (wfm.yaml) whose database access points and options to use').env('WFM_CONFIG');
+}
+
+/** --key-file: the installation's key, which protects stored passwords and seals backups. */
+export function keyFileOption(): Option {
+  return new Option('--key-file <file>', 'the key that protects stored passwords and seals backups (created on first use, owner-only)').default(DEFAULT_KEY_FILE);
 }
 
 export function connectionOptions(command: Command): ConnectionOptions {

@@ -15,6 +15,7 @@ import { diffSchemas, formatDifferences } from '../engine/schema/diff.ts';
 import { createTablesForLoading, dropTables, intoLoadTarget, loadItems, type TableVerified } from '../engine/load/index.ts';
 import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
 import { requireBackupRestorePrivilege } from './access.ts';
+import { requireSealKeyForBackup, sealRefusal, type BackupSealing, type SealVerdict } from './backup-seal.ts';
 import { type DatabaseState, describeState, detectRelease, lockDatabase, TOOL_VERSION } from './database.ts';
 import { modelWithTablesPresent } from './releases/collection-8.5.2.ts';
 import { releaseModel } from './releases/index.ts';
@@ -38,6 +39,8 @@ export interface BackupResult {
   leftOut: string[];
   bytes: number;
   seconds: number;
+  /** Sealed by the key given, or not sealed for want of one. */
+  seal: SealVerdict;
 }
 
 function releaseOf(state: DatabaseState): string {
@@ -75,10 +78,12 @@ function requireNewBackupFile(file: string): void {
 export async function backupDatabase(
   from: ConnectionTarget,
   file: string,
-  options: { wfmUser?: string; chunkRows?: number; onProgress?: ProgressListener; resume?: boolean } = {},
+  options: { wfmUser?: string; chunkRows?: number; onProgress?: ProgressListener; resume?: boolean; sealing?: BackupSealing } = {},
 ): Promise<BackupResult> {
   const started = performance.now();
   requireNewBackupFile(file);
+  const sealKey = options.sealing?.key;
+  if (options.sealing) requireSealKeyForBackup(options.sealing);
   const connection = await connect({ ...from, readOnly: true });
   try {
     const state = await detectRelease(connection);
@@ -99,7 +104,7 @@ export async function backupDatabase(
         toolVersion: TOOL_VERSION,
         schema,
         items: items.map(archiveItemOf),
-      }, { resume: options.resume ?? false });
+      }, { resume: options.resume ?? false, sealKey });
       await sink.prepare();
       const source = new DatabaseSource(connection);
       const counts: TableCount[] = [];
@@ -122,7 +127,8 @@ export async function backupDatabase(
       if (sealed === undefined) throw error;
       return sealed;
     });
-    return { file, release: releaseOf(state), engine: connection.adapter.engine, tables, leftOut, bytes: statSync(file).size, seconds: (performance.now() - started) / 1000 };
+    const seal: SealVerdict = sealKey ? { state: 'sealed-by-this-key', keyId: sealKey.id } : { state: 'not-sealed' };
+    return { file, release: releaseOf(state), engine: connection.adapter.engine, tables, leftOut, bytes: statSync(file).size, seconds: (performance.now() - started) / 1000, seal };
   } finally {
     // A read-only session that cannot be closed cleanly (its server went away) has nothing left to lose.
     await connection.close().catch(() => undefined);
@@ -150,14 +156,21 @@ function unknownRelease(file: string, header: ArchiveHeader): string {
   return `${file} is a backup of release ${header.release}, which this tool (${TOOL_VERSION}) does not know; use the wfm-migrate that wrote it (${header.toolVersion}) or a later one`;
 }
 
+/** A backup verified: the archive's report, and why RequireSealedBackups does not accept it, when it does not. */
+export interface BackupReport extends ArchiveReport {
+  notAcceptable?: string;
+}
+
 /**
- * The archive checked whole, of a release this tool can restore and with that release's schema: what
- * `bru verify` reports.
+ * The archive checked whole, of a release this tool can restore and with that release's schema, its seal
+ * checked with the key given and judged by RequireSealedBackups: what `bru verify` reports.
  */
-export async function verifyBackup(file: string): Promise<ArchiveReport> {
-  const report = await verifyArchive(file);
+export async function verifyBackup(file: string, sealing: BackupSealing = {}): Promise<BackupReport> {
+  const report = await verifyArchive(file, { sealKey: sealing.key });
   const problems = report.header ? await backupProblems(file, report.header) : [];
-  return problems.length > 0 ? { ...report, ok: false, problems: [...report.problems, ...problems] } : report;
+  const checked = problems.length > 0 ? { ...report, ok: false, problems: [...report.problems, ...problems] } : report;
+  const notAcceptable = report.seal && sealRefusal(file, report.seal, sealing);
+  return notAcceptable ? { ...checked, ok: false, notAcceptable } : checked;
 }
 
 async function backupProblems(file: string, header: ArchiveHeader): Promise<string[]> {
@@ -165,20 +178,26 @@ async function backupProblems(file: string, header: ArchiveHeader): Promise<stri
   return (await releaseSchemaOf(header, header.release)).problems;
 }
 
+/** A backup checked for a restore: its header, and the verdict on its seal. */
+type IntactArchive = ArchiveReport & { header: ArchiveHeader; seal: SealVerdict };
+
 /**
  * The archive checked whole, every row of it unless `rows` is false, before anything is written anywhere:
  * a damaged part stops the restore, even in a file whose every digest was made to match, and so does a
- * schema that is not its release's.
+ * schema that is not its release's, a seal of this key that does not match, and a file RequireSealedBackups
+ * does not accept.
  */
-export async function requireIntactArchive(file: string, options: VerifyOptions = {}): Promise<ArchiveReport & { header: ArchiveHeader }> {
-  let report = await verifyArchive(file, options);
+export async function requireIntactArchive(file: string, options: Pick<VerifyOptions, 'rows'> = {}, sealing: BackupSealing = {}): Promise<IntactArchive> {
+  let report = await verifyArchive(file, { ...options, sealKey: sealing.key });
   // A damaged file is described whole, each damaged chunk named, whichever check found it.
-  if (!report.ok && !report.rowsChecked) report = await verifyArchive(file);
-  if (!report.ok || !report.header) throw new OperationError(`${file} cannot be restored:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
+  if (!report.ok && !report.rowsChecked) report = await verifyArchive(file, { sealKey: sealing.key });
+  if (!report.ok || !report.header || !report.seal) throw new OperationError(`${file} cannot be restored:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
+  const refusal = sealRefusal(file, report.seal, sealing);
+  if (refusal) throw new InputError(refusal);
   if (!isRelease(report.header.release)) throw new InputError(unknownRelease(file, report.header));
   const { schema, problems } = await releaseSchemaOf(report.header, report.header.release);
   if (problems.length > 0) throw new OperationError(`${file} cannot be restored:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  return { ...report, header: { ...report.header, schema } };
+  return { ...report, header: { ...report.header, schema }, seal: report.seal };
 }
 
 /**
@@ -225,6 +244,8 @@ export interface RestoreOptions {
   wfmUser?: string;
   chunkRows?: number;
   onProgress?: ProgressListener;
+  /** The key the file's seal is checked with, and whether only a file it sealed is restored. */
+  sealing?: BackupSealing;
 }
 
 export interface RestoreResult {
@@ -243,6 +264,8 @@ export interface RestoreResult {
    * built (and the tables done by then checked); the last tables checked, with any foreign key left.
    */
   phases: { check: number; load: number; finish: number };
+  /** What the file's seal says, judged with the key given. */
+  seal: SealVerdict;
 }
 
 function selectedItems(header: ArchiveHeader, names: string[] | undefined): CopyItem[] {
@@ -298,9 +321,9 @@ async function replacedTables(target: Connection, state: DatabaseState, header: 
  * What a whole restore of `file` with --replace drops in `target`, and the tables it leaves as they are,
  * worked out as the restore does: from the backup's header and the target's release, reading no row.
  */
-export async function tablesReplacedByRestore(file: string, target: Connection): Promise<{ replaced: string[]; leftAlone: string[] }> {
-  // The file's bytes and digests are checked as the restore checks them first: a damaged file is named as such, not described.
-  const { header } = await requireIntactArchive(file, { rows: false });
+export async function tablesReplacedByRestore(file: string, target: Connection, sealing: BackupSealing = {}): Promise<{ replaced: string[]; leftAlone: string[] }> {
+  // The file's bytes, digests and seal are checked as the restore checks them first: a damaged file is named as such, not described.
+  const { header } = await requireIntactArchive(file, { rows: false }, sealing);
   return replacedTables(target, await detectRelease(target), header);
 }
 
@@ -325,12 +348,13 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
 
 async function restoreChecked(file: string, to: ConnectionTarget, options: RestoreOptions, runners: ChunkRunner[], started: number): Promise<RestoreResult> {
   // The file's bytes, digests and records first: a damaged file is refused before the target is touched.
-  let report = await requireIntactArchive(file, { rows: false });
+  const sealing = options.sealing ?? {};
+  let report = await requireIntactArchive(file, { rows: false }, sealing);
   throwIfStopRequested(() => 'stopped once the file was checked, before anything was written to the database');
   const rules = {
     // Over what a database holds, every row of the archive is checked before the database is written to at all.
     beforeLock: async (created: boolean) => {
-      if (!created && !(await withConnection({ ...to, readOnly: true }, isEmpty))) report = await requireIntactArchive(file);
+      if (!created && !(await withConnection({ ...to, readOnly: true }, isEmpty))) report = await requireIntactArchive(file, {}, sealing);
     },
     lock: (target: Connection) => lockDatabase(target, 'wfm bru restore'),
   };
@@ -339,7 +363,7 @@ async function restoreChecked(file: string, to: ConnectionTarget, options: Resto
     // Into an empty database the rows go into a scratch swapped in whole, so that not even a kill leaves part of them.
     if (await isEmpty(target)) return restoreThroughScratch(target, file, report, options, runners, started);
     // Filled by another session since it was looked at: its rows are not replaced unchecked either.
-    if (!report.rowsChecked) report = await requireIntactArchive(file);
+    if (!report.rowsChecked) report = await requireIntactArchive(file, {}, sealing);
     return restoreInto(target, to, file, report, options, runners, started);
   });
 }
@@ -351,7 +375,7 @@ async function restoreChecked(file: string, to: ConnectionTarget, options: Resto
 async function restoreThroughScratch(
   target: Connection,
   file: string,
-  report: ArchiveReport & { header: ArchiveHeader },
+  report: IntactArchive,
   options: RestoreOptions,
   runners: ChunkRunner[],
   started: number,
@@ -382,7 +406,7 @@ async function restoreInto(
   target: Connection,
   to: ConnectionTarget,
   file: string,
-  report: ArchiveReport & { header: ArchiveHeader },
+  report: IntactArchive,
   options: RestoreOptions,
   runners: ChunkRunner[],
   started: number,
@@ -413,7 +437,7 @@ async function restoreInto(
   const tables = items.map((item) => ({ ...(loaded.tables.get(item.target.table) as TableVerified), verified: true }));
   const finished = performance.now();
   const phases = { check: (checked - started) / 1000, load: (finished - checked) / 1000 - loaded.phases.complete, finish: loaded.phases.complete };
-  return { file, release: header.release, tables, leftAlone, seconds: (finished - started) / 1000, phases };
+  return { file, release: header.release, tables, leftAlone, seconds: (finished - started) / 1000, phases, seal: report.seal };
 }
 
 /** A table loaded holds what the archive counts of it: every chunk was checked as it was read, and none is missing. */
@@ -428,7 +452,7 @@ function requireRecordedTotals(file: string, report: ArchiveReport, result: Copy
  * The user must hold Allow Backup/Restore where the restore lands: in the target when it already holds a WFM
  * database, otherwise in the backup's own users, read from the archive into a database in memory.
  */
-async function requireBackupRestorePrivilegeFor(target: Connection, file: string, report: ArchiveReport & { header: ArchiveHeader }, login: string): Promise<void> {
+async function requireBackupRestorePrivilegeFor(target: Connection, file: string, report: IntactArchive, login: string): Promise<void> {
   const state = await detectRelease(target);
   if (state.kind === 'current' || state.kind === 'legacy') return requireBackupRestorePrivilege(target, state, login);
   const scratch = await connect({ engine: 'sqlite', path: ':memory:' });

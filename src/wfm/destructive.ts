@@ -7,6 +7,7 @@ import { connect, describeTarget, type Connection, type ConnectionTarget } from 
 import { lockHeldError } from '../engine/dialect/lock.ts';
 import { errorMessage } from '../engine/errors.ts';
 import { tablesReplacedByRestore } from './backup.ts';
+import type { BackupSealing } from './backup-seal.ts';
 import { DATABASE_LOCK } from './database.ts';
 import { TABLE_MAPPINGS } from './legacy65/index.ts';
 import type { RunJournal } from './run.ts';
@@ -93,9 +94,9 @@ const WHOLE_DATABASE = { removedOf: everyTable, dropsTables: true };
 
 /** A whole restore of `file` with --replace: the tables it drops, and a site's own tables, which it leaves alone. */
 const replacedByRestore =
-  (file: string): RemovedTables =>
+  (file: string, sealing: BackupSealing = {}): RemovedTables =>
   async (connection) => {
-    const { replaced, leftAlone } = await tablesReplacedByRestore(file, connection);
+    const { replaced, leftAlone } = await tablesReplacedByRestore(file, connection, sealing);
     return { removed: replaced, leftAlone };
   };
 
@@ -146,14 +147,14 @@ export async function rollbackStatement(journal: RunJournal, resolveTarget: (tex
  * tables of the backup's release and of the database's own, as the restore works them out; a site's own
  * tables are named as left alone.
  */
-export async function restoreStatement(file: string, target: ConnectionTarget, tables?: readonly string[]): Promise<DestructiveStatement> {
+export async function restoreStatement(file: string, target: ConnectionTarget, tables?: readonly string[], sealing: BackupSealing = {}): Promise<DestructiveStatement> {
   const database = describeTarget(target);
   if (tables) {
     const action = `delete every row of the tables below in ${database} and write ${file}'s rows in their place`;
     return statementFor(target, action, [`rows written to them since ${file} was taken are lost`], { removedOf: onlyTables(tables), dropsTables: false });
   }
   const action = `drop every table below in ${database} and write ${file}'s tables in their place`;
-  return statementFor(target, action, [`everything written to them since ${file} was taken is lost`], { removedOf: replacedByRestore(file), dropsTables: true });
+  return statementFor(target, action, [`everything written to them since ${file} was taken is lost`], { removedOf: replacedByRestore(file, sealing), dropsTables: true });
 }
 
 /** What `dbu migrate-performance --conflict overwrite` writes over in the 8.5.2 database. */

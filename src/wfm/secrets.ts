@@ -14,7 +14,7 @@ export function isProtected(stored: string): boolean {
 
 /** Told once, when the key file is created: the passwords it protects live only as long as it does. */
 export function keyFileNotice(path: string): string {
-  return `created the key file ${resolve(path)} (readable by its owner only): it opens the passwords stored protected; keep it, and back it up apart from the database, since without it those passwords are lost and must be stored again`;
+  return `created the key file ${resolve(path)} (readable by its owner only): it opens the passwords stored protected and seals backups; keep it, and back it up apart from the database, since without it those passwords are lost and must be stored again`;
 }
 
 /**

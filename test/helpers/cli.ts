@@ -9,8 +9,8 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `wfm` command, as a user would. */
-export function wfm(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const result = spawnSync(process.execPath, [WFM, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+/** Runs the real `wfm` command, as a user would; in `cwd` when given, where it finds its default files. */
+export function wfm(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): CliResult {
+  const result = spawnSync(process.execPath, [WFM, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, cwd, timeout: 300_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

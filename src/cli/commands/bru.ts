@@ -3,20 +3,24 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
-import { backupDatabase, restoreDatabase, verifyBackup } from '../../wfm/backup.ts';
+import { backupDatabase, restoreDatabase, verifyBackup, type BackupReport } from '../../wfm/backup.ts';
+import { describeSeal, requireAcceptableSeal, whatDigestsShow } from '../../wfm/backup-seal.ts';
 import { restoreStatement } from '../../wfm/destructive.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { isEtlScript, LATEST_ETL_RELEASE, updateEtlDatabase } from '../../wfm/etl/index.ts';
 import { LATEST_RELEASE } from '../../wfm/releases/index.ts';
+import { backupSealingOf } from '../backup-sealing.ts';
 import { requireWfmUserIfConfigured } from '../config-options.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget, withDatabase } from '../connections.ts';
-import { connectionOptions, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { configFileOption, connectionOptions, keyFileOption, withConnectionOptions, withVolumeOptions } from '../options.ts';
 import { formatBytes, formatDuration, formatTable, printJson, printLine, progressFor } from '../output.ts';
 import { WFM_DATABASE_WORDING } from './dbu.ts';
 import { ETL_DATABASE_WORDING } from './etl.ts';
 import { parseSeconds, printSchemaChange } from './schema-change.ts';
 import { counted } from '../../engine/wording.ts';
+
+const REQUIRE_SEALED = ['--require-sealed-backups <0|1>', '1: only a backup sealed by this key file is accepted (default: the Database Utility option RequireSealedBackups in --config, else 0)'] as const;
 
 function readScript(file: string): { text: string; file: string } {
   try {
@@ -63,15 +67,18 @@ export function registerBackupRestore(bru: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (options: { db?: string; file: string; wfmUser?: string; json?: boolean }, command: Command) => {
       requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
+      const sealing = backupSealingOf(command, 'seal');
       const result = await backupDatabase(await resolveTarget(options.db, connectionOptions(command)), options.file, {
         wfmUser: options.wfmUser,
         onProgress: progressFor(options),
+        sealing,
       });
       const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
       if (options.json) printJson({ ...result, rows });
       else {
         printLine(`${result.release} (${result.engine}) backed up to ${result.file}: ${counted(result.tables.length, 'table')}, ${counted(rows, 'row')}, ${formatBytes(result.bytes)} in ${formatDuration(Math.round(result.seconds * 1000))}`);
         if (result.leftOut.length > 0) printLine(`not backed up, not WFM ${result.release} tables: ${result.leftOut.join(', ')}`);
+        printLine(result.seal.state === 'not-sealed' ? 'not sealed: no key file (give --key-file to seal backups)' : `sealed by the key file (key id ${result.seal.keyId})`);
       }
     });
   withVolumeOptions(withConnectionOptions(bru.command('restore')))
@@ -82,17 +89,22 @@ export function registerBackupRestore(bru: Command): void {
     .option('--replace', 'replace what the database holds (with --tables: those tables’ rows); says what it removes and asks')
     .option('--yes', 'with --replace: replace without asking (for scripts); the statement of what is removed is still printed')
     .option('--wfm-user <login>', 'the WFM user doing this; must hold Allow Backup/Restore')
+    .option(...REQUIRE_SEALED)
     .option('--json', 'machine-readable output')
     .action(async (options: { db?: string; file: string; tables?: string; replace?: boolean; yes?: boolean; wfmUser?: string; json?: boolean }, command: Command) => {
       requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
+      const sealing = backupSealingOf(command, 'check');
+      // A file the option does not take is refused before the target is looked at or anything is asked.
+      requireAcceptableSeal(options.file, sealing);
       const target = await resolveTarget(options.db, connectionOptions(command));
       const tables = options.tables?.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
-      if (options.replace) await confirmDestructive(await restoreStatement(options.file, target, tables), options.yes);
+      if (options.replace) await confirmDestructive(await restoreStatement(options.file, target, tables, sealing), options.yes);
       const result = await restoreDatabase(options.file, target, {
         tables,
         replace: options.replace,
         wfmUser: options.wfmUser,
         onProgress: progressFor(options),
+        sealing,
       });
       const failed = result.tables.filter((t) => !t.verified);
       if (options.json) printJson(result);
@@ -105,6 +117,7 @@ export function registerBackupRestore(bru: Command): void {
         printLine(`${result.file} (${result.release}) restored: ${counted(result.tables.length, 'table')} in ${ms(result.seconds)}`);
         printLine(`  file checked in ${ms(check)}, rows loaded with each table's keys, indexes and foreign keys in ${ms(load)}, the last tables checked in ${ms(finish)}`);
         if (result.leftAlone.length > 0) printLine(`left as they were, not WFM tables: ${result.leftAlone.join(', ')}`);
+        printLine(`seal: ${describeSeal(result.seal)}`);
       }
       if (failed.length > 0) {
         process.stderr.write(`wfm: ${failed.map((t) => t.table).join(', ')} do not hold exactly the rows of the backup\n`);
@@ -115,19 +128,28 @@ export function registerBackupRestore(bru: Command): void {
     .command('verify')
     .description('check a backup file whole without restoring it: every chunk, the manifest, the file checksum')
     .requiredOption('--file <file>', 'the backup file')
+    .addOption(configFileOption())
+    .addOption(keyFileOption())
+    .option(...REQUIRE_SEALED)
     .option('--json', 'machine-readable output')
-    .action(async (options: { file: string; json?: boolean }) => {
-      const report = await verifyBackup(options.file);
+    .action(async (options: { file: string; json?: boolean }, command: Command) => {
+      const report = await verifyBackup(options.file, backupSealingOf(command, 'check'));
       if (options.json) printJson(report);
-      else if (report.ok && report.header) {
-        const rows = report.tables.reduce((sum, t) => sum + t.rows, 0);
-        printLine(`${options.file}: a backup of WFM ${report.header.release} (${report.header.engine}), written ${report.header.createdAt} by wfm-migrate ${report.header.toolVersion}`);
-        printLine(`intact: ${counted(report.tables.length, 'table')}, ${counted(rows, 'row')}, every chunk and the manifest checked`);
-        printLine("its digests are not keyed: they show damage, not who wrote the file; restore only a backup from a source you trust");
-      } else {
-        printLine(`${options.file} is damaged or not a backup:`);
-        for (const problem of report.problems) printLine(`  ${problem}`);
-      }
+      else printVerifyReport(options.file, report);
       if (!report.ok) process.exitCode = 1;
     });
+}
+
+function printVerifyReport(file: string, report: BackupReport): void {
+  if (report.problems.length === 0 && report.header) {
+    const rows = report.tables.reduce((sum, t) => sum + t.rows, 0);
+    printLine(`${file}: a backup of WFM ${report.header.release} (${report.header.engine}), written ${report.header.createdAt} by wfm-migrate ${report.header.toolVersion}`);
+    printLine(`intact: ${counted(report.tables.length, 'table')}, ${counted(rows, 'row')}, every chunk and the manifest checked`);
+  } else {
+    printLine(`${file} is damaged or not a backup:`);
+    for (const problem of report.problems) printLine(`  ${problem}`);
+  }
+  if (report.seal) printLine(`seal: ${describeSeal(report.seal)}`);
+  if (report.notAcceptable) printLine(`not acceptable under ${report.notAcceptable}`);
+  else if (report.ok) printLine(whatDigestsShow(report.seal));
 }

@@ -1,6 +1,7 @@
 // Writing a backup: the twin of DatabaseSink, with an archive file as the database. Each chunk and its
 // item's checkpoint go in one SQLite transaction, so a backup killed at any moment resumes from its last
-// chunk; finish() adds the manifest and its digest, makes the file self-contained and seals it with a CRC.
+// chunk; finish() adds the manifest and its digest (and, given a key, the keyed seal of that digest), makes
+// the file self-contained and stamps it with a CRC.
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -34,6 +35,7 @@ import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
 import { workerThreads } from '../worker-pool.ts';
 import type { HashedChunk, KeyedChunk } from './chunk-tasks.ts';
 import { columnsOf, decodeKey, encodeKey } from './payload.ts';
+import { sealColumns, type SealKey } from './seal.ts';
 import { stampCrc } from './sqlite-file.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
@@ -57,6 +59,7 @@ export class ArchiveSink implements ChunkSink {
     readonly header: ArchiveHeader,
     private readonly db: Database.Database,
     private readonly runner: ChunkRunner,
+    private readonly sealKey: SealKey | undefined,
   ) {
     this.items = new Map(header.items.map((i) => [i.name, i]));
   }
@@ -65,9 +68,10 @@ export class ArchiveSink implements ChunkSink {
    * A new archive at `path`, or the unfinished archive already there when it was started with the same
    * header fields (a backup run again resumes it); any other existing file is refused and left untouched.
    * With `resume: false`, an unfinished archive of this format is started over instead: a source that may
-   * have changed since cannot be resumed into one consistent moment.
+   * have changed since cannot be resumed into one consistent moment. With `sealKey`, finish() seals the
+   * manifest digest with it.
    */
-  static async create(path: string, fields: ArchiveHeaderFields, options: { resume?: boolean } = {}): Promise<ArchiveSink> {
+  static async create(path: string, fields: ArchiveHeaderFields, options: { resume?: boolean; sealKey?: SealKey } = {}): Promise<ArchiveSink> {
     // A header that would not read back would make the whole archive unreadable: checked before it is written.
     parseHeader(headerRowOf(newHeader(fields)));
     mkdirSync(dirname(path), { recursive: true });
@@ -82,7 +86,7 @@ export class ArchiveSink implements ChunkSink {
       db.pragma('synchronous = NORMAL');
       const header = db.transaction(() => existingHeader(db, path, fields) ?? initialize(db, fields)).immediate();
       // The main thread mostly waits while rows are encoded: where rows come as text, it only moves bytes.
-      return new ArchiveSink(path, header, db, chunkRunner(workerThreads('waiting')));
+      return new ArchiveSink(path, header, db, chunkRunner(workerThreads('waiting')), options.sealKey);
     } catch (error) {
       db.close();
       if (error instanceof InputError) throw error;
@@ -231,6 +235,10 @@ export class ArchiveSink implements ChunkSink {
     this.db
       .prepare(`UPDATE ${TABLES.header} SET finished_at = ?, header_sha256 = ?, manifest_sha256 = ?, chunks_sha256 = ?, digest = ?`)
       .run(new Date().toISOString(), digests.header, digests.manifest, digests.chunks, digests.digest);
+    if (this.sealKey) {
+      const seal = sealColumns(this.sealKey, digests.digest);
+      this.db.prepare(`UPDATE ${TABLES.header} SET seal_key_id = ?, seal_hmac = ?`).run(seal.seal_key_id, seal.seal_hmac);
+    }
   }
 
   private isDone(item: string): boolean {

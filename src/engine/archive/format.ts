@@ -26,7 +26,8 @@ export const ARCHIVE_DDL: readonly string[] = [
   `CREATE TABLE ${TABLES.header} (
     format TEXT NOT NULL, format_version INTEGER NOT NULL, release TEXT NOT NULL, engine TEXT NOT NULL,
     tool_version TEXT NOT NULL, created_at TEXT NOT NULL, schema_json TEXT NOT NULL, items_json TEXT NOT NULL,
-    finished_at TEXT, header_sha256 TEXT, manifest_sha256 TEXT, chunks_sha256 TEXT, digest TEXT)`,
+    finished_at TEXT, header_sha256 TEXT, manifest_sha256 TEXT, chunks_sha256 TEXT, digest TEXT,
+    seal_key_id TEXT, seal_hmac TEXT)`,
   `CREATE TABLE ${TABLES.chunk} (
     item TEXT NOT NULL, chunk_no INTEGER NOT NULL, rows INTEGER NOT NULL, content_hash TEXT NOT NULL,
     last_key TEXT NOT NULL, encoding TEXT NOT NULL, raw_bytes INTEGER NOT NULL, payload_sha256 TEXT NOT NULL,
@@ -80,6 +81,9 @@ export interface SealRow {
   manifest_sha256: unknown;
   chunks_sha256: unknown;
   digest: unknown;
+  /** The keyed seal (seal.ts); absent from files written before seals existed. */
+  seal_key_id?: unknown;
+  seal_hmac?: unknown;
 }
 
 /** JSON with object keys sorted and bigints as their decimal text: equal values give equal text. */

@@ -23,6 +23,7 @@ import {
 import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
 import { workerThreads } from '../worker-pool.ts';
 import { summaryProblem, type ChunkSummary } from './chunk-tasks.ts';
+import { sealVerdict, type SealKey, type SealVerdict } from './seal.ts';
 import { fileCrc, inspectFile, SQLITE_HEADER_BYTES, type FileInspection, type SqliteFileHeader } from './sqlite-file.ts';
 
 export interface ArchiveTableReport {
@@ -42,6 +43,8 @@ export interface ArchiveReport {
   tables: ArchiveTableReport[];
   /** Whether every chunk's rows were decoded and hashed, or only what the chunks record was checked. */
   rowsChecked: boolean;
+  /** What the file's seal says, judged with the key given; absent when the file is unfinished or unreadable. */
+  seal?: SealVerdict;
 }
 
 interface ManifestEntry {
@@ -75,13 +78,15 @@ export interface VerifyOptions {
    * be checked against its records as it is read.
    */
   rows?: boolean;
+  /** The key the file's seal is checked with; without, a sealed file is reported as sealed but not checked. */
+  sealKey?: SealKey;
 }
 
 /** Checks the whole archive; `ok` only when no problem was found. */
 export async function verifyArchive(path: string, options: VerifyOptions = {}): Promise<ArchiveReport> {
   const report: ArchiveReport = { ok: false, problems: [], tables: [], rowsChecked: options.rows ?? true };
   try {
-    await checkFile(path, options.rows ?? true, report);
+    await checkFile(path, options, report);
   } catch (error) {
     report.problems.push(`the check of ${path} stopped: ${errorMessage(error)}`);
   }
@@ -89,7 +94,7 @@ export async function verifyArchive(path: string, options: VerifyOptions = {}): 
   return report;
 }
 
-async function checkFile(path: string, rows: boolean, report: ArchiveReport): Promise<void> {
+async function checkFile(path: string, options: VerifyOptions, report: ArchiveReport): Promise<void> {
   const file = await inspectFile(path);
   if (file.kind !== 'sqlite') {
     report.problems.push(refusal(path, file));
@@ -102,7 +107,7 @@ async function checkFile(path: string, rows: boolean, report: ArchiveReport): Pr
   const opened = await openForCheck(path, header, report);
   if (!opened) return;
   try {
-    await checkArchive(opened.db, path, header, opened.row, rows, report);
+    await checkArchive(opened.db, path, header, opened.row, options, report);
   } finally {
     opened.db.close();
   }
@@ -152,7 +157,7 @@ function sqliteMessage(error: unknown): string {
   return typeof code === 'string' ? `${code}: ${errorMessage(error)}` : errorMessage(error);
 }
 
-async function checkArchive(db: Database.Database, path: string, file: SqliteFileHeader, row: HeaderRow & SealRow, rows: boolean, report: ArchiveReport): Promise<void> {
+async function checkArchive(db: Database.Database, path: string, file: SqliteFileHeader, row: HeaderRow & SealRow, options: VerifyOptions, report: ArchiveReport): Promise<void> {
   const header = attempt(report, 'the header', () => parseHeader(row));
   report.header = header;
   await checkCrc(path, file, isFinished(row), report);
@@ -161,8 +166,9 @@ async function checkArchive(db: Database.Database, path: string, file: SqliteFil
     report.problems.push('the backup is unfinished: it stopped before the end and has no manifest; run the backup again to complete it');
     return;
   }
-  attempt(report, 'the manifest digest', () => checkDigests(db, row, report));
-  if (header) await checkContent(db, header, rows, report);
+  const digest = attempt(report, 'the manifest digest', () => checkDigests(db, row, report));
+  if (digest !== undefined) checkSeal(row, digest, options.sealKey, report);
+  if (header) await checkContent(db, header, options.rows ?? true, report);
 }
 
 /** Runs one check; an exception it throws becomes a problem of the named part instead of ending the check. */
@@ -199,7 +205,8 @@ function checkStructure(db: Database.Database, report: ArchiveReport): void {
   });
 }
 
-function checkDigests(db: Database.Database, seal: SealRow, report: ArchiveReport): void {
+/** Compares the digests of the file as it is with those it was finished with; returns its manifest digest now. */
+function checkDigests(db: Database.Database, seal: SealRow, report: ArchiveReport): string {
   const digests = archiveDigests(db);
   const parts: [string, string, unknown][] = [
     ['the header', digests.header, seal.header_sha256],
@@ -209,6 +216,15 @@ function checkDigests(db: Database.Database, seal: SealRow, report: ArchiveRepor
   const changed = parts.filter(([, actual, sealed]) => actual !== sealed).map(([part]) => part);
   for (const part of changed) report.problems.push(`${part} was changed after the backup was written (its sha256 does not match the manifest digest)`);
   if (changed.length === 0 && digests.digest !== seal.digest) report.problems.push('the manifest digest itself is damaged: it does not match the header, the manifest and the chunks it covers');
+  return digests.digest;
+}
+
+/** Judges the keyed seal against the file as it is: a seal of this key that does not match is damage. */
+function checkSeal(row: SealRow, digest: string, key: SealKey | undefined, report: ArchiveReport): void {
+  report.seal = sealVerdict(row, digest, key);
+  if (report.seal.state !== 'seal-does-not-match') return;
+  const what = report.seal.keyId === undefined ? 'the seal is malformed' : 'the seal does not match the file';
+  report.problems.push(`${what}: the file was altered after it was sealed (its digests computed again without the key), or its seal was`);
 }
 
 async function checkContent(db: Database.Database, header: ArchiveHeader, rows: boolean, report: ArchiveReport): Promise<void> {

@@ -43,6 +43,14 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
     description: '1: backups and restores must name a WFM user (--wfm-user) who holds Allow Backup/Restore',
   },
   {
+    application: 'database-utility',
+    section: 'Options',
+    name: 'RequireSealedBackups',
+    values: ['0', '1'],
+    fallback: '0',
+    description: '1: a restore takes only a backup sealed by this key file (--key-file), verify reports any other as not acceptable, and a backup needs the key file to seal it',
+  },
+  {
     application: 'web',
     section: 'Options',
     name: 'Maintenance',
