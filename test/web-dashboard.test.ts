@@ -5,7 +5,10 @@
 // with their seal, only to a WFM user who holds Allow Backup/Restore; sign-out ends the session; and a
 // two-step migration shows step two pending until the performance migration has run.
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -211,6 +214,42 @@ describe('a two-step migration on the overview', () => {
       assert.match(after, /<dt>step two<\/dt><dd>1 run, the last finished/);
     } finally {
       await dashboard.app.close();
+    }
+  });
+});
+
+describe('wfm web and its configuration', () => {
+  it('lists the backups of WFM Web Options.BackupDirectory', async () => {
+    const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
+    const database = await generatedDatabase(fresh, sqlite, 'dashboard-config', '8.5.2', { agents: 6, days: 1, seed: 8 });
+    const { allowed } = await withConnection(database.url, loginsOf);
+    const directory = mkdtempSync(join(tmpdir(), 'wfm-dashboard-'));
+    const backups = join(directory, 'configured-backups');
+    mkdirSync(backups);
+    assert.equal(wfm(['bru', 'backup', '--db', database.url, '--file', join(backups, 'configured.backup.db')]).status, 0);
+    const config = join(directory, 'wfm.yaml');
+    writeFileSync(
+      config,
+      `databases:\n  wfm852:\n    connection: ${database.url}\napplications:\n  WFM Web:\n    type: web\n    release: 8.5.2\n    connections: [wfm852]\n    options:\n      Options:\n        AdminToken: config-admin-token\n        BackupDirectory: ${backups}\n`,
+    );
+    const bin = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'web', '--config', config, '--port', '0', '--runs-dir', join(directory, 'runs')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let printed = '';
+      child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+      const deadline = Date.now() + 60_000;
+      while (!printed.includes('\n') && child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const base = /^console at (http:\/\/127\.0\.0\.1:\d+);/.exec(printed)?.[1];
+      assert.ok(base, printed);
+      const signedIn = await fetch(`${base}/sign-in?token=config-admin-token&login=${encodeURIComponent(allowed)}`, { redirect: 'manual' });
+      assert.equal(signedIn.status, 302);
+      const cookie = String(signedIn.headers.get('set-cookie')).split(';')[0] as string;
+      const page = await (await fetch(`${base}/backups`, { headers: { cookie } })).text();
+      assert.match(page, /<tr data-backup="configured\.backup\.db">.*<span class="sealed">sealed<\/span>/);
+      assert.ok(page.includes(`Backups in ${escaped(backups)}`));
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'close');
     }
   });
 });
