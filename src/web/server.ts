@@ -19,8 +19,7 @@ import { overviewRoutes } from './routes/overview.ts';
 import { runRoutes } from './routes/runs.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { settingsRoutes } from './routes/settings.ts';
-import { html } from './views/html.ts';
-import { page } from './views/layout.ts';
+import { notDonePage, underConstructionPage } from './views/notices.ts';
 
 export type { ConsoleOptions, Role } from './context.ts';
 
@@ -54,7 +53,7 @@ async function gate(context: ConsoleContext, request: FastifyRequest, reply: Fas
   // Signing out changes nothing but the user's own session, whoever they are and whatever the mode.
   if (path === '/sign-out') return undefined;
   if (user.role !== 'administrator' && (await inMaintenance(context, request))) {
-    return reply.code(503).type('text/html').send(page({ title: 'Under construction' }, html`<div class="card"><h1>Under construction</h1><p>WFM is being migrated. It will be back shortly.</p></div>`));
+    return reply.code(503).type('text/html').send(underConstructionPage());
   }
   if (user.role !== 'administrator' && request.method !== 'GET') return reply.code(403).send({ error: 'only an administrator may change anything' });
   return undefined;
@@ -97,7 +96,7 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
     const message = errorMessage(error);
     const status = clientErrorStatus(error);
     if (request.url.startsWith('/api/')) return reply.code(status).send({ error: message });
-    return reply.code(status).type('text/html').send(page({ title: 'Not done', user: signedInUser(request) }, html`<div class="card"><h1>Not done</h1><p class="bad">${message}</p><p><a href="javascript:history.back()">Back</a></p></div>`));
+    return reply.code(status).type('text/html').send(notDonePage(message, signedInUser(request)));
   });
   return app;
 }
