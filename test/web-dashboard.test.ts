@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,18 +219,20 @@ describe('a two-step migration on the overview', () => {
 });
 
 describe('wfm web and its configuration', () => {
-  it('lists the backups of WFM Web Options.BackupDirectory', async () => {
+  it('shows every database of the configuration, creating none, and lists the backups of WFM Web Options.BackupDirectory', async () => {
     const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
     const database = await generatedDatabase(fresh, sqlite, 'dashboard-config', '8.5.2', { agents: 6, days: 1, seed: 8 });
+    const older = await generatedDatabase(fresh, sqlite, 'dashboard-older', '7.6', { agents: 6, days: 1, seed: 8 });
     const { allowed } = await withConnection(database.url, loginsOf);
     const directory = mkdtempSync(join(tmpdir(), 'wfm-dashboard-'));
     const backups = join(directory, 'configured-backups');
     mkdirSync(backups);
     assert.equal(wfm(['bru', 'backup', '--db', database.url, '--file', join(backups, 'configured.backup.db')]).status, 0);
     const config = join(directory, 'wfm.yaml');
+    const missing = join(directory, 'mistyped.db');
     writeFileSync(
       config,
-      `databases:\n  wfm852:\n    connection: ${database.url}\napplications:\n  WFM Web:\n    type: web\n    release: 8.5.2\n    connections: [wfm852]\n    options:\n      Options:\n        AdminToken: config-admin-token\n        BackupDirectory: ${backups}\n`,
+      `databases:\n  wfm852:\n    connection: ${database.url}\n  wfm76:\n    connection: ${older.url}\n  mistyped:\n    connection: sqlite:${missing}\napplications:\n  WFM Web:\n    type: web\n    release: 8.5.2\n    connections: [wfm852]\n    options:\n      Options:\n        AdminToken: config-admin-token\n        BackupDirectory: ${backups}\n`,
     );
     const bin = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
     const child = spawn(process.execPath, [bin, 'web', '--config', config, '--port', '0', '--runs-dir', join(directory, 'runs')], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -244,6 +246,11 @@ describe('wfm web and its configuration', () => {
       const signedIn = await fetch(`${base}/sign-in?token=config-admin-token&login=${encodeURIComponent(allowed)}`, { redirect: 'manual' });
       assert.equal(signedIn.status, 302);
       const cookie = String(signedIn.headers.get('set-cookie')).split(';')[0] as string;
+      const overview = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+      assert.match(overview, /<div class="card" data-database="wfm852"><b>wfm852<\/b> <span class="muted">sqlite:[^<]+<\/span>\n<dl class="facts">\n<dt>release<\/dt><dd class="release">a WFM 8\.5\.2 database<\/dd>/);
+      assert.match(overview, /<div class="card" data-database="wfm76">.*\n<dl class="facts">\n<dt>release<\/dt><dd class="release">a WFM 7\.6 database<\/dd>/);
+      assert.match(overview, /<div class="card" data-database="mistyped"><b>mistyped<\/b><p class="bad">unreachable: the SQLite file [^<]+mistyped\.db does not exist/);
+      assert.ok(!existsSync(missing), 'the overview created no database');
       const page = await (await fetch(`${base}/backups`, { headers: { cookie } })).text();
       assert.match(page, /<tr data-backup="configured\.backup\.db">.*<span class="sealed">sealed<\/span>/);
       assert.ok(page.includes(`Backups in ${escaped(backups)}`));

@@ -18,6 +18,9 @@ const TWO_STEP_RUNS_SHOWN = 3;
 /** The runs the overview lists; Plans & runs lists them all. */
 const RUNS_SHOWN = 5;
 
+/** Opened to read only: the overview changes nothing, and creates no SQLite file an access point names wrongly. */
+const toRead = (target: ConnectionTarget): ConnectionTarget => ({ ...target, readOnly: true });
+
 export interface DatabaseOverview {
   /** The access point's name, or the connection of the console's own database. */
   name: string;
@@ -113,7 +116,7 @@ function unreachable(name: string, connection: string, error: unknown): Database
 /** One database as the overview shows it: what `wfm info` says of it, and what its 8.5.2 tables record. */
 export async function databaseOverview(name: string, target: ConnectionTarget): Promise<DatabaseOverview> {
   const connection = describeTarget(target);
-  return withConnection(target, async (c) => {
+  return withConnection(toRead(target), async (c) => {
     const info = await databaseInfo(c);
     const at852 = info.state.kind === 'current' && info.state.release === '8.5.2';
     return {
@@ -164,7 +167,7 @@ async function twoStepStandings(runs: RunJournal[], resolve: OverviewSources['re
 
 async function stepTwoOf(target: string, resolve: OverviewSources['resolve']): Promise<TwoStepStanding['stepTwo']> {
   try {
-    const history = await withConnection(await resolve(target), async (c) => ((await detectRelease(c)).kind === 'current' ? stepTwoHistory(c) : undefined));
+    const history = await withConnection(toRead(await resolve(target)), async (c) => ((await detectRelease(c)).kind === 'current' ? stepTwoHistory(c) : undefined));
     return history ?? 'pending';
   } catch (error) {
     return { unknown: errorMessage(error) };
@@ -178,7 +181,7 @@ async function stepTwoOf(target: string, resolve: OverviewSources['resolve']): P
 export async function consoleInMaintenance(database: ConnectionTarget, config: ConfigFile | undefined): Promise<boolean> {
   const web = config?.applicationOfType('web');
   if (config && web && config.option(web, 'Options', 'Maintenance') === '1') return true;
-  return withConnection(database, async (c) => {
+  return withConnection(toRead(database), async (c) => {
     const state = await detectRelease(c);
     return state.kind === 'current' && state.release === '8.5.2' && (await maintenanceMode(c));
   }).catch(() => false);
