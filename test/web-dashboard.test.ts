@@ -251,6 +251,7 @@ describe('wfm web and its configuration', () => {
       assert.match(overview, /<div class="card" data-database="wfm76">.*\n<dl class="facts">\n<dt>release<\/dt><dd class="release">a WFM 7\.6 database<\/dd>/);
       assert.match(overview, /<div class="card" data-database="mistyped"><b>mistyped<\/b><p class="bad">unreachable: the SQLite file [^<]+mistyped\.db does not exist/);
       assert.ok(!existsSync(missing), 'the overview created no database');
+      assert.match(overview, /<tr><td>WFM Web<\/td><td>WFM Web<\/td><td>8\.5\.2<\/td><td>wfm852<\/td><\/tr>/);
       const page = await (await fetch(`${base}/backups`, { headers: { cookie } })).text();
       assert.match(page, /<tr data-backup="configured\.backup\.db">.*<span class="sealed">sealed<\/span>/);
       assert.ok(page.includes(`Backups in ${escaped(backups)}`));

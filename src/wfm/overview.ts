@@ -7,6 +7,7 @@ import { describeTarget } from '../engine/dialect/connection-string.ts';
 import { errorMessage } from '../engine/errors.ts';
 import { maintenanceMode, registeredComponents, type ComponentHeartbeat } from './aggregator/store.ts';
 import { listBackups, type BackupFile } from './backup-files.ts';
+import { APPLICATION_TITLES } from './config/applications.ts';
 import type { ConfigFile } from './config/config-file.ts';
 import { databaseInfo, detectRelease } from './database.ts';
 import { stepTwoHistory, type StepTwoHistory } from './migrate-performance.ts';
@@ -64,8 +65,19 @@ export interface TwoStepStanding {
   stepTwo: StepTwoHistory | 'pending' | { unknown: string };
 }
 
+/** An application of the configuration with the release `wfm run`'s deploy step records for it. */
+export interface ApplicationRelease {
+  name: string;
+  /** As the guide calls its type (WFM Data Aggregator, ...). */
+  title: string;
+  release?: string;
+  /** The access points it connects to. */
+  connections: string[];
+}
+
 export interface InstallationOverview {
   databases: DatabaseOverview[];
+  applications: ApplicationRelease[];
   runs: RunSummary[];
   runsTotal: number;
   backups: BackupFile[];
@@ -85,6 +97,7 @@ export async function installationOverview(sources: OverviewSources): Promise<In
   const runs = listRuns(sources.runsDirectory);
   return {
     databases: await configuredDatabases(sources),
+    applications: (sources.config?.applications ?? []).map((a) => ({ name: a.name, title: APPLICATION_TITLES[a.type], release: a.release, connections: a.connections })),
     runs: runs.slice(0, RUNS_SHOWN).map(summarizeRun),
     runsTotal: runs.length,
     backups: await listBackups(sources.backupDirectory),

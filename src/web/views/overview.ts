@@ -3,7 +3,7 @@
 import { counted, formatBytes, formatDuration } from '../../engine/wording.ts';
 import type { BackupFile } from '../../wfm/backup-files.ts';
 import type { StepTwoHistory } from '../../wfm/migrate-performance.ts';
-import type { DatabaseOverview, InstallationOverview, RunSummary, TwoStepStanding } from '../../wfm/overview.ts';
+import type { ApplicationRelease, DatabaseOverview, InstallationOverview, RunSummary, TwoStepStanding } from '../../wfm/overview.ts';
 import { html, type Html } from './html.ts';
 import { utcSecond } from './time.ts';
 import { runRow, RUN_HEADINGS } from './runs.ts';
@@ -14,6 +14,7 @@ const FRESH_HEARTBEAT_SECONDS = 30;
 export function overviewPage(overview: InstallationOverview, backupDirectory: string): Html {
   return html`<h1>Overview</h1>
 <div class="cards" id="databases">${overview.databases.map(databaseCard)}</div>
+${applicationsTable(overview.applications)}
 <h2>Last runs</h2>${lastRuns(overview.runs, overview.runsTotal)}
 <h2>Two-step migrations</h2>${twoStepSection(overview.twoStep)}
 <h2>Backups</h2>${backupsSummary(overview.backups, backupDirectory)}`;
@@ -30,6 +31,13 @@ function databaseCard(database: DatabaseOverview): Html {
 <dt>verification</dt><dd>${verificationText(database.openVerificationItems)}</dd>
 <dt>step two</dt><dd>${database.stepTwo ? stepTwoText(database.stepTwo) : html`<span class="muted">no performance migration recorded</span>`}</dd>
 </dl>${componentsTable(database)}</div>`;
+}
+
+function applicationsTable(applications: ApplicationRelease[]): Html {
+  if (applications.length === 0) return html``;
+  return html`<h2>Applications</h2><div class="scroll"><table id="applications"><tr><th>application</th><th>type</th><th>release</th><th>databases</th></tr>${applications.map(
+    (a) => html`<tr><td>${a.name}</td><td>${a.title}</td><td>${a.release ?? ''}</td><td>${a.connections.join(', ')}</td></tr>`,
+  )}</table></div>`;
 }
 
 function maintenanceText(maintenance: boolean | undefined): Html {
