@@ -21,7 +21,9 @@ import { testEngines, trackedDatabases, type TestEngine } from './helpers/databa
 import { generatedDatabase } from './helpers/generated.ts';
 
 const engines = (await testEngines()).filter((e) => e.engine === 'sqlite' || e.engine === 'postgres');
+const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
 const fresh = trackedDatabases();
+const scratchFolder = (): string => mkdtempSync(join(tmpdir(), 'wfm-dashboard-'));
 
 interface Console {
   app: FastifyInstance;
@@ -82,7 +84,7 @@ for (const engine of engines) {
   describe(`the console's dashboard on ${engine.engine}`, { skip: engine.skip }, () => {
     it('shows the facts of a database updated by wfm run, the run, and its backup only to a user who may restore it', async () => {
       const database = await generatedDatabase(fresh, engine as TestEngine, 'dashboard', '7.6', { agents: 12, days: 1, seed: 27 });
-      const directory = mkdtempSync(join(tmpdir(), 'wfm-dashboard-'));
+      const directory = scratchFolder();
       const runs = join(directory, 'runs');
       const backups = join(directory, 'backups');
       const run = wfm(['run', '--from', database.url, '--runs-dir', runs, '--backup-dir', backups, '--force']);
@@ -167,9 +169,8 @@ for (const engine of engines) {
 
 describe("the console's stylesheet and its pages' header", () => {
   it('serves one stylesheet with a layout for 800 pixels, and every page names the user with a sign-out', async () => {
-    const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
     const database = await generatedDatabase(fresh, sqlite, 'dashboard-css', '8.5.2', { agents: 6, days: 1, seed: 3 });
-    const directory = mkdtempSync(join(tmpdir(), 'wfm-dashboard-'));
+    const directory = scratchFolder();
     const dashboard = consoleOn(database.url, join(directory, 'runs'), directory);
     try {
       const css = await dashboard.app.inject({ url: '/static/console.css' });
@@ -194,10 +195,9 @@ describe("the console's stylesheet and its pages' header", () => {
 
 describe('a two-step migration on the overview', () => {
   it('shows step two pending after step one, then the performance migration with its conflicts', async () => {
-    const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
     const legacy = await generatedDatabase(fresh, sqlite, 'dashboard-65', '6.5.201', { agents: 8, days: 2, seed: 5 });
     const target = await fresh(sqlite, 'dashboard-852');
-    const directory = mkdtempSync(join(tmpdir(), 'wfm-dashboard-'));
+    const directory = scratchFolder();
     const runs = join(directory, 'runs');
     const stepOne = wfm(['run', '--from', legacy.url, '--to', target.url, '--two-step', '--runs-dir', runs, '--backup-dir', directory, '--force']);
     assert.equal(stepOne.status, 0, stepOne.stderr + stepOne.stdout);
@@ -220,11 +220,10 @@ describe('a two-step migration on the overview', () => {
 
 describe('wfm web and its configuration', () => {
   it('shows every database of the configuration, creating none, and lists the backups of WFM Web Options.BackupDirectory', async () => {
-    const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
     const database = await generatedDatabase(fresh, sqlite, 'dashboard-config', '8.5.2', { agents: 6, days: 1, seed: 8 });
     const older = await generatedDatabase(fresh, sqlite, 'dashboard-older', '7.6', { agents: 6, days: 1, seed: 8 });
     const { allowed } = await withConnection(database.url, loginsOf);
-    const directory = mkdtempSync(join(tmpdir(), 'wfm-dashboard-'));
+    const directory = scratchFolder();
     const backups = join(directory, 'configured-backups');
     mkdirSync(backups);
     assert.equal(wfm(['bru', 'backup', '--db', database.url, '--file', join(backups, 'configured.backup.db')]).status, 0);
