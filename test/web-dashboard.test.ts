@@ -118,7 +118,7 @@ for (const engine of engines) {
         assert.deepEqual(status.runs.map((r) => [r.runId, r.state]), [[runId, 'done']]);
 
         const runsPage = await dashboard.get('/runs', cookie);
-        const row = new RegExp(`<tr data-run="${runId}"><td class="id">${runId}<br><span class="muted">update in place</span></td><td>([^<]+)</td><td>([^<]+)</td><td class="done">done</td><td>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">[\\d.]+ (ms|s|min \\d+ s)</td></tr>`).exec(runsPage.body);
+        const row = new RegExp(`<tr data-run="${runId}"><td class="id">${runId}<br><span class="muted">update in place</span></td><td class="conn">([^<]+)</td><td class="conn">([^<]+)</td><td class="done">done</td><td>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">[\\d.]+ (ms|s|min \\d+ s)</td></tr>`).exec(runsPage.body);
         assert.ok(row, `the run with its source, target, state and duration:\n${runsPage.body.slice(runsPage.body.indexOf('<table id="runs">'), runsPage.body.indexOf('<table id="runs">') + 700)}`);
         assert.equal(row[1], escaped(database.url));
 
@@ -130,7 +130,7 @@ for (const engine of engines) {
         writeFileSync(join(backups, 'notes.txt'), 'not a backup');
         const backupPage = await dashboard.get('/backups', cookie);
         assert.equal(backupPage.statusCode, 200, backupPage.body.slice(0, 300));
-        const sealedRow = new RegExp(`<tr data-backup="${runId}\\.backup\\.db"><td class="id">[^<]+</td><td class="n">[\\d.]+ (KiB|MiB)</td><td>7\\.6 <span class="muted">\\(${engine.engine}\\)</span></td><td>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">([\\d,]+)</td><td><span class="sealed">sealed</span></td></tr>`).exec(backupPage.body);
+        const sealedRow = new RegExp(`<tr data-backup="${runId}\\.backup\\.db"><td class="conn">[^<]+</td><td class="n">[\\d.]+ (KiB|MiB)</td><td>7\\.6 <span class="muted">\\(${engine.engine}\\)</span></td><td>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">([\\d,]+)</td><td><span class="sealed">sealed</span></td></tr>`).exec(backupPage.body);
         assert.ok(sealedRow, 'the run’s backup: size, release 7.6 (taken before the update), date, rows and seal');
         assert.match(backupPage.body, /<tr data-backup="cut\.backup\.db">.*<span class="damaged">damaged<\/span><br><span class="muted">it is truncated/);
         assert.match(backupPage.body, /<tr data-backup="later\.backup\.db\.partial">.*<span class="unfinished">unfinished<\/span>/);
@@ -206,11 +206,11 @@ describe('a two-step migration on the overview', () => {
     try {
       const cookie = await dashboard.signIn();
       const pending = (await dashboard.get('/', cookie)).body;
-      assert.ok(pending.includes(`<tr><td class="id">${runId}</td><td>${escaped(target.url)}</td><td class="done">done</td><td><span class="warn">pending</span></td></tr>`), 'step two pending');
+      assert.ok(pending.includes(`<tr><td class="id">${runId}</td><td class="conn">${escaped(target.url)}</td><td class="done">done</td><td><span class="warn">pending</span></td></tr>`), 'step two pending');
       const stepTwo = wfm(['dbu', 'migrate-performance', '--from', legacy.url, '--to', target.url, '--allow-migrate-performance', '1', '--json']);
       assert.equal(stepTwo.status, 0, stepTwo.stderr + stepTwo.stdout);
       const after = (await dashboard.get('/', cookie)).body;
-      assert.match(after, new RegExp(`<tr><td class="id">${runId}</td><td>[^<]+</td><td class="done">done</td><td>1 run, the last finished \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC \\([\\d,]+ rows? added\\); <span class="ok">0 conflicts</span></td></tr>`));
+      assert.match(after, new RegExp(`<tr><td class="id">${runId}</td><td class="conn">[^<]+</td><td class="done">done</td><td>1 run, the last finished \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC \\([\\d,]+ rows? added\\); <span class="ok">0 conflicts</span></td></tr>`));
       assert.match(after, /<dt>step two<\/dt><dd>1 run, the last finished/);
     } finally {
       await dashboard.app.close();

@@ -9,7 +9,7 @@ import { utcSecond } from './time.ts';
 const backupState = (backup: BackupFile): Html => html`<span class="${backup.state}">${backup.state}</span>`;
 
 function backupRow(backup: BackupFile): Html {
-  return html`<tr data-backup="${backup.name}"><td class="id">${backup.name}</td><td class="n">${formatBytes(backup.bytes)}</td><td>${backup.release ?? ''}${backup.engine ? html` <span class="muted">(${backup.engine})</span>` : ''}</td><td>${utcSecond(backup.startedAt ?? backup.modifiedAt)}</td><td class="n">${backup.rows?.toLocaleString('en-US') ?? ''}</td><td>${backupState(backup)}${backup.problem ? html`<br><span class="muted">${backup.problem}</span>` : ''}</td></tr>`;
+  return html`<tr data-backup="${backup.name}"><td class="conn">${backup.name}</td><td class="n">${formatBytes(backup.bytes)}</td><td>${backup.release ?? ''}${backup.engine ? html` <span class="muted">(${backup.engine})</span>` : ''}</td><td>${utcSecond(backup.startedAt ?? backup.modifiedAt)}</td><td class="n">${backup.rows?.toLocaleString('en-US') ?? ''}</td><td>${backupState(backup)}${backup.problem ? html`<br><span class="muted">${backup.problem}</span>` : ''}</td></tr>`;
 }
 
 export interface BackupsPageData {

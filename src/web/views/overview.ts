@@ -60,9 +60,12 @@ function componentsTable(database: DatabaseOverview): Html {
   if (database.components.length === 0) return html`<p class="muted">No component has registered with this database.</p>`;
   return html`<div class="scroll"><table class="components"><tr><th>component</th><th>release</th><th>state</th><th>heartbeat</th></tr>${database.components.map(
     (c) =>
-      html`<tr><td>${c.name}<br><span class="muted">${c.kind}</span></td><td>${c.release}</td><td class="${c.state === 'stopped' ? 'muted' : c.heartbeatSecondsAgo < FRESH_HEARTBEAT_SECONDS ? 'ok' : 'warn'}">${c.state}</td><td class="n">${formatDuration(c.heartbeatSecondsAgo * 1000)} ago</td></tr>`,
+      html`<tr><td>${c.name}<br><span class="muted">${c.kind}</span></td><td>${c.release}</td><td class="${c.state === 'stopped' ? 'muted' : c.heartbeatSecondsAgo < FRESH_HEARTBEAT_SECONDS ? 'ok' : 'warn'}">${c.state}</td><td class="n">${heartbeatAge(c.heartbeatSecondsAgo)}</td></tr>`,
   )}</table></div>`;
 }
+
+/** Whole seconds under a minute (a heartbeat comes every few seconds), minutes and seconds after. */
+const heartbeatAge = (seconds: number): string => (seconds < 60 ? `${seconds} s ago` : `${formatDuration(seconds * 1000)} ago`);
 
 function lastRuns(runs: RunSummary[], total: number): Html {
   if (runs.length === 0) return html`<p class="muted">No run in the runs folder yet: start one from <a href="/runs">Plans &amp; runs</a> or with wfm run.</p>`;
@@ -73,7 +76,7 @@ function twoStepSection(standings: TwoStepStanding[]): Html {
   const note = html`<p class="muted">From the runs folder and each new database's record of its performance migrations. The console cannot tell how much the old Data Aggregator collected into the 6.5 database since the last catch-up: run wfm dbu migrate-performance again to bring it over.</p>`;
   if (standings.length === 0) return html`<p class="muted">No two-step migration in the runs folder.</p>`;
   return html`<div class="scroll"><table id="two-step"><tr><th>run</th><th>new database</th><th>step one</th><th>step two</th></tr>${standings.map(
-    (s) => html`<tr><td class="id">${s.runId}</td><td>${s.target}</td><td class="${s.stepOne}">${s.stepOne}</td><td>${stepTwoCell(s.stepTwo)}</td></tr>`,
+    (s) => html`<tr><td class="id">${s.runId}</td><td class="conn">${s.target}</td><td class="${s.stepOne}">${s.stepOne}</td><td>${stepTwoCell(s.stepTwo)}</td></tr>`,
   )}</table></div>${note}`;
 }
 
