@@ -57,7 +57,9 @@ function stepTwoText(history: StepTwoHistory): Html {
 }
 
 function componentsTable(database: DatabaseOverview): Html {
-  if (database.components.length === 0) return html`<p class="muted">No component has registered with this database.</p>`;
+  if (database.components.length === 0) {
+    return html`<p class="muted">No component has registered with this database. Components register with an 8.5.2 database; those of an older release cannot be seen here.</p>`;
+  }
   return html`<div class="scroll"><table class="components"><tr><th>component</th><th>release</th><th>state</th><th>heartbeat</th></tr>${database.components.map(
     (c) =>
       html`<tr><td>${c.name}<br><span class="muted">${c.kind}</span></td><td>${c.release}</td><td class="${c.state === 'stopped' ? 'muted' : c.heartbeatSecondsAgo < FRESH_HEARTBEAT_SECONDS ? 'ok' : 'warn'}">${c.state}</td><td class="n">${heartbeatAge(c.heartbeatSecondsAgo)}</td></tr>`,
