@@ -2,7 +2,7 @@
 // PostgreSQL server: the overview shows each database's release, size and rows as the database holds
 // them, its maintenance mode, components and open verification items; a run started with the wfm command
 // appears on the overview and in Plans & runs; the Backup & restore page lists the backups of the folder
-// with their seal, only to a WFM user who holds Allow Backup/Restore; sign-out ends the session; and a
+// with their state, only to a WFM user who holds Allow Backup/Restore; sign-out ends the session; and a
 // two-step migration shows step two pending until the performance migration has run.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
@@ -109,7 +109,7 @@ for (const engine of engines) {
         assert.match(overview.body, /WFM Data Aggregator dashboard/);
         assert.match(overview.body, /<a class="warn" href="\/verify">\d+ items? to fix<\/a>/);
         assert.ok(overview.body.includes(`<tr data-run="${runId}">`), 'the run started with the wfm command is among the last runs');
-        assert.ok(overview.body.includes(`1 backup in ${escaped(backups)}: <span class="sealed">1 sealed</span>.\nThe latest sealed: ${runId}.backup.db, release 7.6, taken `), 'the backup the run took');
+        assert.ok(overview.body.includes(`1 backup in ${escaped(backups)}: <span class="complete">1 complete</span>.\nThe latest complete: ${runId}.backup.db, release 7.6, taken `), 'the backup the run took');
         assert.ok(overview.body.includes(`Signed in: <b>${escaped(facts.logins.allowed)}</b> (administrator)`), 'the signed-in user is shown');
 
         const status = (await dashboard.get('/api/status', cookie)).json() as { databases: { rows: number; maintenance: boolean }[]; runs: { runId: string; state: string }[] };
@@ -123,15 +123,15 @@ for (const engine of engines) {
         assert.equal(row[1], escaped(database.url));
 
         // Beside the run's backup: an unfinished one, a truncated copy and a file that is no backup.
-        const sealed = join(backups, `${runId}.backup.db`);
-        copyFileSync(sealed, join(backups, 'cut.backup.db'));
+        const complete = join(backups, `${runId}.backup.db`);
+        copyFileSync(complete, join(backups, 'cut.backup.db'));
         truncateSync(join(backups, 'cut.backup.db'), 8192);
         writeFileSync(join(backups, 'later.backup.db.partial'), 'SQLite format 3\0');
         writeFileSync(join(backups, 'notes.txt'), 'not a backup');
         const backupPage = await dashboard.get('/backups', cookie);
         assert.equal(backupPage.statusCode, 200, backupPage.body.slice(0, 300));
-        const sealedRow = new RegExp(`<tr data-backup="${runId}\\.backup\\.db"><td class="conn">[^<]+</td><td class="n">[\\d.]+ (KiB|MiB)</td><td>7\\.6 <span class="muted">\\(${engine.engine}\\)</span></td><td>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">([\\d,]+)</td><td><span class="sealed">sealed</span></td></tr>`).exec(backupPage.body);
-        assert.ok(sealedRow, 'the run’s backup: size, release 7.6 (taken before the update), date, rows and seal');
+        const completeRow = new RegExp(`<tr data-backup="${runId}\\.backup\\.db"><td class="conn">[^<]+</td><td class="n">[\\d.]+ (KiB|MiB)</td><td>7\\.6 <span class="muted">\\(${engine.engine}\\)</span></td><td>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">([\\d,]+)</td><td><span class="complete">complete</span></td></tr>`).exec(backupPage.body);
+        assert.ok(completeRow, 'the run’s backup: size, release 7.6 (taken before the update), date, rows and state');
         assert.match(backupPage.body, /<tr data-backup="cut\.backup\.db">.*<span class="damaged">damaged<\/span><br><span class="muted">it is truncated/);
         assert.match(backupPage.body, /<tr data-backup="later\.backup\.db\.partial">.*<span class="unfinished">unfinished<\/span>/);
         assert.doesNotMatch(backupPage.body, /notes\.txt/);
@@ -252,7 +252,7 @@ describe('wfm web and its configuration', () => {
       assert.ok(!existsSync(missing), 'the overview created no database');
       assert.match(overview, /<tr><td>WFM Web<\/td><td>WFM Web<\/td><td>8\.5\.2<\/td><td>wfm852<\/td><\/tr>/);
       const page = await (await fetch(`${base}/backups`, { headers: { cookie } })).text();
-      assert.match(page, /<tr data-backup="configured\.backup\.db">.*<span class="sealed">sealed<\/span>/);
+      assert.match(page, /<tr data-backup="configured\.backup\.db">.*<span class="complete">complete<\/span>/);
       assert.ok(page.includes(`Backups in ${escaped(backups)}`));
     } finally {
       child.kill('SIGTERM');

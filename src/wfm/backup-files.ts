@@ -1,9 +1,9 @@
 // The backups of a folder, as the console lists them: each file's size, release, date and whether it is
-// sealed, read from its header and seal only, so that a folder of large backups lists in a moment. A
-// sealed file has not been verified: `wfm bru verify` reads every row.
+// complete, read from its header only, so that a folder of large backups lists in a moment. A complete
+// file has not been verified: `wfm bru verify` reads every row.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspectArchive, type ArchiveSealState } from '../engine/archive/index.ts';
+import { inspectArchive, type ArchiveFileState } from '../engine/archive/index.ts';
 
 const PARTIAL_SUFFIX = '.partial';
 
@@ -14,14 +14,14 @@ export interface BackupFile {
   bytes: number;
   /** When the file was last written (ISO 8601). */
   modifiedAt: string;
-  state: ArchiveSealState;
+  state: ArchiveFileState;
   /** The release of the database it holds, once its header reads. */
   release?: string;
   engine?: string;
   /** When the backup started (ISO 8601), as its header records it. */
   startedAt?: string;
   rows?: number;
-  /** Why it is not sealed. */
+  /** Why it is not complete. */
   problem?: string;
 }
 
@@ -49,7 +49,7 @@ function regularFiles(directory: string): string[] {
 async function backupFileOf(directory: string, name: string): Promise<BackupFile | undefined> {
   const file = join(directory, name);
   const stats = statSync(file, { throwIfNoEntry: false });
-  // Gone since the folder was read: a backup renamed once sealed, or one removed.
+  // Gone since the folder was read: a backup renamed once finished, or one removed.
   if (!stats) return undefined;
   const modifiedAt = stats.mtime.toISOString();
   if (name.endsWith(PARTIAL_SUFFIX)) {

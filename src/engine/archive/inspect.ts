@@ -1,29 +1,30 @@
-// A quick look at an archive: what its header and seal say, read without reading its chunks. It is what
-// a list of backups can afford for every file on every view; it tells a sealed file from an unfinished,
-// damaged or foreign one, but only a verification (verify.ts) vouches for the bytes and the rows.
+// A quick look at an archive: what its header says and whether it was finished, read without reading its
+// chunks. It is what a list of backups can afford for every file on every view; it tells a complete file
+// from an unfinished, damaged or foreign one, but only a verification (verify.ts) vouches for the bytes
+// and the rows.
 import Database from 'better-sqlite3';
 import { errorMessage } from '../errors.ts';
 import { APPLICATION_ID, formatProblem, isFinished, parseHeader, readHeaderRow, TABLES, type ArchiveHeader } from './format.ts';
 import { inspectFile } from './sqlite-file.ts';
 
-export type ArchiveSealState = 'sealed' | 'unfinished' | 'damaged' | 'not an archive';
+export type ArchiveFileState = 'complete' | 'unfinished' | 'damaged' | 'not an archive';
 
 export interface ArchiveInspection {
-  state: ArchiveSealState;
+  state: ArchiveFileState;
   /** The file's size in bytes. */
   bytes: number;
-  /** Why it is not sealed; absent for a sealed archive. */
+  /** Why it is not complete; absent for a complete archive. */
   problem?: string;
   /** The header, once it parses. */
   header?: ArchiveHeader;
-  /** The rows the manifest counts, for a sealed archive. */
+  /** The rows the manifest counts, for a complete archive. */
   rows?: number;
 }
 
 const NOT_SQLITE = { missing: 'it is not there', empty: 'it is empty', 'not-sqlite': 'it is not a SQLite file' } as const;
 
 /**
- * The file's header bytes, its header row and its seal: an archive is `sealed` when it was finished,
+ * The file's header bytes and its header row: an archive is `complete` when it was finished,
  * stamped with its CRC-32 and is as long as SQLite says it must be. Its CRC, digests and chunks are not
  * read: that is what `verifyArchive` is for.
  */
@@ -38,13 +39,13 @@ export async function inspectArchive(path: string): Promise<ArchiveInspection> {
     return { state: 'damaged', bytes: header.size, problem: `it is truncated (${header.size} bytes of ${header.databaseBytes})` };
   }
   try {
-    return readSeal(path, header.size, header.storedCrc);
+    return inspectOpened(path, header.size, header.storedCrc);
   } catch (error) {
     return { state: 'damaged', bytes: header.size, problem: `SQLite cannot read it (${errorMessage(error)})` };
   }
 }
 
-function readSeal(path: string, bytes: number, storedCrc: number): ArchiveInspection {
+function inspectOpened(path: string, bytes: number, storedCrc: number): ArchiveInspection {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     const problem = formatProblem(db);
@@ -57,9 +58,9 @@ function readSeal(path: string, bytes: number, storedCrc: number): ArchiveInspec
     } catch (error) {
       return { state: 'damaged', bytes, problem: errorMessage(error) };
     }
-    if (!isFinished(row)) return { state: 'unfinished', bytes, header, problem: 'it stopped before it was sealed' };
-    if (storedCrc === 0) return { state: 'damaged', bytes, header, problem: 'it has no CRC-32: it stopped while being sealed, or was changed since' };
-    return { state: 'sealed', bytes, header, rows: manifestRows(db) };
+    if (!isFinished(row)) return { state: 'unfinished', bytes, header, problem: 'it stopped before it was finished' };
+    if (storedCrc === 0) return { state: 'damaged', bytes, header, problem: 'it has no CRC-32: it stopped while being finished, or was changed since' };
+    return { state: 'complete', bytes, header, rows: manifestRows(db) };
   } finally {
     db.close();
   }

@@ -1,11 +1,11 @@
 // The Backup & restore page: the backups of the configured folder with their size, release, date and
-// seal, and the forms that back up and restore, shown only to a WFM user who holds Allow Backup/Restore.
+// state, and the forms that back up and restore, shown only to a WFM user who holds Allow Backup/Restore.
 import { formatBytes } from '../../engine/wording.ts';
 import type { BackupFile } from '../../wfm/backup-files.ts';
 import { html, type Html } from './html.ts';
 import { utcSecond } from './time.ts';
 
-/** What a quick look at a backup says of it (sealed, unfinished, damaged); only wfm bru verify vouches for its rows. */
+/** What a quick look at a backup says of it (complete, unfinished, damaged); only wfm bru verify vouches for its rows. */
 const backupState = (backup: BackupFile): Html => html`<span class="${backup.state}">${backup.state}</span>`;
 
 function backupRow(backup: BackupFile): Html {
@@ -22,19 +22,19 @@ export interface BackupsPageData {
 }
 
 export function backupsPage(data: BackupsPageData): Html {
-  const sealed = data.backups.filter((b) => b.state === 'sealed');
+  const complete = data.backups.filter((b) => b.state === 'complete');
   return html`<h1>Backup & restore</h1>
 <p class="muted">As ${data.login}, who holds Allow Backup/Restore. A restore replaces what the database it goes into holds, after a page that says what it removes; the console never restores over ${data.database}, the database it serves. Every row of the file is checked before it is written.</p>
 <h2>Backups in ${data.backupDirectory}</h2>
-${data.backups.length === 0 ? html`<p class="muted">No backup in ${data.backupDirectory} yet.</p>` : html`<div class="scroll"><table id="backups"><tr><th>file</th><th>size</th><th>release</th><th>taken (UTC)</th><th>rows</th><th>seal</th></tr>${data.backups.map(backupRow)}</table></div>`}
-<p class="muted">Sealed: the file was finished and its header, seal and length are as a backup leaves them. That is read from the header alone; wfm bru verify --file FILE checks every byte and row.</p>
-${data.mayChange ? backupForms(data, sealed) : ''}`;
+${data.backups.length === 0 ? html`<p class="muted">No backup in ${data.backupDirectory} yet.</p>` : html`<div class="scroll"><table id="backups"><tr><th>file</th><th>size</th><th>release</th><th>taken (UTC)</th><th>rows</th><th>state</th></tr>${data.backups.map(backupRow)}</table></div>`}
+<p class="muted">Complete: the backup was finished, its CRC-32 stamped, and the file is as long as its header says. That is read from the header alone; wfm bru verify --file FILE checks every byte and row.</p>
+${data.mayChange ? backupForms(data, complete) : ''}`;
 }
 
-function backupForms(data: BackupsPageData, sealed: BackupFile[]): Html {
+function backupForms(data: BackupsPageData, complete: BackupFile[]): Html {
   return html`<div class="card"><form class="inline" method="post" action="/backups">
-<label>Backup file<input name="file" list="sealed-backups" placeholder="${data.backupDirectory}/wfm.backup.db" size="40"></label>
-<datalist id="sealed-backups">${sealed.map((b) => html`<option value="${b.file}">`)}</datalist>
+<label>Backup file<input name="file" list="complete-backups" placeholder="${data.backupDirectory}/wfm.backup.db" size="40"></label>
+<datalist id="complete-backups">${complete.map((b) => html`<option value="${b.file}">`)}</datalist>
 <label>Restore into (not this console's database)<input name="into" placeholder="sqlite:wfm-restored.db"></label>
 <button name="action" value="backup">Back up</button><button name="action" value="restore" class="secondary">Restore</button></form></div>`;
 }

@@ -90,8 +90,8 @@ function stepTwoCell(stepTwo: TwoStepStanding['stepTwo']): Html {
 
 function backupsSummary(backups: BackupFile[], directory: string): Html {
   if (backups.length === 0) return html`<p class="muted">No backup in ${directory}.</p>`;
-  const states = (['sealed', 'unfinished', 'damaged'] as const).map((state) => [state, backups.filter((b) => b.state === state).length] as const).filter(([, n]) => n > 0);
-  const latest = backups.find((b) => b.state === 'sealed');
+  const states = (['complete', 'unfinished', 'damaged'] as const).map((state) => [state, backups.filter((b) => b.state === state).length] as const).filter(([, n]) => n > 0);
+  const latest = backups.find((b) => b.state === 'complete');
   return html`<div class="card" id="backups-summary">${counted(backups.length, 'backup')} in ${directory}: ${states.map(([state, n], i) => html`${i > 0 ? ', ' : ''}<span class="${state}">${n} ${state}</span>`)}.
-${latest ? html`The latest sealed: ${latest.name}, release ${latest.release ?? ''}, taken ${utcSecond(latest.startedAt ?? latest.modifiedAt)} UTC, ${formatBytes(latest.bytes)}.` : 'None is sealed.'} <a href="/backups">Backup &amp; restore</a></div>`;
+${latest ? html`The latest complete: ${latest.name}, release ${latest.release ?? ''}, taken ${utcSecond(latest.startedAt ?? latest.modifiedAt)} UTC, ${formatBytes(latest.bytes)}.` : 'None is complete.'} <a href="/backups">Backup &amp; restore</a></div>`;
 }
