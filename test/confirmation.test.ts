@@ -285,7 +285,8 @@ describe("the console's rollback and restore", () => {
       }
       const file = join(mkdtempSync(join(tmpdir(), 'wfm-confirm-')), 'own.backup.db');
       assert.equal(wfm(['bru', 'backup', '--db', target, '--file', file]).status, 0);
-      const restore = await post('/backups', { login: await backupRestoreUser(target), file, action: 'restore', confirm: 'yes' });
+      assert.equal((await post('/backups/user', { login: await backupRestoreUser(target) })).statusCode, 302);
+      const restore = await post('/backups', { file, action: 'restore', confirm: 'yes' });
       assert.equal(restore.statusCode, 400, restore.body.slice(0, 300));
       assert.match(restore.body, /that is the database it serves/);
       assert.deepEqual(await contentOf(target), before, 'nothing dropped or replaced');

@@ -76,10 +76,13 @@ describe('the console', () => {
     const url = await database('7.6');
     const app = consoleFor(url);
     const cookie = await signIn(app, 'admin-token');
-    for (const path of ['/', '/runs', '/verify', '/organization', '/users', '/backups']) {
+    for (const path of ['/', '/runs', '/verify', '/organization', '/users']) {
       const response = await app.inject({ url: path, headers: { cookie } });
       assert.equal(response.statusCode, 200, `${path}: ${response.body.slice(0, 300)}`);
     }
+    const backups = await app.inject({ url: '/backups', headers: { cookie } });
+    assert.equal(backups.statusCode, 403, 'no WFM user named at sign-in: no backup page');
+    assert.match(backups.body, /signed in without naming a WFM user/);
     const started = await app.inject({ method: 'POST', url: '/runs', ...form({ from: url, action: 'run' }), headers: { ...form({}).headers, cookie } });
     assert.equal(started.statusCode, 302);
     const location = String(started.headers.location);
@@ -162,17 +165,18 @@ describe('the console', () => {
   it('backs up only for a WFM user who holds Allow Backup/Restore', async () => {
     const url = await database('8.5.2');
     const app = consoleFor(url);
-    const cookie = await signIn(app, 'admin-token');
     const connection = await connect(url);
     const logins = await connection.query("SELECT u.login, MAX(CASE WHEN rp.privilege = 'general.allow_backup_restore' THEN 1 ELSE 0 END) AS allowed FROM wfm_user u LEFT JOIN role_privilege rp ON rp.role_id = u.role_id GROUP BY u.login");
     await connection.close();
     const allowed = logins.find((l) => Number(l.allowed) === 1)?.login;
     const refused = logins.find((l) => Number(l.allowed) === 0)?.login;
     assert.ok(allowed && refused);
-    const denied = await app.inject({ method: 'POST', url: '/backups', ...form({ login: String(refused), action: 'backup' }), headers: { ...form({}).headers, cookie } });
+    const refusedCookie = await signIn(app, `admin-token&login=${encodeURIComponent(String(refused))}`);
+    const denied = await app.inject({ method: 'POST', url: '/backups', ...form({ action: 'backup' }), headers: { ...form({}).headers, cookie: refusedCookie } });
     assert.equal(denied.statusCode, 403);
     assert.match(denied.body, /does not hold Allow Backup\/Restore/);
-    const started = await app.inject({ method: 'POST', url: '/backups', ...form({ login: String(allowed), action: 'backup' }), headers: { ...form({}).headers, cookie } });
+    const cookie = await signIn(app, `admin-token&login=${encodeURIComponent(String(allowed))}`);
+    const started = await app.inject({ method: 'POST', url: '/backups', ...form({ action: 'backup' }), headers: { ...form({}).headers, cookie } });
     assert.equal(started.statusCode, 302);
     const events = await eventsOf(app, cookie, String(started.headers.location));
     assert.deepEqual(events.at(-1)?.type === 'end' ? (events.at(-1) as { state: string }).state : undefined, 'done');

@@ -1,6 +1,8 @@
 // What the CLI prints: results on stdout (plain text or --json), progress and messages on stderr.
 import type { ProgressEvent, ProgressListener } from '../engine/progress.ts';
-import { counted } from '../engine/wording.ts';
+import { counted, formatDuration } from '../engine/wording.ts';
+
+export { formatBytes, formatDuration } from '../engine/wording.ts';
 
 /** A result as one line of JSON, so that --json output is read line by line whatever came before it. */
 export function printJson(value: unknown): void {
@@ -9,24 +11,6 @@ export function printJson(value: unknown): void {
 
 export function printLine(text = ''): void {
   process.stdout.write(`${text}\n`);
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
 export function formatCount(n: number): string {

@@ -4,8 +4,9 @@
 // changes a database, and a database that cannot be opened is said to be so, not taken for empty.
 import { existsSync } from 'node:fs';
 import { connect, describeTarget, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
+import { isSameDatabase } from '../engine/dialect/identity.ts';
 import { lockHeldError } from '../engine/dialect/lock.ts';
-import { errorMessage } from '../engine/errors.ts';
+import { errorMessage, InputError } from '../engine/errors.ts';
 import { tablesReplacedByRestore } from './backup.ts';
 import type { BackupSealing } from './backup-seal.ts';
 import { DATABASE_LOCK } from './database.ts';
@@ -179,3 +180,14 @@ export function statementLines(statement: DestructiveStatement): string[] {
   ];
 }
 
+
+/**
+ * The console never drops or replaces the database it serves: its own pages and jobs would go with it
+ * (a job page that says "running" forever). That is done from the command line, the console stopped.
+ */
+export async function refuseConsoleDatabase(statement: DestructiveStatement, own: ConnectionTarget): Promise<void> {
+  if (!statement.target || !statement.removesData) return;
+  // A database that cannot be opened to tell who it is cannot be the one the console serves and reads.
+  const same = await isSameDatabase(statement.target, own).catch(() => false);
+  if (same) throw new InputError(`the console does not ${statement.action}: that is the database it serves (${describeTarget(own)}); stop it and do that with the wfm command`);
+}

@@ -146,6 +146,37 @@ async function startingDays(target: Connection, since: number | undefined): Prom
   return { performance_through: day(last?.performance_through), adherence_through: day(last?.adherence_through) };
 }
 
+/** What the performance migrations into a database did: step two and each catch-up after it. */
+export interface StepTwoHistory {
+  /** Runs that finished. */
+  finished: number;
+  /** Runs that started and did not finish (stopped, failed, or under way). */
+  unfinished: number;
+  /** When the last finished run ended (UTC, as the database holds it). */
+  lastFinishedAt?: string;
+  lastRowsInserted?: number;
+  /** Conflicts counted by every finished run. */
+  conflicts: number;
+  lastConflicts?: number;
+}
+
+/** The performance migrations recorded in an 8.5.2 database; undefined where none was ever started. */
+export async function stepTwoHistory(target: Connection): Promise<StepTwoHistory | undefined> {
+  if (!(await target.introspector.tableNames()).includes('performance_migration_run')) return undefined;
+  const runs = await target.query('SELECT finished_at, rows_inserted, conflicts FROM performance_migration_run ORDER BY id');
+  if (runs.length === 0) return undefined;
+  const finished = runs.filter((r) => r.finished_at !== null && r.finished_at !== undefined);
+  const last = finished.at(-1);
+  return {
+    finished: finished.length,
+    unfinished: runs.length - finished.length,
+    lastFinishedAt: last ? timestampOf(epochOfTimestamp(last.finished_at)) : undefined,
+    lastRowsInserted: last ? Number(last.rows_inserted) : undefined,
+    conflicts: finished.reduce((sum, r) => sum + Number(r.conflicts), 0),
+    lastConflicts: last ? Number(last.conflicts) : undefined,
+  };
+}
+
 async function startRun(target: Connection, source: Connection, policy: ConflictPolicy): Promise<number> {
   const [row] = await target.query('SELECT MAX(id) AS id FROM performance_migration_run');
   const id = Number(row?.id ?? 0) + 1;

@@ -10,7 +10,7 @@ import { isSameDatabase, sameDatabaseError } from '../engine/dialect/identity.ts
 import { errorMessage, InputError, OperationError } from '../engine/errors.ts';
 import { InterruptedError, stopRequested, throwIfStopRequested, whileStoppable, type StopSignalName } from '../engine/interruption.ts';
 import type { ProgressListener } from '../engine/progress.ts';
-import { epochOfTimestamp, setMaintenanceMode } from './aggregator/store.ts';
+import { registeredComponents, setMaintenanceMode } from './aggregator/store.ts';
 import { backupDatabase, restoreDatabase, verifyBackup } from './backup.ts';
 import type { ConfigFile } from './config/config-file.ts';
 import { detectRelease, updateDatabase } from './database.ts';
@@ -143,6 +143,16 @@ export function listRuns(runsDirectory: string): RunJournal[] {
   });
 }
 
+/** When a run started: its first step's start; undefined for a run that never began a step. */
+export function runStartedAt(journal: RunJournal): string | undefined {
+  return journal.steps.find((step) => step.startedAt !== undefined)?.startedAt;
+}
+
+/** How long a run's steps took together; a step under way or stopped counts for nothing yet. */
+export function runDurationMs(journal: RunJournal): number {
+  return journal.steps.reduce((sum, step) => sum + (step.durationMs ?? 0), 0);
+}
+
 /** A run's journal; `last` names the latest run in the folder. */
 export function loadJournal(runsDirectory: string, runId: string): RunJournal {
   const id = requireRunId(runId) === 'last' ? latestRunId(runsDirectory) : runId;
@@ -201,12 +211,9 @@ async function stopComponents(context: RunContext): Promise<string> {
   for (const target of [context.from, context.to]) {
     if (!target) continue;
     const running = async (): Promise<string[]> =>
-      withConnection(target, async (connection) => {
-        if (!(await connection.introspector.tableNames()).includes('component')) return [];
-        const rows = await connection.query("SELECT name, heartbeat_at FROM component WHERE state <> 'stopped'");
-        const now = Date.now() / 1000;
-        return rows.filter((r) => now - epochOfTimestamp(r.heartbeat_at ?? null) < 30).map((r) => String(r.name));
-      }).catch(() => []);
+      withConnection(target, async (connection) =>
+        (await registeredComponents(connection)).filter((c) => c.state !== 'stopped' && c.heartbeatSecondsAgo < 30).map((c) => c.name),
+      ).catch(() => []);
     let alive = await running();
     while (alive.length > 0 && !context.options.force && Date.now() < deadline) {
       throwIfStopRequested(() => `stopped waiting for ${alive.join(', ')} to stop`);

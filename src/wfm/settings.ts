@@ -60,6 +60,13 @@ export async function organizationRows(connection: Connection): Promise<{ units:
   return { units, sites };
 }
 
+/** Every user with the settings the Users module edits, and the names of the roles one may be given. */
+export async function userRows(connection: Connection): Promise<{ users: Record<string, SqlValue>[]; roles: string[] }> {
+  const users = await connection.query('SELECT u.login, u.full_name, u.time_zone, u.builder_name, r.name AS role FROM wfm_user u LEFT JOIN role r ON r.id = u.role_id ORDER BY u.login');
+  const roles = (await connection.query('SELECT name FROM role ORDER BY name')).map((r) => String(r.name));
+  return { users, roles };
+}
+
 /** One business unit, site or user the check looked at, and what it found there (nothing: it is in place). */
 export interface SettingsCheck {
   object: SettingFinding['object'];

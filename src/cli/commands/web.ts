@@ -15,8 +15,8 @@ export function registerWeb(program: Command): void {
     .option('--port <port>', 'the HTTP port (default: WFM Web Options.Port, 7320; 0 picks a free one)')
     .option('--host <address>', 'the address to listen on; anything but localhost exposes the console to the network', '127.0.0.1')
     .option('--runs-dir <dir>', 'where runs keep their journals', 'wfm-runs')
-    .option('--backup-dir <dir>', 'where backups are written', '.')
-    .action(async (flags: { db?: string; port?: string; host: string; runsDir: string; backupDir: string; keyFile: string }, command: Command) => {
+    .option('--backup-dir <dir>', 'the folder of backups the console lists and writes (default: WFM Web Options.BackupDirectory, or the current folder)')
+    .action(async (flags: { db?: string; port?: string; host: string; runsDir: string; backupDir?: string; keyFile: string }, command: Command) => {
       const connection = connectionOptions(command);
       const config = configOf(connection);
       const web = config?.applicationOfType('web');
@@ -30,8 +30,12 @@ export function registerWeb(program: Command): void {
       if (viewerToken) tokens.push({ token: viewerToken, role: 'viewer' });
       const oneTime = adminToken ? undefined : randomBytes(24).toString('base64url');
       if (oneTime) tokens.push({ token: oneTime, role: 'administrator', oneTime: true });
+      const backupOption = knownOption('web', 'Options', 'BackupDirectory') as KnownOption;
+      const backupDirectory = flags.backupDir ?? option('BackupDirectory') ?? backupOption.fallback;
+      const backupProblem = optionValueProblem(backupOption, backupDirectory);
+      if (backupProblem) throw new InputError(`--backup-dir ${backupProblem}`);
       const resolve = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
-      const app = buildConsole({ database: await resolve(databaseText), config, tokens, runsDirectory: flags.runsDir, backupDirectory: flags.backupDir, keyFile: flags.keyFile, resolve });
+      const app = buildConsole({ database: await resolve(databaseText), config, tokens, runsDirectory: flags.runsDir, backupDirectory, keyFile: flags.keyFile, resolve });
       const portOption = knownOption('web', 'Options', 'Port') as KnownOption;
       const port = flags.port ?? option('Port') ?? portOption.fallback;
       const problem = optionValueProblem(portOption, port);

@@ -324,3 +324,24 @@ export async function recordHeartbeat(connection: Connection, component: Compone
     'replace',
   );
 }
+
+export interface ComponentHeartbeat {
+  name: string;
+  kind: string;
+  release: string;
+  state: string;
+  heartbeatSecondsAgo: number;
+}
+
+/** The components registered with the database and how long ago each last recorded its heartbeat. */
+export async function registeredComponents(connection: Connection): Promise<ComponentHeartbeat[]> {
+  if (!(await connection.introspector.tableNames()).includes('component')) return [];
+  const now = Date.now() / 1000;
+  return (await connection.query('SELECT name, kind, wfm_release, state, heartbeat_at FROM component ORDER BY name')).map((r) => ({
+    name: String(r.name),
+    kind: String(r.kind),
+    release: String(r.wfm_release),
+    state: String(r.state),
+    heartbeatSecondsAgo: Math.round(now - epochOfTimestamp(r.heartbeat_at ?? null)),
+  }));
+}
