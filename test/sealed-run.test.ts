@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import { TABLES } from '../src/engine/archive/format.ts';
-import { connect, withConnection } from '../src/engine/dialect/index.ts';
+import { withConnection } from '../src/engine/dialect/index.ts';
 import { maintenanceMode } from '../src/wfm/aggregator/store.ts';
 import { backupSealKey } from '../src/wfm/backup-seal.ts';
 import { detectRelease } from '../src/wfm/database.ts';
@@ -51,14 +51,7 @@ function run(args: string[]): CliResult {
   return result;
 }
 
-async function contentOf(url: string) {
-  const connection = await connect(url);
-  try {
-    return await databaseContent(connection);
-  } finally {
-    await connection.close();
-  }
-}
+const contentOf = (url: string) => withConnection(url, (connection) => databaseContent(connection));
 
 async function releaseOf(url: string): Promise<string> {
   const state = await withConnection(url, detectRelease);
