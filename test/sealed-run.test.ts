@@ -6,7 +6,7 @@
 // rollback of an unsealed backup; and no key appears in any output.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -167,6 +167,29 @@ for (const engine of engines) {
     });
   });
 }
+
+describe('sealed runs: the record of the seal', () => {
+  const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
+
+  it('an unsealed backup replaced by a sealed file is refused, and a journal whose recorded seal is malformed is not followed', async () => {
+    const { url, backupDir, runsDir } = await database(sqlite, 'replacedrun');
+    const { journal } = updated(url, backupDir, runsDir, []);
+    const after = await contentOf(url);
+    const sealed = join(backupDir, 'sealed.backup.db');
+    assert.equal(run(['bru', 'backup', '--db', url, '--file', sealed, '--key-file', thisKey.path]).status, 0);
+    renameSync(sealed, journal.backupFile);
+    const replaced = rollback(runsDir, ['--key-file', thisKey.path]);
+    assert.equal(replaced.status, 1, replaced.stdout + replaced.stderr);
+    assert.match(replaced.stderr, new RegExp(`is not the backup ${journal.runId} took: the run took it without a key file, and it is sealed now by key id ${thisKey.id}`));
+
+    const path = join(runsDir, `${journal.runId}.json`);
+    writeFileSync(path, JSON.stringify({ ...journal, backupSeal: { state: 'sealed', keyId: 'not a key id' } }));
+    const malformed = rollback(runsDir, ['--key-file', thisKey.path]);
+    assert.equal(malformed.status, 2, malformed.stdout + malformed.stderr);
+    assert.match(malformed.stderr, new RegExp(`is not the journal of run ${journal.runId} as wfm run writes it; it is left alone`));
+    assert.deepEqual(await contentOf(url), after, 'the database is as the run left it');
+  });
+});
 
 describe('sealed runs: what is printed', () => {
   it('no key, raw or derived, appears in anything a command printed', () => {
