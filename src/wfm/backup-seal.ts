@@ -4,7 +4,7 @@
 // key file with HKDF under its own label, so the key file's key is never used raw for two purposes, and the
 // key id written in the file is a hash of another derived value, never the key.
 import { createHash, hkdfSync } from 'node:crypto';
-import { claimedSealOfFile, type SealKey, type SealVerdict } from '../engine/archive/index.ts';
+import { claimedSealOfFile, isSealKeyId, type SealKey, type SealVerdict } from '../engine/archive/index.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
 
 export type { SealKey, SealVerdict };
@@ -27,6 +27,13 @@ export interface BackupSealing {
 
 /** A backup's seal as the run that took it recorded it: the id of the key it was sealed with, or none. */
 export type RecordedSeal = { state: 'sealed'; keyId: string } | { state: 'not-sealed' };
+
+/** A recorded seal as a run writes it, and nothing else: a rollback compares the backup with it. */
+export function isRecordedSeal(value: unknown): value is RecordedSeal {
+  const seal = value as Partial<{ state: unknown; keyId: unknown }> | null;
+  if (seal?.state === 'not-sealed') return Object.keys(seal).length === 1;
+  return seal?.state === 'sealed' && isSealKeyId(seal.keyId) && Object.keys(seal).length === 2;
+}
 
 /** What a run records of the backup it took, from the verdict on it; undefined for a seal it cannot vouch for. */
 export function recordedSealOf(verdict: SealVerdict): RecordedSeal | undefined {

@@ -12,7 +12,7 @@ import { InterruptedError, stopRequested, throwIfStopRequested, whileStoppable, 
 import type { ProgressListener } from '../engine/progress.ts';
 import { epochOfTimestamp, setMaintenanceMode } from './aggregator/store.ts';
 import { backupDatabase, restoreDatabase, verifyBackup } from './backup.ts';
-import { describeRecordedSeal, describeSeal, recordedSealOf, requireSealKeyForBackup, type BackupSealing, type RecordedSeal, type SealVerdict } from './backup-seal.ts';
+import { describeRecordedSeal, describeSeal, isRecordedSeal, recordedSealOf, requireSealKeyForBackup, type BackupSealing, type RecordedSeal, type SealVerdict } from './backup-seal.ts';
 import type { ConfigFile } from './config/config-file.ts';
 import { detectRelease, updateDatabase } from './database.ts';
 import { dropDatabaseLocked } from './locked-drop.ts';
@@ -133,13 +133,6 @@ function requireJournal(value: unknown, runId: string, path: string): RunJournal
     (journal.backupSeal === undefined || isRecordedSeal(journal.backupSeal));
   if (!valid) throw new InputError(`${path} is not the journal of run ${runId} as wfm run writes it; it is left alone`);
   return journal as RunJournal;
-}
-
-/** A recorded seal as a run writes it: a rollback compares the backup with it, so nothing else is taken. */
-function isRecordedSeal(value: unknown): value is RecordedSeal {
-  const seal = value as Partial<{ state: unknown; keyId: unknown }> | null;
-  if (seal?.state === 'not-sealed') return Object.keys(seal).length === 1;
-  return seal?.state === 'sealed' && typeof seal.keyId === 'string' && /^[0-9a-f]{16}$/.test(seal.keyId) && Object.keys(seal).length === 2;
 }
 
 /** The runs whose journals the runs folder holds, newest first; a file that is not a run's journal is not listed. */
