@@ -6,7 +6,7 @@
 // rollback of an unsealed backup; and no key appears in any output.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -168,7 +168,7 @@ for (const engine of engines) {
   });
 }
 
-describe('sealed runs: the record of the seal', () => {
+describe('sealed runs on sqlite: the record of the seal, a resume before the backup', () => {
   const sqlite = engines.find((e) => e.engine === 'sqlite') as TestEngine;
 
   it('an unsealed backup replaced by a sealed file is refused, and a journal whose recorded seal is malformed is not followed', async () => {
@@ -188,6 +188,24 @@ describe('sealed runs: the record of the seal', () => {
     assert.equal(malformed.status, 2, malformed.stdout + malformed.stderr);
     assert.match(malformed.stderr, new RegExp(`is not the journal of run ${journal.runId} as wfm run writes it; it is left alone`));
     assert.deepEqual(await contentOf(url), after, 'the database is as the run left it');
+  });
+
+  it('RequireSealedBackups = 1 refuses to resume without a key a run that has its backup still to take; with the key the backup is sealed', async () => {
+    const { url, backupDir, runsDir } = await database(sqlite, 'resumedrun');
+    const failed = wfm(['run', '--from', url, '--backup-dir', backupDir, '--runs-dir', runsDir, '--force'], { WFM_RUN_FAIL_AT: 'back up' }, directory);
+    assert.equal(failed.status, 1, failed.stdout + failed.stderr);
+    const journal = readFileSync(join(runsDir, `${loadJournal(runsDir, 'last').runId}.json`), 'utf8');
+
+    const refused = run(['run', '--resume', 'last', '--runs-dir', runsDir, '--backup-dir', backupDir, '--force', '--config', required]);
+    assert.equal(refused.status, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /RequireSealedBackups = 1 in .*: a backup must be sealed for a restore to take it; give the key file to seal it with \(--key-file\)/);
+    assert.equal(readFileSync(join(runsDir, `${loadJournal(runsDir, 'last').runId}.json`), 'utf8'), journal, 'the journal is as the failed run left it');
+    assert.equal(await releaseOf(url), '7.6');
+
+    const resumed = run(['run', '--resume', 'last', '--runs-dir', runsDir, '--backup-dir', backupDir, '--force', '--config', required, '--key-file', thisKey.path]);
+    assert.equal(resumed.status, 0, resumed.stdout + resumed.stderr);
+    assert.deepEqual(loadJournal(runsDir, 'last').backupSeal, { state: 'sealed', keyId: thisKey.id });
+    assert.equal(await releaseOf(url), '8.5.2');
   });
 });
 
