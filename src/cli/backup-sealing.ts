@@ -1,10 +1,10 @@
-// How `bru backup`, `verify` and `restore` seal and check backups: with the installation's key file, the
-// one --key-file names or the default one when it exists, and under the Database Utility's
-// RequireSealedBackups, from --require-sealed-backups or the configuration.
+// How `bru backup`, `verify` and `restore`, `run`, `rollback` and `demo` seal and check backups: with the
+// installation's key file, the one --key-file names or the default one when it exists, and under the
+// Database Utility's RequireSealedBackups, from --require-sealed-backups or the configuration.
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { InputError } from '../engine/errors.ts';
-import { backupSealKey, type BackupSealing } from '../wfm/backup-seal.ts';
+import { backupSealKey, type BackupSealing, type SealKey } from '../wfm/backup-seal.ts';
 import { loadKey } from '../wfm/secrets.ts';
 import { flagOption } from './config-options.ts';
 import { DEFAULT_KEY_FILE, type ConnectionOptions } from './connections.ts';
@@ -13,13 +13,24 @@ import { printNotice } from './output.ts';
 /** What the command does with the seal: write it, or check it. */
 type SealUse = 'seal' | 'check';
 
-/** The sealing of a bru command, from its --key-file, --require-sealed-backups and --config. */
+/** --require-sealed-backups, for the commands that restore or verify a backup. */
+export function requireSealedBackupsOption(): Option {
+  return new Option('--require-sealed-backups <0|1>', '1: only a backup sealed by this key file is accepted (default: the Database Utility option RequireSealedBackups in --config, else 0)');
+}
+
+/** The sealing of a command, from its --key-file, --require-sealed-backups and --config. */
 export function backupSealingOf(command: Command, use: SealUse): BackupSealing {
   const options = command.opts<ConnectionOptions & { requireSealedBackups?: string }>();
   const required = flagOption(options, options.requireSealedBackups, 'database-utility', 'RequireSealedBackups', false);
   const given = command.getOptionValueSource('keyFile') !== 'default';
   const key = keyFileKey(options.keyFile ?? DEFAULT_KEY_FILE, given, use);
   return { key: key && backupSealKey(key), requiredBy: required.value ? required.from : undefined };
+}
+
+/** The seal key of the default key file when it exists: a command with no --key-file seals with it or not at all. */
+export function defaultSealKey(): SealKey | undefined {
+  const key = keyFileKey(DEFAULT_KEY_FILE, false, 'check');
+  return key && backupSealKey(key);
 }
 
 /**

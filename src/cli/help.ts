@@ -8,9 +8,13 @@ export const EXAMPLES: Record<string, [command: string, does: string][]> = {
   run: [
     ['wfm run --from "postgres;db1;wfm65;wfm" --password-env WFM_PW --to postgres://wfm@db2/wfm', 'the whole order of migration from 6.5, with a backup first'],
     ['wfm run --resume last', 'go on with the latest interrupted run'],
+    ['wfm run --from postgres://wfm@db1/wfm --key-file /etc/wfm/wfm-secret.key', 'an update in place whose backup is sealed with the key file'],
   ],
   runs: [['wfm runs --runs-dir wfm-runs', 'every run of this folder, newest first, with its state']],
-  rollback: [['wfm rollback --run last', 'undo the latest run (asks first)']],
+  rollback: [
+    ['wfm rollback --run last', 'undo the latest run (asks first)'],
+    ['wfm rollback --run last --key-file /etc/wfm/wfm-secret.key', "restore a sealed run's backup, its seal checked with the key it was sealed with"],
+  ],
   'dbu create': [['wfm dbu create --db sqlite:wfm.db', 'a new WFM database at the latest release']],
   'dbu update': [['wfm dbu update --db postgres://wfm@db1/wfm --dry-run', 'print the SQL of every step an update would run, running none']],
   'dbu migrate': [

@@ -4,8 +4,8 @@
 // key file with HKDF under its own label, so the key file's key is never used raw for two purposes, and the
 // key id written in the file is a hash of another derived value, never the key.
 import { createHash, hkdfSync } from 'node:crypto';
-import { claimedSealOfFile, type SealKey, type SealVerdict } from '../engine/archive/index.ts';
-import { InputError } from '../engine/errors.ts';
+import { claimedSealOfFile, isSealKeyId, type SealKey, type SealVerdict } from '../engine/archive/index.ts';
+import { InputError, OperationError } from '../engine/errors.ts';
 
 export type { SealKey, SealVerdict };
 
@@ -21,6 +21,29 @@ export interface BackupSealing {
   key?: SealKey;
   /** Where RequireSealedBackups = 1 comes from, when it is in force: only a file sealed by `key` is restored. */
   requiredBy?: string;
+  /** The seal the file was written with, as the run that took it (`by`) recorded it: only that seal is restored. */
+  recorded?: { seal: RecordedSeal; by: string };
+}
+
+/** A backup's seal as the run that took it recorded it: the id of the key it was sealed with, or none. */
+export type RecordedSeal = { state: 'sealed'; keyId: string } | { state: 'not-sealed' };
+
+/** A recorded seal as a run writes it, and nothing else: a rollback compares the backup with it. */
+export function isRecordedSeal(value: unknown): value is RecordedSeal {
+  const seal = value as Partial<{ state: unknown; keyId: unknown }> | null;
+  if (seal?.state === 'not-sealed') return Object.keys(seal).length === 1;
+  return seal?.state === 'sealed' && isSealKeyId(seal.keyId) && Object.keys(seal).length === 2;
+}
+
+/** What a run records of the backup it took, from the verdict on it; undefined for a seal it cannot vouch for. */
+export function recordedSealOf(verdict: SealVerdict): RecordedSeal | undefined {
+  if (verdict.state === 'sealed-by-this-key') return { state: 'sealed', keyId: verdict.keyId };
+  return verdict.state === 'not-sealed' ? verdict : undefined;
+}
+
+/** The recorded seal in words, for a run's output. */
+export function describeRecordedSeal(seal: RecordedSeal): string {
+  return seal.state === 'sealed' ? `sealed by the key file (key id ${seal.keyId})` : 'not sealed: no key file (give --key-file to seal it)';
 }
 
 /** The seal key of a key file's key, with its id. */
@@ -61,6 +84,32 @@ export function sealRefusal(file: string, verdict: SealVerdict, sealing: BackupS
   if (sealing.requiredBy === undefined || verdict.state === 'sealed-by-this-key' || verdict.state === 'seal-does-not-match') return undefined;
   const remedy = verdict.state === 'not-sealed' ? 'take a new backup with this key file' : 'give the key file it was sealed with (--key-file), or take a new backup with this key file';
   return `${sealing.requiredBy}: only a backup sealed by this key file is restored, and ${file} is ${describeSeal(verdict)}; ${remedy}; a file you trust as it is restores with --require-sealed-backups 0`;
+}
+
+/** The key id a verdict names the file as sealed with; undefined when the file is not sealed or its seal is malformed. */
+function fileKeyId(verdict: SealVerdict): string | undefined {
+  return verdict.state === 'not-sealed' ? undefined : verdict.keyId;
+}
+
+/**
+ * Refuses a file whose seal is not the one recorded when it was taken: a seal gone, added or made by
+ * another key means the file was altered or replaced since (exit 1, as damage is); the recorded seal that
+ * the key given cannot check is refused as well (exit 2), since only that seal can show the file unchanged.
+ */
+export function requireRecordedSeal(file: string, verdict: SealVerdict, sealing: BackupSealing): void {
+  const recorded = sealing.recorded;
+  if (!recorded) return;
+  const found = fileKeyId(verdict);
+  const expected = recorded.seal.state === 'sealed' ? recorded.seal.keyId : undefined;
+  if (found !== expected) {
+    const now = found === undefined ? 'it is not sealed now' : `it is sealed now by key id ${found}`;
+    const then = expected === undefined ? 'without a key file' : `sealed by key id ${expected}`;
+    throw new OperationError(`${file} is not the backup ${recorded.by} took: the run took it ${then}, and ${now}; the file was altered or replaced since, and is not restored`);
+  }
+  if (expected !== undefined && verdict.state !== 'sealed-by-this-key') {
+    const given = verdict.state === 'sealed-by-another-key' ? `this key file's is ${verdict.ownKeyId}` : 'no key file was given';
+    throw new InputError(`${recorded.by} sealed ${file} with key id ${expected} (${given}), and only that key can show the file unchanged since; give the key file it was sealed with (--key-file)`);
+  }
 }
 
 /**

@@ -15,7 +15,7 @@ import { diffSchemas, formatDifferences } from '../engine/schema/diff.ts';
 import { createTablesForLoading, dropTables, intoLoadTarget, loadItems, type TableVerified } from '../engine/load/index.ts';
 import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
 import { requireBackupRestorePrivilege } from './access.ts';
-import { requireSealKeyForBackup, sealRefusal, type BackupSealing, type SealVerdict } from './backup-seal.ts';
+import { requireRecordedSeal, requireSealKeyForBackup, sealRefusal, type BackupSealing, type SealVerdict } from './backup-seal.ts';
 import { type DatabaseState, describeState, detectRelease, lockDatabase, TOOL_VERSION } from './database.ts';
 import { modelWithTablesPresent } from './releases/collection-8.5.2.ts';
 import { releaseModel } from './releases/index.ts';
@@ -184,14 +184,15 @@ type IntactArchive = ArchiveReport & { header: ArchiveHeader; seal: SealVerdict 
 /**
  * The archive checked whole, every row of it unless `rows` is false, before anything is written anywhere:
  * a damaged part stops the restore, even in a file whose every digest was made to match, and so does a
- * schema that is not its release's, a seal of this key that does not match, and a file RequireSealedBackups
- * does not accept.
+ * schema that is not its release's, a seal of this key that does not match, a seal other than the one
+ * recorded when the file was taken, and a file RequireSealedBackups does not accept.
  */
 export async function requireIntactArchive(file: string, options: Pick<VerifyOptions, 'rows'> = {}, sealing: BackupSealing = {}): Promise<IntactArchive> {
   let report = await verifyArchive(file, { ...options, sealKey: sealing.key });
   // A damaged file is described whole, each damaged chunk named, whichever check found it.
   if (!report.ok && !report.rowsChecked) report = await verifyArchive(file, { sealKey: sealing.key });
   if (!report.ok || !report.header || !report.seal) throw new OperationError(`${file} cannot be restored:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
+  requireRecordedSeal(file, report.seal, sealing);
   const refusal = sealRefusal(file, report.seal, sealing);
   if (refusal) throw new InputError(refusal);
   if (!isRelease(report.header.release)) throw new InputError(unknownRelease(file, report.header));

@@ -11,7 +11,7 @@ import { tablesReplacedByRestore } from './backup.ts';
 import type { BackupSealing } from './backup-seal.ts';
 import { DATABASE_LOCK } from './database.ts';
 import { TABLE_MAPPINGS } from './legacy65/index.ts';
-import type { RunJournal } from './run.ts';
+import { rollbackSealing, type RunJournal } from './run.ts';
 import { verifyMigration } from './verify.ts';
 import { counted } from '../engine/wording.ts';
 
@@ -124,8 +124,12 @@ async function changedSinceMigration(from: ConnectionTarget, to: ConnectionTarge
   }
 }
 
-/** What `wfm rollback` (and the console's Roll back) removes for a run. */
-export async function rollbackStatement(journal: RunJournal, resolveTarget: (text: string) => Promise<ConnectionTarget>): Promise<DestructiveStatement> {
+/**
+ * What `wfm rollback` (and the console's Roll back) removes for a run. The backup an update in place gets
+ * back is checked as the rollback checks it, its seal with `sealing` and against the run's record of it: a
+ * file that would be refused is refused before anything is asked.
+ */
+export async function rollbackStatement(journal: RunJournal, resolveTarget: (text: string) => Promise<ConnectionTarget>, sealing: BackupSealing = {}): Promise<DestructiveStatement> {
   const ended = runEnd(journal);
   const since = ended ? ` since the run ended (${ended})` : '';
   if (journal.state === 'rolled back') return { action: `nothing: ${journal.runId} was rolled back already`, database: '', tables: [], leftAlone: [], notes: [], removesData: false };
@@ -134,7 +138,7 @@ export async function rollbackStatement(journal: RunJournal, resolveTarget: (tex
     if (journal.steps.find((s) => s.name === 'back up')?.state !== 'done') return { action: `nothing: ${journal.runId} took no backup to restore`, database: '', tables: [], leftAlone: [], notes: [], removesData: false };
     const action = `restore ${journal.backupFile} over ${describeTarget(from)}: every table below is dropped and the backup's tables written in their place`;
     const notes = [`everything written to these tables${since} is lost, the organization and user settings included`];
-    return statementFor(from, action, notes, { removedOf: replacedByRestore(journal.backupFile), dropsTables: true });
+    return statementFor(from, action, notes, { removedOf: replacedByRestore(journal.backupFile, rollbackSealing(journal, sealing)), dropsTables: true });
   }
   if (journal.to === null) return { action: 'nothing is dropped: the run named no new database', database: '', tables: [], leftAlone: [], notes: [], removesData: false };
   const to = await resolveTarget(journal.to);

@@ -12,6 +12,7 @@ import { InterruptedError, stopRequested, throwIfStopRequested, whileStoppable, 
 import type { ProgressListener } from '../engine/progress.ts';
 import { registeredComponents, setMaintenanceMode } from './aggregator/store.ts';
 import { backupDatabase, restoreDatabase, verifyBackup } from './backup.ts';
+import { describeRecordedSeal, describeSeal, isRecordedSeal, recordedSealOf, requireSealKeyForBackup, type BackupSealing, type RecordedSeal, type SealVerdict } from './backup-seal.ts';
 import type { ConfigFile } from './config/config-file.ts';
 import { detectRelease, updateDatabase } from './database.ts';
 import { dropDatabaseLocked } from './locked-drop.ts';
@@ -42,6 +43,8 @@ export interface RunJournal {
   path: MigrationPath;
   twoStep: boolean;
   backupFile: string;
+  /** The seal of the backup as the run wrote it; absent until it is taken, and in journals written before seals. */
+  backupSeal?: RecordedSeal;
   /** The applications' releases before the Deploy step, for a rollback. */
   releasesBefore: Record<string, string | null>;
   state: 'running' | 'failed' | 'interrupted' | 'done' | 'rolled back';
@@ -60,6 +63,13 @@ export interface RunOptions {
   onProgress?: ProgressListener;
   /** Called when a step starts and ends, for a front end. */
   onStep?: (step: StepRecord, journal: RunJournal) => void;
+  /**
+   * The key the run's backup is sealed with (none: not sealed), and whether RequireSealedBackups is in
+   * force; a rollback checks the backup's seal with the same key before it restores it.
+   */
+  sealing?: BackupSealing;
+  /** Called with the verdict on the backup's seal once a rollback has restored the backup, checked with it. */
+  onBackupSeal?: (verdict: SealVerdict) => void;
   /**
    * What follows `wfm run --resume RUN` in the command an interruption names: the options that find the
    * run and its databases as the interrupted command did (its runs folder, its configuration).
@@ -119,7 +129,8 @@ function requireJournal(value: unknown, runId: string, path: string): RunJournal
     (journal.to === null || typeof journal.to === 'string') &&
     typeof journal.backupFile === 'string' &&
     steps.length === RUN_STEPS.length &&
-    steps.every((step: StepRecord, i) => step.name === RUN_STEPS[i]);
+    steps.every((step: StepRecord, i) => step.name === RUN_STEPS[i]) &&
+    (journal.backupSeal === undefined || isRecordedSeal(journal.backupSeal));
   if (!valid) throw new InputError(`${path} is not the journal of run ${runId} as wfm run writes it; it is left alone`);
   return journal as RunJournal;
 }
@@ -241,15 +252,30 @@ async function checkStep(context: RunContext): Promise<string> {
 }
 
 async function backupStep(context: RunContext): Promise<string> {
-  const file = context.journal.backupFile;
-  // An earlier attempt may have sealed and renamed the file, then been stopped before its journal said so.
+  const { journal, options } = context;
+  const file = journal.backupFile;
+  // An earlier attempt may have finished and renamed the file, then been stopped before its journal said so.
   if (existsSync(file)) {
-    const report = await verifyBackup(file);
-    if (report.ok) return `${counted(report.tables.length, 'table')}, ${counted(report.tables.reduce((s, t) => s + t.rows, 0), 'row')} in ${file}, sealed by an earlier attempt`;
+    const report = await verifyBackup(file, { key: options.sealing?.key });
+    if (report.ok && report.seal) {
+      journal.backupSeal = requireOwnSeal(file, report.seal);
+      return `${counted(report.tables.length, 'table')}, ${counted(report.tables.reduce((s, t) => s + t.rows, 0), 'row')} in ${file}, finished by an earlier attempt; ${describeRecordedSeal(journal.backupSeal)}`;
+    }
   }
   // Access is off and the components are stopped: the source has not changed since a failed attempt.
-  const result = await backupDatabase(context.from, context.journal.backupFile, { onProgress: context.options.onProgress, resume: true });
-  return `${counted(result.tables.length, 'table')}, ${counted(result.tables.reduce((s, t) => s + t.rows, 0), 'row')} into ${result.file}`;
+  const result = await backupDatabase(context.from, file, { onProgress: options.onProgress, resume: true, sealing: options.sealing });
+  journal.backupSeal = requireOwnSeal(file, result.seal);
+  return `${counted(result.tables.length, 'table')}, ${counted(result.tables.reduce((s, t) => s + t.rows, 0), 'row')} into ${result.file}, ${describeRecordedSeal(journal.backupSeal)}`;
+}
+
+/**
+ * What the journal records of the backup's seal. A file an earlier attempt sealed with a key this attempt
+ * does not hold cannot be vouched for: the run stops until it is resumed with that key.
+ */
+function requireOwnSeal(file: string, verdict: SealVerdict): RecordedSeal {
+  const recorded = recordedSealOf(verdict);
+  if (!recorded) throw new OperationError(`${file}, which an earlier attempt of this run wrote, is ${describeSeal(verdict)}; resume the run with the key file it was sealed with (--key-file)`);
+  return recorded;
 }
 
 async function changeStep(context: RunContext): Promise<string> {
@@ -417,6 +443,7 @@ function requireRunTarget(plan: Plan, to: ConnectionTarget | undefined, sameAsSo
  * that even a failed check can be resumed.
  */
 export async function startRun(start: StartRun, options: RunOptions): Promise<RunJournal> {
+  requireSealKeyForBackup(options.sealing ?? {});
   withoutPassword(start.from);
   withoutPassword(start.to);
   const from = await start.resolve(start.from);
@@ -447,13 +474,26 @@ export async function startRun(start: StartRun, options: RunOptions): Promise<Ru
 export async function resumeRun(journal: RunJournal, resolveTarget: (text: string) => Promise<ConnectionTarget>, options: RunOptions): Promise<RunJournal> {
   if (journal.state === 'done') throw new InputError(`${journal.runId} is done: there is nothing to resume`);
   if (journal.state === 'rolled back') throw new InputError(`${journal.runId} was rolled back; start a new run`);
+  if (!isBackedUp(journal)) requireSealKeyForBackup(options.sealing ?? {});
   const from = await resolveTarget(journal.from);
   const to = journal.to === null ? undefined : await resolveTarget(journal.to);
   return runSteps({ journal, from, to, options });
 }
 
+function isBackedUp(journal: RunJournal): boolean {
+  return journal.steps.find((s) => s.name === 'back up')?.state === 'done';
+}
+
 /**
- * Undoes a run: the database updated in place gets the run's backup back; a new database is dropped; the
+ * How a rollback checks the run's backup: with the key and under the RequireSealedBackups given, and only
+ * with the seal the run recorded when it took the file, so that a file altered since is never restored.
+ */
+export function rollbackSealing(journal: RunJournal, sealing: BackupSealing = {}): BackupSealing {
+  return journal.backupSeal ? { ...sealing, recorded: { seal: journal.backupSeal, by: journal.runId } } : sealing;
+}
+
+/**
+ * Undoes a run: the database updated in place gets the run's backup back, its seal checked first; a new database is dropped; the
  * configuration's releases return to what they were; access is enabled again.
  */
 export async function rollbackRun(journal: RunJournal, resolveTarget: (text: string) => Promise<ConnectionTarget>, options: RunOptions): Promise<string[]> {
@@ -461,11 +501,12 @@ export async function rollbackRun(journal: RunJournal, resolveTarget: (text: str
   const from = await resolveTarget(journal.from);
   const to = journal.to === null ? undefined : await resolveTarget(journal.to);
   const done: string[] = [];
-  const backedUp = journal.steps.find((s) => s.name === 'back up')?.state === 'done';
   if (journal.path === 'update in place') {
-    if (!backedUp) throw new OperationError(`${journal.runId} took no backup (it stopped before "back up"), and nothing was changed`);
-    const result = await restoreDatabase(journal.backupFile, from, { replace: true, onProgress: options.onProgress });
-    done.push(`${describeTarget(from)} restored from ${journal.backupFile}: ${counted(result.tables.length, 'table')}, each checked against the backup`);
+    if (!isBackedUp(journal)) throw new OperationError(`${journal.runId} took no backup (it stopped before "back up"), and nothing was changed`);
+    const sealing = rollbackSealing(journal, options.sealing);
+    const result = await restoreDatabase(journal.backupFile, from, { replace: true, onProgress: options.onProgress, sealing });
+    options.onBackupSeal?.(result.seal);
+    done.push(`${describeTarget(from)} restored from ${journal.backupFile}: ${counted(result.tables.length, 'table')}, each checked against the backup`, `the backup's seal: ${describeSeal(result.seal)}`);
   } else if (to) {
     await dropDatabaseLocked(to, `wfm rollback --run ${journal.runId}`);
     done.push(`the new database ${describeTarget(to)} dropped; the 6.5 database was only read`);

@@ -9,7 +9,7 @@ import { restoreStatement } from '../../wfm/destructive.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { isEtlScript, LATEST_ETL_RELEASE, updateEtlDatabase } from '../../wfm/etl/index.ts';
 import { LATEST_RELEASE } from '../../wfm/releases/index.ts';
-import { backupSealingOf } from '../backup-sealing.ts';
+import { backupSealingOf, requireSealedBackupsOption } from '../backup-sealing.ts';
 import { requireWfmUserIfConfigured } from '../config-options.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget, withDatabase } from '../connections.ts';
@@ -19,8 +19,6 @@ import { WFM_DATABASE_WORDING } from './dbu.ts';
 import { ETL_DATABASE_WORDING } from './etl.ts';
 import { parseSeconds, printSchemaChange } from './schema-change.ts';
 import { counted } from '../../engine/wording.ts';
-
-const REQUIRE_SEALED = ['--require-sealed-backups <0|1>', '1: only a backup sealed by this key file is accepted (default: the Database Utility option RequireSealedBackups in --config, else 0)'] as const;
 
 function readScript(file: string): { text: string; file: string } {
   try {
@@ -89,7 +87,7 @@ export function registerBackupRestore(bru: Command): void {
     .option('--replace', 'replace what the database holds (with --tables: those tables’ rows); says what it removes and asks')
     .option('--yes', 'with --replace: replace without asking (for scripts); the statement of what is removed is still printed')
     .option('--wfm-user <login>', 'the WFM user doing this; must hold Allow Backup/Restore')
-    .option(...REQUIRE_SEALED)
+    .addOption(requireSealedBackupsOption())
     .option('--json', 'machine-readable output')
     .action(async (options: { db?: string; file: string; tables?: string; replace?: boolean; yes?: boolean; wfmUser?: string; json?: boolean }, command: Command) => {
       requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
@@ -130,7 +128,7 @@ export function registerBackupRestore(bru: Command): void {
     .requiredOption('--file <file>', 'the backup file')
     .addOption(configFileOption())
     .addOption(keyFileOption())
-    .option(...REQUIRE_SEALED)
+    .addOption(requireSealedBackupsOption())
     .option('--json', 'machine-readable output')
     .action(async (options: { file: string; json?: boolean }, command: Command) => {
       const report = await verifyBackup(options.file, backupSealingOf(command, 'check'));

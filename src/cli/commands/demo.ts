@@ -9,8 +9,11 @@ import type { ProgressListener } from '../../engine/progress.ts';
 import { verifyArchive } from '../../engine/archive/index.ts';
 import { compareAccess, effectivePrivileges } from '../../wfm/access.ts';
 import { backupDatabase, restoreDatabase } from '../../wfm/backup.ts';
+import { describeSeal, type SealKey } from '../../wfm/backup-seal.ts';
 import { databaseInfo, stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { HISTORY_TABLE } from '../../wfm/releases/index.ts';
+import { defaultSealKey } from '../backup-sealing.ts';
+import { DEFAULT_KEY_FILE } from '../connections.ts';
 import { positiveInteger } from '../options.ts';
 import { contentHashes, generated, type Size } from './demo-parts.ts';
 import { twoStepStory } from './demo-two-step.ts';
@@ -31,7 +34,7 @@ export function registerDemo(program: Command): void {
         const listener = progressPrinter(false);
         const migrated = await twoStepStory(dir, size, listener);
         printLine();
-        await backupStory(dir, migrated, listener);
+        await backupStory(dir, migrated, listener, defaultSealKey());
         printLine();
         await updateStory(dir, size, listener);
       } finally {
@@ -40,16 +43,20 @@ export function registerDemo(program: Command): void {
     });
 }
 
-async function backupStory(dir: string, database: ConnectionTarget, listener: ProgressListener): Promise<void> {
+/** With the installation's key file (`sealKey`), the backup is sealed and its seal checked; without, nothing is said of seals. */
+async function backupStory(dir: string, database: ConnectionTarget, listener: ProgressListener, sealKey: SealKey | undefined): Promise<void> {
   printLine('Backing up the new database and restoring it into another one');
   const file = join(dir, 'wfm-8.5.2-backup.db');
-  const backup = await backupDatabase(database, file, { onProgress: listener });
+  const sealing = { key: sealKey };
+  const backup = await backupDatabase(database, file, { onProgress: listener, sealing });
   const rows = backup.tables.reduce((sum, t) => sum + t.rows, 0);
-  printLine(`1. wfm bru -BACKUP: ${counted(backup.tables.length, 'table')}, ${counted(rows, 'row')} from one snapshot into ${file}, ${formatBytes(backup.bytes)} in ${formatDuration(Math.round(backup.seconds * 1000))}`);
-  const report = await verifyArchive(file);
-  printLine(`2. wfm bru -VERIFY: ${report.ok ? 'intact: every chunk, the manifest and the file checksum check out' : report.problems.join('; ')}`);
+  const sealed = sealKey ? `, sealed by the key file ${DEFAULT_KEY_FILE} (key id ${sealKey.id})` : '';
+  printLine(`1. wfm bru -BACKUP: ${counted(backup.tables.length, 'table')}, ${counted(rows, 'row')} from one snapshot into ${file}, ${formatBytes(backup.bytes)} in ${formatDuration(Math.round(backup.seconds * 1000))}${sealed}`);
+  const report = await verifyArchive(file, { sealKey });
+  const seal = sealKey && report.seal ? `; seal: ${describeSeal(report.seal)}` : '';
+  printLine(`2. wfm bru -VERIFY: ${report.ok ? `intact: every chunk, the manifest and the file checksum check out${seal}` : report.problems.join('; ')}`);
   const copy: ConnectionTarget = { engine: 'sqlite', path: join(dir, 'wfm-8.5.2-restored.db') };
-  const restore = await restoreDatabase(file, copy, { onProgress: listener });
+  const restore = await restoreDatabase(file, copy, { onProgress: listener, sealing });
   printLine(`3. wfm bru -RESTORE into ${copy.path}: ${counted(restore.tables.length, 'table')} in ${formatDuration(Math.round(restore.seconds * 1000))}, each checked against the backup`);
   const original = await connect({ ...database, readOnly: true });
   const restored = await connect({ ...copy, readOnly: true });

@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import type { ConnectionTarget } from '../../engine/dialect/index.ts';
 import { InputError } from '../../engine/errors.ts';
+import { describeRecordedSeal, type SealVerdict } from '../../wfm/backup-seal.ts';
 import { rollbackStatement } from '../../wfm/destructive.ts';
 import { listRuns, loadJournal, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions, type StepRecord } from '../../wfm/run.ts';
+import { backupSealingOf, requireSealedBackupsOption } from '../backup-sealing.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { configOf, DEFAULT_KEY_FILE, resolveTarget, type ConnectionOptions } from '../connections.ts';
 import { connectionOptions, withConnectionOptions, withVolumeOptions } from '../options.ts';
@@ -22,8 +24,9 @@ interface RunFlags {
   json?: boolean;
 }
 
-function runOptions(flags: RunFlags, connection: ConnectionOptions): RunOptions {
+function runOptions(flags: RunFlags, connection: ConnectionOptions, command: Command): RunOptions {
   return {
+    sealing: backupSealingOf(command, 'seal'),
     runsDirectory: flags.runsDir,
     backupDirectory: flags.backupDir,
     config: configOf(connection),
@@ -84,14 +87,14 @@ function resolvedOnce(resolve: (text: string) => Promise<ConnectionTarget>): (te
 
 /** The run's outcome; one that stopped names the commands that resume it and undo it, with this command's options. */
 function finish(journal: RunJournal, flags: RunFlags, connection: ConnectionOptions): void {
-  if (flags.json) printJson({ runId: journal.runId, state: journal.state, path: journal.path, backupFile: journal.backupFile, steps: journal.steps });
+  if (flags.json) printJson({ runId: journal.runId, state: journal.state, path: journal.path, backupFile: journal.backupFile, backupSeal: journal.backupSeal ?? null, steps: journal.steps });
   else {
     const resume = `wfm run --resume ${journal.runId}${sameOptions(connection, flags.runsDir, flags.backupDir)}`;
     const rollback = `wfm rollback --run ${journal.runId}${sameOptions(connection, flags.runsDir)}`;
     printLine();
     printLine(
       journal.state === 'done'
-        ? `${journal.runId} done: ${journal.path} to 8.5.2 in ${formatDuration(journal.steps.reduce((s, step) => s + (step.durationMs ?? 0), 0))}; the backup is ${journal.backupFile}`
+        ? `${journal.runId} done: ${journal.path} to 8.5.2 in ${formatDuration(journal.steps.reduce((s, step) => s + (step.durationMs ?? 0), 0))}; the backup is ${journal.backupFile}${journal.backupSeal ? `, ${describeRecordedSeal(journal.backupSeal)}` : ''}`
         : `${journal.runId} stopped at "${journal.steps.find((s) => s.state === 'failed')?.name}". Fix what it says, then: ${resume} (or undo it: ${rollback})`,
     );
   }
@@ -112,7 +115,7 @@ export function registerRun(program: Command): void {
     .action(async (flags: RunFlags, command: Command) => {
       const connection = connectionOptions(command);
       requireConsistentFlags(flags, connection);
-      const options = runOptions(flags, connection);
+      const options = runOptions(flags, connection, command);
       const resolveText = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
       if (flags.resume) {
         const journal = loadJournal(flags.runsDir, flags.resume);
@@ -147,19 +150,24 @@ export function registerRun(program: Command): void {
     .requiredOption('--run <run>', 'the run (`last` for the latest)')
     .option('--runs-dir <dir>', 'where runs keep their journals', DEFAULT_RUNS_DIRECTORY)
     .option('--yes', 'drop or restore without asking (for scripts); the statement of what is removed is still printed')
+    .addOption(requireSealedBackupsOption())
     .option('--json', 'machine-readable output')
     .action(async (flags: { run: string; runsDir: string; yes?: boolean; json?: boolean }, command: Command) => {
       const connection = connectionOptions(command);
+      const sealing = backupSealingOf(command, 'check');
       const journal = loadJournal(flags.runsDir, flags.run);
       const resolveText = resolvedOnce((text: string) => resolveTarget(text, { ...connection, dap: undefined }));
-      await confirmDestructive(await rollbackStatement(journal, resolveText), flags.yes);
+      await confirmDestructive(await rollbackStatement(journal, resolveText, sealing), flags.yes);
+      let backupSeal: SealVerdict | null = null;
       const done = await rollbackRun(journal, resolveText, {
         runsDirectory: flags.runsDir,
         backupDirectory: '.',
         config: configOf(connection),
         onProgress: progressFor(flags),
+        sealing,
+        onBackupSeal: (verdict) => (backupSeal = verdict),
       });
-      if (flags.json) printJson({ runId: journal.runId, rolledBack: done });
+      if (flags.json) printJson({ runId: journal.runId, rolledBack: done, backupSeal });
       else for (const line of [`${journal.runId} rolled back:`, ...done.map((d) => `  ${d}`)]) printLine(line);
     });
 }

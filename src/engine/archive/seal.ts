@@ -25,6 +25,11 @@ export type SealVerdict =
 const KEY_ID = /^[0-9a-f]{16}$/;
 const HMAC_SHA256 = /^[0-9a-f]{64}$/;
 
+/** Whether `text` is a key id as seals store it. */
+export function isSealKeyId(text: unknown): text is string {
+  return typeof text === 'string' && KEY_ID.test(text);
+}
+
 function requireKeyId(key: SealKey): void {
   if (!KEY_ID.test(key.id)) throw new Error(`a seal key id is 16 hexadecimal digits, not ${JSON.stringify(key.id)}`);
 }
