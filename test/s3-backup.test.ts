@@ -1,0 +1,219 @@
+// Backups in S3-compatible object storage, against a real server (s3rver) on 127.0.0.1: backup, verify and
+// restore round trips into SQLite and PostgreSQL, a backup split over many segments read back a segment at
+// a time, damage found in any segment, and interruptions: a killed upload leaves no object under its key,
+// a killed restore leaves the target as it was found.
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { connect } from '../src/engine/dialect/index.ts';
+import { backupDatabase, restoreDatabase, verifyBackup } from '../src/wfm/backup.ts';
+import { wfm } from './helpers/cli.ts';
+import { databaseContent } from './helpers/content.ts';
+import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
+import { generatedDatabase } from './helpers/generated.ts';
+import { startS3Server, type TestS3Server } from './helpers/s3-server.ts';
+
+const all = await testEngines();
+const engines = new Map(all.filter((e) => !e.skip).map((e) => [e.engine, e]));
+const sqlite = engines.get('sqlite') as TestEngine;
+const postgres = engines.get('postgres');
+const fresh = trackedDatabases();
+const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
+
+let server: TestS3Server;
+let client: S3Client;
+let keys = 0;
+
+before(async () => {
+  server = await startS3Server();
+  // The code under test reads the same variables as the `wfm` processes are given.
+  Object.assign(process.env, server.env);
+  client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: server.env.AWS_ACCESS_KEY_ID as string, secretAccessKey: server.env.AWS_SECRET_ACCESS_KEY as string } });
+});
+after(async () => {
+  client.destroy();
+  await server.stop();
+});
+
+function newUrl(label: string): string {
+  return `s3://${server.bucket}/backups/${label}-${process.pid}-${++keys}.db`;
+}
+
+function keyOf(url: string): string {
+  return url.slice(`s3://${server.bucket}/`.length);
+}
+
+async function objectExists(url: string): Promise<boolean> {
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: server.bucket, Key: keyOf(url) }));
+    return true;
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    throw error;
+  }
+}
+
+async function contentOf(url: string): Promise<Map<string, { rows: number; hash: string }>> {
+  const connection = await connect(url);
+  try {
+    return await databaseContent(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function generated(engine: TestEngine, options: { agents: number; days: number } = { agents: 25, days: 3 }): Promise<TestDatabase> {
+  return generatedDatabase(fresh, engine, 'original', '8.5.2', { ...options, seed: 7 });
+}
+
+describe('backups in S3-compatible object storage', () => {
+  it('backs up to s3:// through the command, verifies it and restores it into SQLite, row for row', async () => {
+    const original = await generated(sqlite);
+    const url = newUrl('cli');
+    const backup = wfm(['bru', '-BACKUP', '-DB', original.url, '-FILE', url], server.env);
+    assert.equal(backup.status, 0, backup.stderr);
+    assert.match(backup.stdout, new RegExp(`backed up to ${url}`));
+    assert.ok(await objectExists(url));
+    const verify = wfm(['bru', '-VERIFY', '-FILE', url], server.env);
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /intact: \d+ tables/);
+    const restored = await fresh(sqlite, 'restored');
+    const restore = wfm(['bru', 'restore', '--db', restored.url, '--file', url], server.env);
+    assert.equal(restore.status, 0, restore.stderr);
+    assert.deepEqual(await contentOf(restored.url), await contentOf(original.url));
+  });
+
+  it('a backup in many segments restores into PostgreSQL row for row, each table read a segment at a time', { skip: postgres ? undefined : 'PostgreSQL unavailable' }, async () => {
+    const original = await generated(sqlite);
+    const url = newUrl('segments');
+    const backup = await backupDatabase(original.target, url, { chunkRows: 500, objectStorage: { segmentBytes: 256 * 1024 } });
+    const report = await verifyBackup(url);
+    assert.ok(report.ok, report.problems.join('\n'));
+    assert.equal(report.tables.reduce((sum, t) => sum + t.rows, 0), backup.tables.reduce((sum, t) => sum + t.rows, 0));
+    assert.ok(report.tables.some((t) => t.chunks > 1), 'some table spans several chunks');
+    const restored = await fresh(postgres as TestEngine, 'restored');
+    const result = await restoreDatabase(url, restored.target);
+    assert.ok(result.tables.every((t) => t.verified));
+    assert.deepEqual(await contentOf(restored.url), await contentOf(original.url));
+  });
+
+  it('a byte changed in any segment is found by verify and refused by restore before the target is touched', async () => {
+    const original = await generated(sqlite, { agents: 10, days: 2 });
+    const url = newUrl('damaged');
+    await backupDatabase(original.target, url, { chunkRows: 500, objectStorage: { segmentBytes: 128 * 1024 } });
+    const answer = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: keyOf(url) }));
+    const bytes = Buffer.from(await (answer.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    // A byte in the middle of the object: inside some segment's chunks, past the first segment.
+    const at = Math.floor(bytes.length / 2);
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
+    const damaged = newUrl('damaged-copy');
+    await client.send(new PutObjectCommand({ Bucket: server.bucket, Key: keyOf(damaged), Body: bytes }));
+    const report = await verifyBackup(damaged);
+    assert.equal(report.ok, false);
+    assert.match(report.problems.join('\n'), /segment \d+ of \d+: its bytes were changed or damaged/);
+    const target = await fresh(sqlite, 'target');
+    const restore = wfm(['bru', 'restore', '--db', target.url, '--file', damaged], server.env);
+    assert.equal(restore.status, 1, restore.stderr);
+    assert.match(restore.stderr, /cannot be restored/);
+    assert.equal((await contentOf(target.url)).size, 0);
+  });
+
+  it('refuses a malformed s3:// address, a missing object and an existing key with exit 2', async () => {
+    const original = await generated(sqlite, { agents: 5, days: 1 });
+    assert.equal(wfm(['bru', 'verify', '--file', 's3://No_Such/x.db'], server.env).status, 2);
+    const missing = wfm(['bru', 'verify', '--file', newUrl('missing')], server.env);
+    assert.equal(missing.status, 1, missing.stderr);
+    assert.match(missing.stdout, /does not exist/);
+    const url = newUrl('twice');
+    assert.equal(wfm(['bru', 'backup', '--db', original.url, '--file', url], server.env).status, 0);
+    const again = wfm(['bru', 'backup', '--db', original.url, '--file', url], server.env);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /exists; choose another key/);
+  });
+});
+
+/** Starts `wfm` with the server's environment and a temporary directory of its own, to watch its scratch files. */
+function startWfm(args: string[], tmp: string): ChildProcess {
+  return spawn(process.execPath, [WFM, ...args], { env: { ...process.env, ...server.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.on('data', (piece: Buffer) => (stderr += piece.toString()));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  return { code, signal, stderr };
+}
+
+/** Waits until `ready` holds, checking every 20 ms, or fails once the child has exited. */
+async function waitFor(ready: () => boolean, child: ChildProcess, what: string): Promise<void> {
+  while (!ready()) {
+    if (child.exitCode !== null) assert.fail(`the command ended (${child.exitCode}) before ${what}`);
+    await delay(20);
+  }
+}
+
+function filesUnder(directory: string): string[] {
+  return readdirSync(directory, { recursive: true }) as string[];
+}
+
+describe('interrupted transfers to and from object storage', () => {
+  let large: TestDatabase;
+  let segmented: string;
+
+  before(async () => {
+    // Large enough for several parts of the smallest size S3 takes (5 MiB).
+    large = await generated(sqlite, { agents: 300, days: 45 });
+    segmented = newUrl('large');
+    const backup = wfm(['bru', 'backup', '--db', large.url, '--file', segmented, '--segment-size', '1', '--part-size', '5'], server.env);
+    assert.equal(backup.status, 0, backup.stderr);
+  });
+
+  it('a backup killed while its parts upload leaves no object under its key', async () => {
+    const url = newUrl('killed');
+    const before = new Set(server.incompleteUploads());
+    const child = startWfm(['bru', 'backup', '--db', large.url, '--file', url, '--segment-size', '1', '--part-size', '5'], mkdtempSync(join(tmpdir(), 'wfm-s3-kill-')));
+    const ended = exited(child);
+    await waitFor(() => server.incompleteUploads().some((id) => !before.has(id)), child, 'its multipart upload started');
+    child.kill('SIGKILL');
+    assert.equal((await ended).signal, 'SIGKILL');
+    assert.equal(await objectExists(url), false);
+    assert.equal(wfm(['bru', 'verify', '--file', url], server.env).status, 1);
+  });
+
+  it('a backup stopped by SIGTERM during the upload ends the upload, says what is left and exits 143', async () => {
+    const url = newUrl('stopped');
+    const before = new Set(server.incompleteUploads());
+    const child = startWfm(['bru', 'backup', '--db', large.url, '--file', url, '--segment-size', '1', '--part-size', '5'], mkdtempSync(join(tmpdir(), 'wfm-s3-stop-')));
+    const ended = exited(child);
+    await waitFor(() => server.incompleteUploads().some((id) => !before.has(id)), child, 'its multipart upload started');
+    const started = server.incompleteUploads().filter((id) => !before.has(id));
+    child.kill('SIGTERM');
+    const { code, stderr } = await ended;
+    assert.equal(code, 143, stderr);
+    assert.equal(await objectExists(url), false);
+    // This server does not implement AbortMultipartUpload: the parts it keeps are named, with how to remove them.
+    const left = server.incompleteUploads().filter((id) => started.includes(id));
+    if (left.length > 0) assert.match(stderr, new RegExp(`multipart upload ${left[0]} of ${url} could not be removed`));
+    else assert.match(stderr, /was aborted: nothing is under that key/);
+  });
+
+  it('a restore killed while it downloads a segment leaves the target as it found it', async () => {
+    const target = await fresh(sqlite, 'target');
+    const found = await contentOf(target.url);
+    const tmp = mkdtempSync(join(tmpdir(), 'wfm-s3-restore-'));
+    const child = startWfm(['bru', 'restore', '--db', target.url, '--file', segmented], tmp);
+    const ended = exited(child);
+    // A segment fetched for the load, once verification has read them all: the rows are on their way in.
+    await waitFor(() => filesUnder(tmp).some((f) => /source-\d+-\d+-segment-\d+\.db$/.test(f)), child, 'the load fetched a segment');
+    child.kill('SIGKILL');
+    assert.equal((await ended).signal, 'SIGKILL');
+    assert.deepEqual(await contentOf(target.url), found);
+  });
+});
