@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -73,7 +73,17 @@ async function generated(engine: TestEngine, options: { agents: number; days: nu
   return generatedDatabase(fresh, engine, 'original', '8.5.2', { ...options, seed: 7 });
 }
 
+/** One MiB: the smallest segment the command takes; each holds about 0.4 MiB of rows beside its archive's own tables. */
+const SEGMENT_BYTES = 1024 * 1024;
+
 describe('backups in S3-compatible object storage', () => {
+  let medium: TestDatabase;
+
+  before(async () => {
+    // Enough rows for several segments of SEGMENT_BYTES.
+    medium = await generated(sqlite, { agents: 100, days: 14 });
+  });
+
   it('backs up to s3:// through the command, verifies it and restores it into SQLite, row for row', async () => {
     const original = await generated(sqlite);
     const url = newUrl('cli');
@@ -91,9 +101,9 @@ describe('backups in S3-compatible object storage', () => {
   });
 
   it('a backup in many segments restores into PostgreSQL row for row, each table read a segment at a time', { skip: postgres ? undefined : 'PostgreSQL unavailable' }, async () => {
-    const original = await generated(sqlite);
+    const original = medium;
     const url = newUrl('segments');
-    const backup = await backupDatabase(original.target, url, { chunkRows: 500, objectStorage: { segmentBytes: 256 * 1024 } });
+    const backup = await backupDatabase(original.target, url, { chunkRows: 2000, objectStorage: { segmentBytes: SEGMENT_BYTES } });
     const report = await verifyBackup(url);
     assert.ok(report.ok, report.problems.join('\n'));
     assert.equal(report.tables.reduce((sum, t) => sum + t.rows, 0), backup.tables.reduce((sum, t) => sum + t.rows, 0));
@@ -105,9 +115,8 @@ describe('backups in S3-compatible object storage', () => {
   });
 
   it('a byte changed in any segment is found by verify and refused by restore before the target is touched', async () => {
-    const original = await generated(sqlite, { agents: 10, days: 2 });
     const url = newUrl('damaged');
-    await backupDatabase(original.target, url, { chunkRows: 500, objectStorage: { segmentBytes: 128 * 1024 } });
+    await backupDatabase(medium.target, url, { objectStorage: { segmentBytes: SEGMENT_BYTES } });
     const answer = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: keyOf(url) }));
     const bytes = Buffer.from(await (answer.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
     // A byte in the middle of the object: inside some segment's chunks, past the first segment.
@@ -125,15 +134,27 @@ describe('backups in S3-compatible object storage', () => {
     assert.equal((await contentOf(target.url)).size, 0);
   });
 
+  it("takes the endpoint and region from wfm.yaml's Database Utility ObjectStorage section where the environment gives none", async () => {
+    const url = newUrl('configured');
+    assert.equal(wfm(['bru', 'backup', '--db', medium.url, '--file', url], server.env).status, 0);
+    const config = join(mkdtempSync(join(tmpdir(), 'wfm-s3-config-')), 'wfm.yaml');
+    writeFileSync(
+      config,
+      ['applications:', '  WFM Database Utility:', '    type: database-utility', '    release: 8.5.2', '    options:', '      ObjectStorage:', `        Endpoint: ${server.endpoint}`, '        Region: us-east-1', ''].join('\n'),
+    );
+    // An empty variable counts as unset, as the AWS command line takes it.
+    const verify = wfm(['bru', 'verify', '--config', config, '--file', url], { ...server.env, AWS_ENDPOINT_URL: '', AWS_REGION: '' });
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+  });
+
   it('refuses a malformed s3:// address, a missing object and an existing key with exit 2', async () => {
-    const original = await generated(sqlite, { agents: 5, days: 1 });
     assert.equal(wfm(['bru', 'verify', '--file', 's3://No_Such/x.db'], server.env).status, 2);
     const missing = wfm(['bru', 'verify', '--file', newUrl('missing')], server.env);
-    assert.equal(missing.status, 1, missing.stderr);
-    assert.match(missing.stdout, /does not exist/);
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.match(missing.stderr, /the backup s3:\/\/.* does not exist/);
     const url = newUrl('twice');
-    assert.equal(wfm(['bru', 'backup', '--db', original.url, '--file', url], server.env).status, 0);
-    const again = wfm(['bru', 'backup', '--db', original.url, '--file', url], server.env);
+    assert.equal(wfm(['bru', 'backup', '--db', medium.url, '--file', url], server.env).status, 0);
+    const again = wfm(['bru', 'backup', '--db', medium.url, '--file', url], server.env);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /exists; choose another key/);
   });
@@ -184,7 +205,7 @@ describe('interrupted transfers to and from object storage', () => {
     child.kill('SIGKILL');
     assert.equal((await ended).signal, 'SIGKILL');
     assert.equal(await objectExists(url), false);
-    assert.equal(wfm(['bru', 'verify', '--file', url], server.env).status, 1);
+    assert.match(wfm(['bru', 'verify', '--file', url], server.env).stderr, /does not exist/);
   });
 
   it('a backup stopped by SIGTERM during the upload ends the upload, says what is left and exits 143', async () => {

@@ -10,6 +10,7 @@ import type { ArchiveHeaderFields, ArchiveReport, ChunkRunner, RangedObject, Seg
 import type { ChunkSink, RowSource } from '../engine/copy/index.ts';
 import { InputError } from '../engine/errors.ts';
 import { stopRequested, throwIfStopRequested, whileStoppable } from '../engine/interruption.ts';
+export { configureObjectStorage, type ObjectStorageSettings } from '../engine/object-storage/s3.ts';
 import { isS3Url, ObjectUpload, openObject, parseS3Url, requireNoObject, type S3Location } from '../engine/object-storage/s3.ts';
 
 /** The size a segment of a backup in object storage is finished at and uploaded. */

@@ -1,7 +1,7 @@
 // The Backup-Restore Utility. The original's syntax (`-UPDATE -DB "<conn>" -SCRIPT file`) is accepted
 // alongside long options: `originalSyntax` (original-syntax.ts) rewrites it before the parser sees it.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
 import { backupDatabase, restoreDatabase, verifyBackup } from '../../wfm/backup.ts';
 import type { ObjectStorageOptions } from '../../wfm/backup-store.ts';
@@ -9,7 +9,7 @@ import { restoreStatement } from '../../wfm/destructive.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { isEtlScript, LATEST_ETL_RELEASE, updateEtlDatabase } from '../../wfm/etl/index.ts';
 import { LATEST_RELEASE } from '../../wfm/releases/index.ts';
-import { requireWfmUserIfConfigured } from '../config-options.ts';
+import { requireWfmUserIfConfigured, useObjectStorageSettings } from '../config-options.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget, withDatabase } from '../connections.ts';
 import { connectionOptions, positiveInteger, withConnectionOptions, withVolumeOptions } from '../options.ts';
@@ -75,6 +75,7 @@ export function registerBackupRestore(bru: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (options: { db?: string; file: string; segmentSize?: string; partSize?: string; wfmUser?: string; json?: boolean }, command: Command) => {
       requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
+      useObjectStorageSettings(connectionOptions(command));
       const result = await backupDatabase(await resolveTarget(options.db, connectionOptions(command)), options.file, {
         objectStorage: objectStorageOptions(options),
         wfmUser: options.wfmUser,
@@ -98,6 +99,7 @@ export function registerBackupRestore(bru: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (options: { db?: string; file: string; tables?: string; replace?: boolean; yes?: boolean; wfmUser?: string; json?: boolean }, command: Command) => {
       requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
+      useObjectStorageSettings(connectionOptions(command));
       const target = await resolveTarget(options.db, connectionOptions(command));
       const tables = options.tables?.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
       if (options.replace) await confirmDestructive(await restoreStatement(options.file, target, tables), options.yes);
@@ -128,8 +130,10 @@ export function registerBackupRestore(bru: Command): void {
     .command('verify')
     .description('check a backup file whole without restoring it: every chunk, the manifest, the file checksum')
     .requiredOption('--file <file>', 'the backup file, or s3://bucket/key')
+    .addOption(new Option('--config <file>', 'the configuration (wfm.yaml) whose Database Utility ObjectStorage settings to use').env('WFM_CONFIG'))
     .option('--json', 'machine-readable output')
-    .action(async (options: { file: string; json?: boolean }) => {
+    .action(async (options: { file: string; config?: string; json?: boolean }) => {
+      useObjectStorageSettings(options);
       const report = await verifyBackup(options.file);
       if (options.json) printJson(report);
       else if (report.ok && report.header) {

@@ -52,9 +52,32 @@ export function parseS3Url(text: string): S3Location {
   return { bucket, key, url: `${URL_PREFIX}${bucket}/${key}` };
 }
 
-/** The endpoint the user gave for an S3-compatible store, as the SDK reads it. */
+/** Where the store is and who the client is, for what the environment does not say. */
+export interface ObjectStorageSettings {
+  endpoint?: string;
+  region?: string;
+  profile?: string;
+}
+
+let settings: ObjectStorageSettings = {};
+let client: S3Client | undefined;
+
+/** Settings from the tool's configuration; the SDK's own variables win over them. */
+export function configureObjectStorage(given: ObjectStorageSettings): void {
+  settings = given;
+  client = undefined;
+}
+
+/** The endpoint of an S3-compatible store: the SDK's variables, or the configuration's. */
 function configuredEndpoint(): string | undefined {
-  return process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  return process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || settings.endpoint;
+}
+
+/** Region and profile from the configuration, only where the SDK's variables give none (an empty one gives none). */
+function configuredClient(): { region?: string; profile?: string } {
+  const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION ? undefined : settings.region;
+  const profile = process.env.AWS_PROFILE ? undefined : settings.profile;
+  return { ...(region ? { region } : {}), ...(profile ? { profile } : {}) };
 }
 
 /**
@@ -67,16 +90,14 @@ export function usesPathStyle(endpoint: string | undefined): boolean {
     const host = new URL(endpoint).hostname.replace(/^\[|\]$/g, '');
     return isIP(host) !== 0 || host === 'localhost' || host.endsWith('.localhost');
   } catch {
-    throw new InputError(`AWS_ENDPOINT_URL ${endpoint} is not a URL`);
+    throw new InputError(`the S3 endpoint ${endpoint} is not a URL`);
   }
 }
 
-let client: S3Client | undefined;
-
 /** The client every object of this process goes through: region, credentials and endpoint as the SDK finds them. */
-export function s3Client(): S3Client {
+function s3Client(): S3Client {
   const endpoint = configuredEndpoint();
-  client ??= new S3Client({ forcePathStyle: usesPathStyle(endpoint), ...(endpoint ? { endpoint } : {}) });
+  client ??= new S3Client({ forcePathStyle: usesPathStyle(endpoint), ...(endpoint ? { endpoint } : {}), ...configuredClient() });
   return client;
 }
 
