@@ -72,9 +72,9 @@ class OpenSegment {
     return [...this.progress.entries()].filter(([, p]) => p.chunks > 0).map(([name, p]) => ({ name, chunks: p.chunks, rows: p.rows, contentHash: p.hash.toString() }));
   }
 
-  /** Bytes the segment takes on disk so far, its write-ahead log included. */
+  /** The segment's size so far, as its archive's pages count it. */
   bytes(): number {
-    return [this.path, `${this.path}-wal`].reduce((sum, file) => sum + (statSync(file, { throwIfNoEntry: false })?.size ?? 0), 0);
+    return this.sink.bytes();
   }
 }
 
