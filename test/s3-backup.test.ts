@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -147,11 +147,18 @@ describe('backups in S3-compatible object storage', () => {
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
   });
 
-  it('refuses a malformed s3:// address, a missing object and an existing key with exit 2', async () => {
+  it('refuses a malformed s3:// address, a missing object and an existing key with exit 2, and names a backup file copied in by hand', async () => {
     assert.equal(wfm(['bru', 'verify', '--file', 's3://No_Such/x.db'], server.env).status, 2);
     const missing = wfm(['bru', 'verify', '--file', newUrl('missing')], server.env);
     assert.equal(missing.status, 2, missing.stderr);
     assert.match(missing.stderr, /the backup s3:\/\/.* does not exist/);
+    const local = join(mkdtempSync(join(tmpdir(), 'wfm-s3-local-')), 'local.db');
+    await backupDatabase(medium.target, local);
+    const copied = newUrl('copied');
+    await client.send(new PutObjectCommand({ Bucket: server.bucket, Key: keyOf(copied), Body: readFileSync(local) }));
+    const copiedVerify = wfm(['bru', 'verify', '--file', copied], server.env);
+    assert.equal(copiedVerify.status, 1);
+    assert.match(copiedVerify.stdout, /a backup file copied into object storage, not one written there by wfm bru backup: download it/);
     const url = newUrl('twice');
     assert.equal(wfm(['bru', 'backup', '--db', medium.url, '--file', url], server.env).status, 0);
     const again = wfm(['bru', 'backup', '--db', medium.url, '--file', url], server.env);

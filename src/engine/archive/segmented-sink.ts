@@ -215,7 +215,7 @@ async function openSegment(directory: string, number: number, fields: ArchiveHea
   return new OpenSegment(path, await ArchiveSink.create(path, fields, { resume: false }));
 }
 
-export async function fileSha256(path: string): Promise<string> {
+async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const piece of createReadStream(path)) hash.update(piece as Buffer);
   return hash.digest('hex');

@@ -10,6 +10,7 @@ import { errorMessage, InputError, OperationError } from '../errors.ts';
 import { ArchiveSource } from './archive-source.ts';
 import type { ChunkRunner } from './chunk-pool.ts';
 import { canonicalJson, type ArchiveHeader } from './format.ts';
+import { SQLITE_MAGIC } from './sqlite-file.ts';
 import { emptyTotals, FOOTER_BYTES, indexLocation, parseIndex, totalsOf, type SegmentEntry, type SegmentIndex, type SegmentItem } from './segments.ts';
 import { verifyArchive, type ArchiveReport, type VerifyOptions } from './verify.ts';
 
@@ -30,6 +31,9 @@ export async function readSegmentIndex(object: RangedObject): Promise<SegmentInd
     const location = indexLocation(await object.read(object.size - FOOTER_BYTES, FOOTER_BYTES), object.size);
     return parseIndex(await object.read(location.offset, location.bytes), location);
   } catch (error) {
+    if (object.size >= SQLITE_MAGIC.length && (await object.read(0, SQLITE_MAGIC.length)).equals(SQLITE_MAGIC)) {
+      throw new InputError(`${object.name} is a backup file copied into object storage, not one written there by wfm bru backup: download it and restore the local file`);
+    }
     throw new InputError(`${object.name} is not a backup written by this tool, or is damaged: ${errorMessage(error)}`);
   }
 }
