@@ -12,6 +12,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { readSegmentIndex } from '../src/engine/archive/index.ts';
+import { openObject, parseS3Url } from '../src/engine/object-storage/s3.ts';
 import { backupDatabase, restoreDatabase, verifyBackup } from '../src/wfm/backup.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContentAt } from './helpers/content.ts';
@@ -97,7 +99,12 @@ describe('backups in S3-compatible object storage', () => {
     const report = await verifyBackup(url);
     assert.ok(report.ok, report.problems.join('\n'));
     assert.equal(report.tables.reduce((sum, t) => sum + t.rows, 0), backup.tables.reduce((sum, t) => sum + t.rows, 0));
-    assert.ok(report.tables.some((t) => t.chunks > 1), 'some table spans several chunks');
+    const index = await readSegmentIndex(await openObject(parseS3Url(url)));
+    assert.ok(index.segments.length > 2, `${index.segments.length} segments`);
+    assert.ok(
+      index.totals.some((total) => index.segments.filter((segment) => segment.items.some((i) => i.name === total.name)).length > 1),
+      'some table spans several segments',
+    );
     const restored = await fresh(postgres as TestEngine, 'restored');
     const result = await restoreDatabase(url, restored.target);
     assert.ok(result.tables.every((t) => t.verified));
@@ -139,6 +146,10 @@ describe('backups in S3-compatible object storage', () => {
 
   it('refuses a malformed s3:// address, a missing object and an existing key with exit 2, and names a backup file copied in by hand', async () => {
     assert.equal(wfm(['bru', 'verify', '--file', 's3://No_Such/x.db'], server.env).status, 2);
+    const withSecret = wfm(['bru', 'verify', '--file', 's3://AKIAEXAMPLE:s3cr3t-Value@wfm-backups/x.db'], server.env);
+    assert.equal(withSecret.status, 2);
+    assert.match(withSecret.stderr, /holds no credentials/);
+    assert.doesNotMatch(withSecret.stdout + withSecret.stderr, /s3cr3t-Value/);
     const missing = wfm(['bru', 'verify', '--file', newUrl('missing')], server.env);
     assert.equal(missing.status, 2, missing.stderr);
     assert.match(missing.stderr, /the backup s3:\/\/.* does not exist/);

@@ -45,6 +45,8 @@ export function parseS3Url(text: string): S3Location {
   const slash = rest.indexOf('/');
   const bucket = slash < 0 ? rest : rest.slice(0, slash);
   const key = slash < 0 ? '' : rest.slice(slash + 1);
+  // Whatever stands before an @ may be a secret: it is not repeated.
+  if (bucket.includes('@')) throw new InputError('an s3:// address holds no credentials: give them as the AWS SDK takes them (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, a role)');
   if (!BUCKET.test(bucket)) throw new InputError(`${text}: "${bucket}" is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens)`);
   if (key.length === 0 || key.endsWith('/')) throw new InputError(`${text} names no object: write s3://${bucket}/path/to/backup.db`);
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new InputError(`${text}: the key is longer than S3's ${MAX_KEY_BYTES} bytes`);
