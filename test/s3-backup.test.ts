@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -28,6 +28,8 @@ const postgres = engines.get('postgres');
 const fresh = trackedDatabases();
 const WFM = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
 
+/** Files of the tests and temporary directories of the `wfm` processes they kill, removed at the end. */
+const scratch = mkdtempSync(join(tmpdir(), 'wfm-s3-test-'));
 let server: TestS3Server;
 let client: S3Client;
 let keys = 0;
@@ -41,6 +43,7 @@ before(async () => {
 after(async () => {
   client.destroy();
   await server.stop();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 function newUrl(label: string): string {
@@ -135,7 +138,7 @@ describe('backups in S3-compatible object storage', () => {
   it("takes the endpoint and region from wfm.yaml's Database Utility ObjectStorage section where the environment gives none", async () => {
     const url = newUrl('configured');
     assert.equal(wfm(['bru', 'backup', '--db', medium.url, '--file', url], server.env).status, 0);
-    const config = join(mkdtempSync(join(tmpdir(), 'wfm-s3-config-')), 'wfm.yaml');
+    const config = join(mkdtempSync(join(scratch, 'config-')), 'wfm.yaml');
     writeFileSync(
       config,
       ['applications:', '  WFM Database Utility:', '    type: database-utility', '    release: 8.5.2', '    options:', '      ObjectStorage:', `        Endpoint: ${server.endpoint}`, '        Region: us-east-1', ''].join('\n'),
@@ -154,7 +157,7 @@ describe('backups in S3-compatible object storage', () => {
     const missing = wfm(['bru', 'verify', '--file', newUrl('missing')], server.env);
     assert.equal(missing.status, 2, missing.stderr);
     assert.match(missing.stderr, /the backup s3:\/\/.* does not exist/);
-    const local = join(mkdtempSync(join(tmpdir(), 'wfm-s3-local-')), 'local.db');
+    const local = join(mkdtempSync(join(scratch, 'local-')), 'local.db');
     await backupDatabase(medium.target, local);
     const copied = newUrl('copied');
     await client.send(new PutObjectCommand({ Bucket: server.bucket, Key: keyOf(copied), Body: readFileSync(local) }));
@@ -209,7 +212,7 @@ describe('interrupted transfers to and from object storage', () => {
   async function uploading(label: string): Promise<{ url: string; child: ChildProcess; ended: ReturnType<typeof exited>; uploads: string[] }> {
     const url = newUrl(label);
     const earlier = new Set(server.incompleteUploads());
-    const child = startWfm(['bru', 'backup', '--db', large.url, '--file', url, '--segment-size', '1', '--part-size', '5'], mkdtempSync(join(tmpdir(), `wfm-s3-${label}-`)));
+    const child = startWfm(['bru', 'backup', '--db', large.url, '--file', url, '--segment-size', '1', '--part-size', '5'], mkdtempSync(join(scratch, `${label}-`)));
     const ended = exited(child);
     const started = (): string[] => server.incompleteUploads().filter((id) => !earlier.has(id));
     await waitFor(() => started().length > 0, child, 'its multipart upload started');
@@ -238,7 +241,7 @@ describe('interrupted transfers to and from object storage', () => {
   it('a restore killed while it downloads a segment leaves the target as it found it', async () => {
     const target = await fresh(sqlite, 'target');
     const found = await databaseContentAt(target.url);
-    const tmp = mkdtempSync(join(tmpdir(), 'wfm-s3-restore-'));
+    const tmp = mkdtempSync(join(scratch, 'restore-'));
     const child = startWfm(['bru', 'restore', '--db', target.url, '--file', segmented], tmp);
     const ended = exited(child);
     // A segment fetched for the load, once verification has read them all: the rows are on their way in.
