@@ -1,5 +1,6 @@
 // Options the Database Utility reads from the configuration, where a flag on the command line wins.
 import { InputError } from '../engine/errors.ts';
+import { configureObjectStorage } from '../wfm/backup-store.ts';
 import type { ApplicationType } from '../wfm/config/index.ts';
 import { configOf, type ConnectionOptions } from './connections.ts';
 
@@ -24,4 +25,13 @@ export function requireWfmUserIfConfigured(options: ConnectionOptions, wfmUser: 
   if (required.value && wfmUser === undefined) {
     throw new InputError(`${required.from}: name the WFM user doing this with --wfm-user LOGIN (the user must hold Allow Backup/Restore)`);
   }
+}
+
+/** The Database Utility's ObjectStorage section, for s3:// backups: used where the AWS variables say nothing. */
+export function useObjectStorageSettings(options: ConnectionOptions): void {
+  const config = configOf(options);
+  const app = config?.applicationOfType('database-utility');
+  if (!config || !app) return;
+  const setting = (name: string): string | undefined => config.option(app, 'ObjectStorage', name);
+  configureObjectStorage({ endpoint: setting('Endpoint'), region: setting('Region'), profile: setting('Profile') });
 }

@@ -22,9 +22,18 @@ export const EXAMPLES: Record<string, [command: string, does: string][]> = {
     ['wfm dbu migrate --from sqlite:wfm65.db --to postgres://wfm@db2/wfm --resume', 'go on after an interruption'],
   ],
   'dbu migrate-performance': [['wfm dbu migrate-performance --from sqlite:wfm65.db --to postgres://wfm@db2/wfm', 'step two: the performance data, run again to catch up']],
-  'bru backup': [['wfm bru backup --db postgres://wfm@db1/wfm --file wfm.backup.db', 'one file from one snapshot, while the database is in use']],
-  'bru restore': [['wfm bru restore --file wfm.backup.db --db postgres://wfm@db2/wfm_copy', 'into an empty database, every row checked']],
-  'bru verify': [['wfm bru verify --file wfm.backup.db', 'check a backup file whole without restoring it']],
+  'bru backup': [
+    ['wfm bru backup --db postgres://wfm@db1/wfm --file wfm.backup.db', 'one file from one snapshot, while the database is in use'],
+    ['wfm bru backup --db postgres://wfm@db1/wfm --file s3://wfm-backups/2026/wfm.backup.db', 'straight into object storage (AWS_ENDPOINT_URL for MinIO, Ceph), two 64 MiB segments of local space at most'],
+  ],
+  'bru restore': [
+    ['wfm bru restore --file wfm.backup.db --db postgres://wfm@db2/wfm_copy', 'into an empty database, every row checked'],
+    ['wfm bru restore --file s3://wfm-backups/2026/wfm.backup.db --db postgres://wfm@db2/wfm_copy', 'from object storage, read a segment at a time'],
+  ],
+  'bru verify': [
+    ['wfm bru verify --file wfm.backup.db', 'check a backup file whole without restoring it'],
+    ['wfm bru verify --file s3://wfm-backups/2026/wfm.backup.db', 'the same for a backup in object storage'],
+  ],
   'schema script': [['wfm schema script --dialect postgres --from 8.1 --out wfm7_PG.sql', 'the SQL of an update, for a DBA to review']],
   'etl run': [['wfm etl run --from postgres://wfm@db1/wfm --to postgres://wfm@db1/wfm_etl', 'one ETL cycle: dimensions, the facts of the window, the purge']],
   'etl serve': [['wfm etl serve --config wfm.yaml --from WFM --to WFM_ETL', 'cycles on the [ETL] options of the WFM Server application']],

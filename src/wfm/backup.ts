@@ -3,8 +3,7 @@
 // reaches a database: a restore over what a database holds checks every row of the archive first, and a
 // restore into an empty database checks the file's bytes first and each chunk's rows as it loads them,
 // leaving the database as empty as it found it when one is wrong.
-import { existsSync, renameSync, statSync } from 'node:fs';
-import { ArchiveSink, ArchiveSource, archiveItemOf, chunkRunner, restoreItemOf, verifyArchive, type ArchiveHeader, type ArchiveReport, type ChunkRunner, type VerifyOptions } from '../engine/archive/index.ts';
+import { archiveItemOf, chunkRunner, restoreItemOf, type ArchiveHeader, type ArchiveReport, type ChunkRunner, type VerifyOptions } from '../engine/archive/index.ts';
 import { copyItem, copyItems, DatabaseSink, DatabaseSource, type ChunkSink, type CopyItem, type CopyItemResult } from '../engine/copy/index.ts';
 import { connect, withConnection, type Connection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { InputError, OperationError } from '../engine/errors.ts';
@@ -16,6 +15,7 @@ import { createTablesForLoading, dropTables, intoLoadTarget, loadItems, type Tab
 import { type SchemaModel, type TableModel, tablesInDependencyOrder } from '../engine/schema/model.ts';
 import { requireBackupRestorePrivilege } from './access.ts';
 import { requireRecordedSeal, requireSealKeyForBackup, sealRefusal, type BackupSealing, type SealVerdict } from './backup-seal.ts';
+import { openBackupReader, openBackupWriter, requireNewBackup, type BackupReader, type ObjectStorageOptions } from './backup-store.ts';
 import { type DatabaseState, describeState, detectRelease, lockDatabase, TOOL_VERSION } from './database.ts';
 import { modelWithTablesPresent } from './releases/collection-8.5.2.ts';
 import { releaseModel } from './releases/index.ts';
@@ -58,30 +58,18 @@ function backupItems(schema: SchemaModel): CopyItem[] {
 }
 
 /**
- * The name a backup is written under, beside its own, until it is sealed: a backup interrupted at any
- * moment leaves nothing under the name a restore would read.
- */
-export function partialBackupFile(file: string): string {
-  return `${file}.partial`;
-}
-
-/** A backup never replaces a file: whatever is there was put there by someone, a finished backup or not. */
-function requireNewBackupFile(file: string): void {
-  if (existsSync(file) && statSync(file).size > 0) throw new InputError(`${file} exists; choose another file to write a new backup`);
-}
-
-/**
- * Backs `from` up into `file` from one snapshot, written under partialBackupFile(file) and renamed once
- * sealed. An unfinished backup left there is started over and one that fails is removed, unless `resume`
- * says the source cannot have changed since (access off, components stopped): then it is kept and resumed.
+ * Backs `from` up into `file` from one snapshot. A local file is written under partialBackupFile(file) and
+ * renamed once sealed: an unfinished backup left there is started over and one that fails is removed,
+ * unless `resume` says the source cannot have changed since (access off, components stopped): then it is
+ * kept and resumed. An `s3://bucket/key` is streamed into one upload that is aborted if the backup fails.
  */
 export async function backupDatabase(
   from: ConnectionTarget,
   file: string,
-  options: { wfmUser?: string; chunkRows?: number; onProgress?: ProgressListener; resume?: boolean; sealing?: BackupSealing } = {},
+  options: { wfmUser?: string; chunkRows?: number; onProgress?: ProgressListener; resume?: boolean; sealing?: BackupSealing; objectStorage?: ObjectStorageOptions } = {},
 ): Promise<BackupResult> {
   const started = performance.now();
-  requireNewBackupFile(file);
+  await requireNewBackup(file);
   const sealKey = options.sealing?.key;
   if (options.sealing) requireSealKeyForBackup(options.sealing);
   const connection = await connect({ ...from, readOnly: true });
@@ -92,19 +80,16 @@ export async function backupDatabase(
     // Every table is read inside one snapshot: the backup is the database at one moment.
     let sealed: TableCount[] | undefined;
     let leftOut: string[] = [];
+    let bytes = 0;
     const tables = await connection.snapshot(async () => {
       const release = releaseOf(state);
       const found = await releaseTablesOf(connection, release as Release);
       leftOut = found.leftOut;
       const schema = found.schema;
       const items = backupItems(schema);
-      const sink = await ArchiveSink.create(partialBackupFile(file), {
-        release,
-        engine: connection.adapter.engine,
-        toolVersion: TOOL_VERSION,
-        schema,
-        items: items.map(archiveItemOf),
-      }, { resume: options.resume ?? false, sealKey });
+      const fields = { release, engine: connection.adapter.engine, toolVersion: TOOL_VERSION, schema, items: items.map(archiveItemOf) };
+      const writer = await openBackupWriter(file, fields, { resume: options.resume ?? false, objectStorage: options.objectStorage, sealKey });
+      const sink = writer.sink;
       await sink.prepare();
       const source = new DatabaseSource(connection);
       const counts: TableCount[] = [];
@@ -113,13 +98,12 @@ export async function backupDatabase(
           const result = await copyItem(source, sink, item, { chunkRows: options.chunkRows, onProgress: options.onProgress });
           counts.push({ table: item.name, rows: result.rowsWritten, seconds: result.seconds });
         }
-        await sink.finish();
+        bytes = await writer.seal();
       } catch (error) {
         // Run again, a backup starts over: only a caller that knows the source has not changed keeps the file to resume it.
-        await (options.resume ? sink.close() : sink.discard());
+        await writer.abandon(options.resume ?? false);
         throw error;
       }
-      renameSync(partialBackupFile(file), file);
       sealed = counts;
       return counts;
     }).catch((error: unknown) => {
@@ -128,7 +112,7 @@ export async function backupDatabase(
       return sealed;
     });
     const seal: SealVerdict = sealKey ? { state: 'sealed-by-this-key', keyId: sealKey.id } : { state: 'not-sealed' };
-    return { file, release: releaseOf(state), engine: connection.adapter.engine, tables, leftOut, bytes: statSync(file).size, seconds: (performance.now() - started) / 1000, seal };
+    return { file, release: releaseOf(state), engine: connection.adapter.engine, tables, leftOut, bytes, seconds: (performance.now() - started) / 1000, seal };
   } finally {
     // A read-only session that cannot be closed cleanly (its server went away) has nothing left to lose.
     await connection.close().catch(() => undefined);
@@ -152,6 +136,16 @@ async function releaseTablesOf(connection: Connection, release: Release): Promis
   return { schema, leftOut: present.filter((name) => !releaseTables.includes(name)) };
 }
 
+/** Runs `work` with a reader of the backup, closed after it. */
+async function withBackupReader<T>(file: string, work: (reader: BackupReader) => Promise<T>): Promise<T> {
+  const reader = await openBackupReader(file);
+  try {
+    return await work(reader);
+  } finally {
+    await reader.close();
+  }
+}
+
 function unknownRelease(file: string, header: ArchiveHeader): string {
   return `${file} is a backup of release ${header.release}, which this tool (${TOOL_VERSION}) does not know; use the wfm-migrate that wrote it (${header.toolVersion}) or a later one`;
 }
@@ -166,7 +160,7 @@ export interface BackupReport extends ArchiveReport {
  * checked with the key given and judged by RequireSealedBackups: what `bru verify` reports.
  */
 export async function verifyBackup(file: string, sealing: BackupSealing = {}): Promise<BackupReport> {
-  const report = await verifyArchive(file, { sealKey: sealing.key });
+  const report = await withBackupReader(file, (reader) => reader.verify({ sealKey: sealing.key }));
   const problems = report.header ? await backupProblems(file, report.header) : [];
   const checked = problems.length > 0 ? { ...report, ok: false, problems: [...report.problems, ...problems] } : report;
   const notAcceptable = report.seal && sealRefusal(file, report.seal, sealing);
@@ -188,9 +182,13 @@ type IntactArchive = ArchiveReport & { header: ArchiveHeader; seal: SealVerdict 
  * recorded when the file was taken, and a file RequireSealedBackups does not accept.
  */
 export async function requireIntactArchive(file: string, options: Pick<VerifyOptions, 'rows'> = {}, sealing: BackupSealing = {}): Promise<IntactArchive> {
-  let report = await verifyArchive(file, { ...options, sealKey: sealing.key });
+  return withBackupReader(file, (reader) => intactArchive(reader, file, options, sealing));
+}
+
+async function intactArchive(reader: BackupReader, file: string, options: Pick<VerifyOptions, 'rows'>, sealing: BackupSealing): Promise<IntactArchive> {
+  let report = await reader.verify({ ...options, sealKey: sealing.key });
   // A damaged file is described whole, each damaged chunk named, whichever check found it.
-  if (!report.ok && !report.rowsChecked) report = await verifyArchive(file, { sealKey: sealing.key });
+  if (!report.ok && !report.rowsChecked) report = await reader.verify({ sealKey: sealing.key });
   if (!report.ok || !report.header || !report.seal) throw new OperationError(`${file} cannot be restored:\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
   requireRecordedSeal(file, report.seal, sealing);
   const refusal = sealRefusal(file, report.seal, sealing);
@@ -340,32 +338,32 @@ export async function restoreDatabase(file: string, to: ConnectionTarget, option
   try {
     // A stop asked for while the schema is made or completed waits for a point where the restore can be
     // undone, so that an interrupted restore into an empty database leaves it empty.
-    return await whileStoppable(() => restoreChecked(file, to, options, runners, started));
+    return await whileStoppable(() => withBackupReader(file, (reader) => restoreChecked(file, reader, to, options, runners, started)));
   } finally {
     // Those a source took are closed with it.
     await Promise.all(runners.map((runner) => runner.close()));
   }
 }
 
-async function restoreChecked(file: string, to: ConnectionTarget, options: RestoreOptions, runners: ChunkRunner[], started: number): Promise<RestoreResult> {
+async function restoreChecked(file: string, reader: BackupReader, to: ConnectionTarget, options: RestoreOptions, runners: ChunkRunner[], started: number): Promise<RestoreResult> {
   // The file's bytes, digests and records first: a damaged file is refused before the target is touched.
   const sealing = options.sealing ?? {};
-  let report = await requireIntactArchive(file, { rows: false }, sealing);
+  let report = await intactArchive(reader, file, { rows: false }, sealing);
   throwIfStopRequested(() => 'stopped once the file was checked, before anything was written to the database');
   const rules = {
     // Over what a database holds, every row of the archive is checked before the database is written to at all.
     beforeLock: async (created: boolean) => {
-      if (!created && !(await withConnection({ ...to, readOnly: true }, isEmpty))) report = await requireIntactArchive(file, {}, sealing);
+      if (!created && !(await withConnection({ ...to, readOnly: true }, isEmpty))) report = await intactArchive(reader, file, {}, sealing);
     },
     lock: (target: Connection) => lockDatabase(target, 'wfm bru restore'),
   };
   return intoLoadTarget(to, rules, async (target) => {
     await removeLeftoverScratch(target, options.onProgress);
     // Into an empty database the rows go into a scratch swapped in whole, so that not even a kill leaves part of them.
-    if (await isEmpty(target)) return restoreThroughScratch(target, file, report, options, runners, started);
+    if (await isEmpty(target)) return restoreThroughScratch(target, file, reader, report, options, runners, started);
     // Filled by another session since it was looked at: its rows are not replaced unchecked either.
-    if (!report.rowsChecked) report = await requireIntactArchive(file, {}, sealing);
-    return restoreInto(target, to, file, report, options, runners, started);
+    if (!report.rowsChecked) report = await intactArchive(reader, file, {}, sealing);
+    return restoreInto(target, to, file, reader, report, options, runners, started);
   });
 }
 
@@ -376,6 +374,7 @@ async function restoreChecked(file: string, to: ConnectionTarget, options: Resto
 async function restoreThroughScratch(
   target: Connection,
   file: string,
+  reader: BackupReader,
   report: IntactArchive,
   options: RestoreOptions,
   runners: ChunkRunner[],
@@ -386,8 +385,8 @@ async function restoreThroughScratch(
   const result = await loadThroughScratch(
     target,
     tables,
-    (scratch) => withConnection(scratch, (connection) => restoreInto(connection, scratch, file, report, options, runners, started)),
-    () => restoreInto(target, target.target, file, report, options, runners, started),
+    (scratch) => withConnection(scratch, (connection) => restoreInto(connection, scratch, file, reader, report, options, runners, started)),
+    () => restoreInto(target, target.target, file, reader, report, options, runners, started),
     options.onProgress,
   );
   const seconds = (performance.now() - started) / 1000;
@@ -407,6 +406,7 @@ async function restoreInto(
   target: Connection,
   to: ConnectionTarget,
   file: string,
+  reader: BackupReader,
   report: IntactArchive,
   options: RestoreOptions,
   runners: ChunkRunner[],
@@ -415,7 +415,7 @@ async function restoreInto(
   const checked = performance.now();
   const header = report.header;
   const items = selectedItems(header, options.tables);
-  if (options.wfmUser) await requireBackupRestorePrivilegeFor(target, file, report, options.wfmUser);
+  if (options.wfmUser) await requireBackupRestorePrivilegeFor(target, reader, report, options.wfmUser);
   const { mode, leftAlone } = await prepareTarget(target, header, items, options);
   const recorded = (table: string) => report.tables.filter((t) => t.table === table);
   // A restore starts over: what an earlier, interrupted one loaded has just been replaced or refused.
@@ -425,7 +425,7 @@ async function restoreInto(
     schema: header.schema,
     preparation: mode === 'create' ? 'create' : 'filled',
     items,
-    openSource: () => ArchiveSource.open(file, runners.shift()),
+    openSource: () => reader.openSource(runners.shift()),
     job: RESTORE_JOB,
     forgetCheckpoints: true,
     rowsOf: (item) => report.tables.find((t) => t.name === item.name)?.rows ?? 0,
@@ -453,7 +453,7 @@ function requireRecordedTotals(file: string, report: ArchiveReport, result: Copy
  * The user must hold Allow Backup/Restore where the restore lands: in the target when it already holds a WFM
  * database, otherwise in the backup's own users, read from the archive into a database in memory.
  */
-async function requireBackupRestorePrivilegeFor(target: Connection, file: string, report: IntactArchive, login: string): Promise<void> {
+async function requireBackupRestorePrivilegeFor(target: Connection, reader: BackupReader, report: IntactArchive, login: string): Promise<void> {
   const state = await detectRelease(target);
   if (state.kind === 'current' || state.kind === 'legacy') return requireBackupRestorePrivilege(target, state, login);
   const scratch = await connect({ engine: 'sqlite', path: ':memory:' });
@@ -462,7 +462,7 @@ async function requireBackupRestorePrivilegeFor(target: Connection, file: string
     // Users, roles, rights and the organization they refer to are small; the history tables are not needed.
     const small = report.tables.filter((t) => t.rows <= 100_000).map((t) => t.name);
     await copyItems(
-      { openSource: () => ArchiveSource.open(file), openSink: async () => ({ sink: new DatabaseSink(scratch, 'privilege') as ChunkSink, close: async () => {} }) },
+      { openSource: () => reader.openSource(), openSink: async () => ({ sink: new DatabaseSink(scratch, 'privilege') as ChunkSink, close: async () => {} }) },
       selectedItems(report.header, small),
     );
     await requireBackupRestorePrivilege(scratch, await detectRelease(scratch), login);

@@ -1,6 +1,6 @@
 // Table contents as comparable values: row counts and a hash of every row in key order.
 import { createHash } from 'node:crypto';
-import type { Connection } from '../../src/engine/dialect/index.ts';
+import { connect, type Connection } from '../../src/engine/dialect/index.ts';
 
 export async function tableHash(connection: Connection, table: string, columns: string[], orderBy: string[]): Promise<{ rows: number; hash: string }> {
   const q = connection.compiler;
@@ -22,4 +22,14 @@ export async function databaseContent(connection: Connection, columnsOf?: (table
     content.set(table.name, await tableHash(connection, table.name, columns, orderBy));
   }
   return content;
+}
+
+/** The content of the database at `url`, through a connection of its own. */
+export async function databaseContentAt(url: string): Promise<Map<string, { rows: number; hash: string }>> {
+  const connection = await connect(url);
+  try {
+    return await databaseContent(connection);
+  } finally {
+    await connection.close();
+  }
 }

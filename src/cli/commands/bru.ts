@@ -5,15 +5,16 @@ import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
 import { backupDatabase, restoreDatabase, verifyBackup, type BackupReport } from '../../wfm/backup.ts';
 import { describeSeal, requireAcceptableSeal, whatDigestsShow } from '../../wfm/backup-seal.ts';
+import type { ObjectStorageOptions } from '../../wfm/backup-store.ts';
 import { restoreStatement } from '../../wfm/destructive.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { isEtlScript, LATEST_ETL_RELEASE, updateEtlDatabase } from '../../wfm/etl/index.ts';
 import { LATEST_RELEASE } from '../../wfm/releases/index.ts';
 import { backupSealingOf, requireSealedBackupsOption } from '../backup-sealing.ts';
-import { requireWfmUserIfConfigured } from '../config-options.ts';
+import { requireWfmUserIfConfigured, useObjectStorageSettings } from '../config-options.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget, withDatabase } from '../connections.ts';
-import { configFileOption, connectionOptions, keyFileOption, withConnectionOptions, withVolumeOptions } from '../options.ts';
+import { configFileOption, connectionOptions, keyFileOption, positiveInteger, withConnectionOptions, withVolumeOptions } from '../options.ts';
 import { formatBytes, formatDuration, formatTable, printJson, printLine, progressFor } from '../output.ts';
 import { WFM_DATABASE_WORDING } from './dbu.ts';
 import { ETL_DATABASE_WORDING } from './etl.ts';
@@ -56,17 +57,30 @@ export function registerBru(program: Command): void {
     });
 }
 
+const MIB = 1024 * 1024;
+
+/** --segment-size and --part-size in bytes, where either is given. */
+function objectStorageOptions(options: { segmentSize?: string; partSize?: string }): ObjectStorageOptions | undefined {
+  if (options.segmentSize === undefined && options.partSize === undefined) return undefined;
+  const bytes = (text: string | undefined, option: string): number | undefined => (text === undefined ? undefined : positiveInteger(text, option) * MIB);
+  return { segmentBytes: bytes(options.segmentSize, '--segment-size'), partBytes: bytes(options.partSize, '--part-size') };
+}
+
 export function registerBackupRestore(bru: Command): void {
   withVolumeOptions(withConnectionOptions(bru.command('backup')))
     .description('back up a WFM database (any release, any engine) into one file, from one snapshot while it is in use')
     .option('--db <connection>', 'the database to back up')
-    .requiredOption('--file <file>', 'the backup file to write')
+    .requiredOption('--file <file>', 'the backup file to write, or s3://bucket/key for object storage')
+    .option('--segment-size <MiB>', 'with s3://: the local space a segment takes before it is uploaded (two at most at once; default 64)')
+    .option('--part-size <MiB>', 'with s3://: the size of each part of the upload, 5 to 5120 (default 32; 10,000 parts at most)')
     .option('--wfm-user <login>', 'the WFM user doing this; must hold Allow Backup/Restore')
     .option('--json', 'machine-readable output')
-    .action(async (options: { db?: string; file: string; wfmUser?: string; json?: boolean }, command: Command) => {
+    .action(async (options: { db?: string; file: string; segmentSize?: string; partSize?: string; wfmUser?: string; json?: boolean }, command: Command) => {
       requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
       const sealing = backupSealingOf(command, 'seal');
+      useObjectStorageSettings(connectionOptions(command));
       const result = await backupDatabase(await resolveTarget(options.db, connectionOptions(command)), options.file, {
+        objectStorage: objectStorageOptions(options),
         wfmUser: options.wfmUser,
         onProgress: progressFor(options),
         sealing,
@@ -82,7 +96,7 @@ export function registerBackupRestore(bru: Command): void {
   withVolumeOptions(withConnectionOptions(bru.command('restore')))
     .description('restore a backup into any engine, every row checked before it is written; into an empty database unless --replace')
     .option('--db <connection>', 'the database to restore into (created if absent)')
-    .requiredOption('--file <file>', 'the backup file')
+    .requiredOption('--file <file>', 'the backup file, or s3://bucket/key')
     .option('--tables <names>', 'restore only these tables (comma-separated)')
     .option('--replace', 'replace what the database holds (with --tables: those tables’ rows); says what it removes and asks')
     .option('--yes', 'with --replace: replace without asking (for scripts); the statement of what is removed is still printed')
@@ -92,6 +106,7 @@ export function registerBackupRestore(bru: Command): void {
     .action(async (options: { db?: string; file: string; tables?: string; replace?: boolean; yes?: boolean; wfmUser?: string; json?: boolean }, command: Command) => {
       requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
       const sealing = backupSealingOf(command, 'check');
+      useObjectStorageSettings(connectionOptions(command));
       // A file the option does not take is refused before the target is looked at or anything is asked.
       requireAcceptableSeal(options.file, sealing);
       const target = await resolveTarget(options.db, connectionOptions(command));
@@ -125,12 +140,13 @@ export function registerBackupRestore(bru: Command): void {
   bru
     .command('verify')
     .description('check a backup file whole without restoring it: every chunk, the manifest, the file checksum')
-    .requiredOption('--file <file>', 'the backup file')
+    .requiredOption('--file <file>', 'the backup file, or s3://bucket/key')
     .addOption(configFileOption())
     .addOption(keyFileOption())
     .addOption(requireSealedBackupsOption())
     .option('--json', 'machine-readable output')
-    .action(async (options: { file: string; json?: boolean }, command: Command) => {
+    .action(async (options: { file: string; config?: string; json?: boolean }, command: Command) => {
+      useObjectStorageSettings(options);
       const report = await verifyBackup(options.file, backupSealingOf(command, 'check'));
       if (options.json) printJson(report);
       else printVerifyReport(options.file, report);

@@ -164,6 +164,12 @@ export class ArchiveSink implements ChunkSink {
     await stampCrc(this.path);
   }
 
+  /** The archive's size as its pages count it, whether they are in the file yet or still in its write-ahead log. */
+  bytes(): number {
+    this.requireOpen();
+    return Number(this.db.pragma('page_count', { simple: true })) * PAGE_SIZE;
+  }
+
   /** Closes the archive without finishing it: run the backup again to resume it. */
   async close(): Promise<void> {
     if (this.db.open) this.db.close();

@@ -5,3 +5,6 @@ export { archiveItemOf, FORMAT_NAME, FORMAT_VERSION, restoreItemOf, type Archive
 export { inspectArchive, type ArchiveInspection, type ArchiveFileState } from './inspect.ts';
 export { claimedSealOfFile, isSealKeyId, type SealKey, type SealVerdict } from './seal.ts';
 export { verifyArchive, type ArchiveReport, type ArchiveTableReport, type VerifyOptions } from './verify.ts';
+export { SegmentedArchiveSink, type SegmentStream } from './segmented-sink.ts';
+export { readSegmentIndex, SegmentedArchiveSource, verifySegmentedArchive, type RangedObject } from './segmented-source.ts';
+export type { SegmentIndex } from './segments.ts';

@@ -6,6 +6,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { formatProblem, isFinished, readHeaderRow, type SealRow } from './format.ts';
 
+/** The seal as a file stores it: absent in files written before seals existed. */
+export type StoredSeal = Pick<SealRow, 'seal_key_id' | 'seal_hmac'>;
+
 /** A key archives are sealed with, and the id that names it in a file without revealing it. */
 export interface SealKey {
   id: string;
@@ -48,7 +51,7 @@ function hmacOf(key: SealKey, digest: string): string {
 type SealClaim = { verdict: SealVerdict } | { key: SealKey; hmac: string };
 
 /** What the stored seal says before its HMAC is checked. Files written before seals existed have no seal columns. */
-function claimOf(row: SealRow, key: SealKey | undefined): SealClaim {
+function claimOf(row: StoredSeal, key: SealKey | undefined): SealClaim {
   const { seal_key_id: keyId, seal_hmac: hmac } = row;
   if ((keyId === null || keyId === undefined) && (hmac === null || hmac === undefined)) return { verdict: { state: 'not-sealed' } };
   if (typeof keyId !== 'string' || !KEY_ID.test(keyId) || typeof hmac !== 'string' || !HMAC_SHA256.test(hmac)) return { verdict: { state: 'seal-does-not-match' } };
@@ -62,13 +65,13 @@ function claimOf(row: SealRow, key: SealKey | undefined): SealClaim {
  * Everything the stored seal says without the digest; undefined when it names this key, since only the
  * digest of the file as it is now can tell whether it matches.
  */
-export function claimedSeal(row: SealRow, key: SealKey | undefined): SealVerdict | undefined {
+export function claimedSeal(row: StoredSeal, key: SealKey | undefined): SealVerdict | undefined {
   const claim = claimOf(row, key);
   return 'verdict' in claim ? claim.verdict : undefined;
 }
 
 /** The seal judged against `digest`, the manifest digest computed from the file as it is now. */
-export function sealVerdict(row: SealRow, digest: string, key: SealKey | undefined): SealVerdict {
+export function sealVerdict(row: StoredSeal, digest: string, key: SealKey | undefined): SealVerdict {
   const claim = claimOf(row, key);
   if ('verdict' in claim) return claim.verdict;
   const matches = timingSafeEqual(Buffer.from(hmacOf(claim.key, digest), 'hex'), Buffer.from(claim.hmac, 'hex'));

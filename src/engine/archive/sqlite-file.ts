@@ -5,7 +5,7 @@ import { open, stat } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { OperationError } from '../errors.ts';
 
-const SQLITE_MAGIC = Buffer.from('SQLite format 3\u0000', 'latin1');
+export const SQLITE_MAGIC = Buffer.from('SQLite format 3\u0000', 'latin1');
 export const SQLITE_HEADER_BYTES = 100;
 const PAGE_SIZE_OFFSET = 16;
 const CHANGE_COUNTER_OFFSET = 24;

@@ -23,7 +23,7 @@ import {
 import { chunkRunner, type ChunkRunner } from './chunk-pool.ts';
 import { workerThreads } from '../worker-pool.ts';
 import { summaryProblem, type ChunkSummary } from './chunk-tasks.ts';
-import { sealVerdict, type SealKey, type SealVerdict } from './seal.ts';
+import { sealVerdict, type SealKey, type SealVerdict, type StoredSeal } from './seal.ts';
 import { fileCrc, inspectFile, SQLITE_HEADER_BYTES, type FileInspection, type SqliteFileHeader } from './sqlite-file.ts';
 
 export interface ArchiveTableReport {
@@ -219,12 +219,12 @@ function checkDigests(db: Database.Database, seal: SealRow, report: ArchiveRepor
   return digests.digest;
 }
 
-/** Judges the keyed seal against the file as it is: a seal of this key that does not match is damage. */
-function checkSeal(row: SealRow, digest: string, key: SealKey | undefined, report: ArchiveReport): void {
+/** Judges the keyed seal against `digest`, the file's digest as it is now: a seal of this key that does not match is damage. */
+export function checkSeal(row: StoredSeal, digest: string, key: SealKey | undefined, report: ArchiveReport): void {
   report.seal = sealVerdict(row, digest, key);
   if (report.seal.state !== 'seal-does-not-match') return;
   const what = report.seal.keyId === undefined ? 'the seal is malformed' : 'the seal does not match the file';
-  report.problems.push(`${what}: the file was altered after it was sealed (its digests computed again without the key), or its seal was`);
+  report.problems.push(`${what}: the file was altered after it was sealed (its digests computed again without the key), or its seal was changed`);
 }
 
 async function checkContent(db: Database.Database, header: ArchiveHeader, rows: boolean, report: ArchiveReport): Promise<void> {

@@ -51,6 +51,23 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
     description: '1: a restore takes only a backup sealed by this key file (--key-file), verify reports any other as not acceptable, and a backup needs the key file to seal it',
   },
   {
+    application: 'database-utility',
+    section: 'ObjectStorage',
+    name: 'Endpoint',
+    values: 'text',
+    fallback: '',
+    description: 'the endpoint of an S3-compatible store (MinIO, Ceph) for s3:// backups, where AWS_ENDPOINT_URL is not set; an IP address or localhost is addressed by path',
+  },
+  { application: 'database-utility', section: 'ObjectStorage', name: 'Region', values: 'text', fallback: '', description: 'the region of s3:// backups, where AWS_REGION is not set' },
+  {
+    application: 'database-utility',
+    section: 'ObjectStorage',
+    name: 'Profile',
+    values: 'text',
+    fallback: '',
+    description: 'the profile of the AWS shared config and credentials files that s3:// backups use, where AWS_PROFILE is not set; keys stay in those files',
+  },
+  {
     application: 'web',
     section: 'Options',
     name: 'Maintenance',
