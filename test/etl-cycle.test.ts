@@ -239,7 +239,7 @@ describe('the [ETL] options', () => {
     writeFileSync(config, 'applications:\n  WFM Server:\n    type: server\n    options:\n      ETL:\n        DayChunk: 40\n');
     const result = wfm(['etl', 'run', '--config', config, '--from', 'sqlite::memory:', '--to', 'sqlite::memory:']);
     assert.equal(result.status, 2, result.stderr);
-    assert.match(result.stderr, /WFM Server \[ETL\] in wfm\.yaml \(or its flag\) DayChunk takes a whole number from 1 to 31, not "40"/);
+    assert.match(result.stderr, /wfm\.yaml line 6: WFM Server ETL\.DayChunk takes a whole number from 1 to 31, not "40"/);
   });
 
   it('refuses a bad option on the command line with exit 2', () => {
