@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { wfm } from './helpers/cli.ts';
 
 describe('wfm demo', () => {
-  it('tells the two-step migration, the backup and the update, each verified, and ends with an ETL cycle and a report', () => {
+  it('tells the two-step migration, the backup and the update, each verified', () => {
     const result = wfm(['demo', '--agents', '30', '--days', '2']);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /Step one \(.*wfm\.yaml: WFM Client Options\.AllowMigratePerformance = 0\)/);
@@ -13,13 +13,5 @@ describe('wfm demo', () => {
     assert.match(result.stdout, /every interval present exactly once; ([\d,]+) interactions offered in the database = \1 sent/);
     assert.match(result.stdout, /The restored database equals the original: all \d+ tables, row for row/);
     assert.match(result.stdout, /Done: a WFM 8\.5\.2 database\./);
-    assert.match(result.stdout, /wfm etl run: [\d,]+ fact rows for 2024-01-01\.\.2024-01-02 in 1 transaction/);
-    const report = result.stdout.slice(result.stdout.indexOf('Adherence by site, 2024-01-01..2024-01-02'));
-    const sites = report.split('\n').filter((line) => /^\s+\S.*\s\d+(\.\d)?%$/.test(line));
-    assert.ok(sites.length > 0, `a line per site with its adherence:\n${report}`);
-    for (const line of sites) {
-      const percent = Number(/([\d.]+)%$/.exec(line)?.[1]);
-      assert.ok(percent >= 0 && percent <= 100, line);
-    }
   });
 });

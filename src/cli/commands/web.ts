@@ -33,7 +33,7 @@ export function registerWeb(program: Command): void {
       const resolve = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
       const app = buildConsole({ database: await resolve(databaseText), config, tokens, runsDirectory: flags.runsDir, backupDirectory: flags.backupDir, keyFile: flags.keyFile, resolve });
       const portOption = knownOption('web', 'Options', 'Port') as KnownOption;
-      const port = flags.port ?? option('Port') ?? portOption.fallback ?? '';
+      const port = flags.port ?? option('Port') ?? portOption.fallback;
       const problem = optionValueProblem(portOption, port);
       if (problem) throw new InputError(`--port ${problem}, not "${port}"`);
       const address = await app.listen({ port: Number(port), host: flags.host });

@@ -22,8 +22,8 @@ export interface KnownOption {
   name: string;
   /** The values the option accepts: a list, a kind of value, or a range of whole numbers. */
   values: readonly string[] | 'port' | 'path' | 'seconds' | 'text' | 'date' | { minimum: number; maximum: number };
-  /** The value when the option is absent; none when an absent option means "not set". */
-  fallback?: string;
+  /** The value when the option is absent; empty where an absent option means "not set". */
+  fallback: string;
   description: string;
 }
 
@@ -33,10 +33,10 @@ const ETL_OPTIONS: readonly KnownOption[] = [
     section: ETL_SECTION,
     name: o.name,
     values: { minimum: o.minimum, maximum: o.maximum },
-    ...(o.fallback === undefined ? {} : { fallback: String(o.fallback) }),
+    fallback: o.fallback === undefined ? '' : String(o.fallback),
     description: o.description,
   })),
-  { application: 'server', section: ETL_SECTION, name: PURGE_DATE_OPTION, values: 'date', description: PURGE_DATE_DESCRIPTION },
+  { application: 'server', section: ETL_SECTION, name: PURGE_DATE_OPTION, values: 'date', fallback: '', description: PURGE_DATE_DESCRIPTION },
 ];
 
 export const KNOWN_OPTIONS: readonly KnownOption[] = [
