@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect, dialectFor, parseConnectionString, type ConnectionTarget } from '../src/engine/dialect/index.ts';
 import { createDatabase, detectRelease } from '../src/wfm/database.ts';
+import { addDays } from '../src/wfm/etl/index.ts';
 import { generate } from '../src/wfm/generate/index.ts';
 
 const { values: args } = parseArgs({
@@ -281,7 +282,6 @@ function startup(): string[] {
 
 /** The first day of the bench's generated history (generate's default). */
 const FIRST_DAY = '2024-01-01';
-const dayAfter = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * Adherence per agent per local day, by the ETL's definitions, as one INSERT ... SELECT in the WFM database:
@@ -390,7 +390,7 @@ interface CycleRun {
  * database, and the floor: adherence per agent per day as one INSERT ... SELECT on the server.
  */
 async function etl(migrated: ConnectionTarget, days: number): Promise<string[]> {
-  const today = dayAfter(FIRST_DAY, Math.floor(days / 2));
+  const today = addDays(FIRST_DAY, Math.floor(days / 2));
   const target = await etlDatabase('wfm_bench_etl');
   log(`ETL cycle of ${migrated.database} into ${target.database}, 14 days either side of ${today} ...`);
   const windowArgs = ['--from', url(migrated), '--to', url(target), '--today', today, '--days-back', '14', '--days-ahead', '14'];
@@ -399,7 +399,7 @@ async function etl(migrated: ConnectionTarget, days: number): Promise<string[]> 
   const { first, last } = cycle.result.window;
   const totals = await cycleTotals(target, first, last);
   const rebuildTarget = await etlDatabase('wfm_bench_etl_rebuild');
-  const lastDay = dayAfter(FIRST_DAY, days - 1);
+  const lastDay = addDays(FIRST_DAY, days - 1);
   const daysBack = Math.min(365, days - 1);
   log(`full rebuild: every day up to ${lastDay} (${daysBack} back) into ${rebuildTarget.database} ...`);
   const rebuild = wfmJson<CycleRun>(['etl', 'run', '--from', url(migrated), '--to', url(rebuildTarget), '--today', lastDay, '--days-back', String(daysBack), '--days-ahead', '1']);

@@ -1,15 +1,15 @@
-// The demo's last story: the updated WFM database feeds an ETL database, as WFM Server does on its timer,
-// and a report reads adherence by site from it.
+// The demo's last story: the updated WFM database feeds an ETL database over the demo's last week, as WFM
+// Server does on its timer, and a report reads adherence by site from it.
 import { join } from 'node:path';
 import { connect } from '../../engine/dialect/index.ts';
 import { OperationError } from '../../engine/errors.ts';
 import { counted } from '../../engine/wording.ts';
-import { createEtlDatabase, LATEST_ETL_RELEASE, runEtlCycle, siteAdherence } from '../../wfm/etl/index.ts';
+import { addDays, createEtlDatabase, LATEST_ETL_RELEASE, runEtlCycle, siteAdherence } from '../../wfm/etl/index.ts';
 import { formatDuration, formatTable, printLine } from '../output.ts';
 import { DEMO_FIRST_DAY, indent, type Size } from './demo-parts.ts';
 
-/** DaysAhead takes at most 365 days, and at least 1. */
-const MAX_DAYS_AHEAD = 365;
+/** The demo's last days at most that the cycle covers: a week keeps the demo short at its default size. */
+const REPORTED_DAYS = 7;
 
 const hours = (seconds: number): string => (seconds / 3600).toFixed(1);
 
@@ -22,8 +22,10 @@ export async function etlStory(dir: string, wfmPath: string, size: Size): Promis
     await createEtlDatabase(etl);
     printLine(`1. wfm etl create: the ETL schema at ${LATEST_ETL_RELEASE} in ${etlPath}`);
     const started = performance.now();
-    const daysAhead = Math.min(MAX_DAYS_AHEAD, Math.max(1, size.days - 1));
-    const cycle = await runEtlCycle(wfm, etl, { today: DEMO_FIRST_DAY, daysBack: 0, daysAhead, dayChunk: 7, maxPurgeChunk: 100_000 });
+    const covered = Math.min(REPORTED_DAYS, size.days);
+    const today = addDays(DEMO_FIRST_DAY, size.days - covered);
+    // DaysAhead takes at least 1: a one-day demo has a second, empty day in its window.
+    const cycle = await runEtlCycle(wfm, etl, { today, daysBack: 0, daysAhead: Math.max(1, covered - 1), dayChunk: REPORTED_DAYS, maxPurgeChunk: 100_000 });
     const took = formatDuration(Math.round(performance.now() - started));
     printLine(`2. wfm etl run: ${counted(cycle.rowsWritten, 'fact row')} for ${cycle.window.first}..${cycle.window.last} in ${counted(cycle.chunks.length, 'transaction')}, ${took}`);
     const sites = await siteAdherence(etl, cycle.window.first, cycle.window.last);

@@ -6,3 +6,4 @@ export { compareEtlReleases, ETL_RELEASES, type EtlRelease, isEtlRelease, LATEST
 export { type EtlCycleResult, type EtlCycleRun, factTables, runEtlCycle } from './cycle/cycle.ts';
 export { calendarDate, type EtlCycleOptions, ETL_NUMBER_OPTIONS, ETL_OPTION_NAMES, ETL_SECTION, parseEtlOptions, PURGE_DATE_OPTION } from './cycle/options.ts';
 export { type SiteAdherence, siteAdherence } from './site-adherence.ts';
+export { addDays } from './cycle/local-days.ts';
