@@ -2,7 +2,9 @@
 // COPY of the same target rows from a file) and against pgloader copying the two big tables as they are;
 // then backup and restore of the migrated database against pg_dump/pg_restore (-Fc, and -Fd -j 2); then
 // the two-step migration: step one, step two (the performance data merged) and a catch-up run; and how
-// long `wfm --help` and `wfm info --help` take to start (`--only startup` for that alone).
+// long `wfm --help` and `wfm info --help` take to start (`--only startup` for that alone); and the ETL
+// cycle over the migrated database against the same adherence aggregation as one INSERT ... SELECT
+// (`--only etl`).
 // A benchmark, not a test: it prints figures and asserts nothing. Sizes: --agents N --days D (default
 // 2000 x 270: about 5 million performance rows and 13 million adherence rows); a quarter-size run is
 // measured first so that peak memory can be compared as the size grows.
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect, dialectFor, parseConnectionString, type ConnectionTarget } from '../src/engine/dialect/index.ts';
 import { createDatabase, detectRelease } from '../src/wfm/database.ts';
+import { addDays } from '../src/wfm/etl/index.ts';
 import { generate } from '../src/wfm/generate/index.ts';
 
 const { values: args } = parseArgs({
@@ -277,6 +280,149 @@ function startup(): string[] {
   ];
 }
 
+/** The first day of the bench's generated history (generate's default). */
+const FIRST_DAY = '2024-01-01';
+
+/**
+ * Adherence per agent per local day, by the ETL's definitions, as one INSERT ... SELECT in the WFM database:
+ * every minute an agent is scheduled or in a state, judged against the site's schedule state groups. Where
+ * segments overlap it takes the latest-started one that covers the minute, which the cycle also does unless
+ * a later segment ends before an earlier one. $1 and $2 are the first and last local day.
+ */
+const FLOOR_INSERT = `
+INSERT INTO bench_adh_agent_day (agent_id, day, schedule_seconds, non_adherence_seconds, out_of_schedule_seconds, actual_work_seconds)
+WITH bounds AS (SELECT $1::date - 1 AS lo, $2::date + 2 AS hi),
+scheduled AS (
+  SELECT DISTINCT ON (s.agent_id, m) s.agent_id, m AS minute, s.kind
+  FROM master_schedule s CROSS JOIN bounds b
+  CROSS JOIN LATERAL generate_series(date_trunc('minute', s.starts_at + interval '59.999999 seconds'), s.ends_at - interval '1 microsecond', interval '1 minute') m
+  WHERE s.starts_at < b.hi AND s.ends_at > b.lo
+  ORDER BY s.agent_id, m, s.starts_at DESC
+),
+actual AS (
+  SELECT DISTINCT ON (r.agent_id, m) r.agent_id, m AS minute, r.agent_state_id AS state_id, r.reason_id
+  FROM agent_adherence r CROSS JOIN bounds b
+  CROSS JOIN LATERAL generate_series(date_trunc('minute', r.starts_at + interval '59.999999 seconds'), r.starts_at + r.duration_seconds * interval '1 second' - interval '1 microsecond', interval '1 minute') m
+  WHERE r.starts_at < b.hi AND r.starts_at + r.duration_seconds * interval '1 second' > b.lo
+  ORDER BY r.agent_id, m, r.starts_at DESC
+),
+any_reason AS (
+  SELECT g.site_id, gs.agent_state_id AS state_id, array_agg(DISTINCT g.kind) AS kinds
+  FROM schedule_state_group g JOIN schedule_state_group_state gs ON gs.schedule_state_group_id = g.id WHERE gs.reason_id IS NULL GROUP BY 1, 2
+),
+by_reason AS (
+  SELECT g.site_id, gs.agent_state_id AS state_id, gs.reason_id, array_agg(DISTINCT g.kind) AS kinds
+  FROM schedule_state_group g JOIN schedule_state_group_state gs ON gs.schedule_state_group_id = g.id WHERE gs.reason_id IS NOT NULL GROUP BY 1, 2, 3
+),
+judged AS (
+  SELECT a.id AS agent_id, (COALESCE(s.minute, r.minute) AT TIME ZONE t.time_zone)::date AS day,
+    s.kind IS NOT NULL AND s.kind <> 'day_off' AS scheduled,
+    COALESCE(s.kind = ANY(x.kinds), false) OR COALESCE(s.kind = ANY(y.kinds), false) AS adherent,
+    COALESCE('work' = ANY(x.kinds), false) OR COALESCE('work' = ANY(y.kinds), false) AS working
+  FROM scheduled s FULL JOIN actual r ON r.agent_id = s.agent_id AND r.minute = s.minute
+  JOIN agent a ON a.id = COALESCE(s.agent_id, r.agent_id) JOIN site t ON t.id = a.site_id
+  LEFT JOIN any_reason x ON x.site_id = a.site_id AND x.state_id = r.state_id
+  LEFT JOIN by_reason y ON y.site_id = a.site_id AND y.state_id = r.state_id AND y.reason_id = r.reason_id
+)
+SELECT agent_id, day, 60 * COUNT(*) FILTER (WHERE scheduled), 60 * COUNT(*) FILTER (WHERE scheduled AND NOT adherent),
+  60 * COUNT(*) FILTER (WHERE NOT scheduled AND working), 60 * COUNT(*) FILTER (WHERE working)
+FROM judged WHERE day BETWEEN $1::date AND $2::date
+GROUP BY agent_id, day
+HAVING COUNT(*) FILTER (WHERE scheduled) > 0 OR COUNT(*) FILTER (WHERE working) > 0`;
+
+interface Totals {
+  rows: number;
+  scheduled: number;
+  nonAdherence: number;
+}
+
+/** The floor: the aggregation above into a scratch table of the WFM database, timed, with its totals. */
+async function floorAggregation(wfmDatabase: ConnectionTarget, first: string, last: string): Promise<Totals & { seconds: number }> {
+  const connection = await connect(wfmDatabase);
+  try {
+    await connection.execute('DROP TABLE IF EXISTS bench_adh_agent_day');
+    await connection.execute(
+      'CREATE TABLE bench_adh_agent_day (agent_id integer, day date, schedule_seconds bigint, non_adherence_seconds bigint, out_of_schedule_seconds bigint, actual_work_seconds bigint, PRIMARY KEY (agent_id, day))',
+    );
+    const started = performance.now();
+    await connection.execute(FLOOR_INSERT, [first, last]);
+    const seconds = (performance.now() - started) / 1000;
+    const [row] = await connection.query('SELECT COUNT(*) AS n, SUM(schedule_seconds) AS scheduled, SUM(non_adherence_seconds) AS non FROM bench_adh_agent_day');
+    await connection.execute('DROP TABLE bench_adh_agent_day');
+    return { seconds, rows: Number(row?.n ?? 0), scheduled: Number(row?.scheduled ?? 0), nonAdherence: Number(row?.non ?? 0) };
+  } finally {
+    await connection.close();
+  }
+}
+
+async function cycleTotals(etl: ConnectionTarget, first: string, last: string): Promise<Totals> {
+  const connection = await connect(etl);
+  try {
+    const [row] = await connection.query(
+      'SELECT COUNT(*) AS n, SUM("WFM_SCHEDULE_DURATION") AS scheduled, SUM("WFM_NON_ADHERENCE_DURATION") AS non FROM "WFM_ADH_AGENT_DAY" WHERE "WFM_DATE" BETWEEN $1 AND $2',
+      [first, last],
+    );
+    return { rows: Number(row?.n ?? 0), scheduled: Number(row?.scheduled ?? 0), nonAdherence: Number(row?.non ?? 0) };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** A new, empty ETL database on the server. */
+async function etlDatabase(name: string): Promise<ConnectionTarget> {
+  const target = at(name);
+  const dialect = await dialectFor('postgres');
+  await dialect.dropDatabase(target);
+  await dialect.createDatabase(target);
+  timed(process.execPath, [WFM, 'etl', 'create', '--db', url(target)]);
+  return target;
+}
+
+interface CycleRun {
+  rowsWritten: number;
+  chunks: unknown[];
+  window: { first: string; last: string };
+}
+
+/**
+ * One ETL cycle over the migrated database (14 days back and ahead of a day in the middle of its history),
+ * the same cycle again (nothing changed), a full rebuild of every day of the history into a new ETL
+ * database, and the floor: adherence per agent per day as one INSERT ... SELECT on the server.
+ */
+async function etl(migrated: ConnectionTarget, days: number): Promise<string[]> {
+  const today = addDays(FIRST_DAY, Math.floor(days / 2));
+  const target = await etlDatabase('wfm_bench_etl');
+  log(`ETL cycle of ${migrated.database} into ${target.database}, 14 days either side of ${today} ...`);
+  const windowArgs = ['--from', url(migrated), '--to', url(target), '--today', today, '--days-back', '14', '--days-ahead', '14'];
+  const cycle = wfmJson<CycleRun>(['etl', 'run', ...windowArgs]);
+  const again = wfmJson<CycleRun>(['etl', 'run', ...windowArgs]);
+  const { first, last } = cycle.result.window;
+  const totals = await cycleTotals(target, first, last);
+  const rebuildTarget = await etlDatabase('wfm_bench_etl_rebuild');
+  const lastDay = addDays(FIRST_DAY, days - 1);
+  const daysBack = Math.min(365, days - 1);
+  log(`full rebuild: every day up to ${lastDay} (${daysBack} back) into ${rebuildTarget.database} ...`);
+  const rebuild = wfmJson<CycleRun>(['etl', 'run', '--from', url(migrated), '--to', url(rebuildTarget), '--today', lastDay, '--days-back', String(daysBack), '--days-ahead', '1']);
+  log('the floor: adherence per agent per day as one INSERT ... SELECT ...');
+  const floor = await floorAggregation(migrated, first, last);
+  const same = floor.rows === totals.rows && floor.scheduled === totals.scheduled && floor.nonAdherence === totals.nonAdherence;
+  const dialect = await dialectFor('postgres');
+  await dialect.dropDatabase(target);
+  await dialect.dropDatabase(rebuildTarget);
+  const line = (name: string, run: { result: CycleRun; seconds: number }) =>
+    `${name.padEnd(36)} ${n(run.result.rowsWritten).padStart(11)} fact rows written in ${run.seconds.toFixed(1).padStart(6)} s (${run.result.chunks.length} transactions)`;
+  return [
+    '',
+    `ETL cycle on PostgreSQL (window ${first}..${last}; every fact table, dimensions upserted)`,
+    line('one cycle, 14 days back and ahead', cycle),
+    line('the same cycle again, nothing changed', again),
+    line(`full rebuild, ${daysBack + 2} days`, rebuild),
+    `floor: WFM_ADH_AGENT_DAY alone as one INSERT ... SELECT: ${n(floor.rows)} rows in ${floor.seconds.toFixed(1)} s`,
+    `  adherence per agent per day of the cycle and of the floor: ${n(totals.rows)} and ${n(floor.rows)} rows, ${same ? 'the same scheduled and out-of-adherence seconds' : `DIFFERENT: scheduled ${n(totals.scheduled)} / ${n(floor.scheduled)}, out of adherence ${n(totals.nonAdherence)} / ${n(floor.nonAdherence)}`}`,
+    `cycle / floor: ${(cycle.seconds / Math.max(floor.seconds, 1e-9)).toFixed(1)}x the time (the cycle computes ${n(cycle.result.rowsWritten)} rows of 19 fact tables, the floor one table)`,
+  ];
+}
+
 const perSecond = (rows: number, seconds: number): number => Math.round(rows / Math.max(seconds, 1e-9));
 const n = (value: number): string => value.toLocaleString('en-US');
 
@@ -288,6 +434,12 @@ async function main(): Promise<void> {
     const migrated = at('wfm_bench_dst_full');
     if ((await count(migrated, 'agent_adherence').catch(() => 0)) === 0) await migrate(await legacySource(agents, days), 'full');
     process.stdout.write(`${(await backupRestore(migrated)).join('\n')}\n`);
+    return;
+  }
+  if (args.only === 'etl') {
+    const migrated = at('wfm_bench_dst_full');
+    if ((await count(migrated, 'agent_adherence').catch(() => 0)) === 0) await migrate(await legacySource(agents, days), 'full');
+    process.stdout.write(`${(await etl(migrated, days)).join('\n')}\n`);
     return;
   }
   if (args.only === 'startup') {
@@ -322,7 +474,7 @@ async function main(): Promise<void> {
     typeof loader === 'string' ? '' : `migration copy / pgloader        ${(migrationRate / perSecond(loader.rows, loader.seconds)).toFixed(2)} (pgloader neither maps, validates nor verifies)`,
     `peak memory of the migration     ${full.peakRssMiB.toFixed(0)} MiB for ${n(full.rows)} rows; ${quarter.peakRssMiB.toFixed(0)} MiB for ${n(quarter.rows)} rows (a quarter of the days)`,
   ];
-  lines.push(...(await backupRestore(at('wfm_bench_dst_full'))), ...(await twoStep(source)), ...startup());
+  lines.push(...(await backupRestore(at('wfm_bench_dst_full'))), ...(await twoStep(source)), ...(await etl(at('wfm_bench_dst_full'), days)), ...startup());
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

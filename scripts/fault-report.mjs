@@ -41,9 +41,12 @@ function printTable(columns, selected, describe) {
   }
 }
 
-/** A killed process or a cut session: a failure told in a line, a process dead, or work done before the fault told. */
+/**
+ * A killed process or a cut session: a failure told in a line (1, 2, or 3 where the cut ended a connection
+ * being opened), a process dead, or work done before the fault told.
+ */
 function faultEndings(struck) {
-  const failed = struck.filter((t) => t.code === 1 || t.code === 2).length;
+  const failed = struck.filter((t) => t.code === 1 || t.code === 2 || t.code === 3).length;
   const killed = struck.filter((t) => t.code === null).length;
   const finished = struck.filter((t) => t.code === 0).length;
   return [`${failed} · ${killed} · ${finished}`];
@@ -63,7 +66,7 @@ function signalEndings(struck) {
 
 const signalled = records.filter((r) => STOP_SIGNALS.includes(r.fault));
 const faulted = records.filter((r) => !STOP_SIGNALS.includes(r.fault));
-printTable([['of those: exited 1/2 · killed · finished anyway', '---']], faulted, faultEndings);
+printTable([['of those: exited 1/2/3 · killed · finished anyway', '---']], faulted, faultEndings);
 if (faulted.length > 0 && signalled.length > 0) console.log('');
 printTable(
   [

@@ -72,6 +72,35 @@ describe('wfm.yaml', () => {
     assert.equal(readFileSync(path, 'utf8').includes('AllowMigratePerformance: 1'), true, 'a refused change leaves the file as it was');
   });
 
+  it('`wfm config set` range-checks the WFM Server [ETL] options with exit 2, and `get` gives their defaults', () => {
+    const path = configWith(EXAMPLE);
+    const set = (option: string, value: string) => wfm(['config', 'set', 'WFM Server', `ETL.${option}`, value, '--config', path]);
+    const refusals: [string, string, string][] = [
+      ['DayChunk', '32', 'takes a whole number from 1 to 31'],
+      ['DayChunk', '2.5', 'takes a whole number from 1 to 31'],
+      ['DaysBack', '-1', 'takes a whole number from 0 to 365'],
+      ['DaysAhead', '0', 'takes a whole number from 1 to 365'],
+      ['MaxPurgeChunk', '0', 'takes a whole number from 1 to 10000000'],
+      ['PurgeDaysBack', 'ten', 'takes a whole number from 0 to 36500'],
+      ['ETLTimeout', '600000', 'takes a whole number from -525600 to 525600'],
+      ['PurgeDate', '2026-02-30', 'takes a date YYYY-MM-DD'],
+    ];
+    for (const [option, value, message] of refusals) {
+      const refused = set(option, value);
+      assert.equal(refused.status, 2, `${option} ${value}`);
+      assert.equal(refused.stderr, `wfm: WFM Server ETL.${option} ${message}, not "${value}"\n`);
+    }
+    assert.equal(readFileSync(path, 'utf8'), EXAMPLE, 'a refused value leaves the file as it was');
+    assert.equal(wfm(['config', 'get', 'WFM Server', 'ETL.DaysBack', '--config', path]).stdout, '14 (not set; the default)\n');
+    assert.equal(wfm(['config', 'get', 'WFM Server', 'ETL.PurgeDate', '--config', path]).stdout, '(not set; no default)\n');
+    assert.equal(set('DayChunk', '31').stdout, 'WFM Server ETL.DayChunk = 31 (created)\n');
+    assert.equal(set('ETLTimeout', '-5').status, 0);
+    assert.equal(set('PurgeDate', '2026-01-31').status, 0);
+    assert.equal(wfm(['config', 'get', 'WFM Server', 'ETL.PurgeDate', '--config', path]).stdout, '2026-01-31\n');
+    const edited = problem(readFileSync(path, 'utf8').replace('DayChunk: 31', 'DayChunk: 0'));
+    assert.match(edited, /line \d+: WFM Server ETL\.DayChunk takes a whole number from 1 to 31, not "0"/);
+  });
+
   it('opens a database by its access point (--config --dap), and names an unknown one', async () => {
     const db = join(directory, 'dap.db');
     const connection = await connect(`sqlite:${db}`);

@@ -205,6 +205,17 @@ async function allFacts(etl: Connection): Promise<Record<string, Record<string, 
   return all;
 }
 
+/** Every fact row as stored, surrogate key, timestamp and audit keys included, in key order. */
+async function storedFacts(etl: Connection): Promise<Record<string, Row[]>> {
+  const q = etl.compiler;
+  const all: Record<string, Row[]> = {};
+  for (const table of factTables('8.5')) {
+    const rows = await etl.query(`SELECT * FROM ${q.quoteIdentifier(table)} ORDER BY ${q.quoteIdentifier(`${table}_KEY`)}`);
+    all[table] = rows.map((row) => Object.fromEntries(Object.entries(row).map(([column, value]) => [column, typeof value === 'bigint' ? Number(value) : value])));
+  }
+  return all;
+}
+
 describe('the [ETL] options', () => {
   it('take their documented defaults and refuse a value out of range, naming the option', () => {
     assert.deepEqual(parseEtlOptions({}, 'WFM Server [ETL]'), { etlTimeout: 180, dayChunk: 7, daysBack: 14, daysAhead: 14, maxPurgeChunk: 100_000 });
@@ -228,7 +239,7 @@ describe('the [ETL] options', () => {
     writeFileSync(config, 'applications:\n  WFM Server:\n    type: server\n    options:\n      ETL:\n        DayChunk: 40\n');
     const result = wfm(['etl', 'run', '--config', config, '--from', 'sqlite::memory:', '--to', 'sqlite::memory:']);
     assert.equal(result.status, 2, result.stderr);
-    assert.match(result.stderr, /WFM Server \[ETL\] in wfm\.yaml \(or its flag\) DayChunk takes a whole number from 1 to 31, not "40"/);
+    assert.match(result.stderr, /wfm\.yaml line 6: WFM Server ETL\.DayChunk takes a whole number from 1 to 31, not "40"/);
   });
 
   it('refuses a bad option on the command line with exit 2', () => {
@@ -363,9 +374,11 @@ for (const engine of await testEngines()) {
     it('changes no fact and no dimension key when run again, updates a renamed team in place and keeps a removed agent as DELETED', async () => {
       const q = target.connection.compiler;
       const agentsBefore = await target.connection.query(`SELECT ${q.quoteIdentifier('WFM_AGENT_KEY')}, ${q.quoteIdentifier('WFM_AGENT_ID')} FROM ${q.quoteIdentifier('WFM_AGENT')} ORDER BY 2`);
+      const stored = await storedFacts(target.connection);
       const again = await runEtlCycle(source.connection, target.connection, WINDOW);
       assert.deepEqual(again.dimensions, { inserted: 0, updated: 0, deleted: 0 });
-      assert.deepEqual(await allFacts(target.connection), first);
+      assert.deepEqual(await storedFacts(target.connection), stored, 'every fact as it was: its key, timestamp and audit keys too');
+      assert.equal(again.rowsWritten, 0);
       assert.deepEqual(await target.connection.query(`SELECT ${q.quoteIdentifier('WFM_AGENT_KEY')}, ${q.quoteIdentifier('WFM_AGENT_ID')} FROM ${q.quoteIdentifier('WFM_AGENT')} ORDER BY 2`), agentsBefore);
       await source.connection.execute(`UPDATE team SET name = ${source.connection.compiler.parameter(1)} WHERE id = 100`, ['Team Alpha']);
       const renamed = await runEtlCycle(source.connection, target.connection, WINDOW);
@@ -376,6 +389,17 @@ for (const engine of await testEngines()) {
       assert.notEqual(Number(team?.CREATE_AUDIT_KEY), renamed.auditKey);
 
       const p = (n: number) => source.connection.compiler.parameter(n);
+      const cidOn9th = `UPDATE agent_adherence SET duration_seconds = ${p(1)} WHERE agent_id = 1003 AND duration_seconds = ${p(2)}`;
+      await source.connection.execute(cidOn9th, [3600, 2700]);
+      const changed = await runEtlCycle(source.connection, target.connection, WINDOW);
+      const agentDays = (await storedFacts(target.connection)).WFM_ADH_AGENT_DAY ?? [];
+      assert.deepEqual(agentDays.map((r) => r.WFM_ADH_AGENT_DAY_KEY), (stored.WFM_ADH_AGENT_DAY ?? []).map((r) => r.WFM_ADH_AGENT_DAY_KEY), 'the same facts keep their keys');
+      const cid = agentDays.find((r) => r.WFM_DATE === '2026-03-09');
+      assert.equal(Number(cid?.WFM_NON_ADHERENCE_DURATION), 0, 'Cid ready through his hour on the 9th');
+      assert.equal(Number(cid?.UPDATE_AUDIT_KEY), changed.auditKey);
+      assert.equal(Number(cid?.CREATE_AUDIT_KEY), Number(stored.WFM_ADH_AGENT_DAY?.[0]?.CREATE_AUDIT_KEY));
+      assert.deepEqual(agentDays.filter((r) => r.WFM_DATE === '2026-03-08'), (stored.WFM_ADH_AGENT_DAY ?? []).filter((r) => r.WFM_DATE === '2026-03-08'), 'the 8th untouched');
+      await source.connection.execute(cidOn9th, [2700, 3600]);
       await source.connection.execute(`INSERT INTO agent (id, site_id, team_id, first_name, last_name) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`, [1004, 10, 100, 'Dee', 'Fox']);
       assert.deepEqual((await runEtlCycle(source.connection, target.connection, WINDOW)).dimensions, { inserted: 1, updated: 0, deleted: 0 });
       await source.connection.execute(`DELETE FROM agent WHERE id = ${p(1)}`, [1004]);

@@ -1,5 +1,5 @@
 // scripts/fault-report.mjs, fed records as the fault suite writes them: killed processes and cut sessions
-// keep their columns (exited 1/2 · killed · finished anyway); stop signals get their own (exited 130/143 ·
+// keep their columns (exited 1/2/3 · killed · finished anyway); stop signals get their own (exited 130/143 ·
 // ended before wfm began · finished anyway, and the longest stop); a trial run again counts once.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -58,11 +58,18 @@ describe('the fault report', () => {
     trial('run', 'SIGTERM', 'mysql', 2, { interrupted: false, code: 0 }),
   ];
 
-  it('puts killed processes and cut sessions under exited 1/2 · killed · finished anyway', () => {
+  it('puts killed processes and cut sessions under exited 1/2/3 · killed · finished anyway', () => {
     const report = reportOf(records);
-    assert.match(report, /\| of those: exited 1\/2 · killed · finished anyway \| held \|/);
+    assert.match(report, /\| of those: exited 1\/2\/3 · killed · finished anyway \| held \|/);
     assert.deepEqual(rowOf(report, 'restore', 'SIGKILL', 'sqlite'), ['restore', 'SIGKILL', 'sqlite', '2', '1', '0 · 1 · 0', '2']);
     assert.deepEqual(rowOf(report, 'restore', 'connection cut', 'postgres'), ['restore', 'connection cut', 'postgres', '2', '2', '1 · 0 · 1', '2']);
+  });
+
+  it('lists the ETL cycle, and counts a cut that ended a connection being opened (exit 3) as a failure told', () => {
+    const etl = [trial('etl cycle', 'connection cut', 'mysql', 1, { code: 3 }), trial('etl cycle', 'connection cut', 'mysql', 2, { code: 1 }), trial('etl cycle', 'SIGKILL', 'sqlite', 1, {})];
+    const report = reportOf([...records, ...etl]);
+    assert.deepEqual(rowOf(report, 'etl cycle', 'connection cut', 'mysql'), ['etl cycle', 'connection cut', 'mysql', '2', '2', '2 · 0 · 0', '2']);
+    assert.deepEqual(rowOf(report, 'etl cycle', 'SIGKILL', 'sqlite'), ['etl cycle', 'SIGKILL', 'sqlite', '1', '1', '0 · 1 · 0', '1']);
   });
 
   it('puts stop signals under exited 130/143 · ended before wfm began · finished anyway, with the longest stop', () => {

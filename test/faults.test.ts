@@ -1,6 +1,6 @@
 // Faults, the way a machine fails: the real `wfm` process killed with SIGKILL at a random moment, or its
 // database sessions ended by the server mid-transaction, during an update in place, a 6.5 migration, a
-// performance migration, a backup, a restore and the Data Aggregator. After each fault the user's next step
+// performance migration, a backup, a restore, an ETL cycle and the Data Aggregator. After each fault the user's next step
 // (run it again, or --resume) must finish, and the data must verify: nothing missing, nothing twice.
 // And the way a user stops a command: SIGINT (Ctrl-C) or SIGTERM at a random moment of `wfm run`, a backup
 // and a restore, which must end it in order (exit 130 or 143 within 30 s, the last line naming the command
@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { withConnection, type ConnectionTarget } from '../src/engine/dialect/index.ts';
+import { ETL_TABLES } from '../src/wfm/etl/tables.ts';
 import type { Release } from '../src/wfm/releases/versions.ts';
 import type { RunJournal } from '../src/wfm/run.ts';
 import { wfm } from './helpers/cli.ts';
@@ -253,6 +254,72 @@ const restore: Operation = {
         }
         assert.deepEqual(differences(await contentOf(target.url), content), [], 'the restored database equals the source');
         return `${detail}: equal to the source`;
+      },
+    };
+  },
+};
+
+/** One WFM database at 8.5.2 (2024-01-01 to 2024-01-14), on SQLite, for every ETL trial: it is only ever read. */
+let etlWfm: Promise<TestDatabase> | undefined;
+const etlSource = (): Promise<TestDatabase> => (etlWfm ??= generated(sqlite, '8.5.2', 'fault-etl-wfm', { agents: 40, days: 14 }));
+
+/** A fortnight's window, one day per transaction: fifteen chunks for a fault to fall between or into. */
+const ETL_WINDOW = ['--today', '2024-01-08', '--days-back', '7', '--days-ahead', '7', '--day-chunk', '1'];
+
+/** When and by which cycle a row was written differs from run to run by nature; what it says must not. */
+const ETL_LINEAGE = new Set(['WFM_TIMESTAMP', 'CREATE_AUDIT_KEY', 'UPDATE_AUDIT_KEY']);
+
+/** Every dimension and fact of an ETL database, surrogate keys included, lineage left out. */
+async function etlContent(url: string): Promise<Content> {
+  const columnsOf = (table: string): string[] | undefined => {
+    const declared = ETL_TABLES.find((t) => t.name === table);
+    return declared && [`${table}_KEY`, ...declared.columns.map((c) => c.name).filter((c) => !ETL_LINEAGE.has(c))];
+  };
+  const content = await withConnection(url, (connection) => databaseContent(connection, columnsOf));
+  return new Map([...content].filter(([table]) => table.startsWith('WFM_')));
+}
+
+/** A new ETL database on `engine`, created by `wfm etl create`. */
+async function etlDatabase(engine: TestEngine, label: string): Promise<TestDatabase> {
+  const etl = await fresh(engine, label);
+  succeeded(['etl', 'create', '--db', etl.url], 'the ETL database created');
+  return etl;
+}
+
+const etlReference = perEngine(async (engine) => {
+  const source = await etlSource();
+  const etl = await etlDatabase(engine, 'fault-etl-ref');
+  succeeded(['etl', 'run', '--from', source.url, '--to', etl.url, ...ETL_WINDOW], 'the reference cycle');
+  return etlContent(etl.url);
+});
+
+async function etlHistory(url: string): Promise<string[]> {
+  return withConnection(url, async (connection) => {
+    const q = connection.compiler;
+    const rows = await connection.query(`SELECT ${q.quoteIdentifier('STATUS')} AS status FROM ${q.quoteIdentifier('CTL_ETL_HISTORY')} ORDER BY ${q.quoteIdentifier('CTL_ETL_HISTORY_KEY')}`);
+    return rows.map((row) => String(row.status));
+  });
+}
+
+const etlCycle: Operation = {
+  name: 'etl cycle',
+  async trial(engine) {
+    const source = await etlSource();
+    const reference = await etlReference(engine);
+    const etl = await etlDatabase(engine, 'fault-etl');
+    const args = ['etl', 'run', '--from', source.url, '--to', etl.url, ...ETL_WINDOW];
+    return {
+      args,
+      target: etl.target,
+      async recover(outcome) {
+        succeeded(args, 'the next cycle');
+        const history = await etlHistory(etl.url);
+        if (outcome.code === 0) assert.deepEqual(history, ['COMPLETED', 'COMPLETED'], 'two cycles, both complete');
+        else assert.ok(['COMPLETED', 'FAILED,COMPLETED'].includes(history.join()), `one history row per cycle, the interrupted one FAILED or never begun: ${history.join(', ')}`);
+        assert.deepEqual(differences(await etlContent(etl.url), await reference), [], 'every dimension and fact equal to a cycle without a fault, keys included');
+        const equal = 'every dimension and fact equal to a cycle without a fault';
+        if (outcome.code === 0) return `had finished; run again, it changed nothing: ${equal}`;
+        return `${history.length === 1 ? 'stopped before its history row' : 'its history row FAILED'}; the next cycle completed it: ${equal}`;
       },
     };
   },
@@ -544,7 +611,7 @@ async function signalTrial(operation: SignalOperation, engine: TestEngine, signa
 /** WFM_FAULT_OPERATIONS=backup,aggregator runs only those (their records replace the last run's). */
 const chosen = process.env.WFM_FAULT_OPERATIONS?.split(',').map((name) => name.trim());
 const runs = (name: string): boolean => chosen === undefined || chosen.includes(name);
-const OPERATIONS = [updateInPlace, legacyMigration, performanceMigration, backup, restore].filter((operation) => runs(operation.name));
+const OPERATIONS = [updateInPlace, legacyMigration, performanceMigration, backup, restore, etlCycle].filter((operation) => runs(operation.name));
 const SIGNAL_OPERATIONS = [signalledRun, signalledBackup, signalledRestore].filter((operation) => runs(operation.name));
 const random = seededRandom(SEED);
 clearRecords([...new Set([...OPERATIONS, ...SIGNAL_OPERATIONS].map((operation) => operation.name)), ...(runs('aggregator') ? ['aggregator'] : [])]);

@@ -36,7 +36,8 @@ export function registerConfig(program: Command): void {
       const value = file.option(application, section, name);
       if (options.json) printJson({ application: application.name, section, option: name, value: value ?? null, set: set !== undefined });
       else if (value === undefined) throw new InputError(`${application.name} has no option ${section}.${name} in ${file.name}; set it with wfm config set "${application.name}" ${section}.${name} VALUE`);
-      else printLine(set === undefined ? `${value} (not set; the default)` : value);
+      else if (set !== undefined) printLine(value);
+      else printLine(value === '' ? '(not set; no default)' : `${value} (not set; the default)`);
     });
   config
     .command('set')

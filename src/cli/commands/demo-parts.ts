@@ -7,6 +7,9 @@ import { createDatabase } from '../../wfm/database.ts';
 import { generate } from '../../wfm/generate/index.ts';
 import type { Release } from '../../wfm/releases/index.ts';
 
+/** The first day of every generated demo database's history. */
+export const DEMO_FIRST_DAY = '2024-01-01';
+
 export interface Size {
   agents: number;
   days: number;
@@ -18,6 +21,7 @@ export async function generated(path: string, release: Release, size: Size, list
   await generate(connection, release, {
     ...size,
     seed: 1,
+    startDate: DEMO_FIRST_DAY,
     onProgress: listener,
   });
   return connection;

@@ -16,6 +16,7 @@ import { defaultSealKey } from '../backup-sealing.ts';
 import { DEFAULT_KEY_FILE } from '../connections.ts';
 import { positiveInteger } from '../options.ts';
 import { contentHashes, generated, type Size } from './demo-parts.ts';
+import { etlStory } from './demo-etl.ts';
 import { twoStepStory } from './demo-two-step.ts';
 import { formatBytes, formatDuration, printLine, progressPrinter } from '../output.ts';
 import { counted } from '../../engine/wording.ts';
@@ -23,7 +24,7 @@ import { counted } from '../../engine/wording.ts';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the story on SQLite: a two-step migration of 6.5 with a live Data Aggregator, verified; a backup restored; a 7.6 database updated in place')
+    .description('the story on SQLite: a two-step migration of 6.5 with a live Data Aggregator, verified; a backup restored; a 7.6 database updated in place, then an ETL cycle and an adherence report')
     .option('--dir <folder>', 'where to put the demo databases (default: a new temporary folder, removed afterwards)')
     .option('--agents <n>', 'agents in the generated databases', '300')
     .option('--days <n>', 'days of history', '28')
@@ -36,7 +37,9 @@ export function registerDemo(program: Command): void {
         printLine();
         await backupStory(dir, migrated, listener, defaultSealKey());
         printLine();
-        await updateStory(dir, size, listener);
+        const updated = await updateStory(dir, size, listener);
+        printLine();
+        await etlStory(dir, updated, size);
       } finally {
         if (!options.dir) rmSync(dir, { recursive: true, force: true });
       }
@@ -68,7 +71,8 @@ async function backupStory(dir: string, database: ConnectionTarget, listener: Pr
   if (!report.ok || different.length > 0 || restore.tables.some((t) => !t.verified)) throw new OperationError(`the demo found a difference in the backup: ${different.join(', ')}`);
 }
 
-async function updateStory(dir: string, size: Size, listener: ProgressListener): Promise<void> {
+/** Returns the path of the database it updated. */
+async function updateStory(dir: string, size: Size, listener: ProgressListener): Promise<string> {
   const path = join(dir, 'wfm-7.6.db');
   printLine('Updating WFM 7.6 in place to 8.5.2');
   const connection = await generated(path, '7.6', size, listener);
@@ -94,6 +98,7 @@ async function updateStory(dir: string, size: Size, listener: ProgressListener):
     );
     if (lost.length > 0 || differences.length > 0) throw new OperationError(`the demo found a difference: ${[...lost.map((t) => t.name), ...differences.map((d) => d.login)].join(', ')}`);
     printLine(`Done: ${after.description}.`);
+    return path;
   } finally {
     await connection.close();
   }

@@ -1,6 +1,8 @@
 // The applications a WFM installation configures, and the options this suite reads from them, declared
 // once. An option not listed here may still be set (the Configuration Server lets an administrator create
-// any option); a listed one is checked against its values wherever it is read or set.
+// any option); a listed one is checked against its values wherever it is read or set. WFM Server's [ETL]
+// options are declared with the ETL cycle, which reads them, and listed here from there.
+import { calendarDateProblem, ETL_NUMBER_OPTIONS, ETL_SECTION, PURGE_DATE_DESCRIPTION, PURGE_DATE_OPTION, wholeNumberProblem } from '../etl/cycle/options.ts';
 
 export const APPLICATION_TYPES = ['client', 'data-aggregator', 'server', 'web', 'database-utility'] as const;
 export type ApplicationType = (typeof APPLICATION_TYPES)[number];
@@ -18,12 +20,24 @@ export interface KnownOption {
   application: ApplicationType;
   section: string;
   name: string;
-  /** The values the option accepts. */
-  values: readonly string[] | 'port' | 'path' | 'seconds' | 'text';
-  /** The value when the option is absent. */
+  /** The values the option accepts: a list, a kind of value, or a range of whole numbers. */
+  values: readonly string[] | 'port' | 'path' | 'seconds' | 'text' | 'date' | { minimum: number; maximum: number };
+  /** The value when the option is absent; empty where an absent option means "not set". */
   fallback: string;
   description: string;
 }
+
+const ETL_OPTIONS: readonly KnownOption[] = [
+  ...ETL_NUMBER_OPTIONS.map((o): KnownOption => ({
+    application: 'server',
+    section: ETL_SECTION,
+    name: o.name,
+    values: { minimum: o.minimum, maximum: o.maximum },
+    fallback: o.fallback === undefined ? '' : String(o.fallback),
+    description: o.description,
+  })),
+  { application: 'server', section: ETL_SECTION, name: PURGE_DATE_OPTION, values: 'date', fallback: '', description: PURGE_DATE_DESCRIPTION },
+];
 
 export const KNOWN_OPTIONS: readonly KnownOption[] = [
   {
@@ -113,6 +127,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
     description: 'seconds ahead of the aggregator’s clock an event may end (the clocks of its sources may run fast); a later one is refused with the batch',
   },
   { application: 'data-aggregator', section: 'Options', name: 'HeartbeatSeconds', values: 'seconds', fallback: '5', description: 'how often the aggregator records that it is alive' },
+  ...ETL_OPTIONS,
 ];
 
 export function knownOption(application: ApplicationType, section: string, name: string): KnownOption | undefined {
@@ -122,6 +137,8 @@ export function knownOption(application: ApplicationType, section: string, name:
 /** Why a value does not fit a known option, or undefined when it does. */
 export function optionValueProblem(option: KnownOption, value: string): string | undefined {
   if (Array.isArray(option.values)) return option.values.includes(value) ? undefined : `takes ${option.values.join(' or ')}`;
+  if (typeof option.values === 'object' && 'minimum' in option.values) return wholeNumberProblem(option.values, value);
+  if (option.values === 'date') return calendarDateProblem(value);
   if (option.values === 'port') {
     const port = Number(value);
     return Number.isInteger(port) && port >= 0 && port <= 65_535 ? undefined : 'takes a port number from 0 to 65535';

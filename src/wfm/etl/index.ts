@@ -5,3 +5,5 @@ export { ETL_SCRIPT_FILES, etlScript, isEtlScript } from './script.ts';
 export { compareEtlReleases, ETL_RELEASES, type EtlRelease, isEtlRelease, LATEST_ETL_RELEASE } from './versions.ts';
 export { type EtlCycleResult, type EtlCycleRun, factTables, runEtlCycle } from './cycle/cycle.ts';
 export { calendarDate, type EtlCycleOptions, ETL_NUMBER_OPTIONS, ETL_OPTION_NAMES, ETL_SECTION, parseEtlOptions, PURGE_DATE_OPTION } from './cycle/options.ts';
+export { type SiteAdherence, siteAdherence } from './site-adherence.ts';
+export { addDays } from './cycle/local-days.ts';

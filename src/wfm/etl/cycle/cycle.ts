@@ -106,8 +106,8 @@ async function recompute(wfm: Connection, etl: Connection, release: EtlRelease, 
     for (const chunk of chunksOf(state.dates, options.dayChunk)) {
       const written = await recomputeChunk(wfm, etl, organization, keyOf, chunk, tables, state);
       state.result.chunks.push(written);
-      state.result.rowsWritten += written.rows;
-      say(`facts ${written.first}..${written.last}: ${written.rows} rows`);
+      state.result.rowsWritten += written.written;
+      say(`facts ${written.first}..${written.last}: ${written.rows} rows, ${written.written} written, ${written.deleted} deleted`);
       // A driver that answers at once (SQLite) never lets the event loop run: a signal is seen only here.
       await setImmediate();
       throwIfStopRequested(() => `the facts up to ${written.last} are written; the next cycle recomputes the whole window`);

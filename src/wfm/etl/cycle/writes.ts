@@ -5,10 +5,15 @@ import type { Connection, SqlValue } from '../../../engine/dialect/types.ts';
 /** Parameters per INSERT statement where the engine sets no lower limit (SQLite's 32766 is under it; SQL Server's 2,100 says so). */
 const PARAMETERS_PER_STATEMENT = 30_000;
 
+/** Values in one IN list: Oracle takes at most 1,000. */
+const IN_LIST_LIMIT = 1000;
+
+/** The parameters one statement may carry on this connection's engine. */
+const parameterLimit = (connection: Connection): number => Math.min(PARAMETERS_PER_STATEMENT, connection.adapter.maxParameters ?? PARAMETERS_PER_STATEMENT);
+
 export async function insertRows(connection: Connection, table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[]): Promise<number> {
   const q = connection.compiler;
-  const limit = Math.min(PARAMETERS_PER_STATEMENT, connection.adapter.maxParameters ?? PARAMETERS_PER_STATEMENT);
-  const perStatement = Math.max(1, Math.floor(limit / columns.length));
+  const perStatement = Math.max(1, Math.floor(parameterLimit(connection) / columns.length));
   const head = `INSERT INTO ${q.quoteIdentifier(table)} (${columns.map((c) => q.quoteIdentifier(c)).join(', ')}) VALUES `;
   for (let start = 0; start < rows.length; start += perStatement) {
     const batch = rows.slice(start, start + perStatement);
@@ -17,6 +22,18 @@ export async function insertRows(connection: Connection, table: string, columns:
     await connection.execute(head + tuples.join(', '), batch.flat());
   }
   return rows.length;
+}
+
+/** Deletes the rows of a table whose key column holds one of `keys`. */
+export async function deleteByKeys(connection: Connection, table: string, keyColumn: string, keys: readonly SqlValue[]): Promise<number> {
+  const q = connection.compiler;
+  const perStatement = Math.min(IN_LIST_LIMIT, parameterLimit(connection));
+  let deleted = 0;
+  for (let start = 0; start < keys.length; start += perStatement) {
+    const batch = keys.slice(start, start + perStatement);
+    deleted += await connection.execute(`DELETE FROM ${q.quoteIdentifier(table)} WHERE ${q.quoteIdentifier(keyColumn)} IN (${batch.map((_, i) => q.parameter(i + 1)).join(', ')})`, batch);
+  }
+  return deleted;
 }
 
 /** The first free surrogate key of a table. */
