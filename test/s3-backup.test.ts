@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readSegmentIndex } from '../src/engine/archive/index.ts';
+import { indexBytes } from '../src/engine/archive/segments.ts';
 import { openObject, parseS3Url } from '../src/engine/object-storage/s3.ts';
 import { backupDatabase, restoreDatabase, verifyBackup } from '../src/wfm/backup.ts';
+import { backupSealKey } from '../src/wfm/backup-seal.ts';
 import { wfm } from './helpers/cli.ts';
 import { databaseContentAt } from './helpers/content.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
@@ -93,6 +96,8 @@ describe('backups in S3-compatible object storage', () => {
     const restore = wfm(['bru', 'restore', '--db', restored.url, '--file', url], server.env);
     assert.equal(restore.status, 0, restore.stderr);
     assert.deepEqual(await databaseContentAt(restored.url), await databaseContentAt(original.url));
+    // No notice of the SDK's own reaches the user.
+    assert.doesNotMatch(backup.stderr + verify.stderr + restore.stderr, /Warning/);
   });
 
   it('a backup in many segments restores into PostgreSQL row for row, each table read a segment at a time', { skip: postgres ? undefined : 'PostgreSQL unavailable' }, async () => {
@@ -132,6 +137,34 @@ describe('backups in S3-compatible object storage', () => {
     const restore = wfm(['bru', 'restore', '--db', target.url, '--file', damaged], server.env);
     assert.equal(restore.status, 1, restore.stderr);
     assert.match(restore.stderr, /cannot be restored/);
+    assert.equal((await databaseContentAt(target.url)).size, 0);
+  });
+
+  it('a sealed backup in object storage is sealed over its index: another key is named, an index altered and made to agree is refused', async () => {
+    const key = backupSealKey(randomBytes(32));
+    const other = backupSealKey(randomBytes(32));
+    const url = newUrl('sealed');
+    const backup = await backupDatabase(medium.target, url, { objectStorage: { segmentBytes: SEGMENT_BYTES }, sealing: { key } });
+    assert.deepEqual(backup.seal, { state: 'sealed-by-this-key', keyId: key.id });
+    const own = await verifyBackup(url, { key });
+    assert.ok(own.ok, own.problems.join('\n'));
+    assert.deepEqual(own.seal, { state: 'sealed-by-this-key', keyId: key.id });
+    assert.deepEqual((await verifyBackup(url, { key: other })).seal, { state: 'sealed-by-another-key', keyId: key.id, ownKeyId: other.id });
+    // The index rewritten with a field changed and its footer's SHA-256 computed again, as anyone can without the key.
+    const index = await readSegmentIndex(await openObject(parseS3Url(url)));
+    const last = index.segments.at(-1) as { offset: number; bytes: number };
+    const answer = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: keyOf(url) }));
+    const bytes = Buffer.from(await (answer.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    const altered = indexBytes({ ...index, header: { ...index.header, createdAt: '2001-01-01T00:00:00.000Z' } });
+    const forged = newUrl('sealed-forged');
+    await client.send(new PutObjectCommand({ Bucket: server.bucket, Key: keyOf(forged), Body: Buffer.concat([bytes.subarray(0, last.offset + last.bytes), altered]) }));
+    const unkeyed = await verifyBackup(forged);
+    assert.ok(unkeyed.ok, `without the key the digests agree: ${unkeyed.problems.join('; ')}`);
+    const keyed = await verifyBackup(forged, { key });
+    assert.equal(keyed.ok, false);
+    assert.equal(keyed.seal?.state, 'seal-does-not-match');
+    const target = await fresh(sqlite, 'sealed-target');
+    await assert.rejects(restoreDatabase(forged, target.target, { sealing: { key } }), /cannot be restored[\s\S]*seal does not match/);
     assert.equal((await databaseContentAt(target.url)).size, 0);
   });
 
