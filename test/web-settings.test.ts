@@ -19,7 +19,7 @@ import { PRIVILEGE_TITLES, type Privilege } from '../src/wfm/privileges.ts';
 import { loadKey } from '../src/wfm/secrets.ts';
 import { buildConsole } from '../src/web/server.ts';
 import { wfm } from './helpers/cli.ts';
-import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
+import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { generatedDatabase } from './helpers/generated.ts';
 
 const engines = (await testEngines()).filter((e) => e.engine === 'sqlite' || e.engine === 'postgres');
@@ -127,14 +127,33 @@ function sectionOf(body: string, group: string): string {
   return body.slice(start, body.indexOf('</section>', start));
 }
 
+interface Scene {
+  database: TestDatabase;
+  setup: Installation;
+  known: Awaited<ReturnType<typeof readFacts>>;
+}
+
+/** A generated 8.5.2 database in an installation of its own, read here before the console opens it. */
+async function sceneOf(engine: TestEngine, label: string, agents: number): Promise<Scene> {
+  const database = await generatedDatabase(fresh, engine, label, '8.5.2', { agents, days: 1, seed: 27 });
+  return { database, setup: installation(database.url), known: await readFacts(database.url) };
+}
+
+/** Runs `work` on a console signed in as `login` (none: an administrator without a WFM user), closed whatever happens. */
+async function onConsole(setup: Installation, login: string | undefined, work: (page: Console) => Promise<void>, byAccessPoint = true): Promise<void> {
+  const page = await consoleOf(setup, login, byAccessPoint);
+  try {
+    await work(page);
+  } finally {
+    await page.app.close();
+  }
+}
+
 for (const engine of engines) {
   describe(`the console's settings pages on ${engine.engine}`, { skip: engine.skip }, () => {
     it('groups the verification by business unit with counts, filters it, and its commands name the access point and fix a whole object', async () => {
-      const database = await generatedDatabase(fresh, engine as TestEngine, 'settingsverify', '8.5.2', { agents: 12, days: 1, seed: 27 });
-      const setup = installation(database.url);
-      const known = await readFacts(database.url);
-      const page = await consoleOf(setup, undefined);
-      try {
+      const { setup, known } = await sceneOf(engine as TestEngine, 'settingsverify', 12);
+      await onConsole(setup, undefined, async (page) => {
         const report = await page.get('/verify');
         assert.equal(report.statusCode, 200, report.body.slice(0, 300));
         const rows = verificationRows(report.body);
@@ -180,28 +199,20 @@ for (const engine of engines) {
         const unknown = await page.get('/verify?scope=site%3ANowhere');
         assert.equal(unknown.statusCode, 400);
         assert.match(unknown.body, /nothing named by the filter &quot;site:Nowhere&quot;/);
-      } finally {
-        await page.app.close();
-      }
+      });
 
       // Without an access point, the command carries the connection without its password, which it asks for.
-      const byUrl = await consoleOf(setup, undefined, false);
-      try {
+      await onConsole(setup, undefined, async (byUrl) => {
         const body = (await byUrl.get('/verify')).body;
         const password = engine.engine === 'sqlite' ? '' : ' --password-prompt';
         assert.ok(body.includes(escaped(`--db "${describeTarget(setup.target)}"${password} `)), 'the URL without its password');
         assert.ok(!body.includes(PASSWORD));
-      } finally {
-        await byUrl.app.close();
-      }
+      }, false);
     });
 
     it('searches Organization and Users, says what each save changed, refuses a bad zone, lists what each role may do, and changes exactly the selected users', async () => {
-      const database = await generatedDatabase(fresh, engine as TestEngine, 'settingsusers', '8.5.2', { agents: 12, days: 1, seed: 27 });
-      const setup = installation(database.url);
-      const known = await readFacts(database.url);
-      const page = await consoleOf(setup, undefined);
-      try {
+      const { database, setup, known } = await sceneOf(engine as TestEngine, 'settingsusers', 12);
+      await onConsole(setup, undefined, async (page) => {
         const [site, unit] = [...known.unitOfSite][0] as [string, string];
         const organization = await page.get(`/organization?q=${encodeURIComponent(site)}`);
         assert.equal(organization.statusCode, 200);
@@ -252,15 +263,11 @@ for (const engine of engines) {
         for (const login of logins) assert.equal(now.get(login), selected.includes(login) ? `Asia/Tokyo|WFMBuilder_Bulk|${role}` : known.users.get(login), login);
         assert.ok((await page.get('/users')).body.includes(`id="notice" role="status">Saved for 3 users: time zone = Asia/Tokyo; WFM Builder = WFMBuilder_Bulk; role = ${escaped(role)}.</div>`));
         assert.equal((await page.post('/users/bulk', { timeZone: 'Asia/Tokyo' })).statusCode, 400, 'no user selected');
-      } finally {
-        await page.app.close();
-      }
+      });
     });
 
     it('restores under RequireSealedBackups with the key file, only from the backup folder, and shows each file’s claimed seal', async () => {
-      const database = await generatedDatabase(fresh, engine as TestEngine, 'settingsbackups', '8.5.2', { agents: 6, days: 1, seed: 27 });
-      const setup = installation(database.url);
-      const known = await readFacts(database.url);
+      const { setup, known } = await sceneOf(engine as TestEngine, 'settingsbackups', 6);
       const backups = join(setup.folder, 'backups');
       const key = backupSealKey(loadKey(setup.keyFile, false));
       const otherKeyFile = join(setup.folder, 'other.key');
@@ -268,8 +275,7 @@ for (const engine of engines) {
       await backupDatabase(setup.target, join(backups, 'plain.backup.db'));
       await backupDatabase(setup.target, join(backups, 'sealed.backup.db'), { sealing: { key } });
       await backupDatabase(setup.target, join(backups, 'foreign.backup.db'), { sealing: { key: otherKey } });
-      const page = await consoleOf(setup, known.allowed);
-      try {
+      await onConsole(setup, known.allowed, async (page) => {
         const list = await page.get('/backups');
         assert.equal(list.statusCode, 200, list.body.slice(0, 300));
         const sealOf = (name: string): string | undefined => new RegExp(`<tr data-backup="${name.replaceAll('.', '\\.')}">.*?<span class="seal [a-z]+">([^<]+)</span>`).exec(list.body)?.[1];
@@ -309,9 +315,7 @@ for (const engine of engines) {
         }
         assert.equal(ended, 'done', (await page.get(job)).body.slice(0, 2000));
         assert.deepEqual((await readFacts(into.url)).users, known.users, 'the restored database holds the users backed up');
-      } finally {
-        await page.app.close();
-      }
+      });
     });
   });
 }
