@@ -6,10 +6,12 @@
 // to exactly the selected users; and restores that take the key file and RequireSealedBackups as
 // `wfm bru restore` does, from the backup folder only.
 import { strict as assert } from 'node:assert';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, LightMyRequestResponse as Reply } from 'fastify';
 import { describeTarget, parseConnectionString, withConnection, type Connection, type ConnectionTarget } from '../src/engine/dialect/index.ts';
 import { backupSealKey } from '../src/wfm/backup-seal.ts';
@@ -18,7 +20,6 @@ import { ConfigFile } from '../src/wfm/config/index.ts';
 import { PRIVILEGE_TITLES, type Privilege } from '../src/wfm/privileges.ts';
 import { loadKey } from '../src/wfm/secrets.ts';
 import { buildConsole } from '../src/web/server.ts';
-import { wfm } from './helpers/cli.ts';
 import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { generatedDatabase } from './helpers/generated.ts';
 
@@ -90,12 +91,16 @@ async function consoleOf(setup: Installation, login: string | undefined, byAcces
   };
 }
 
-/** The words of a command as a POSIX shell reads them: double-quoted strings with backslash escapes, and bare words. */
-function shellWords(command: string): string[] {
-  return [...command.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] as string)));
-}
-
 const PLACEHOLDERS: Record<string, string> = { NAME: 'DataAggregator_APAC', TENANT: 'Environment', VARIABLE: 'WFM_SETTINGS_DA_PASSWORD', PROFILE: 'Default', ZONE: 'Asia/Tokyo' };
+const WFM_BIN = fileURLToPath(new URL('../bin/wfm.js', import.meta.url));
+/** A business unit's name with every character a shell interprets inside double quotes. */
+const SHELL_UNIT = 'Asia "Pacific" $HOME `id` \\ 100%';
+
+/** A command as printed, run by a POSIX shell with its capitals replaced by values, as an administrator would paste it. */
+function runPasted(command: string, extra: string, env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+  const line = command.replace(/^wfm /, `"${process.execPath}" "${WFM_BIN}" `).replace(/ (NAME|TENANT|VARIABLE|PROFILE|ZONE)(?= |$)/g, (_, word: string) => ` ${PLACEHOLDERS[word] ?? word}`);
+  return spawnSync('/bin/sh', ['-c', `${line} ${extra}`], { encoding: 'utf8', env: { ...process.env, ...env } });
+}
 
 /** Each site's business unit and the users' settings, read here, apart from the code under test. */
 async function facts(connection: Connection): Promise<{ unitOfSite: Map<string, string>; users: Map<string, string>; roles: Map<string, string[]>; allowed: string }> {
@@ -152,7 +157,9 @@ async function onConsole(setup: Installation, login: string | undefined, work: (
 for (const engine of engines) {
   describe(`the console's settings pages on ${engine.engine}`, { skip: engine.skip }, () => {
     it('groups the verification by business unit with counts, filters it, and its commands name the access point and fix a whole object', async () => {
-      const { setup, known } = await sceneOf(engine as TestEngine, 'settingsverify', 12);
+      const { database, setup } = await sceneOf(engine as TestEngine, 'settingsverify', 12);
+      await withConnection(database.url, (c) => c.execute(`UPDATE business_unit SET name = ${c.compiler.parameter(1)} WHERE name = 'Asia Pacific'`, [SHELL_UNIT]));
+      const known = await readFacts(database.url);
       await onConsole(setup, undefined, async (page) => {
         const report = await page.get('/verify');
         assert.equal(report.statusCode, 200, report.body.slice(0, 300));
@@ -174,15 +181,14 @@ for (const engine of engines) {
         for (const command of commands) assert.ok(command.includes(` --config "${setup.configFile}" --dap "${ACCESS_POINT}" `), command);
         assert.ok(!report.body.includes('--db DB') && !report.body.includes(PASSWORD), 'no placeholder, no password');
 
-        // The business unit with the most findings is fixed whole by its one command, run as printed.
-        const unitRow = rows.find((r) => r.object === 'business unit' && r.open);
-        const whole = commands.find((c) => c.includes(`--business-unit "${unitRow?.name ?? ''}"`));
-        assert.ok(unitRow && whole);
-        const words = shellWords(whole).slice(1).map((word) => PLACEHOLDERS[word] ?? word);
-        const fixed = wfm([...words, '--key-file', setup.keyFile], { [PASSWORD_VARIABLE]: PASSWORD, WFM_SETTINGS_DA_PASSWORD: 'da-secret-27' });
+        // The business unit with four findings, and a name a shell would expand, is fixed whole by its one command pasted into a shell.
+        const whole = commands.find((c) => c.includes(' --business-unit "Asia \\"Pacific\\" \\$HOME \\`id\\` \\\\ 100%" '));
+        assert.ok(whole, commands.join('\n'));
+        assert.match(whole, / --data-aggregator NAME --tenant TENANT --da-password-env VARIABLE --time-profile PROFILE$/);
+        const fixed = runPasted(whole, `--key-file "${setup.keyFile}"`, { [PASSWORD_VARIABLE]: PASSWORD, WFM_SETTINGS_DA_PASSWORD: 'da-secret-27' });
         assert.equal(fixed.status, 0, fixed.stderr + fixed.stdout);
         const after = await page.get('/verify');
-        assert.ok(verificationRows(after.body).some((r) => r.object === 'business unit' && r.name === unitRow.name && !r.open), `${unitRow.name} is in place after its one command`);
+        assert.ok(verificationRows(after.body).some((r) => r.object === 'business unit' && r.name === SHELL_UNIT && !r.open), 'the business unit is in place after its one command');
         assert.ok(!after.body.includes('da-secret-27'));
 
         // A filter of one site hides every other site, the business units and the users.
