@@ -4,11 +4,8 @@
 // key file with HKDF under its own label, so the key file's key is never used raw for two purposes, and the
 // key id written in the file is a hash of another derived value, never the key.
 import { createHash, hkdfSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { claimedSealOfFile, type SealKey, type SealVerdict } from '../engine/archive/index.ts';
 import { InputError } from '../engine/errors.ts';
-import type { ConfigFile } from './config/index.ts';
-import { loadKey } from './secrets.ts';
 
 export type { SealKey, SealVerdict };
 
@@ -31,23 +28,6 @@ export function backupSealKey(keyFileKey: Buffer): SealKey {
   const derive = (purpose: string): Buffer => Buffer.from(hkdfSync('sha256', keyFileKey, Buffer.alloc(0), purpose, 32));
   const id = createHash('sha256').update(derive(KEY_ID_PURPOSE)).digest().subarray(0, KEY_ID_BYTES).toString('hex');
   return { id, key: derive(SEAL_PURPOSE) };
-}
-
-/** Where the configuration's Database Utility sets RequireSealedBackups = 1, or undefined when it does not. */
-export function sealedBackupsRequiredBy(config: ConfigFile | undefined): string | undefined {
-  const utility = config?.applicationOfType('database-utility');
-  if (!config || !utility) return undefined;
-  const value = config.option(utility, 'Options', 'RequireSealedBackups');
-  return value === '1' ? `${utility.name} Options.RequireSealedBackups = 1 in ${config.name}` : undefined;
-}
-
-/**
- * The sealing of an installation that keeps its key file at `keyFile`, as `wfm bru` applies it without
- * --key-file: backups sealed and seals checked with the key file when it exists, RequireSealedBackups from
- * the configuration.
- */
-export function installationSealing(keyFile: string, config: ConfigFile | undefined): BackupSealing {
-  return { key: existsSync(keyFile) ? backupSealKey(loadKey(keyFile, false)) : undefined, requiredBy: sealedBackupsRequiredBy(config) };
 }
 
 /** The verdict in a sentence, for verify's and restore's output. */
