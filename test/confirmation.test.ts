@@ -207,7 +207,10 @@ describe('confirmation of --conflict overwrite', () => {
 /** The console on `url`, with the runs folder `runsDirectory`, signed in as an administrator. */
 type Reply = { statusCode: number; body: string; headers: Record<string, unknown> };
 
-async function consoleOn(url: string, runsDirectory: string): Promise<{ app: FastifyInstance; get: (path: string) => Promise<Reply>; post: (path: string, values: Record<string, string>) => Promise<Reply> }> {
+async function consoleOn(
+  url: string,
+  runsDirectory: string,
+): Promise<{ app: FastifyInstance; backupDirectory: string; get: (path: string) => Promise<Reply>; post: (path: string, values: Record<string, string>) => Promise<Reply> }> {
   const directory = mkdtempSync(join(tmpdir(), 'wfm-confirm-web-'));
   const app = buildConsole({
     database: parseConnectionString(url),
@@ -222,7 +225,7 @@ async function consoleOn(url: string, runsDirectory: string): Promise<{ app: Fas
   const get = (path: string): Promise<Reply> => app.inject({ url: path, headers: { cookie } });
   const post = (path: string, values: Record<string, string>): Promise<Reply> =>
     app.inject({ method: 'POST', url: path, payload: new URLSearchParams(values).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie } });
-  return { app, get, post };
+  return { app, backupDirectory: directory, get, post };
 }
 
 /** A WFM user of the database who holds Allow Backup/Restore: the console asks for one before a restore. */
@@ -275,7 +278,7 @@ describe("the console's rollback and restore", () => {
 
   it('refuses to roll back or restore over the database it serves, and drops nothing', async () => {
     const { runsDir, runId, target } = await migratedRun(sqlite);
-    const { app, post } = await consoleOn(target, runsDir);
+    const { app, backupDirectory, post } = await consoleOn(target, runsDir);
     try {
       const before = await contentOf(target);
       for (const confirm of ['', 'yes']) {
@@ -283,7 +286,7 @@ describe("the console's rollback and restore", () => {
         assert.equal(refused.statusCode, 400, refused.body.slice(0, 300));
         assert.match(refused.body, /that is the database it serves/);
       }
-      const file = join(mkdtempSync(join(tmpdir(), 'wfm-confirm-')), 'own.backup.db');
+      const file = join(backupDirectory, 'own.backup.db');
       assert.equal(wfm(['bru', 'backup', '--db', target, '--file', file]).status, 0);
       assert.equal((await post('/backups/user', { login: await backupRestoreUser(target) })).statusCode, 302);
       const restore = await post('/backups', { file, action: 'restore', confirm: 'yes' });

@@ -238,7 +238,7 @@ describe('time zones', () => {
     const result = wfm(['verify', '--db', url, '--settings', '--json']);
     const findings = (JSON.parse(result.stdout) as { findings: SettingFinding[] }).findings;
     const finding = findings.find((f) => f.object === 'user' && f.name === user?.login && /time zone/.test(f.problem));
-    assert.deepEqual(finding, { object: 'user', name: user?.login, problem: 'time zone "Mars/Olympus_Mons" is not an IANA time zone', fix: `wfm user set --db DB --login "${String(user?.login)}" --time-zone ZONE` });
+    assert.deepEqual(finding, { object: 'user', name: user?.login, problem: 'time zone "Mars/Olympus_Mons" is not an IANA time zone', fix: `wfm user set --db "${url}" --login "${String(user?.login)}" --time-zone ZONE` });
   });
 
   it('are checked by the console’s Users and Organization forms, which offer the same list', async () => {

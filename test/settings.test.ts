@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { connect, parseConnectionString } from '../src/engine/dialect/index.ts';
+import { connect, describeTarget, parseConnectionString } from '../src/engine/dialect/index.ts';
 import { migrateLegacy } from '../src/wfm/migrate.ts';
 import { loadKey, reveal } from '../src/wfm/secrets.ts';
 import type { SettingFinding } from '../src/wfm/settings.ts';
@@ -38,7 +38,7 @@ for (const engine of engines) {
       assert.equal(text.status, 1);
       const site = before.find((f) => f.object === 'site' && f.problem === 'Data Aggregator password is not set');
       assert.ok(site, JSON.stringify(before.slice(0, 5)));
-      assert.equal(site.fix, `wfm org set --db DB --site "${site.name}" --da-password-env VARIABLE`);
+      assert.equal(site.fix, `wfm org set --db "${describeTarget(parseConnectionString(url))}" --site "${site.name}" --da-password-env VARIABLE`);
       assert.ok(before.some((f) => f.object === 'user' && f.problem === 'WFM Builder is not set'));
 
       const directory = mkdtempSync(join(tmpdir(), 'wfm-settings-'));

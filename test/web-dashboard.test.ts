@@ -130,7 +130,7 @@ for (const engine of engines) {
         writeFileSync(join(backups, 'notes.txt'), 'not a backup');
         const backupPage = await dashboard.get('/backups', cookie);
         assert.equal(backupPage.statusCode, 200, backupPage.body.slice(0, 300));
-        const completeRow = new RegExp(`<tr data-backup="${runId}\\.backup\\.db"><td class="conn">[^<]+</td><td class="n">[\\d.]+ (KiB|MiB)</td><td>7\\.6 <span class="muted">\\(${engine.engine}\\)</span></td><td>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">([\\d,]+)</td><td><span class="complete">complete</span></td></tr>`).exec(backupPage.body);
+        const completeRow = new RegExp(`<tr data-backup="${runId}\\.backup\\.db"><td class="conn">[^<]+</td><td class="n">[\\d.]+ (KiB|MiB)</td><td>7\\.6 <span class="muted">\\(${engine.engine}\\)</span></td><td>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">([\\d,]+)</td><td><span class="complete">complete</span></td><td><span class="seal [a-z]+">[^<]+</span>[^\\n]*</td></tr>`).exec(backupPage.body);
         assert.ok(completeRow, 'the run’s backup: size, release 7.6 (taken before the update), date, rows and state');
         assert.match(backupPage.body, /<tr data-backup="cut\.backup\.db">.*<span class="damaged">damaged<\/span><br><span class="muted">it is truncated/);
         assert.match(backupPage.body, /<tr data-backup="later\.backup\.db\.partial">.*<span class="unfinished">unfinished<\/span>/);

@@ -14,6 +14,8 @@ export interface ConsoleOptions {
   /** The database the console works on. */
   database: ConnectionTarget;
   config?: ConfigFile;
+  /** The access point of `config` the database was named by, which the commands the console shows name too. */
+  accessPoint?: string;
   /** Tokens that sign in; a one-time token is forgotten once used. */
   tokens: { token: string; role: Role; oneTime?: boolean }[];
   runsDirectory: string;
@@ -30,6 +32,8 @@ declare module 'fastify' {
     role?: Role;
     /** The WFM user the administrator named, whose privileges decide what Backup & restore offers. */
     login?: string;
+    /** What the last save changed, shown once on the next page. */
+    notice?: string;
   }
 }
 
@@ -65,6 +69,8 @@ export interface Rendering {
 /** Sends a page of the console in its layout, with who is signed in and the maintenance banner. */
 export async function render(context: ConsoleContext, request: FastifyRequest, reply: FastifyReply, rendering: Rendering): Promise<FastifyReply> {
   const maintenance = await inMaintenance(context, request);
-  const text = page({ title: rendering.title, active: rendering.active, user: signedInUser(request), maintenance, script: rendering.script }, rendering.body);
+  const notice = request.session.notice;
+  if (notice !== undefined) request.session.notice = undefined;
+  const text = page({ title: rendering.title, active: rendering.active, user: signedInUser(request), maintenance, notice, script: rendering.script }, rendering.body);
   return reply.code(rendering.status ?? 200).type('text/html').send(text);
 }

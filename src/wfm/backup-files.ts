@@ -3,7 +3,7 @@
 // file has not been verified: `wfm bru verify` reads every row.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspectArchive, type ArchiveFileState } from '../engine/archive/index.ts';
+import { inspectArchive, type ArchiveFileState, type SealKey, type SealVerdict } from '../engine/archive/index.ts';
 
 const PARTIAL_SUFFIX = '.partial';
 
@@ -23,13 +23,15 @@ export interface BackupFile {
   rows?: number;
   /** Why it is not complete. */
   problem?: string;
+  /** What a complete file's seal claims, read with its header: only `wfm bru verify` checks a seal of this key. */
+  claimedSeal?: SealVerdict;
 }
 
-/** The backups and unfinished backups of `directory`, newest first; every other file is left out. */
-export async function listBackups(directory: string): Promise<BackupFile[]> {
+/** The backups and unfinished backups of `directory`, newest first, seals judged by `sealKey`; every other file is left out. */
+export async function listBackups(directory: string, sealKey?: SealKey): Promise<BackupFile[]> {
   const found: BackupFile[] = [];
   for (const name of regularFiles(directory)) {
-    const backup = await backupFileOf(directory, name);
+    const backup = await backupFileOf(directory, name, sealKey);
     if (backup) found.push(backup);
   }
   return found.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt));
@@ -46,7 +48,7 @@ function regularFiles(directory: string): string[] {
   }
 }
 
-async function backupFileOf(directory: string, name: string): Promise<BackupFile | undefined> {
+async function backupFileOf(directory: string, name: string, sealKey: SealKey | undefined): Promise<BackupFile | undefined> {
   const file = join(directory, name);
   const stats = statSync(file, { throwIfNoEntry: false });
   // Gone since the folder was read: a backup renamed once finished, or one removed.
@@ -56,7 +58,7 @@ async function backupFileOf(directory: string, name: string): Promise<BackupFile
     // Being written, or left by a backup that was killed: a writer may hold it, so it is not opened.
     return { file, name, bytes: stats.size, modifiedAt, state: 'unfinished', problem: 'a backup being written, or one that was stopped (the next backup to that name starts it over)' };
   }
-  const inspection = await inspectArchive(file);
+  const inspection = await inspectArchive(file, sealKey);
   if (inspection.state === 'not an archive') return undefined;
   const { header } = inspection;
   return {
@@ -70,5 +72,6 @@ async function backupFileOf(directory: string, name: string): Promise<BackupFile
     startedAt: header?.createdAt,
     rows: inspection.rows,
     problem: inspection.problem,
+    claimedSeal: inspection.claimedSeal,
   };
 }

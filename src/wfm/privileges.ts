@@ -25,6 +25,27 @@ export const PRIVILEGES_8_5_2 = [
 
 export type Privilege = (typeof PRIVILEGES_8_5_2)[number];
 
+/** What each 8.5.2 privilege lets its holder do, in the words of the Users module. */
+export const PRIVILEGE_TITLES: Readonly<Record<Privilege, string>> = {
+  'organization.read': 'Organization: see business units, sites, teams and agents',
+  'organization.edit': 'Organization: edit them',
+  'organization.add_delete': 'Organization: add and delete them',
+  'policies.read': 'Policies: see contracts, rules and activities',
+  'policies.edit': 'Policies: edit them',
+  'calendar.read': 'Calendar: see items',
+  'calendar.add_edit_delete': 'Calendar: add, edit and delete items',
+  'calendar.prefer_grant_decline': 'Calendar: prefer, grant and decline items',
+  'calendar.edit_time_off_limits': 'Calendar: edit time-off limits',
+  'forecast.read': 'Forecast: see',
+  'forecast.edit': 'Forecast: edit',
+  'schedule.read': 'Schedule: see',
+  'schedule.edit': 'Schedule: edit',
+  'performance.read': 'Performance: see',
+  'adherence.read': 'Adherence: see',
+  'reports.read': 'Reports: run',
+  'general.allow_backup_restore': 'General: Allow Backup/Restore',
+};
+
 /**
  * Privileges of 7.6 (per-user lists in user_privilege), and of 8.0 and 8.1 (per role). The Calendar has
  * one edit privilege, which covers adding, preferring, granting and declining items and editing time-off

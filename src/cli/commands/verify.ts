@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { verifyMigration } from '../../wfm/verify.ts';
 import { flagOption } from '../config-options.ts';
-import { resolveTarget, withDatabase } from '../connections.ts';
+import { describeTarget } from '../../engine/dialect/index.ts';
+import { configOf, resolveTarget, withDatabase, type ConnectionOptions } from '../connections.ts';
 import { InputError } from '../../engine/errors.ts';
-import { verifySettings, type SettingFinding } from '../../wfm/settings.ts';
+import { databaseArguments, verifySettings, type SettingFinding } from '../../wfm/settings.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatTable, printJson, printLine } from '../output.ts';
 import { counted } from '../../engine/wording.ts';
@@ -20,7 +21,8 @@ export function registerVerify(program: Command): void {
     .action(async (options: { from?: string; to?: string; db?: string; settings?: boolean; allowMigratePerformance?: string; json?: boolean }, command: Command) => {
       const passwords = connectionOptions(command);
       if (options.settings) {
-        printSettings(await withDatabase(options.db, passwords, verifySettings, true), Boolean(options.json));
+        const database = await settingsDatabaseArguments(options.db, passwords);
+        printSettings(await withDatabase(options.db, passwords, (c) => verifySettings(c, database), true), Boolean(options.json));
         return;
       }
       if (options.from === undefined) throw new InputError('name the 6.5 database with --from (or check settings with --settings --db URL)');
@@ -44,13 +46,22 @@ export function registerVerify(program: Command): void {
     });
 }
 
+/** How the fix commands name the database: by the access point it came from, or its connection and where its password came from. */
+async function settingsDatabaseArguments(db: string | undefined, options: ConnectionOptions): Promise<string> {
+  const name = db ?? options.dap;
+  const config = configOf(options);
+  if (name !== undefined && config?.databases.some((d) => d.name === name)) return databaseArguments({ description: name, accessPoint: { name, configFile: config.path } });
+  const target = await resolveTarget(db, { ...options, passwordPrompt: false, passwordEnv: undefined });
+  return databaseArguments({ description: describeTarget(target), passwordEnv: options.passwordEnv, passwordGiven: options.passwordPrompt === true || target.password !== undefined });
+}
+
 function printSettings(findings: SettingFinding[], json: boolean): void {
   if (json) printJson({ ok: findings.length === 0, findings });
   else if (findings.length === 0) printLine('every business unit, site and user has its settings: nothing to fix');
   else {
     printLine(formatTable(['object', 'name', 'finding', 'fix'], findings.map((f) => [f.object, f.name, f.problem, f.fix])));
     printLine();
-    printLine(`${findings.length} finding${findings.length === 1 ? '' : 's'}; each fix is a command (DB: the database's connection)`);
+    printLine(`${counted(findings.length, 'finding')}; each fix is a command, its capitals to be replaced by the values to set`);
   }
   if (findings.length > 0) process.exitCode = 1;
 }

@@ -35,7 +35,8 @@ export function registerWeb(program: Command): void {
       const backupProblem = optionValueProblem(backupOption, backupDirectory);
       if (backupProblem) throw new InputError(`--backup-dir ${backupProblem}`);
       const resolve = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
-      const app = buildConsole({ database: await resolve(databaseText), config, tokens, runsDirectory: flags.runsDir, backupDirectory, keyFile: flags.keyFile, resolve });
+      const accessPoint = config?.databases.some((d) => d.name === databaseText) ? databaseText : undefined;
+      const app = buildConsole({ database: await resolve(databaseText), config, accessPoint, tokens, runsDirectory: flags.runsDir, backupDirectory, keyFile: flags.keyFile, resolve });
       const portOption = knownOption('web', 'Options', 'Port') as KnownOption;
       const port = flags.port ?? option('Port') ?? portOption.fallback;
       const problem = optionValueProblem(portOption, port);

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { errorMessage } from '../errors.ts';
 import { APPLICATION_ID, formatProblem, isFinished, parseHeader, readHeaderRow, TABLES, type ArchiveHeader } from './format.ts';
+import { sealClaim, type SealKey, type SealVerdict } from './seal.ts';
 import { inspectFile } from './sqlite-file.ts';
 
 export type ArchiveFileState = 'complete' | 'unfinished' | 'damaged' | 'not an archive';
@@ -19,6 +20,8 @@ export interface ArchiveInspection {
   header?: ArchiveHeader;
   /** The rows the manifest counts, for a complete archive. */
   rows?: number;
+  /** What a complete archive's seal claims, judged by the key given but not checked against its digest. */
+  claimedSeal?: SealVerdict;
 }
 
 const NOT_SQLITE = { missing: 'it is not there', empty: 'it is empty', 'not-sqlite': 'it is not a SQLite file' } as const;
@@ -28,7 +31,7 @@ const NOT_SQLITE = { missing: 'it is not there', empty: 'it is empty', 'not-sqli
  * stamped with its CRC-32 and is as long as SQLite says it must be. Its CRC, digests and chunks are not
  * read: that is what `verifyArchive` is for.
  */
-export async function inspectArchive(path: string): Promise<ArchiveInspection> {
+export async function inspectArchive(path: string, sealKey?: SealKey): Promise<ArchiveInspection> {
   const file = await inspectFile(path);
   if (file.kind === 'short') return { state: 'damaged', bytes: file.size, problem: 'it is truncated' };
   if (file.kind !== 'sqlite') return { state: 'not an archive', bytes: 0, problem: NOT_SQLITE[file.kind] };
@@ -39,13 +42,13 @@ export async function inspectArchive(path: string): Promise<ArchiveInspection> {
     return { state: 'damaged', bytes: header.size, problem: `it is truncated (${header.size} bytes of ${header.databaseBytes})` };
   }
   try {
-    return inspectOpened(path, header.size, header.storedCrc);
+    return inspectOpened(path, header.size, header.storedCrc, sealKey);
   } catch (error) {
     return { state: 'damaged', bytes: header.size, problem: `SQLite cannot read it (${errorMessage(error)})` };
   }
 }
 
-function inspectOpened(path: string, bytes: number, storedCrc: number): ArchiveInspection {
+function inspectOpened(path: string, bytes: number, storedCrc: number, sealKey: SealKey | undefined): ArchiveInspection {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     const problem = formatProblem(db);
@@ -60,7 +63,7 @@ function inspectOpened(path: string, bytes: number, storedCrc: number): ArchiveI
     }
     if (!isFinished(row)) return { state: 'unfinished', bytes, header, problem: 'it stopped before it was finished' };
     if (storedCrc === 0) return { state: 'damaged', bytes, header, problem: 'it has no CRC-32: it stopped while being finished, or was changed since' };
-    return { state: 'complete', bytes, header, rows: manifestRows(db) };
+    return { state: 'complete', bytes, header, rows: manifestRows(db), claimedSeal: sealClaim(row, sealKey) };
   } finally {
     db.close();
   }

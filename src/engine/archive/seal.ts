@@ -70,6 +70,15 @@ export function claimedSeal(row: StoredSeal, key: SealKey | undefined): SealVerd
   return 'verdict' in claim ? claim.verdict : undefined;
 }
 
+/**
+ * The seal as it claims to be, nothing hashed: a seal naming this key is taken at its word, which only
+ * `sealVerdict` with the file's digest confirms.
+ */
+export function sealClaim(row: SealRow, key: SealKey | undefined): SealVerdict {
+  const claim = claimOf(row, key);
+  return 'verdict' in claim ? claim.verdict : { state: 'sealed-by-this-key', keyId: claim.key.id };
+}
+
 /** The seal judged against `digest`, the manifest digest computed from the file as it is now. */
 export function sealVerdict(row: StoredSeal, digest: string, key: SealKey | undefined): SealVerdict {
   const claim = claimOf(row, key);

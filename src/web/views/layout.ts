@@ -14,6 +14,8 @@ export interface PageOptions {
   active?: string;
   user?: SignedInUser;
   maintenance?: boolean;
+  /** What the last save changed. */
+  notice?: string;
   /** A script of the console's own, served from static/ (`live.js`). */
   script?: string;
 }
@@ -38,6 +40,6 @@ export function page(options: PageOptions, body: Html): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · WFM console</title><link rel="stylesheet" href="/static/console.css"></head>
 <body><header><b>WFM console</b><nav>${nav}</nav>${options.user ? userBox(options.user) : ''}</header>
-<main>${options.maintenance && options.user ? html`<div class="banner">Maintenance mode is on: everyone but an administrator sees the “under construction” page.</div>` : ''}${body}</main>
+<main>${options.maintenance && options.user ? html`<div class="banner">Maintenance mode is on: everyone but an administrator sees the “under construction” page.</div>` : ''}${options.notice ? html`<div class="card ok" id="notice" role="status">${options.notice}</div>` : ''}${body}</main>
 ${options.script ? html`<script src="/static/${options.script}"></script>` : ''}</body></html>`.text;
 }
