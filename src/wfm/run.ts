@@ -440,7 +440,7 @@ export interface StartRun {
 }
 
 /** A run journal keeps its connection texts: a password must come from elsewhere (the environment, wfm.yaml). */
-function withoutPassword(text: string | undefined): void {
+export function refusePasswordInConnection(text: string | undefined): void {
   if (text === undefined) return;
   let password: string | undefined;
   try {
@@ -476,8 +476,8 @@ function requireRunTarget(plan: Plan, to: ConnectionTarget | undefined, sameAsSo
  */
 export async function startRun(start: StartRun, options: RunOptions): Promise<RunJournal> {
   requireSealKeyForBackup(options.sealing ?? {});
-  withoutPassword(start.from);
-  withoutPassword(start.to);
+  refusePasswordInConnection(start.from);
+  refusePasswordInConnection(start.to);
   const from = await start.resolve(start.from);
   const to = start.to === undefined ? undefined : await start.resolve(start.to);
   const sameAsSource = to !== undefined && (await isSameDatabase(from, to));

@@ -9,7 +9,7 @@ import { migratePerformance } from '../../wfm/migrate-performance.ts';
 import { summarizeRun } from '../../wfm/overview.ts';
 import { planMigration } from '../../wfm/plan.ts';
 import { readRunStatus } from '../../wfm/run-status.ts';
-import { listRuns, loadJournal, requireRunId, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions } from '../../wfm/run.ts';
+import { listRuns, loadJournal, refusePasswordInConnection, requireRunId, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions } from '../../wfm/run.ts';
 import { verifyMigration } from '../../wfm/verify.ts';
 import { render, type ConsoleContext, type ConsoleOptions } from '../context.ts';
 import type { LiveEvent, LiveJob } from '../live-runs.ts';
@@ -38,10 +38,17 @@ export function runOptionsFor(options: ConsoleOptions, emit: (event: LiveEvent) 
   };
 }
 
-/** The plan asked for by a form or a link: from (an access point or a URL; the console's database by default), to and two-step. */
+/**
+ * The plan asked for by a form or a link: from (an access point or a URL; the console's database by
+ * default), to and two-step. A password typed into a connection is refused before it reaches an address,
+ * a page or a journal.
+ */
 function planRequest(values: { from?: string; to?: string; twoStep?: string }, own: string): PlanRequest {
   const to = values.to?.trim();
-  return { from: values.from?.trim() || own, to: to ? to : undefined, twoStep: values.twoStep === 'on' };
+  const asked = { from: values.from?.trim() || own, to: to ? to : undefined, twoStep: values.twoStep === 'on' };
+  refusePasswordInConnection(asked.from);
+  refusePasswordInConnection(asked.to);
+  return asked;
 }
 
 /** Resolves once the job has the id of its run, or has ended without one. */
