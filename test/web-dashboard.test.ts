@@ -118,7 +118,7 @@ for (const engine of engines) {
         assert.deepEqual(status.runs.map((r) => [r.runId, r.state]), [[runId, 'done']]);
 
         const runsPage = await dashboard.get('/runs', cookie);
-        const row = new RegExp(`<tr data-run="${runId}"><td class="id"><a href="/runs/${runId}">${runId}</a><br><span class="muted">update in place</span></td><td class="conn">([^<]+)</td><td class="conn">([^<]+)</td><td class="done">done</td><td>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">[\\d.]+ (ms|s|min \\d+ s)</td></tr>`).exec(runsPage.body);
+        const row = new RegExp(`<tr data-run="${runId}"><td class="id"><a href="/runs/${runId}">${runId}</a><br><span class="muted">update in place</span></td><td class="conn">([^<]+)</td><td class="conn">([^<]+)</td><td class="done">done</td><td class="when">\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">[\\d.]+ (ms|s|min \\d+ s)</td></tr>`).exec(runsPage.body);
         assert.ok(row, `the run with its source, target, state and duration:\n${runsPage.body.slice(runsPage.body.indexOf('<table id="runs">'), runsPage.body.indexOf('<table id="runs">') + 700)}`);
         assert.equal(row[1], escaped(database.url));
 

@@ -70,17 +70,21 @@ function tablesByStep(events: readonly RunEvent[]): Map<string, Map<string, Tabl
   return byStep;
 }
 
-/** Rows per second over time: the rows every table reached, differenced over at least a second. */
+/** Rows per second over time: the rows every table reached, differenced over at least a second, from 0 where rows start to move. */
 export function rateSeries(events: readonly RunEvent[]): RatePoint[] {
   const first = events[0]?.at ?? 0;
   const rowsOf = new Map<string, number>();
   const points: RatePoint[] = [];
   let step = '';
   let total = 0;
-  let last = { at: first, total: 0 };
+  let last: { at: number; total: number } | undefined;
   for (const e of events) {
     if (e.type === 'step' && e.state === 'running') step = e.name;
     if (e.type !== 'progress' || (e.event.type !== 'table-progress' && e.event.type !== 'table-done')) continue;
+    if (!last) {
+      last = { at: e.at, total: 0 };
+      points.push({ seconds: (e.at - first) / 1000, rowsPerSecond: 0 });
+    }
     const key = `${step}/${e.event.table}`;
     total += e.event.rows - (rowsOf.get(key) ?? 0);
     rowsOf.set(key, e.event.rows);

@@ -333,7 +333,7 @@ function deployStep(context: RunContext): string {
     if (!(app.name in context.journal.releasesBefore)) context.journal.releasesBefore[app.name] = app.release ?? null;
     config.setRelease(app, LATEST_RELEASE);
   }
-  return `${config.applications.length} applications recorded at ${LATEST_RELEASE} in ${config.name}`;
+  return `${counted(config.applications.length, 'application')} recorded at ${LATEST_RELEASE} in ${config.name}`;
 }
 
 /** The data first: it must hold; then the settings, reported for the administrator to finish. */

@@ -9,7 +9,8 @@
  */
 
 const SVG = 'http://www.w3.org/2000/svg';
-const CHART = { width: 640, height: 180, left: 64, right: 12, top: 12, bottom: 28 };
+/** The chart's height and margins in pixels; its width is the page's. */
+const CHART = { height: 180, left: 64, right: 12, top: 12, bottom: 28 };
 
 /** @param {string} id */
 function pageElement(id) {
@@ -43,10 +44,12 @@ function niceTop(top) {
 function drawChart(points) {
   const chart = pageElement('rate-chart');
   chart.replaceChildren();
-  const plotWidth = CHART.width - CHART.left - CHART.right;
+  const width = Math.max(chart.clientWidth, 320);
+  chart.setAttribute('viewBox', `0 0 ${width} ${CHART.height}`);
+  const plotWidth = width - CHART.left - CHART.right;
   const plotHeight = CHART.height - CHART.top - CHART.bottom;
   if (points.length === 0) {
-    chart.appendChild(svgElement('text', { x: CHART.width / 2, y: CHART.height / 2, 'text-anchor': 'middle', class: 'empty' }, 'no rows moved yet'));
+    chart.appendChild(svgElement('text', { x: width / 2, y: CHART.height / 2, 'text-anchor': 'middle', class: 'empty' }, 'no rows moved yet'));
     return;
   }
   const last = points[points.length - 1];
@@ -55,11 +58,11 @@ function drawChart(points) {
   const x = (/** @type {number} */ s) => CHART.left + (plotWidth * s) / span;
   const y = (/** @type {number} */ r) => CHART.top + plotHeight - (plotHeight * r) / top;
   for (const share of [0, 0.5, 1]) {
-    chart.appendChild(svgElement('line', { x1: CHART.left, x2: CHART.width - CHART.right, y1: y(top * share), y2: y(top * share), class: 'grid' }));
+    chart.appendChild(svgElement('line', { x1: CHART.left, x2: width - CHART.right, y1: y(top * share), y2: y(top * share), class: 'grid' }));
     chart.appendChild(svgElement('text', { x: CHART.left - 6, y: y(top * share) + 4, 'text-anchor': 'end' }, wholeNumber(top * share)));
   }
   chart.appendChild(svgElement('text', { x: CHART.left, y: CHART.height - 6 }, '0 s'));
-  chart.appendChild(svgElement('text', { x: CHART.width - CHART.right, y: CHART.height - 6, 'text-anchor': 'end' }, `${wholeNumber(span)} s`));
+  chart.appendChild(svgElement('text', { x: width - CHART.right, y: CHART.height - 6, 'text-anchor': 'end' }, `${wholeNumber(span)} s`));
   const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.seconds).toFixed(1)},${y(p.rowsPerSecond).toFixed(1)}`).join(' ');
   chart.appendChild(svgElement('path', { d: path, class: 'rate' }));
 }
@@ -79,10 +82,14 @@ function show(view) {
   const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
   log.textContent = view.log;
   if (atBottom) log.scrollTop = log.scrollHeight;
-  drawChart(view.rates);
+  rates = view.rates;
+  drawChart(rates);
 }
 
-drawChart(/** @type {RatePoint[]} */ (JSON.parse(pageElement('rate-chart').getAttribute('data-rates') ?? '[]')));
+/** The points last drawn, drawn again when the window changes width. @type {RatePoint[]} */
+let rates = JSON.parse(pageElement('rate-chart').getAttribute('data-rates') ?? '[]');
+drawChart(rates);
+window.addEventListener('resize', () => drawChart(rates));
 const runEvents = new EventSource(`${location.pathname}/events`);
 runEvents.onmessage = (/** @type {MessageEvent<string>} */ message) => show(/** @type {RunView} */ (JSON.parse(message.data)));
 // The server ends the stream once the run is over; the browser would otherwise open it again and again.

@@ -36,8 +36,8 @@ export function planPage(plan: Plan, request: PlanRequest): Html {
   return html`<h1>Plan: ${plan.path}</h1>
 <p class="muted conn">${plan.source} (${plan.sourceRelease ?? 'no WFM release'})${plan.target ? html` → ${plan.target}` : ''}</p>
 <div class="card">${verdict(plan)}${plan.ok && plan.path !== 'nothing to do' ? runForm(request) : ''}</div>
-<h2>Checks</h2><div class="scroll"><table id="checks"><thead><tr><th>check</th><th>result</th><th>detail</th><th>what to do</th></tr></thead><tbody>${plan.checks.map(
-    (c) => html`<tr data-check="${c.name}"><td>${c.name}</td><td class="${c.status}">${c.status}</td><td>${c.detail}</td><td>${c.action ?? ''}</td></tr>`,
+<h2>Checks</h2><div class="scroll"><table id="checks"><thead><tr><th>check</th><th>result</th><th>detail, and what to do</th></tr></thead><tbody>${plan.checks.map(
+    (c) => html`<tr data-check="${c.name}"><td>${c.name}</td><td class="${c.status}">${c.status}</td><td>${c.detail}${c.action ? html`<br><span class="todo">What to do: ${c.action}</span>` : ''}</td></tr>`,
   )}</tbody></table></div>
 <h2>Downtime</h2><div class="card">${estimate(plan)}</div>
 <h2>Steps</h2><div class="scroll"><table id="plan-steps"><thead><tr><th>step</th><th>planned</th><th>what it does</th></tr></thead><tbody>${plan.steps.map(

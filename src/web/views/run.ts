@@ -22,7 +22,7 @@ function stepRow(step: StepStatus): Html {
 function tableRow(table: TableStatus): Html {
   const percent = table.done ? 100 : table.totalRows ? Math.min(100, Math.round((100 * table.rows) / Math.max(table.totalRows, 1))) : 0;
   const eta = table.done ? 'done' : table.etaSeconds === undefined ? '' : secondsText(table.etaSeconds);
-  return html`<tr data-table="${table.table}"><td class="conn">${table.table}</td><td><div class="bar"><i style="width:${percent}%"></i></div></td><td class="n pct">${table.totalRows || table.done ? `${percent}%` : ''}</td><td class="n">${table.rows.toLocaleString('en-US')}</td><td class="n">${Math.round(table.rowsPerSecond).toLocaleString('en-US')}/s</td><td class="n">${eta}</td></tr>`;
+  return html`<tr data-table="${table.table}"><td class="conn">${table.table}</td><td><div class="bar"><i style="width:${percent}%"></i></div></td><td class="n pct">${table.totalRows || table.done ? `${percent}%` : ''}</td><td class="n">${table.rows.toLocaleString('en-US')}</td><td class="n">${table.rowsPerSecond > 0 ? `${Math.round(table.rowsPerSecond).toLocaleString('en-US')}/s` : ''}</td><td class="n">${eta}</td></tr>`;
 }
 
 /** The current step's tables, those still moving first. */

@@ -11,7 +11,7 @@ export const RUN_HEADINGS = html`<tr><th>run</th><th>source</th><th>target</th><
 
 export function runRow(run: RunSummary): Html {
   const state = run.state === 'done' || !run.currentStep ? run.state : `${run.state} at “${run.currentStep}”`;
-  return html`<tr data-run="${run.runId}"><td class="id"><a href="/runs/${run.runId}">${run.runId}</a><br><span class="muted">${run.path}${run.twoStep ? ', step one' : ''}</span></td><td class="conn">${run.source}</td><td class="conn">${run.target}</td><td class="${run.state.replace(' ', '-')}">${state}</td><td>${run.startedAt ? utcSecond(run.startedAt) : ''}</td><td class="n">${formatDuration(run.durationMs)}</td></tr>`;
+  return html`<tr data-run="${run.runId}"><td class="id"><a href="/runs/${run.runId}">${run.runId}</a><br><span class="muted">${run.path}${run.twoStep ? ', step one' : ''}</span></td><td class="conn">${run.source}</td><td class="conn">${run.target}</td><td class="${run.state.replace(' ', '-')}">${state}</td><td class="when">${run.startedAt ? utcSecond(run.startedAt) : ''}</td><td class="n">${run.state === 'running' ? 'under way' : formatDuration(run.durationMs)}</td></tr>`;
 }
 
 export interface RunsPageData {
