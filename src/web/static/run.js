@@ -34,9 +34,9 @@ function svgElement(name, attributes, text) {
   return made;
 }
 
-/** A round top for the chart's scale: 1, 2 or 5 times a power of ten. @param {number} top */
+/** A round top for the chart's scale, 10 at least: 1, 2 or 5 times a power of ten. @param {number} top */
 function niceTop(top) {
-  const power = 10 ** Math.floor(Math.log10(Math.max(top, 1)));
+  const power = 10 ** Math.floor(Math.log10(Math.max(top, 10)));
   return [1, 2, 5, 10].map((f) => f * power).find((v) => v >= top) ?? 10 * power;
 }
 
@@ -48,8 +48,8 @@ function drawChart(points) {
   chart.setAttribute('viewBox', `0 0 ${width} ${CHART.height}`);
   const plotWidth = width - CHART.left - CHART.right;
   const plotHeight = CHART.height - CHART.top - CHART.bottom;
-  if (points.length === 0) {
-    chart.appendChild(svgElement('text', { x: width / 2, y: CHART.height / 2, 'text-anchor': 'middle', class: 'empty' }, 'no rows moved yet'));
+  if (points.every((p) => p.rowsPerSecond === 0)) {
+    chart.appendChild(svgElement('text', { x: width / 2, y: CHART.height / 2, 'text-anchor': 'middle' }, 'no rows counted yet: a point a second once rows move'));
     return;
   }
   const last = points[points.length - 1];
