@@ -17,7 +17,7 @@ import { parseConnectionString, withConnection, type Connection } from '../src/e
 import { recordHeartbeat, setMaintenanceMode } from '../src/wfm/aggregator/store.ts';
 import { buildConsole } from '../src/web/server.ts';
 import { wfm } from './helpers/cli.ts';
-import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
+import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { generatedDatabase } from './helpers/generated.ts';
 
 const engines = (await testEngines()).filter((e) => e.engine === 'sqlite' || e.engine === 'postgres');
@@ -193,16 +193,20 @@ describe("the console's stylesheet and its pages' header", () => {
   });
 });
 
+/** Step one of a two-step migration of a small 6.5 database, run with the wfm command, and a console on its new database. */
+async function stepOneOfTwo(label: string, seed: number): Promise<{ legacy: TestDatabase; target: TestDatabase; runId: string; dashboard: Console }> {
+  const legacy = await generatedDatabase(fresh, sqlite, `${label}-65`, '6.5.201', { agents: 8, days: 2, seed });
+  const target = await fresh(sqlite, `${label}-852`);
+  const directory = scratchFolder();
+  const runs = join(directory, 'runs');
+  const stepOne = wfm(['run', '--from', legacy.url, '--to', target.url, '--two-step', '--runs-dir', runs, '--backup-dir', directory, '--force']);
+  assert.equal(stepOne.status, 0, stepOne.stderr + stepOne.stdout);
+  return { legacy, target, runId: stepOne.stdout.split('\n')[0] as string, dashboard: consoleOn(target.url, runs, directory) };
+}
+
 describe('a two-step migration on the overview', () => {
   it('shows step two pending after step one, then the performance migration with its conflicts', async () => {
-    const legacy = await generatedDatabase(fresh, sqlite, 'dashboard-65', '6.5.201', { agents: 8, days: 2, seed: 5 });
-    const target = await fresh(sqlite, 'dashboard-852');
-    const directory = scratchFolder();
-    const runs = join(directory, 'runs');
-    const stepOne = wfm(['run', '--from', legacy.url, '--to', target.url, '--two-step', '--runs-dir', runs, '--backup-dir', directory, '--force']);
-    assert.equal(stepOne.status, 0, stepOne.stderr + stepOne.stdout);
-    const runId = stepOne.stdout.split('\n')[0] as string;
-    const dashboard = consoleOn(target.url, runs, directory);
+    const { legacy, target, runId, dashboard } = await stepOneOfTwo('dashboard', 5);
     try {
       const cookie = await dashboard.signIn();
       const pending = (await dashboard.get('/', cookie)).body;
@@ -356,14 +360,7 @@ for (const engine of engines) {
 
 describe("a two-step run's page", () => {
   it('offers step two and the verification of the new database, and both run from the page', async () => {
-    const legacy = await generatedDatabase(fresh, sqlite, 'run-page-65', '6.5.201', { agents: 8, days: 2, seed: 31 });
-    const target = await fresh(sqlite, 'run-page-852');
-    const directory = scratchFolder();
-    const runs = join(directory, 'runs');
-    const stepOne = wfm(['run', '--from', legacy.url, '--to', target.url, '--two-step', '--runs-dir', runs, '--backup-dir', directory, '--force']);
-    assert.equal(stepOne.status, 0, stepOne.stderr + stepOne.stdout);
-    const runId = stepOne.stdout.split('\n')[0] as string;
-    const dashboard = consoleOn(target.url, runs, directory);
+    const { runId, dashboard } = await stepOneOfTwo('run-page', 31);
     try {
       const cookie = await dashboard.signIn();
       const page = (await dashboard.get(`/runs/${runId}`, cookie)).body;
