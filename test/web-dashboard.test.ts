@@ -326,6 +326,12 @@ for (const engine of engines) {
         assert.match(stopped.body, new RegExp(`<pre class="log" id="log">\\s+0 ms  ${runId}: update in place of `), 'the log from the first second');
         assert.match(stopped.body, /back up: failed: drill: WFM_RUN_FAIL_AT stopped the run at &quot;back up&quot;/);
 
+        const viewer = String((await dashboard.app.inject({ url: '/sign-in?token=viewer-token' })).headers['set-cookie']).split(';')[0] as string;
+        const viewed = (await dashboard.get(`/runs/${runId}`, viewer)).body;
+        assert.match(viewed, /Only an administrator may act on a run\./);
+        assert.doesNotMatch(viewed, /<button>Resume<\/button>|Roll back…/, 'a viewer is offered no action');
+        assert.equal((await dashboard.post(`/runs/${runId}/resume`, {}, viewer)).statusCode, 403, 'nor may take one');
+
         const resumed = await dashboard.post(`/runs/${runId}/resume`, {}, cookie);
         assert.equal(resumed.statusCode, 302);
         assert.equal(resumed.headers.location, `/runs/${runId}`);

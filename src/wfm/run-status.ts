@@ -153,8 +153,19 @@ export function runStatus(journal: RunJournal, events: readonly RunEvent[], now 
   };
 }
 
-/** A run of the runs folder as it stands now. */
-export function readRunStatus(runsDirectory: string, runId: string): RunStatus {
-  const journal = loadJournal(runsDirectory, runId);
-  return runStatus(journal, readRunEvents(eventLogPath(runsDirectory, journal.runId)).events);
+/**
+ * Follows a run of the runs folder: each call says where it stands now, reading only what its event log
+ * gained since the call before.
+ */
+export function runFollower(runsDirectory: string, runId: string): () => RunStatus {
+  const id = loadJournal(runsDirectory, runId).runId;
+  const path = eventLogPath(runsDirectory, id);
+  const events: RunEvent[] = [];
+  let offset = 0;
+  return () => {
+    const read = readRunEvents(path, offset);
+    events.push(...read.events);
+    offset = read.offset;
+    return runStatus(loadJournal(runsDirectory, id), events);
+  };
 }

@@ -8,10 +8,10 @@ import { refuseConsoleDatabase, rollbackStatement } from '../../wfm/destructive.
 import { migratePerformance } from '../../wfm/migrate-performance.ts';
 import { summarizeRun } from '../../wfm/overview.ts';
 import { planMigration } from '../../wfm/plan.ts';
-import { readRunStatus } from '../../wfm/run-status.ts';
+import { runFollower } from '../../wfm/run-status.ts';
 import { listRuns, loadJournal, refusePasswordInConnection, requireRunId, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions } from '../../wfm/run.ts';
 import { verifyMigration } from '../../wfm/verify.ts';
-import { render, type ConsoleContext, type ConsoleOptions } from '../context.ts';
+import { render, signedInUser, type ConsoleContext, type ConsoleOptions } from '../context.ts';
 import type { LiveEvent, LiveJob } from '../live-runs.ts';
 import { confirmationPage } from '../views/confirmation.ts';
 import { html } from '../views/html.ts';
@@ -84,6 +84,9 @@ function requireStepTwoAllowed(options: ConsoleOptions): void {
   }
 }
 
+/** Whether the page offers a run's actions: only an administrator may take them. */
+const mayAct = (request: FastifyRequest): boolean => signedInUser(request)?.role === 'administrator';
+
 function runIdParam(request: FastifyRequest): string {
   return requireRunId((request.params as { runId: string }).runId);
 }
@@ -131,19 +134,20 @@ export function runRoutes(app: FastifyInstance, context: ConsoleContext): void {
   });
 
   app.get('/runs/:runId', async (request, reply) => {
-    const status = readRunStatus(options.runsDirectory, runIdParam(request));
-    return render(context, request, reply, { title: status.journal.runId, active: '/runs', body: runPage(status), script: 'run.js' });
+    const status = runFollower(options.runsDirectory, runIdParam(request))();
+    return render(context, request, reply, { title: status.journal.runId, active: '/runs', body: runPage(status, mayAct(request)), script: 'run.js' });
   });
 
   // The run's page again as it changes: its journal and event log, whichever process writes them. The
   // stream goes on while the run says it is running or a job of the console works on it (a resume that
   // has not yet reached its first step).
   app.get('/runs/:runId/events', (request, reply) => {
-    const runId = runIdParam(request);
-    let status = readRunStatus(options.runsDirectory, runId);
+    const follow = runFollower(options.runsDirectory, runIdParam(request));
+    const acts = mayAct(request);
+    let status = follow();
     let last = '';
     const send = (): void => {
-      const text = JSON.stringify({ state: status.journal.state, live: runLivePart(status).text, log: logText(status.log), rates: status.rates });
+      const text = JSON.stringify({ state: status.journal.state, live: runLivePart(status, acts).text, log: logText(status.log), rates: status.rates });
       if (text !== last) reply.raw.write(`data: ${text}\n\n`);
       last = text;
     };
@@ -153,7 +157,7 @@ export function runRoutes(app: FastifyInstance, context: ConsoleContext): void {
     send();
     if (!goesOn()) return reply.raw.end();
     const timer = setInterval(() => {
-      status = readRunStatus(options.runsDirectory, runId);
+      status = follow();
       send();
       if (!goesOn()) {
         clearInterval(timer);

@@ -48,15 +48,16 @@ const ACTION_FORMS: Record<RunAction, (runId: string) => Html> = {
   verify: (runId) => html`<form method="post" action="/runs/${runId}/verify"><button class="secondary">Verify the new database</button></form>`,
 };
 
-function actions(status: RunStatus): Html {
+function actions(status: RunStatus, mayAct: boolean): Html {
+  if (!mayAct) return html`<p class="muted">Only an administrator may act on a run.</p>`;
   if (status.actions.length === 0) return html`<p class="muted">${status.journal.state === 'running' ? 'No action while the run is under way.' : 'Nothing left to do with this run.'}</p>`;
   return html`<div class="actions">${status.actions.map((action) => ACTION_FORMS[action](status.journal.runId))}</div>`;
 }
 
 /** The part of the page that changes as the run goes on, sent again by the page's event stream. */
-export function runLivePart(status: RunStatus): Html {
+export function runLivePart(status: RunStatus, mayAct: boolean): Html {
   return html`${overall(status)}
-<h2>Actions</h2>${actions(status)}
+<h2>Actions</h2>${actions(status, mayAct)}
 <h2>Steps</h2><div class="scroll"><table id="steps"><thead><tr><th>step</th><th>state</th><th>planned</th><th>took</th><th>detail</th></tr></thead><tbody>${status.steps.map(stepRow)}</tbody></table></div>
 <h2>Tables</h2>${stepTables(status)}`;
 }
@@ -65,11 +66,11 @@ export function logText(lines: readonly LogLine[]): string {
   return lines.map((line) => `${formatDuration(Math.round(line.seconds * 1000)).padStart(9)}  ${line.text}`).join('\n');
 }
 
-export function runPage(status: RunStatus): Html {
+export function runPage(status: RunStatus, mayAct: boolean): Html {
   const { journal } = status;
   return html`<h1>${journal.runId} <span id="state" class="${journal.state.replace(' ', '-')}">${journal.state}</span></h1>
 <p class="muted conn">${journal.path}${journal.twoStep ? ', step one' : ''}: ${journal.from}${journal.to === null ? '' : html` → ${journal.to}`}</p>
-<div id="run-live">${runLivePart(status)}</div>
+<div id="run-live">${runLivePart(status, mayAct)}</div>
 <h2>Rows per second</h2><div class="card"><svg id="rate-chart" role="img" aria-label="rows per second over time" viewBox="0 0 640 180" data-rates="${JSON.stringify(status.rates)}"></svg></div>
 <h2>Log</h2><pre class="log" id="log">${logText(status.log)}</pre>`;
 }
