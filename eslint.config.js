@@ -20,7 +20,7 @@ export default tseslint.config(
   {
     // The console's browser scripts run in the page, with the browser's globals.
     files: ['src/web/static/**/*.js'],
-    languageOptions: { globals: { document: 'readonly', location: 'readonly', EventSource: 'readonly', HTMLTableRowElement: 'readonly', HTMLTableCellElement: 'readonly', MessageEvent: 'readonly' } },
+    languageOptions: { globals: { document: 'readonly', location: 'readonly', window: 'readonly', EventSource: 'readonly', HTMLTableRowElement: 'readonly', HTMLTableCellElement: 'readonly', MessageEvent: 'readonly' } },
   },
   {
     files: ['src/engine/**/*.ts'],

@@ -17,7 +17,7 @@ import { parseConnectionString, withConnection, type Connection } from '../src/e
 import { recordHeartbeat, setMaintenanceMode } from '../src/wfm/aggregator/store.ts';
 import { buildConsole } from '../src/web/server.ts';
 import { wfm } from './helpers/cli.ts';
-import { testEngines, trackedDatabases, type TestEngine } from './helpers/databases.ts';
+import { testEngines, trackedDatabases, type TestDatabase, type TestEngine } from './helpers/databases.ts';
 import { generatedDatabase } from './helpers/generated.ts';
 
 const engines = (await testEngines()).filter((e) => e.engine === 'sqlite' || e.engine === 'postgres');
@@ -118,7 +118,7 @@ for (const engine of engines) {
         assert.deepEqual(status.runs.map((r) => [r.runId, r.state]), [[runId, 'done']]);
 
         const runsPage = await dashboard.get('/runs', cookie);
-        const row = new RegExp(`<tr data-run="${runId}"><td class="id">${runId}<br><span class="muted">update in place</span></td><td class="conn">([^<]+)</td><td class="conn">([^<]+)</td><td class="done">done</td><td>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">[\\d.]+ (ms|s|min \\d+ s)</td></tr>`).exec(runsPage.body);
+        const row = new RegExp(`<tr data-run="${runId}"><td class="id"><a href="/runs/${runId}">${runId}</a><br><span class="muted">update in place</span></td><td class="conn">([^<]+)</td><td class="conn">([^<]+)</td><td class="done">done</td><td class="when">\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}</td><td class="n">[\\d.]+ (ms|s|min \\d+ s)</td></tr>`).exec(runsPage.body);
         assert.ok(row, `the run with its source, target, state and duration:\n${runsPage.body.slice(runsPage.body.indexOf('<table id="runs">'), runsPage.body.indexOf('<table id="runs">') + 700)}`);
         assert.equal(row[1], escaped(database.url));
 
@@ -193,16 +193,20 @@ describe("the console's stylesheet and its pages' header", () => {
   });
 });
 
+/** Step one of a two-step migration of a small 6.5 database, run with the wfm command, and a console on its new database. */
+async function stepOneOfTwo(label: string, seed: number): Promise<{ legacy: TestDatabase; target: TestDatabase; runId: string; dashboard: Console }> {
+  const legacy = await generatedDatabase(fresh, sqlite, `${label}-65`, '6.5.201', { agents: 8, days: 2, seed });
+  const target = await fresh(sqlite, `${label}-852`);
+  const directory = scratchFolder();
+  const runs = join(directory, 'runs');
+  const stepOne = wfm(['run', '--from', legacy.url, '--to', target.url, '--two-step', '--runs-dir', runs, '--backup-dir', directory, '--force']);
+  assert.equal(stepOne.status, 0, stepOne.stderr + stepOne.stdout);
+  return { legacy, target, runId: stepOne.stdout.split('\n')[0] as string, dashboard: consoleOn(target.url, runs, directory) };
+}
+
 describe('a two-step migration on the overview', () => {
   it('shows step two pending after step one, then the performance migration with its conflicts', async () => {
-    const legacy = await generatedDatabase(fresh, sqlite, 'dashboard-65', '6.5.201', { agents: 8, days: 2, seed: 5 });
-    const target = await fresh(sqlite, 'dashboard-852');
-    const directory = scratchFolder();
-    const runs = join(directory, 'runs');
-    const stepOne = wfm(['run', '--from', legacy.url, '--to', target.url, '--two-step', '--runs-dir', runs, '--backup-dir', directory, '--force']);
-    assert.equal(stepOne.status, 0, stepOne.stderr + stepOne.stdout);
-    const runId = stepOne.stdout.split('\n')[0] as string;
-    const dashboard = consoleOn(target.url, runs, directory);
+    const { legacy, target, runId, dashboard } = await stepOneOfTwo('dashboard', 5);
     try {
       const cookie = await dashboard.signIn();
       const pending = (await dashboard.get('/', cookie)).body;
@@ -257,6 +261,140 @@ describe('wfm web and its configuration', () => {
     } finally {
       child.kill('SIGTERM');
       await once(child, 'close');
+    }
+  });
+});
+
+/** Waits until the run's journal says `state`, as a page reading the runs folder would see it. */
+async function runReaches(dashboard: Console, runId: string, cookie: string, state: string): Promise<string> {
+  const deadline = Date.now() + 120_000;
+  let body = '';
+  while (Date.now() < deadline) {
+    body = (await dashboard.get(`/runs/${runId}`, cookie)).body;
+    if (body.includes(`<span id="state" class="${state.replace(' ', '-')}">${state}</span>`)) return body;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`${runId} did not become ${state}:\n${body.slice(body.indexOf('<main>'), body.indexOf('<main>') + 1500)}`);
+}
+
+/** The rows of the Steps table of a run's page, as [step, state]. */
+const stepStates = (body: string): string[][] => [...body.matchAll(/<tr data-step="([^"]+)"><td>[^<]+<\/td><td class="([^"]+)">/g)].map((m) => [m[1] as string, m[2] as string]);
+
+for (const engine of engines) {
+  describe(`a plan's page and a run's page on ${engine.engine}`, { skip: engine.skip }, () => {
+    it('shows the verdict, every check and the downtime with "Run this plan"; then every step of a run, its tables, its log and what it allows', async () => {
+      const database = await generatedDatabase(fresh, engine as TestEngine, 'run-pages', '7.6', { agents: 12, days: 1, seed: 29 });
+      const directory = scratchFolder();
+      const runs = join(directory, 'runs');
+      const dashboard = consoleOn(database.url, runs, directory);
+      try {
+        const cookie = await dashboard.signIn();
+        const asked = await dashboard.post('/runs', { action: 'plan', from: database.url }, cookie);
+        assert.equal(asked.statusCode, 302);
+        assert.equal(asked.headers.location, `/plan?${new URLSearchParams({ from: database.url }).toString()}`, 'a plan has an address of its own');
+        const plan = await dashboard.get(String(asked.headers.location), cookie);
+        assert.equal(plan.statusCode, 200, plan.body.slice(0, 500));
+        assert.match(plan.body, /<p class="verdict pass">Ready: update in place to 8\.5\.2, no check fails/);
+        const checks = [...plan.body.matchAll(/<tr data-check="([^"]+)"><td>[^<]+<\/td><td class="(pass|warn|fail)">/g)].map((m) => m[1]);
+        assert.ok(checks.includes('source release') || checks.length >= 3, `every check: ${checks.join(', ')}`);
+        assert.ok(checks.includes('target') && checks.includes('privileges'), `the target and the privileges among the checks: ${checks.join(', ')}`);
+        assert.match(plan.body, /<dd id="downtime"><b>about [\d.]+ (ms|s)<\/b><\/dd>/);
+        assert.ok(plan.body.includes(`<input type="hidden" name="from" value="${escaped(database.url)}"><input type="hidden" name="to" value=""><button name="action" value="run">Run this plan</button>`), 'Run this plan sends the plan’s own source');
+
+        // A run that stops at the back-up step, started with the wfm command into the console's runs folder.
+        const failed = wfm(['run', '--from', database.url, '--runs-dir', runs, '--backup-dir', directory, '--force'], { WFM_RUN_FAIL_AT: 'back up' });
+        assert.equal(failed.status, 1, failed.stderr + failed.stdout);
+        const runId = failed.stdout.split('\n')[0] as string;
+        const list = await dashboard.get('/runs', cookie);
+        assert.ok(list.body.includes(`<td class="id"><a href="/runs/${runId}">${runId}</a>`), 'the run is listed with a link to its page');
+        const stopped = await dashboard.get(`/runs/${runId}`, cookie);
+        assert.equal(stopped.statusCode, 200, stopped.body.slice(0, 500));
+        assert.deepEqual(stepStates(stopped.body), [
+          ['check prerequisites', 'done'],
+          ['disable access', 'done'],
+          ['stop server components', 'done'],
+          ['back up', 'failed'],
+          ['migrate or update', 'pending'],
+          ['deploy', 'pending'],
+          ['verify', 'pending'],
+          ['enable access', 'pending'],
+        ]);
+        assert.match(stopped.body, /stopped at: <b>back up<\/b>/);
+        assert.ok(stopped.body.includes(`<form method="post" action="/runs/${runId}/resume"><button>Resume</button></form>`), 'a failed run offers Resume');
+        assert.ok(stopped.body.includes(`<input type="hidden" name="run" value="${runId}"><button class="secondary">Roll back…</button>`), 'and Roll back');
+        assert.doesNotMatch(stopped.body, /action="\/runs\/[^"]+\/(step-two|verify)"/, 'an update in place has no step two and no new database to verify');
+        assert.match(stopped.body, new RegExp(`<pre class="log" id="log">\\s+0 ms  ${runId}: update in place of `), 'the log from the first second');
+        assert.match(stopped.body, /back up: failed: drill: WFM_RUN_FAIL_AT stopped the run at &quot;back up&quot;/);
+
+        const viewer = String((await dashboard.app.inject({ url: '/sign-in?token=viewer-token' })).headers['set-cookie']).split(';')[0] as string;
+        const viewed = (await dashboard.get(`/runs/${runId}`, viewer)).body;
+        assert.match(viewed, /Only an administrator may act on a run\./);
+        assert.doesNotMatch(viewed, /<button>Resume<\/button>|Roll back…/, 'a viewer is offered no action');
+        assert.equal((await dashboard.post(`/runs/${runId}/resume`, {}, viewer)).statusCode, 403, 'nor may take one');
+
+        const resumed = await dashboard.post(`/runs/${runId}/resume`, {}, cookie);
+        assert.equal(resumed.statusCode, 302);
+        assert.equal(resumed.headers.location, `/runs/${runId}`);
+        const done = await runReaches(dashboard, runId, cookie, 'done');
+        assert.deepEqual(stepStates(done).map(([, state]) => state), Array(8).fill('done'));
+        assert.match(done, /<b id="percent">100%<\/b> done/);
+        assert.match(done, /<details data-step="back up"><summary><b>back up<\/b>: [\d,]+ tables, [\d,]+ rows<\/summary>/, 'the finished step’s tables, folded');
+        const backedUp = done.slice(done.indexOf('<details data-step="back up">'));
+        assert.ok(backedUp.includes('<tr data-table="agent">'), 'the backup’s tables, agent among them');
+        assert.match(done, /back up: done: \d+ tables, [\d,]+ rows into /);
+        assert.doesNotMatch(done, /action="\/runs\/[^"]+\/resume"/, 'a run that is done does not resume');
+        assert.match(done, /data-rates="\[/);
+
+        const stream = await dashboard.get(`/runs/${runId}/events`, cookie);
+        assert.match(String(stream.headers['content-type']), /text\/event-stream/);
+        const views = stream.body.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => JSON.parse(e.slice(6)) as { state: string; live: string; log: string });
+        assert.equal(views.length, 1, 'a finished run is sent once, then the stream ends');
+        assert.equal(views[0]?.state, 'done');
+        assert.match(views[0]?.live ?? '', /<b id="percent">100%<\/b>/);
+
+        for (const bad of ['run-1', 'last%2F..%2Fx', '..%2Fwfm']) {
+          const refused = await dashboard.get(`/runs/${bad}`, cookie);
+          assert.equal(refused.statusCode, 400, bad);
+          assert.match(refused.body, /is not a run id/);
+        }
+      } finally {
+        await dashboard.app.close();
+      }
+    });
+  });
+}
+
+describe("a two-step run's page", () => {
+  it('offers step two and the verification of the new database, and both run from the page', async () => {
+    const { runId, dashboard } = await stepOneOfTwo('run-page', 31);
+    try {
+      const cookie = await dashboard.signIn();
+      const page = (await dashboard.get(`/runs/${runId}`, cookie)).body;
+      assert.ok(page.includes(`<form method="post" action="/runs/${runId}/step-two">`), 'step two is offered');
+      assert.ok(page.includes(`<form method="post" action="/runs/${runId}/verify">`), 'so is verifying the new database');
+      assert.match(page, /<h3>|<details data-step="migrate or update"><summary><b>migrate or update<\/b>: \d+ tables/);
+
+      for (const action of ['verify', 'step-two']) {
+        const started = await dashboard.post(`/runs/${runId}/${action}`, {}, cookie);
+        assert.equal(started.statusCode, 302, started.body.slice(0, 300));
+        const job = String(started.headers.location);
+        assert.match(job, /^\/jobs\//);
+        const events = (await dashboard.get(`${job}/events`, cookie)).body;
+        const deadline = Date.now() + 60_000;
+        let ended = events.includes('"type":"end"') ? events : '';
+        while (!ended && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          const again = (await dashboard.get(`${job}/events`, cookie)).body;
+          if (again.includes('"type":"end"')) ended = again;
+        }
+        assert.match(ended, /"type":"end","state":"done"/, `${action}: ${ended.slice(-600)}`);
+        if (action === 'verify') assert.match(ended, /all \d+ tables equal to the source/);
+        else assert.match(ended, /performance migration \d+: 0 conflicts/);
+      }
+      const wrongRun = await dashboard.post('/runs/run-20260101T000000Z/verify', {}, cookie);
+      assert.equal(wrongRun.statusCode, 400, 'a run the folder does not hold');
+    } finally {
+      await dashboard.app.close();
     }
   });
 });

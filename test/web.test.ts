@@ -86,14 +86,16 @@ describe('the console', () => {
     const started = await app.inject({ method: 'POST', url: '/runs', ...form({ from: url, action: 'run' }), headers: { ...form({}).headers, cookie } });
     assert.equal(started.statusCode, 302);
     const location = String(started.headers.location);
-    assert.match(location, /^\/jobs\//);
-    const events = await eventsOf(app, cookie, location);
-    const done = events.filter((e): e is Extract<LiveEvent, { type: 'step' }> => e.type === 'step' && e.state === 'done').map((e) => e.name);
+    assert.match(location, /^\/runs\/run-\d{8}T\d{6}Z$/, 'the run’s page, once its journal exists');
+    const stream = (await app.inject({ url: `${location}/events`, headers: { cookie } })).body;
+    const views = stream.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => JSON.parse(e.slice(6)) as { state: string; live: string });
+    const last = views.at(-1);
+    assert.equal(last?.state, 'done', 'the stream follows the run to its end');
+    const done = [...(last?.live ?? '').matchAll(/<tr data-step="([^"]+)"><td>[^<]+<\/td><td class="done">/g)].map((m) => m[1]);
     assert.deepEqual(done, ['check prerequisites', 'disable access', 'stop server components', 'back up', 'migrate or update', 'deploy', 'verify', 'enable access']);
-    assert.ok(events.some((e) => e.type === 'progress' && e.event.type === 'table-progress'), 'per-table progress of the backup');
-    assert.equal(events.at(-1)?.type === 'end' && events.at(-1)?.type === 'end' ? (events.at(-1) as { state: string }).state : '', 'done');
+    assert.match(last?.live ?? '', /<tr data-table="[^"]+">/, 'per-table progress of the backup');
     const page = await app.inject({ url: location, headers: { cookie } });
-    assert.match(page.body, /<script src="\/static\/live\.js"><\/script>/);
+    assert.match(page.body, /<script src="\/static\/run\.js"><\/script>/);
     const script = await app.inject({ url: '/static/live.js' });
     assert.equal(script.statusCode, 200);
     assert.match(String(script.headers['content-type']), /javascript/);
@@ -109,15 +111,15 @@ describe('the console', () => {
   it('refuses a run whose connection holds a password (a journal would keep it), and shows it nowhere', async () => {
     const app = consoleFor(await database('8.5.2'));
     const cookie = await signIn(app, 'admin-token');
-    const started = await app.inject({ method: 'POST', url: '/runs', ...form({ from: 'postgres://wfm:pw-in-form-zq7@127.0.0.1:5432/wfm', action: 'run' }), headers: { ...form({}).headers, cookie } });
-    assert.equal(started.statusCode, 302);
-    const events = await eventsOf(app, cookie, String(started.headers.location));
-    const end = events.at(-1) as { type: string; state: string; text: string };
-    assert.equal(end.state, 'failed');
-    assert.match(end.text, /--password-env/);
-    assert.ok(!JSON.stringify(events).includes('pw-in-form-zq7'), 'the password is in no event');
-    const page = await app.inject({ url: String(started.headers.location), headers: { cookie } });
-    assert.ok(!page.body.includes('pw-in-form-zq7'), 'nor on the page');
+    for (const action of ['run', 'plan']) {
+      const refused = await app.inject({ method: 'POST', url: '/runs', ...form({ from: 'postgres://wfm:pw-in-form-zq7@127.0.0.1:5432/wfm', action }), headers: { ...form({}).headers, cookie } });
+      assert.equal(refused.statusCode, 400, `${action}: refused as bad input, before a job, an address or a journal holds it`);
+      assert.match(refused.body, /--password-env/);
+      assert.ok(!refused.body.includes('pw-in-form-zq7') && !JSON.stringify(refused.headers).includes('pw-in-form-zq7'), `${action}: the password is shown nowhere`);
+    }
+    const linked = await app.inject({ url: `/plan?from=${encodeURIComponent('postgres://wfm:pw-in-form-zq7@127.0.0.1:5432/wfm')}`, headers: { cookie } });
+    assert.equal(linked.statusCode, 400, 'nor is a plan asked for by its address');
+    assert.ok(!linked.body.includes('pw-in-form-zq7'));
     await app.close();
   });
 

@@ -12,7 +12,7 @@ export type LiveEvent =
 
 export interface LiveJob {
   id: string;
-  kind: 'run' | 'rollback' | 'backup' | 'restore' | 'plan';
+  kind: 'run' | 'rollback' | 'backup' | 'restore' | 'step two' | 'verify';
   title: string;
   startedAt: string;
   state: 'running' | 'done' | 'failed';

@@ -18,6 +18,7 @@ import { detectRelease, updateDatabase } from './database.ts';
 import { dropDatabaseLocked } from './locked-drop.ts';
 import { migrateLegacy } from './migrate.ts';
 import { planMigration, type MigrationPath, type Plan } from './plan.ts';
+import { recordingListeners, recordRunMessage, recordRunStart } from './run-events.ts';
 import { LATEST_RELEASE } from './releases/versions.ts';
 import { verifySettings } from './settings.ts';
 import { verifyMigration } from './verify.ts';
@@ -94,6 +95,37 @@ export function requireRunId(runId: string): string {
 export function journalPath(runsDirectory: string, runId: string): string {
   if (!RUN_ID.test(runId)) throw new InputError(`"${runId}" is not a run id (run-YYYYMMDDTHHMMSSZ)`);
   return join(runsDirectory, `${runId}.json`);
+}
+
+/** The run's event log beside its journal (run-events.ts). */
+export function eventLogPath(runsDirectory: string, runId: string): string {
+  return journalPath(runsDirectory, runId).replace(/\.json$/, '.events.jsonl');
+}
+
+/** The run's options with every step and progress event also written to its event log. */
+function withEventLog(options: RunOptions, runId: string): RunOptions {
+  const recording = recordingListeners(eventLogPath(options.runsDirectory, runId));
+  return {
+    ...options,
+    onProgress: (event) => {
+      recording.onProgress(event);
+      options.onProgress?.(event);
+    },
+    onStep: (step, journal) => {
+      recording.onStep(step);
+      options.onStep?.(step, journal);
+    },
+  };
+}
+
+/** The plan's estimate of each step, in seconds, under the name the run gives the step. */
+function stepEstimates(plan: Plan): Record<string, number> {
+  const estimates: Record<string, number> = {};
+  for (const step of plan.steps) {
+    if (step.estimateSeconds === undefined) continue;
+    estimates[step.name === 'update' || step.name === 'migrate' ? 'migrate or update' : step.name] = step.estimateSeconds;
+  }
+  return estimates;
 }
 
 function saveJournal(runsDirectory: string, journal: RunJournal): void {
@@ -301,7 +333,7 @@ function deployStep(context: RunContext): string {
     if (!(app.name in context.journal.releasesBefore)) context.journal.releasesBefore[app.name] = app.release ?? null;
     config.setRelease(app, LATEST_RELEASE);
   }
-  return `${config.applications.length} applications recorded at ${LATEST_RELEASE} in ${config.name}`;
+  return `${counted(config.applications.length, 'application')} recorded at ${LATEST_RELEASE} in ${config.name}`;
 }
 
 /** The data first: it must hold; then the settings, reported for the administrator to finish. */
@@ -408,7 +440,7 @@ export interface StartRun {
 }
 
 /** A run journal keeps its connection texts: a password must come from elsewhere (the environment, wfm.yaml). */
-function withoutPassword(text: string | undefined): void {
+export function refusePasswordInConnection(text: string | undefined): void {
   if (text === undefined) return;
   let password: string | undefined;
   try {
@@ -444,8 +476,8 @@ function requireRunTarget(plan: Plan, to: ConnectionTarget | undefined, sameAsSo
  */
 export async function startRun(start: StartRun, options: RunOptions): Promise<RunJournal> {
   requireSealKeyForBackup(options.sealing ?? {});
-  withoutPassword(start.from);
-  withoutPassword(start.to);
+  refusePasswordInConnection(start.from);
+  refusePasswordInConnection(start.to);
   const from = await start.resolve(start.from);
   const to = start.to === undefined ? undefined : await start.resolve(start.to);
   const sameAsSource = to !== undefined && (await isSameDatabase(from, to));
@@ -467,7 +499,8 @@ export async function startRun(start: StartRun, options: RunOptions): Promise<Ru
     steps: RUN_STEPS.map((name) => ({ name, state: 'pending' })),
   };
   saveJournal(options.runsDirectory, journal);
-  return runSteps({ journal, from, to: journal.to === null ? undefined : to, options });
+  recordRunStart(eventLogPath(options.runsDirectory, runId), `${runId}: ${plan.path} of ${plan.source}${journal.to === null ? '' : ` into ${plan.target ?? journal.to}`}`, stepEstimates(plan));
+  return runSteps({ journal, from, to: journal.to === null ? undefined : to, options: withEventLog(options, runId) });
 }
 
 /** Goes on with a run from the step it was in. */
@@ -477,7 +510,7 @@ export async function resumeRun(journal: RunJournal, resolveTarget: (text: strin
   if (!isBackedUp(journal)) requireSealKeyForBackup(options.sealing ?? {});
   const from = await resolveTarget(journal.from);
   const to = journal.to === null ? undefined : await resolveTarget(journal.to);
-  return runSteps({ journal, from, to, options });
+  return runSteps({ journal, from, to, options: withEventLog(options, journal.runId) });
 }
 
 function isBackedUp(journal: RunJournal): boolean {
@@ -500,11 +533,12 @@ export async function rollbackRun(journal: RunJournal, resolveTarget: (text: str
   if (journal.state === 'rolled back') throw new InputError(`${journal.runId} was rolled back already`);
   const from = await resolveTarget(journal.from);
   const to = journal.to === null ? undefined : await resolveTarget(journal.to);
+  const logged = withEventLog(options, journal.runId);
   const done: string[] = [];
   if (journal.path === 'update in place') {
     if (!isBackedUp(journal)) throw new OperationError(`${journal.runId} took no backup (it stopped before "back up"), and nothing was changed`);
     const sealing = rollbackSealing(journal, options.sealing);
-    const result = await restoreDatabase(journal.backupFile, from, { replace: true, onProgress: options.onProgress, sealing });
+    const result = await restoreDatabase(journal.backupFile, from, { replace: true, onProgress: logged.onProgress, sealing });
     options.onBackupSeal?.(result.seal);
     done.push(`${describeTarget(from)} restored from ${journal.backupFile}: ${counted(result.tables.length, 'table')}, each checked against the backup`, `the backup's seal: ${describeSeal(result.seal)}`);
   } else if (to) {
@@ -520,5 +554,6 @@ export async function rollbackRun(journal: RunJournal, resolveTarget: (text: str
   done.push(await setAccess({ journal, from, to: undefined, options }, true));
   journal.state = 'rolled back';
   saveJournal(options.runsDirectory, journal);
+  for (const text of done) recordRunMessage(eventLogPath(options.runsDirectory, journal.runId), `rolled back: ${text}`);
   return done;
 }

@@ -1,5 +1,6 @@
 // The Plans & runs page, where a plan or a run is started and every run of the runs folder is listed,
-// whoever started it, and the page of one job the console started, which live.js keeps up to date.
+// whoever started it, each linked to its page; and the page of another job the console started (a
+// rollback, a backup, a restore, step two, a verification), which live.js keeps up to date.
 import { formatDuration } from '../../engine/wording.ts';
 import type { RunSummary } from '../../wfm/overview.ts';
 import { html, type Html } from './html.ts';
@@ -10,7 +11,7 @@ export const RUN_HEADINGS = html`<tr><th>run</th><th>source</th><th>target</th><
 
 export function runRow(run: RunSummary): Html {
   const state = run.state === 'done' || !run.currentStep ? run.state : `${run.state} at “${run.currentStep}”`;
-  return html`<tr data-run="${run.runId}"><td class="id">${run.runId}<br><span class="muted">${run.path}${run.twoStep ? ', step one' : ''}</span></td><td class="conn">${run.source}</td><td class="conn">${run.target}</td><td class="${run.state.replace(' ', '-')}">${state}</td><td>${run.startedAt ? utcSecond(run.startedAt) : ''}</td><td class="n">${formatDuration(run.durationMs)}</td></tr>`;
+  return html`<tr data-run="${run.runId}"><td class="id"><a href="/runs/${run.runId}">${run.runId}</a><br><span class="muted">${run.path}${run.twoStep ? ', step one' : ''}</span></td><td class="conn">${run.source}</td><td class="conn">${run.target}</td><td class="${run.state.replace(' ', '-')}">${state}</td><td class="when">${run.startedAt ? utcSecond(run.startedAt) : ''}</td><td class="n">${run.state === 'running' ? 'under way' : formatDuration(run.durationMs)}</td></tr>`;
 }
 
 export interface RunsPageData {
@@ -30,7 +31,7 @@ export function runsPage(data: RunsPageData): Html {
 <h2>Runs in ${data.runsDirectory}</h2>
 ${data.runs.length === 0 ? html`<p class="muted">No run in ${data.runsDirectory} yet.</p>` : html`<div class="scroll"><table id="runs">${RUN_HEADINGS}${data.runs.map(runRow)}</table></div>`}
 <div class="card">${data.runs.length === 0 ? html`<span class="muted">No run in ${data.runsDirectory} to roll back.</span>` : html`<form class="inline" method="post" action="/rollback"><label>Run<select name="run">${data.runs.map((r) => html`<option value="${r.runId}">${r.runId}: ${r.path}, ${r.state}</option>`)}</select></label><button class="secondary">Roll back…</button></form>`}</div>
-<h2>Started here</h2>
+<h2>Other work started here</h2>
 ${data.jobs.length === 0 ? html`<p class="muted">Nothing yet.</p>` : html`<div class="scroll"><table><tr><th>what</th><th>started</th><th>state</th></tr>${data.jobs.map((j) => html`<tr><td><a href="/jobs/${j.id}">${j.title}</a></td><td>${j.startedAt}</td><td class="${j.state}">${j.state}</td></tr>`)}</table></div>`}`;
 }
 
