@@ -75,10 +75,15 @@ export function reportFileName(report: EtlReport): string {
   return `wfm-${report.request.kind}-${report.request.first}-${report.request.last}.csv`;
 }
 
+/** A bar's label: the row's name, with its site where names repeat from one site to the next. */
+function barLabel(report: EtlReport, row: { name: string; site: string }): string {
+  return report.request.kind === 'adherence-site' || row.site === '' ? row.name : `${row.name} (${row.site})`;
+}
+
 /** The bars the chart draws: the percentage every row is judged by. */
 function chartedValues(report: EtlReport): { label: string; value: number | null }[] {
-  if (report.kind === 'adherence') return report.rows.map((r) => ({ label: r.name, value: r.adherencePercent }));
-  return report.rows.map((r) => ({ label: r.name, value: r.serviceLevelPercent }));
+  if (report.kind === 'adherence') return report.rows.map((r) => ({ label: barLabel(report, r), value: r.adherencePercent }));
+  return report.rows.map((r) => ({ label: barLabel(report, r), value: r.serviceLevelPercent }));
 }
 
 /** Rows past this many are in the table only: a chart of hundreds of agents says nothing. */
@@ -100,7 +105,7 @@ function barChart(report: EtlReport): Html {
   const rows = bars.map((bar, i) => {
     const y = i * (BAR_HEIGHT + 6);
     const width = bar.value === null ? 0 : (scale * Math.min(100, Math.max(0, bar.value))) / 100;
-    return html`<text x="${LABEL_WIDTH - 8}" y="${y + 13}" text-anchor="end">${bar.label.length > 30 ? `${bar.label.slice(0, 29)}…` : bar.label}</text><rect class="value" x="${LABEL_WIDTH}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}"/><text x="${LABEL_WIDTH + width + 6}" y="${y + 13}">${bar.value === null ? '–' : `${bar.value.toFixed(1)}%`}</text>`;
+    return html`<text x="${LABEL_WIDTH - 8}" y="${y + 13}" text-anchor="end">${bar.label.length > 34 ? `${bar.label.slice(0, 33)}…` : bar.label}</text><rect class="value" x="${LABEL_WIDTH}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}"/><text x="${LABEL_WIDTH + width + 6}" y="${y + 13}">${bar.value === null ? '–' : `${bar.value.toFixed(1)}%`}</text>`;
   });
   const more = report.rows.length > CHARTED_ROWS ? html`<p class="muted">The chart shows the first ${CHARTED_ROWS} of ${report.rows.length} rows; the table has them all.</p>` : '';
   return html`<svg id="report-chart" role="img" aria-label="${measure} by row" viewBox="0 0 ${CHART_WIDTH} ${height}" width="100%">${grid}${rows}</svg>${more}`;
