@@ -3,13 +3,15 @@
 // equal the day facts read back and added up here, the CSV parses and holds the table's rows, and bad input
 // gets 400 with a message.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
+import { resolveTarget } from '../src/cli/connections.ts';
 import { parseConnectionString, withConnection, type Row } from '../src/engine/dialect/index.ts';
+import { ConfigFile } from '../src/wfm/config/index.ts';
 import { buildConsole } from '../src/web/server.ts';
 import { wfm } from './helpers/cli.ts';
 import { testEngines, trackedDatabases } from './helpers/databases.ts';
@@ -206,14 +208,36 @@ for (const engine of await testEngines()) {
   });
 }
 
-describe('the Reports page on a database without ETL facts', () => {
-  it('says what the database is, with 400, and is linked from every page', async () => {
-    const app = consoleFor(generated);
+describe('the Reports page with the access points of wfm.yaml', () => {
+  it('offers every access point, reads the one chosen, says what a database without ETL facts is, and is in the navigation', async () => {
+    const etlFile = join(directory, 'etl-by-access-point.db');
+    for (const args of [['etl', 'create', '--db', `sqlite:${etlFile}`], ['etl', 'run', ...CYCLE, '--to', `sqlite:${etlFile}`]]) {
+      const result = wfm(args);
+      assert.equal(result.status, 0, result.stderr);
+    }
+    const configFile = join(directory, 'wfm.yaml');
+    writeFileSync(configFile, `databases:\n  WFM:\n    connection: ${generated}\n  Reporting:\n    connection: sqlite:${etlFile}\n`);
+    const app = buildConsole({
+      database: parseConnectionString(generated),
+      config: ConfigFile.load(configFile),
+      tokens: [{ token: 'viewer-token', role: 'viewer' }],
+      runsDirectory: join(directory, 'runs'),
+      backupDirectory: directory,
+      keyFile: join(directory, 'key'),
+      resolve: (text) => resolveTarget(text, { config: configFile }),
+    });
     const cookie = await signIn(app);
-    const page = await app.inject({ url: `/reports?etl=--etl&from=${FIRST}&to=${LAST}`, headers: { cookie } });
-    assert.equal(page.statusCode, 400);
-    assert.match(page.body, /the reports read the adherence and performance facts of an ETL database at 8\.5 or later; this one is no WFM ETL database/);
-    assert.match(page.body, /<a href="\/reports" class="on">Reports<\/a>/);
+    const form = await app.inject({ url: '/reports', headers: { cookie } });
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /<option value="WFM" selected>WFM \(access point\)<\/option><option value="Reporting" >Reporting \(access point\)<\/option>/);
+    assert.doesNotMatch(form.body, /--etl/, 'no --etl database was given');
+    assert.match(form.body, /<a href="\/reports" class="on">Reports<\/a>/);
+    const chosen = await app.inject({ url: `/reports?etl=Reporting&report=adherence-site&from=${FIRST}&to=${LAST}`, headers: { cookie } });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    assert.deepEqual(sorted(tableRows(chosen.body).slice(1)), await expectedAdherence(`sqlite:${etlFile}`, 'SITE'));
+    const notEtl = await app.inject({ url: `/reports?etl=WFM&from=${FIRST}&to=${LAST}`, headers: { cookie } });
+    assert.equal(notEtl.statusCode, 400);
+    assert.match(notEtl.body, /the reports read the adherence and performance facts of an ETL database at 8\.5 or later; this one is no WFM ETL database/);
     await app.close();
   });
 });
