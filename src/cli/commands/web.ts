@@ -10,7 +10,7 @@ import { printLine } from '../output.ts';
 
 export function registerWeb(program: Command): void {
   withConnectionOptions(program.command('web'))
-    .description('the console: follow plans, runs, backups and restores live, read the verification report, fix Organization and Users settings')
+    .description('the console: follow plans, runs, backups and restores live, read the verification report, fix Organization and Users settings, read reports from an ETL database')
     .option('--db <connection>', 'the database to work on (default: the WFM Web application’s connection)')
     .option('--etl <connection>', 'an ETL database the Reports page reads, besides the configuration’s access points')
     .option('--port <port>', 'the HTTP port (default: WFM Web Options.Port, 7320; 0 picks a free one)')
