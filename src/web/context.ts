@@ -16,6 +16,8 @@ export interface ConsoleOptions {
   config?: ConfigFile;
   /** The access point of `config` the database was named by, which the commands the console shows name too. */
   accessPoint?: string;
+  /** The ETL database the Reports page reads (`wfm web --etl`), besides the configuration's access points. */
+  etl?: ConnectionTarget;
   /** Tokens that sign in; a one-time token is forgotten once used. */
   tokens: { token: string; role: Role; oneTime?: boolean }[];
   runsDirectory: string;

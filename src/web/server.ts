@@ -16,6 +16,7 @@ import { inMaintenance, signedInUser, type ConsoleContext, type ConsoleOptions }
 import { LiveJobs } from './live-runs.ts';
 import { backupRoutes } from './routes/backups.ts';
 import { overviewRoutes } from './routes/overview.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { settingsRoutes } from './routes/settings.ts';
@@ -91,6 +92,7 @@ export function buildConsole(options: ConsoleOptions): FastifyInstance {
   runRoutes(app, context);
   settingsRoutes(app, context);
   backupRoutes(app, context);
+  reportRoutes(app, context);
 
   app.setErrorHandler(async (error, request, reply) => {
     const message = errorMessage(error);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connect } from '../../engine/dialect/index.ts';
 import { OperationError } from '../../engine/errors.ts';
 import { counted } from '../../engine/wording.ts';
-import { addDays, createEtlDatabase, LATEST_ETL_RELEASE, runEtlCycle, siteAdherence } from '../../wfm/etl/index.ts';
+import { addDays, createEtlDatabase, LATEST_ETL_RELEASE, etlReport, runEtlCycle } from '../../wfm/etl/index.ts';
 import { formatDuration, formatTable, printLine } from '../output.ts';
 import { DEMO_FIRST_DAY, indent, type Size } from './demo-parts.ts';
 
@@ -28,10 +28,11 @@ export async function etlStory(dir: string, wfmPath: string, size: Size): Promis
     const cycle = await runEtlCycle(wfm, etl, { today, daysBack: 0, daysAhead: Math.max(1, covered - 1), dayChunk: REPORTED_DAYS, maxPurgeChunk: 100_000 });
     const took = formatDuration(Math.round(performance.now() - started));
     printLine(`2. wfm etl run: ${counted(cycle.rowsWritten, 'fact row')} for ${cycle.window.first}..${cycle.window.last} in ${counted(cycle.chunks.length, 'transaction')}, ${took}`);
-    const sites = await siteAdherence(etl, cycle.window.first, cycle.window.last);
+    const report = await etlReport(etl, { kind: 'adherence-site', first: cycle.window.first, last: cycle.window.last });
+    const sites = report.kind === 'adherence' ? report.rows : [];
     if (sites.length === 0) throw new OperationError(`the ETL cycle gave no adherence fact for ${cycle.window.first}..${cycle.window.last}`);
     printLine(`3. Adherence by site, ${cycle.window.first}..${cycle.window.last} (read from WFM_ADH_SITE_DAY):`);
-    const rows = sites.map((s) => [s.site, s.days, hours(s.scheduleSeconds), hours(s.nonAdherenceSeconds), s.adherencePercent === null ? '–' : `${s.adherencePercent.toFixed(1)}%`]);
+    const rows = sites.map((s) => [s.name, s.days, hours(s.scheduleSeconds), hours(s.nonAdherenceSeconds), s.adherencePercent === null ? '–' : `${s.adherencePercent.toFixed(1)}%`]);
     printLine(indent(formatTable(['site', 'days', 'scheduled h', 'out of adherence h', 'adherence'], rows)));
   } finally {
     await etl.close();

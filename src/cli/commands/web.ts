@@ -10,13 +10,14 @@ import { printLine } from '../output.ts';
 
 export function registerWeb(program: Command): void {
   withConnectionOptions(program.command('web'))
-    .description('the console: follow plans, runs, backups and restores live, read the verification report, fix Organization and Users settings')
+    .description('the console: follow plans, runs, backups and restores live, read the verification report, fix Organization and Users settings, read reports from an ETL database')
     .option('--db <connection>', 'the database to work on (default: the WFM Web application’s connection)')
+    .option('--etl <connection>', 'an ETL database the Reports page reads, besides the configuration’s access points')
     .option('--port <port>', 'the HTTP port (default: WFM Web Options.Port, 7320; 0 picks a free one)')
     .option('--host <address>', 'the address to listen on; anything but localhost exposes the console to the network', '127.0.0.1')
     .option('--runs-dir <dir>', 'where runs keep their journals', 'wfm-runs')
     .option('--backup-dir <dir>', 'the folder of backups the console lists and writes (default: WFM Web Options.BackupDirectory, or the current folder)')
-    .action(async (flags: { db?: string; port?: string; host: string; runsDir: string; backupDir?: string; keyFile: string }, command: Command) => {
+    .action(async (flags: { db?: string; etl?: string; port?: string; host: string; runsDir: string; backupDir?: string; keyFile: string }, command: Command) => {
       const connection = connectionOptions(command);
       const config = configOf(connection);
       const web = config?.applicationOfType('web');
@@ -36,7 +37,8 @@ export function registerWeb(program: Command): void {
       if (backupProblem) throw new InputError(`--backup-dir ${backupProblem}`);
       const resolve = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
       const accessPoint = config?.databases.some((d) => d.name === databaseText) ? databaseText : undefined;
-      const app = buildConsole({ database: await resolve(databaseText), config, accessPoint, tokens, runsDirectory: flags.runsDir, backupDirectory, keyFile: flags.keyFile, resolve });
+      const etl = flags.etl === undefined ? undefined : await resolve(flags.etl);
+      const app = buildConsole({ database: await resolve(databaseText), etl, config, accessPoint, tokens, runsDirectory: flags.runsDir, backupDirectory, keyFile: flags.keyFile, resolve });
       const portOption = knownOption('web', 'Options', 'Port') as KnownOption;
       const port = flags.port ?? option('Port') ?? portOption.fallback;
       const problem = optionValueProblem(portOption, port);

@@ -27,6 +27,7 @@ const NAV = [
   ['/organization', 'Organization'],
   ['/users', 'Users'],
   ['/backups', 'Backup & restore'],
+  ['/reports', 'Reports'],
 ] as const;
 
 function userBox(user: SignedInUser): Html {
