@@ -3,11 +3,14 @@
 // terminal and without --yes the action is refused, so that no script drops a database by accident.
 import { createInterface } from 'node:readline';
 import { InputError } from '../engine/errors.ts';
-import { statementLines, type DestructiveStatement } from '../wfm/destructive.ts';
+import type { DestructiveStatement } from '../wfm/destructive.ts';
 
 /** Resolves when the action may go on; throws, having changed nothing, when it may not. */
 export async function confirmDestructive(statement: DestructiveStatement, yes: boolean | undefined): Promise<void> {
   if (!statement.removesData) return;
+  // The wording lives with the restore and migration code, which the command that made the statement has
+  // loaded already; a static import would load it with every command's help.
+  const { statementLines } = await import('../wfm/destructive.ts');
   const lines = statementLines(statement).join('\n');
   if (!yes && !process.stdin.isTTY) throw new InputError(`${lines}\nnothing was changed; pass --yes to confirm`);
   process.stderr.write(`wfm: ${lines}\n`);

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const argv = originalSyntax(process.argv);
     await buildProgram(await commandsFor(argv)).parseAsync(argv);
   } catch (thrown) {
-    const error = (await asConnectionLost(thrown)) ?? asRefusal(thrown) ?? thrown;
+    const error = asConnectionLost(thrown) ?? asRefusal(thrown) ?? thrown;
     const code = exitCodeOf(error);
     if (error instanceof InterruptedError) reportInterruption(error, process.argv.slice(2));
     else if (!(error instanceof CommanderError)) {

@@ -2,24 +2,28 @@
 // knows every dialect folder, so that the neutral contract in dialect/ imports none of them.
 import { ConnectionError, errorMessage, InputError, OperationError } from './errors.ts';
 import { describeTarget, parseConnectionString, type ConnectionTarget, type EngineName } from './dialect/connection-string.ts';
-import { sqliteDialect } from './dialect/sqlite/index.ts';
 import type { Connection, Dialect } from './dialect/types.ts';
 
+// Each engine's driver is loaded with its dialect, at the first connection to that engine: a command that
+// opens no database, or only a SQLite file, starts without the server drivers.
 const loaders: Record<EngineName, () => Promise<Dialect>> = {
-  sqlite: async () => sqliteDialect,
+  sqlite: async () => (await import('./dialect/sqlite/index.ts')).sqliteDialect,
   postgres: async () => (await import('./dialect/postgres/index.ts')).postgresDialect,
   mysql: async () => (await import('./dialect/mysql/index.ts')).mysqlDialect,
   mssql: async () => (await import('./dialect/mssql/index.ts')).mssqlDialect,
   oracle: async () => (await import('./dialect/oracle/index.ts')).oracleDialect,
 };
 
+/** The dialects loaded so far: only a session of one of them can have been ended by its server. */
+const loadedDialects = new Map<EngineName, Dialect>();
+
 /**
  * The failure told as what it is when a server ended the session: an operation that can be run again, not a
  * fault of the tool. Every change is committed in steps, so what was committed stays and the rest is undone.
  */
-export async function asConnectionLost(error: unknown): Promise<OperationError | undefined> {
-  for (const load of Object.values(loaders)) {
-    if ((await load()).isConnectionLost(error)) {
+export function asConnectionLost(error: unknown): OperationError | undefined {
+  for (const dialect of loadedDialects.values()) {
+    if (dialect.isConnectionLost(error)) {
       return new OperationError(`the database connection was lost (${errorMessage(error)}); what was committed is kept: run the same command again to finish (a 6.5 migration with --resume)`);
     }
   }
@@ -27,7 +31,9 @@ export async function asConnectionLost(error: unknown): Promise<OperationError |
 }
 
 export async function dialectFor(engine: EngineName): Promise<Dialect> {
-  return loaders[engine]();
+  const dialect = loadedDialects.get(engine) ?? (await loaders[engine]());
+  loadedDialects.set(engine, dialect);
+  return dialect;
 }
 
 export async function connect(target: ConnectionTarget | string): Promise<Connection> {

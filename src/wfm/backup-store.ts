@@ -72,7 +72,7 @@ export async function openBackupWriter(file: string, fields: ArchiveHeaderFields
  * that ends the process at once says what it leaves: parts that are not an object, until removed.
  */
 async function objectWriter(location: S3Location, fields: ArchiveHeaderFields, options: ObjectStorageOptions, sealKey: SealKey | undefined): Promise<BackupWriter> {
-  const upload = new ObjectUpload(location, options.partBytes);
+  const upload = await ObjectUpload.start(location, options.partBytes);
   const directory = scratchDirectory('backup');
   let sink: SegmentedArchiveSink;
   try {

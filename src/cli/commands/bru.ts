@@ -3,10 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
-import { backupDatabase, restoreDatabase, verifyBackup, type BackupReport } from '../../wfm/backup.ts';
+import type { BackupReport } from '../../wfm/backup.ts';
 import { describeSeal, requireAcceptableSeal, whatDigestsShow } from '../../wfm/backup-seal.ts';
 import type { ObjectStorageOptions } from '../../wfm/backup-store.ts';
-import { restoreStatement } from '../../wfm/destructive.ts';
 import { stepProgress, updateDatabase } from '../../wfm/database.ts';
 import { isEtlScript, LATEST_ETL_RELEASE, updateEtlDatabase } from '../../wfm/etl/index.ts';
 import { LATEST_RELEASE } from '../../wfm/releases/index.ts';
@@ -79,6 +78,7 @@ export function registerBackupRestore(bru: Command): void {
       requireWfmUserIfConfigured(connectionOptions(command), options.wfmUser);
       const sealing = backupSealingOf(command, 'seal');
       useObjectStorageSettings(connectionOptions(command));
+      const { backupDatabase } = await import('../../wfm/backup.ts');
       const result = await backupDatabase(await resolveTarget(options.db, connectionOptions(command)), options.file, {
         objectStorage: objectStorageOptions(options),
         wfmUser: options.wfmUser,
@@ -109,6 +109,7 @@ export function registerBackupRestore(bru: Command): void {
       useObjectStorageSettings(connectionOptions(command));
       // A file the option does not take is refused before the target is looked at or anything is asked.
       requireAcceptableSeal(options.file, sealing);
+      const [{ restoreDatabase }, { restoreStatement }] = await Promise.all([import('../../wfm/backup.ts'), import('../../wfm/destructive.ts')]);
       const target = await resolveTarget(options.db, connectionOptions(command));
       const tables = options.tables?.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
       if (options.replace) await confirmDestructive(await restoreStatement(options.file, target, tables, sealing), options.yes);
@@ -147,6 +148,7 @@ export function registerBackupRestore(bru: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (options: { file: string; config?: string; json?: boolean }, command: Command) => {
       useObjectStorageSettings(options);
+      const { verifyBackup } = await import('../../wfm/backup.ts');
       const report = await verifyBackup(options.file, backupSealingOf(command, 'check'));
       if (options.json) printJson(report);
       else printVerifyReport(options.file, report);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
 import { createDatabase, describeState, detectRelease } from '../../wfm/database.ts';
-import { generate } from '../../wfm/generate/index.ts';
 import { withDatabase } from '../connections.ts';
 import { connectionOptions, positiveInteger, releaseOption, withConnectionOptions, withReleaseOption, withVolumeOptions } from '../options.ts';
 import { formatDuration, formatTable, printJson, printLine, progressFor } from '../output.ts';
@@ -26,6 +25,7 @@ export function registerGenerate(program: Command): void {
       const days = positiveInteger(options.days, '--days');
       const seed = Number(options.seed);
       if (!Number.isInteger(seed)) throw new InputError(`--seed must be a whole number, not "${options.seed}"`);
+      const { generate } = await import('../../wfm/generate/index.ts');
       const listener = progressFor(options);
       const started = performance.now();
       const summary = await withDatabase(options.db, connectionOptions(command), async (connection) => {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { Connection } from '../../engine/dialect/types.ts';
 import { databaseInfo } from '../../wfm/database.ts';
-import { describeEtlState, detectEtlRelease } from '../../wfm/etl/index.ts';
 import { withDatabase } from '../connections.ts';
 import { formatBytes, formatTable, printJson, printLine } from '../output.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
@@ -12,6 +11,7 @@ export function registerInfo(program: Command): void {
     .option('--db <connection>', 'the database (URL or "<engine>;<server>;<database>;<user>;<password>")')
     .option('--json', 'machine-readable output')
     .action(async (options: { db?: string; json?: boolean }, command: Command) => {
+      const { describeEtlState } = await import('../../wfm/etl/index.ts');
       const { info, etl } = await withDatabase(options.db, connectionOptions(command), databaseAndEtlInfo, true);
       if (options.json) {
         const etlRelease = etl.kind === 'current' ? etl.release : etl.kind === 'newer' ? etl.version : null;
@@ -30,6 +30,7 @@ export function registerInfo(program: Command): void {
 }
 
 async function databaseAndEtlInfo(connection: Connection) {
+  const { detectEtlRelease } = await import('../../wfm/etl/index.ts');
   return { info: await databaseInfo(connection), etl: await detectEtlRelease(connection) };
 }
 

@@ -1,9 +1,7 @@
 // `wfm dbu migrate-performance`: step two of a two-step migration, allowed once AllowMigratePerformance = 1.
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
-import { overwriteStatement } from '../../wfm/destructive.ts';
-import { writeJsonLines } from '../../wfm/migrate.ts';
-import { CONFLICT_POLICIES, migratePerformance, type ConflictPolicy } from '../../wfm/migrate-performance.ts';
+import type { ConflictPolicy } from '../../wfm/migrate-performance.ts';
 import { flagOption } from '../config-options.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { resolveTarget } from '../connections.ts';
@@ -25,9 +23,9 @@ interface Flags {
   json?: boolean;
 }
 
-function parsePolicy(text: string): ConflictPolicy {
-  if ((CONFLICT_POLICIES as readonly string[]).includes(text)) return text as ConflictPolicy;
-  throw new InputError(`--conflict takes ${CONFLICT_POLICIES.join(', ')}, not "${text}"`);
+function parsePolicy(text: string, policies: readonly ConflictPolicy[]): ConflictPolicy {
+  if ((policies as readonly string[]).includes(text)) return text as ConflictPolicy;
+  throw new InputError(`--conflict takes ${policies.join(', ')}, not "${text}"`);
 }
 
 const day = (value: number | null): string => (value === null ? 'the start' : `${String(value).slice(0, 4)}-${String(value).slice(4, 6)}-${String(value).slice(6)}`);
@@ -55,7 +53,12 @@ export function registerMigratePerformance(dbu: Command): void {
             'set it to 1 in the WFM Client application’s Options section: wfm config set "WFM Client" Options.AllowMigratePerformance 1',
         );
       }
-      const policy = parsePolicy(flags.conflict);
+      const [{ overwriteStatement }, { writeJsonLines }, { CONFLICT_POLICIES, migratePerformance }] = await Promise.all([
+        import('../../wfm/destructive.ts'),
+        import('../../wfm/migrate.ts'),
+        import('../../wfm/migrate-performance.ts'),
+      ]);
+      const policy = parsePolicy(flags.conflict, CONFLICT_POLICIES);
       const from = await resolveTarget(flags.from, connection);
       const to = await resolveTarget(flags.to, connection, '--to');
       if (policy === 'overwrite') await confirmDestructive(await overwriteStatement(to), flags.yes);

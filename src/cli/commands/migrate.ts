@@ -1,7 +1,6 @@
 // `wfm dbu migrate`: a 6.5 database into a new 8.5.2 database.
 import type { Command } from 'commander';
 import { flagOption } from '../config-options.ts';
-import { migrateLegacy } from '../../wfm/migrate.ts';
 import { resolveTarget } from '../connections.ts';
 import { connectionOptions, positiveInteger, withConnectionOptions, withVolumeOptions } from '../options.ts';
 import { formatCount, rowsPerSecond, formatDuration, formatTable, printJson, printLine, progressFor } from '../output.ts';
@@ -18,6 +17,7 @@ export function registerMigrate(dbu: Command): void {
     .option('--chunk-rows <n>', 'rows per chunk: the unit of a transaction, a checkpoint and a hash', '50000')
     .option('--json', 'machine-readable output')
     .action(async (options: { from: string; to?: string; allowMigratePerformance?: string; rejectFile?: string; resume?: boolean; chunkRows: string; json?: boolean }, command: Command) => {
+      const { migrateLegacy } = await import('../../wfm/migrate.ts');
       const passwords = connectionOptions(command);
       const allow = flagOption(passwords, options.allowMigratePerformance, 'client', 'AllowMigratePerformance', true);
       const result = await migrateLegacy(await resolveTarget(options.from, passwords), await resolveTarget(options.to, passwords, '--to'), {

@@ -1,6 +1,6 @@
 // `wfm plan`: the order of migration for these databases, checked, before anything changes.
 import type { Command } from 'commander';
-import { planMigration, type CheckStatus } from '../../wfm/plan.ts';
+import type { CheckStatus } from '../../wfm/plan.ts';
 import { configOf, resolveTarget } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { formatBytes, formatDuration, printJson, printLine } from '../output.ts';
@@ -17,6 +17,7 @@ export function registerPlan(program: Command): void {
     .option('--backup-dir <dir>', 'where the run will write its backup', '.')
     .option('--json', 'machine-readable output')
     .action(async (options: { from?: string; to?: string; twoStep?: boolean; backupDir: string; json?: boolean }, command: Command) => {
+      const { planMigration } = await import('../../wfm/plan.ts');
       const connection = connectionOptions(command);
       const from = await resolveTarget(options.from, connection, '--from');
       const to = options.to === undefined ? undefined : await resolveTarget(options.to, { ...connection, dap: undefined }, '--to');

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import type { ConnectionTarget } from '../../engine/dialect/index.ts';
 import { InputError } from '../../engine/errors.ts';
 import { describeRecordedSeal, type SealVerdict } from '../../wfm/backup-seal.ts';
-import { rollbackStatement } from '../../wfm/destructive.ts';
-import { listRuns, loadJournal, resumeRun, rollbackRun, startRun, type RunJournal, type RunOptions, type StepRecord } from '../../wfm/run.ts';
+import type { RunJournal, RunOptions, StepRecord } from '../../wfm/run.ts';
 import { backupSealingOf, requireSealedBackupsOption } from '../backup-sealing.ts';
 import { confirmDestructive } from '../confirmation.ts';
 import { configOf, DEFAULT_KEY_FILE, resolveTarget, type ConnectionOptions } from '../connections.ts';
@@ -113,6 +112,7 @@ export function registerRun(program: Command): void {
     .option('--force', 'do not wait for registered components to stop')
     .option('--json', 'machine-readable output: the run id, then a line per step')
     .action(async (flags: RunFlags, command: Command) => {
+      const { loadJournal, resumeRun, startRun } = await import('../../wfm/run.ts');
       const connection = connectionOptions(command);
       requireConsistentFlags(flags, connection);
       const options = runOptions(flags, connection, command);
@@ -144,7 +144,10 @@ export function registerRun(program: Command): void {
     .description('list the runs whose journals the runs folder holds, newest first, with their state and what comes next')
     .option('--runs-dir <dir>', 'where runs keep their journals', DEFAULT_RUNS_DIRECTORY)
     .option('--json', 'one JSON object per run')
-    .action((flags: { runsDir: string; json?: boolean }) => printRuns(listRuns(flags.runsDir), flags));
+    .action(async (flags: { runsDir: string; json?: boolean }) => {
+      const { listRuns } = await import('../../wfm/run.ts');
+      printRuns(listRuns(flags.runsDir), flags);
+    });
   withVolumeOptions(withConnectionOptions(program.command('rollback')))
     .description('undo a run: restore the backup it took (update in place) or drop the new database (migration), give the configuration its releases back, enable access')
     .requiredOption('--run <run>', 'the run (`last` for the latest)')
@@ -153,6 +156,7 @@ export function registerRun(program: Command): void {
     .addOption(requireSealedBackupsOption())
     .option('--json', 'machine-readable output')
     .action(async (flags: { run: string; runsDir: string; yes?: boolean; json?: boolean }, command: Command) => {
+      const [{ loadJournal, rollbackRun }, { rollbackStatement }] = await Promise.all([import('../../wfm/run.ts'), import('../../wfm/destructive.ts')]);
       const connection = connectionOptions(command);
       const sealing = backupSealingOf(command, 'check');
       const journal = loadJournal(flags.runsDir, flags.run);

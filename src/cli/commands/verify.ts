@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { verifyMigration } from '../../wfm/verify.ts';
 import { flagOption } from '../config-options.ts';
 import { describeTarget } from '../../engine/dialect/index.ts';
 import { configOf, resolveTarget, withDatabase, type ConnectionOptions } from '../connections.ts';
@@ -26,6 +25,7 @@ export function registerVerify(program: Command): void {
         return;
       }
       if (options.from === undefined) throw new InputError('name the 6.5 database with --from (or check settings with --settings --db URL)');
+      const { verifyMigration } = await import('../../wfm/verify.ts');
       const tables = await verifyMigration(await resolveTarget(options.from, passwords), await resolveTarget(options.to, passwords, '--to'), {
         allowMigratePerformance: flagOption(passwords, options.allowMigratePerformance, 'client', 'AllowMigratePerformance', true).value,
       });

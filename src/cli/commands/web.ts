@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.ts';
 import { knownOption, optionValueProblem, type KnownOption } from '../../wfm/config/index.ts';
-import { buildConsole, type ConsoleOptions } from '../../web/server.ts';
+import type { ConsoleOptions } from '../../web/server.ts';
 import { configOf, resolveTarget } from '../connections.ts';
 import { connectionOptions, withConnectionOptions } from '../options.ts';
 import { printLine } from '../output.ts';
@@ -38,6 +38,8 @@ export function registerWeb(program: Command): void {
       const resolve = (text: string) => resolveTarget(text, { ...connection, dap: undefined });
       const accessPoint = config?.databases.some((d) => d.name === databaseText) ? databaseText : undefined;
       const etl = flags.etl === undefined ? undefined : await resolve(flags.etl);
+      // The web server and its plugins load only when the console starts, not for help or another command.
+      const { buildConsole } = await import('../../web/server.ts');
       const app = buildConsole({ database: await resolve(databaseText), etl, config, accessPoint, tokens, runsDirectory: flags.runsDir, backupDirectory, keyFile: flags.keyFile, resolve });
       const portOption = knownOption('web', 'Options', 'Port') as KnownOption;
       const port = flags.port ?? option('Port') ?? portOption.fallback;

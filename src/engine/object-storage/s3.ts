@@ -2,8 +2,10 @@
 // as the AWS SDK sets one up (environment, shared config and credentials files, instance roles), objects
 // read by byte ranges pinned to the version first seen, and objects written by one multipart upload that
 // becomes an object only when it is completed, and is aborted otherwise.
-import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+// The SDK is imported where an object is first reached, not with this module: the many commands that can
+// name a backup but are given a local file, and every --help, start without it.
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -97,7 +99,8 @@ export function usesPathStyle(endpoint: string | undefined): boolean {
 }
 
 /** The client every object of this process goes through: region, credentials and endpoint as the SDK finds them. */
-function s3Client(): S3Client {
+async function s3Client(): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
   const endpoint = configuredEndpoint();
   // The SDK warns at its first client that its releases after January 2027 will need Node 22. This suite pins
   // a release that supports Node 20, so the notice is about a version it does not run, and is kept from users.
@@ -122,8 +125,10 @@ function isNotFound(error: unknown): boolean {
 }
 
 async function headObject(location: S3Location): Promise<{ size: number; etag: string } | undefined> {
+  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+  const client = await s3Client();
   try {
-    const head = await s3Client().send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
     return { size: head.ContentLength ?? 0, etag: head.ETag ?? '' };
   } catch (error) {
     if (isNotFound(error)) return undefined;
@@ -140,9 +145,11 @@ export async function requireNoObject(location: S3Location): Promise<void> {
 export async function openObject(location: S3Location): Promise<RangedObject> {
   const head = await headObject(location);
   if (!head) throw new InputError(`the backup ${location.url} does not exist`);
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const client = await s3Client();
   const range = async (offset: number, bytes: number): Promise<Readable> => {
     try {
-      const answer = await s3Client().send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key, Range: `bytes=${offset}-${offset + bytes - 1}`, IfMatch: head.etag || undefined }));
+      const answer = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key, Range: `bytes=${offset}-${offset + bytes - 1}`, IfMatch: head.etag || undefined }));
       return answer.Body as Readable;
     } catch (error) {
       throw s3Failure(error, location, 'read');
@@ -186,24 +193,32 @@ function exactly(bytes: Buffer, expected: number, location: S3Location): Buffer 
  * what it could not remove, said for the user.
  */
 export class ObjectUpload {
-  private readonly body = new PassThrough({ highWaterMark: MIB });
-  private readonly upload: Upload;
   private readonly done: Promise<unknown>;
 
-  constructor(
-    readonly location: S3Location,
-    partBytes = DEFAULT_PART_BYTES,
-  ) {
+  /** Starts the upload of `location`, in parts of `partBytes`. */
+  static async start(location: S3Location, partBytes = DEFAULT_PART_BYTES): Promise<ObjectUpload> {
     if (!Number.isSafeInteger(partBytes) || partBytes < MIN_PART_BYTES || partBytes > MAX_PART_BYTES) {
       throw new InputError(`a part of a multipart upload takes ${MIN_PART_BYTES / MIB} to ${MAX_PART_BYTES / MIB} MiB, not ${partBytes / MIB}`);
     }
-    this.upload = new Upload({
-      client: s3Client(),
-      params: { Bucket: location.bucket, Key: location.key, Body: this.body },
+    const { Upload } = await import('@aws-sdk/lib-storage');
+    const body = new PassThrough({ highWaterMark: MIB });
+    const client = await s3Client();
+    const upload = new Upload({
+      client,
+      params: { Bucket: location.bucket, Key: location.key, Body: body },
       partSize: partBytes,
       queueSize: UPLOAD_PARTS_AT_ONCE,
       leavePartsOnError: false,
     });
+    return new ObjectUpload(location, body, upload, client);
+  }
+
+  private constructor(
+    readonly location: S3Location,
+    private readonly body: PassThrough,
+    private readonly upload: Upload,
+    private readonly client: S3Client,
+  ) {
     this.done = this.upload.done();
     // Its failure is met where the next bytes wait for room, or where the upload is completed.
     this.done.catch(() => undefined);
@@ -243,8 +258,9 @@ export class ObjectUpload {
     await this.done.catch(() => undefined);
     const uploadId = this.upload.uploadId;
     if (!uploadId) return undefined;
+    const { AbortMultipartUploadCommand } = await import('@aws-sdk/client-s3');
     try {
-      await s3Client().send(new AbortMultipartUploadCommand({ Bucket: this.location.bucket, Key: this.location.key, UploadId: uploadId }));
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.location.bucket, Key: this.location.key, UploadId: uploadId }));
       return undefined;
     } catch (error) {
       if ((error as { name?: string }).name === 'NoSuchUpload') return undefined;
