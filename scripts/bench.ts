@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { connect, dialectFor, parseConnectionString, type ConnectionTarget } from '../src/engine/dialect/index.ts';
 import { createDatabase, detectRelease } from '../src/wfm/database.ts';
 import { addDays } from '../src/wfm/etl/index.ts';
@@ -324,7 +325,10 @@ async function s3RoundTrip(database: ConnectionTarget): Promise<BenchPart> {
     const objectRuns: RoundTrip[] = [];
     const fileRuns: RoundTrip[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      objectRuns.push(await roundTrip(`s3://${store.bucket}/bench/wfm-${round}.backup.db`));
+      // A backup never replaces an object, so each round writes a key of its own, removed after the round so that the store holds one backup at a time.
+      const key = `bench/wfm-${round}.backup.db`;
+      objectRuns.push(await roundTrip(`s3://${store.bucket}/${key}`));
+      await store.client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: key }));
       const file = join(folder, 'wfm.backup.db');
       rmSync(file, { force: true });
       fileRuns.push(await roundTrip(file));
