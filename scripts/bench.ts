@@ -11,7 +11,7 @@
 // measured first so that peak memory can be compared as the size grows.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -260,11 +260,21 @@ async function backupRestore(database: ConnectionTarget): Promise<BenchPart> {
   }
 }
 
-/** The bytes of the files under a directory now; a file removed while it is read counts for nothing. */
+/**
+ * The bytes of the files under a directory now. A file removed while it is read counts for nothing, and a
+ * folder removed while it is walked makes the whole sample nothing: the peak is taken over many samples.
+ */
 function directoryBytes(directory: string): number {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(directory, { recursive: true, withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
   let bytes = 0;
-  for (const entry of readdirSync(directory, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) bytes += statSync(join(entry.parentPath ?? entry.path, entry.name), { throwIfNoEntry: false })?.size ?? 0;
+  for (const entry of entries) {
+    if (entry.isFile()) bytes += statSync(join(entry.parentPath, entry.name), { throwIfNoEntry: false })?.size ?? 0;
   }
   return bytes;
 }
