@@ -4,24 +4,30 @@
 // the two-step migration: step one, step two (the performance data merged) and a catch-up run; and how
 // long `wfm --help` and `wfm info --help` take to start (`--only startup` for that alone); and the ETL
 // cycle over the migrated database against the same adherence aggregation as one INSERT ... SELECT
-// (`--only etl`).
+// (`--only etl`); and an S3 round trip of the same backup against a local file, through the S3-compatible
+// server the tests start (`--only s3`).
 // A benchmark, not a test: it prints figures and asserts nothing. Sizes: --agents N --days D (default
 // 2000 x 270: about 5 million performance rows and 13 million adherence rows); a quarter-size run is
 // measured first so that peak memory can be compared as the size grows.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { connect, dialectFor, parseConnectionString, type ConnectionTarget } from '../src/engine/dialect/index.ts';
 import { createDatabase, detectRelease } from '../src/wfm/database.ts';
 import { addDays } from '../src/wfm/etl/index.ts';
 import { generate } from '../src/wfm/generate/index.ts';
+import { startS3Server } from '../test/helpers/s3-server.ts';
 
+const DEFAULT_AGENTS = 2000;
+const DEFAULT_DAYS = 270;
 const { values: args } = parseArgs({
   options: {
-    agents: { type: 'string', default: '2000' },
-    days: { type: 'string', default: '270' },
+    agents: { type: 'string', default: String(DEFAULT_AGENTS) },
+    days: { type: 'string', default: String(DEFAULT_DAYS) },
     pg: { type: 'string', default: process.env.WFM_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     only: { type: 'string' },
   },
@@ -162,6 +168,25 @@ function sizeOf(path: string): number {
   return Number(spawnSync('du', ['-sb', path], { encoding: 'utf8' }).stdout.split('\t')[0]);
 }
 
+const megabytes = (bytes: number, decimals = 0): string => (bytes / 1024 / 1024).toFixed(decimals);
+const megabytesPerSecond = (bytes: number, seconds: number): string => (bytes / 1024 / 1024 / seconds).toFixed(1);
+
+/** The database's size on the server and its number of tables. */
+async function databaseSize(database: ConnectionTarget): Promise<{ bytes: number; tables: number }> {
+  const connection = await connect(database);
+  try {
+    return { bytes: await connection.sizeBytes(), tables: (await connection.introspector.introspect()).tables.length };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** A part's printed lines, and its headline ratios for the full bench's closing summary. */
+interface BenchPart {
+  lines: string[];
+  summary: string;
+}
+
 /** Runs of each backup and restore, ours and pg_dump's in turn: this machine's speed drifts by 10 % and more over minutes. */
 const ROUNDS = 2;
 
@@ -172,12 +197,9 @@ interface RestorePhases {
 }
 
 /** wfm bru backup and restore of the migrated database, beside pg_dump and pg_restore of the same database. */
-async function backupRestore(database: ConnectionTarget): Promise<string[]> {
+async function backupRestore(database: ConnectionTarget): Promise<BenchPart> {
   const dialect = await dialectFor('postgres');
-  const connection = await connect(database);
-  const databaseBytes = await connection.sizeBytes();
-  const tables = (await connection.introspector.introspect()).tables.length;
-  await connection.close();
+  const { bytes: databaseBytes, tables } = await databaseSize(database);
   const folder = mkdtempSync(join(tmpdir(), 'wfm-bench-backup-'));
   const restoreTarget = at('wfm_bench_restore');
   const fresh = async (): Promise<void> => {
@@ -215,25 +237,141 @@ async function backupRestore(database: ConnectionTarget): Promise<string[]> {
     const directoryRestore = timed('pg_restore', ['-j', '2', '-d', url(restoreTarget), join(folder, 'dump.fd')]);
     await dialect.dropDatabase(restoreTarget);
     const runs = (seconds: number[]) => seconds.map((s) => s.toFixed(1)).join(', ');
-    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-    const mbs = (seconds: number) => (databaseBytes / 1024 / 1024 / seconds).toFixed(1);
+    const mb = (bytes: number) => megabytes(bytes);
+    const mbs = (seconds: number) => megabytesPerSecond(databaseBytes, seconds);
     const row = (name: string, backup: Timed, restore: number) =>
       `${name.padEnd(26)} backup ${backup.seconds.toFixed(1).padStart(6)} s (${mbs(backup.seconds).padStart(5)} MB/s)  file ${mb(backup.bytes ?? 0).padStart(5)} MB  restore ${restore.toFixed(1).padStart(6)} s (${mbs(restore).padStart(5)} MB/s)`;
-    return [
+    const parallelRatios = `backup ${(directory.seconds / ours.seconds).toFixed(2)}x the speed; restore ${(directoryRestore / ourRestore).toFixed(2)}x the speed`;
+    const lines = [
       '',
       `backup and restore of the migrated database (${tables} tables, ${mb(databaseBytes)} MB in PostgreSQL)`,
       row('wfm bru', ours, ourRestore),
       row('pg_dump -Fc / pg_restore', custom, customRestore),
       row('pg_dump -Fd -j 2 / -j 2', directory, directoryRestore),
       `wfm / pg_dump -Fc: backup ${(custom.seconds / ours.seconds).toFixed(2)}x the speed, file ${((ours.bytes ?? 0) / (custom.bytes ?? 1)).toFixed(2)}x the size; restore ${(customRestore / ourRestore).toFixed(2)}x the speed`,
-      `wfm / -Fd -j 2:    backup ${(directory.seconds / ours.seconds).toFixed(2)}x the speed; restore ${(directoryRestore / ourRestore).toFixed(2)}x the speed`,
+      `wfm / -Fd -j 2:    ${parallelRatios}`,
       `best of ${ROUNDS} runs taken in turn: wfm bru backup ${runs(ourBackups)} s, pg_dump -Fc ${runs(customBackups)} s; wfm bru restore ${runs(ourRestores.map((r) => r.seconds))} s, pg_restore ${runs(customRestores)} s`,
       'wfm bru also checks every restored table against the backup; pg_restore checks nothing',
       `wfm bru restore: file checked ${check.toFixed(1)} s, rows loaded with keys, indexes and foreign keys ${load.toFixed(1)} s, last tables checked ${finish.toFixed(1)} s`,
     ];
+    return { lines, summary: `wfm bru / pg_dump -Fd -j 2: ${parallelRatios}` };
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/**
+ * The bytes of the files under a directory now. A file removed while it is read counts for nothing, and a
+ * folder removed while it is walked makes the whole sample nothing: the peak is taken over many samples.
+ */
+function directoryBytes(directory: string): number {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(directory, { recursive: true, withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  let bytes = 0;
+  for (const entry of entries) {
+    if (entry.isFile()) bytes += statSync(join(entry.parentPath, entry.name), { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return bytes;
+}
+
+interface ScratchRun {
+  seconds: number;
+  bytes: number;
+  peakScratchBytes: number;
+}
+
+/**
+ * One `wfm bru` command in its own process with its own TMPDIR, timed, with the size its --json result
+ * reports and the most that TMPDIR held, sampled every 50 ms.
+ */
+async function bruWithScratch(args: string[], env: NodeJS.ProcessEnv, scratch: string): Promise<ScratchRun> {
+  const started = performance.now();
+  const run = spawn(process.execPath, [WFM, 'bru', ...args, '--json'], { env: { ...env, TMPDIR: scratch }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  run.stdout.on('data', (data: Buffer) => void (stdout += data.toString()));
+  run.stderr.on('data', (data: Buffer) => void (stderr += data.toString()));
+  let peakScratchBytes = 0;
+  const sampler = setInterval(() => void (peakScratchBytes = Math.max(peakScratchBytes, directoryBytes(scratch))), 50);
+  const [status] = (await once(run, 'close')) as [number | null];
+  clearInterval(sampler);
+  const seconds = (performance.now() - started) / 1000;
+  if (status !== 0) throw new Error(`wfm bru ${args[0]} failed:\n${stderr.split('\n').slice(-10).join('\n')}`);
+  return { seconds, bytes: Number((JSON.parse(stdout) as { bytes?: number }).bytes ?? 0), peakScratchBytes };
+}
+
+interface RoundTrip {
+  backup: ScratchRun;
+  restore: ScratchRun;
+}
+
+/**
+ * wfm bru backup to an object in the S3-compatible server the tests use (on this machine, so the network
+ * is the loopback) and restore from it into an empty database, beside the same backup and restore with a
+ * local file, taken in turn.
+ */
+async function s3RoundTrip(database: ConnectionTarget): Promise<BenchPart> {
+  const dialect = await dialectFor('postgres');
+  const { bytes: databaseBytes } = await databaseSize(database);
+  const store = await startS3Server('wfm-bench');
+  const folder = mkdtempSync(join(tmpdir(), 'wfm-bench-s3-'));
+  const scratch = join(folder, 'tmp');
+  mkdirSync(scratch);
+  const env = { ...process.env, ...store.env };
+  const restoreTarget = at('wfm_bench_restore_s3');
+  const roundTrip = async (file: string): Promise<RoundTrip> => {
+    const backup = await bruWithScratch(['backup', '--db', url(database), '--file', file], env, scratch);
+    await dialect.dropDatabase(restoreTarget);
+    const restore = await bruWithScratch(['restore', '--db', url(restoreTarget), '--file', file], env, scratch);
+    return { backup, restore };
+  };
+  try {
+    log(`backing up to s3://${store.bucket} and to a local file and restoring each, ${ROUNDS} times in turn ...`);
+    const objectRuns: RoundTrip[] = [];
+    const fileRuns: RoundTrip[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // A backup never replaces an object, so each round writes a key of its own, removed after the round so that the store holds one backup at a time.
+      const key = `bench/wfm-${round}.backup.db`;
+      objectRuns.push(await roundTrip(`s3://${store.bucket}/${key}`));
+      await store.client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: key }));
+      const file = join(folder, 'wfm.backup.db');
+      rmSync(file, { force: true });
+      fileRuns.push(await roundTrip(file));
+    }
+    return roundTripLines(databaseBytes, objectRuns, fileRuns);
+  } finally {
+    await dialect.dropDatabase(restoreTarget);
+    await store.stop();
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** The best of each kind of run, its rate over the database's size, and S3 against the local file. */
+function roundTripLines(databaseBytes: number, objectRuns: RoundTrip[], fileRuns: RoundTrip[]): BenchPart {
+  const best = (runs: ScratchRun[]): ScratchRun => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const peak = (runs: RoundTrip[]): number => Math.max(...runs.flatMap((r) => [r.backup.peakScratchBytes, r.restore.peakScratchBytes]));
+  const runs = (values: ScratchRun[]): string => values.map((r) => r.seconds.toFixed(1)).join(', ');
+  const row = (name: string, trips: RoundTrip[]): string => {
+    const backup = best(trips.map((t) => t.backup));
+    const restore = best(trips.map((t) => t.restore));
+    return `${name.padEnd(26)} backup ${backup.seconds.toFixed(1).padStart(6)} s (${megabytesPerSecond(databaseBytes, backup.seconds).padStart(5)} MB/s)  size ${megabytes(backup.bytes, 1).padStart(7)} MB  restore ${restore.seconds.toFixed(1).padStart(6)} s (${megabytesPerSecond(databaseBytes, restore.seconds).padStart(5)} MB/s)  peak TMPDIR ${megabytes(peak(trips)).padStart(4)} MB`;
+  };
+  const ratio = (kind: keyof RoundTrip): string => (best(objectRuns.map((t) => t[kind])).seconds / best(fileRuns.map((t) => t[kind])).seconds).toFixed(2);
+  const ratios = `backup ${ratio('backup')}x the time, restore ${ratio('restore')}x the time`;
+  const lines = [
+    '',
+    `S3 round trip of the migrated database (${megabytes(databaseBytes)} MB in PostgreSQL; s3rver on 127.0.0.1, default segment and part sizes)`,
+    row('wfm bru, s3:// object', objectRuns),
+    row('wfm bru, local file', fileRuns),
+    `S3 / local file: ${ratios}`,
+    `best of ${ROUNDS} runs taken in turn: to S3 ${runs(objectRuns.map((t) => t.backup))} s, to a file ${runs(fileRuns.map((t) => t.backup))} s; from S3 ${runs(objectRuns.map((t) => t.restore))} s, from a file ${runs(fileRuns.map((t) => t.restore))} s`,
+  ];
+  return { lines, summary: `wfm bru S3 / local file: ${ratios}` };
 }
 
 /** One `wfm` command in its own process, with its --json result and its wall-clock seconds. */
@@ -426,20 +564,30 @@ async function etl(migrated: ConnectionTarget, days: number): Promise<string[]> 
 const perSecond = (rows: number, seconds: number): number => Math.round(rows / Math.max(seconds, 1e-9));
 const n = (value: number): string => value.toLocaleString('en-US');
 
+/**
+ * The migrated database a part run alone measures: the full bench's at the default size, otherwise one per
+ * size, migrated the first time and kept.
+ */
+async function migratedDatabase(agents: number, days: number): Promise<ConnectionTarget> {
+  const label = agents === DEFAULT_AGENTS && days === DEFAULT_DAYS ? 'full' : `${agents}_${days}`;
+  const migrated = at(`wfm_bench_dst_${label}`);
+  if ((await count(migrated, 'agent_adherence').catch(() => 0)) === 0) await migrate(await legacySource(agents, days), label);
+  return migrated;
+}
+
 async function main(): Promise<void> {
   const agents = Number(args.agents);
   const days = Number(args.days);
   if (args.only === 'backup') {
-    await legacySource(agents, days);
-    const migrated = at('wfm_bench_dst_full');
-    if ((await count(migrated, 'agent_adherence').catch(() => 0)) === 0) await migrate(await legacySource(agents, days), 'full');
-    process.stdout.write(`${(await backupRestore(migrated)).join('\n')}\n`);
+    process.stdout.write(`${(await backupRestore(await migratedDatabase(agents, days))).lines.join('\n')}\n`);
+    return;
+  }
+  if (args.only === 's3') {
+    process.stdout.write(`${(await s3RoundTrip(await migratedDatabase(agents, days))).lines.join('\n')}\n`);
     return;
   }
   if (args.only === 'etl') {
-    const migrated = at('wfm_bench_dst_full');
-    if ((await count(migrated, 'agent_adherence').catch(() => 0)) === 0) await migrate(await legacySource(agents, days), 'full');
-    process.stdout.write(`${(await etl(migrated, days)).join('\n')}\n`);
+    process.stdout.write(`${(await etl(await migratedDatabase(agents, days), days)).join('\n')}\n`);
     return;
   }
   if (args.only === 'startup') {
@@ -474,7 +622,10 @@ async function main(): Promise<void> {
     typeof loader === 'string' ? '' : `migration copy / pgloader        ${(migrationRate / perSecond(loader.rows, loader.seconds)).toFixed(2)} (pgloader neither maps, validates nor verifies)`,
     `peak memory of the migration     ${full.peakRssMiB.toFixed(0)} MiB for ${n(full.rows)} rows; ${quarter.peakRssMiB.toFixed(0)} MiB for ${n(quarter.rows)} rows (a quarter of the days)`,
   ];
-  lines.push(...(await backupRestore(at('wfm_bench_dst_full'))), ...(await twoStep(source)), ...(await etl(at('wfm_bench_dst_full'), days)), ...startup());
+  const backup = await backupRestore(at('wfm_bench_dst_full'));
+  const objectStorage = await s3RoundTrip(at('wfm_bench_dst_full'));
+  lines.push(...backup.lines, ...objectStorage.lines, ...(await twoStep(source)), ...(await etl(at('wfm_bench_dst_full'), days)), ...startup());
+  lines.push('', `summary: migration copy / raw COPY ${(migrationRate / copyRate).toFixed(2)}; ${backup.summary}; ${objectStorage.summary}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

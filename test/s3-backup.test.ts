@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readSegmentIndex } from '../src/engine/archive/index.ts';
 import { indexBytes } from '../src/engine/archive/segments.ts';
 import { openObject, parseS3Url } from '../src/engine/object-storage/s3.ts';
@@ -41,10 +41,9 @@ before(async () => {
   server = await startS3Server();
   // The code under test reads the same variables as the `wfm` processes are given.
   Object.assign(process.env, server.env);
-  client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: server.env.AWS_ACCESS_KEY_ID as string, secretAccessKey: server.env.AWS_SECRET_ACCESS_KEY as string } });
+  client = server.client;
 });
 after(async () => {
-  client.destroy();
   await server.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
