@@ -203,18 +203,19 @@ function processExists(pid: number): boolean {
 }
 
 /**
- * Whether a journal that says running was left by a process that is gone. Only a process of this host can
- * be asked; a run of another host, or one whose journal names no process, is taken at its word.
+ * The process a journal that says running names, when it is gone. Only a process of this host can be
+ * asked; a run of another host, or one whose journal names no process, is taken at its word.
  */
-export function isRunProcessGone(journal: RunJournal): boolean {
+function goneProcessOf(journal: RunJournal): RunProcess | undefined {
   const named = journal.process;
-  return journal.state === 'running' && isRunProcess(named) && named.host === hostname() && !processExists(named.pid);
+  return journal.state === 'running' && isRunProcess(named) && named.host === hostname() && !processExists(named.pid) ? named : undefined;
 }
 
 /** A journal left at running by a process that is gone, as it reads: interrupted at the step it was in, in memory only. */
 function withGoneProcessSettled(journal: RunJournal): RunJournal {
-  if (!isRunProcessGone(journal) || !journal.process) return journal;
-  const gone = `the process that ran it (${journal.process.pid} on ${journal.process.host}) is gone: killed outright, or the machine stopped`;
+  const named = goneProcessOf(journal);
+  if (!named) return journal;
+  const gone = `the process that ran it (${named.pid} on ${named.host}) is gone: killed outright, or the machine stopped`;
   const steps = journal.steps.map((step): StepRecord => (step.state === 'running' ? { ...step, state: 'interrupted', detail: gone } : step));
   return { ...journal, state: 'interrupted', steps, processGone: true };
 }
