@@ -142,6 +142,7 @@ describe('runs whose process died', () => {
         assert.doesNotMatch(page, /id="eta"/, 'no time left is promised for a run nobody carries out');
         const list = await dashboard.get('/runs');
         assert.ok(list.includes('interrupted (process gone) at “back up”'), list.slice(list.indexOf(runId), list.indexOf(runId) + 600));
+        assert.ok((await dashboard.get('/')).includes('interrupted (process gone) at “back up”'), 'the overview’s last runs say so too');
         const stream = await dashboard.get(`/runs/${runId}/events`);
         assert.match(stream, /"stateText":"interrupted \(process gone\)"/, 'the page’s stream says so too, and ends');
         assert.equal(readFileSync(journalFile, 'utf8'), left, 'reading the runs wrote no journal');
