@@ -11,7 +11,7 @@ import { APPLICATION_TITLES } from './config/applications.ts';
 import type { ConfigFile } from './config/config-file.ts';
 import { databaseInfo, detectRelease } from './database.ts';
 import { stepTwoHistory, type StepTwoHistory } from './migrate-performance.ts';
-import { listRuns, runDurationMs, runStartedAt, type RunJournal } from './run.ts';
+import { listRuns, runDurationMs, runStartedAt, runStateText, type RunJournal } from './run.ts';
 import { checkSettings } from './settings.ts';
 
 /** The two-step runs whose step two the overview looks up, newest first: each costs a connection. */
@@ -50,6 +50,8 @@ export interface RunSummary {
   path: RunJournal['path'];
   twoStep: boolean;
   state: RunJournal['state'];
+  /** The state in words: `interrupted (process gone)`, `running on HOST` where the journal alone would mislead. */
+  stateText: string;
   startedAt?: string;
   durationMs: number;
   /** The step under way, failed or stopped; undefined once every step is done. */
@@ -162,6 +164,7 @@ export function summarizeRun(journal: RunJournal): RunSummary {
     path: journal.path,
     twoStep: journal.twoStep,
     state: journal.state,
+    stateText: runStateText(journal),
     startedAt: runStartedAt(journal),
     durationMs: runDurationMs(journal),
     currentStep: current?.name,

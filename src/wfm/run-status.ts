@@ -3,7 +3,7 @@
 // Any process may have written them: a run started from the console and one started with `wfm run` read
 // the same.
 import { readRunEvents, type RunEvent } from './run-events.ts';
-import { eventLogPath, loadJournal, type RunJournal, type StepRecord } from './run.ts';
+import { eventLogPath, loadJournal, runStateText, type RunJournal, type StepRecord } from './run.ts';
 
 export interface TableStatus {
   table: string;
@@ -34,6 +34,8 @@ export type RunAction = 'resume' | 'roll back' | 'step two' | 'verify';
 
 export interface RunStatus {
   journal: RunJournal;
+  /** The state in words (run.ts runStateText). */
+  stateText: string;
   /** 0 to 100: the steps done and the rows of the step under way, weighed by the plan's estimates. */
   percent: number;
   /** Seconds left, while the run is under way and there is something to go by. */
@@ -143,6 +145,7 @@ export function runStatus(journal: RunJournal, events: readonly RunEvent[], now 
   const etaSeconds = underWay ? secondsLeftIn(current, now) + steps.filter((s) => s.state === 'pending').reduce((sum, s) => sum + weight(s), 0) : undefined;
   return {
     journal,
+    stateText: runStateText(journal),
     percent: journal.state === 'done' ? 100 : Math.round((100 * done) / Math.max(total, 1)),
     etaSeconds,
     currentStep: current?.name,

@@ -3,6 +3,7 @@
 // that was interrupted and `wfm rollback` knows what to undo: the backup the run took, the database it
 // created, the releases the configuration held before.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { withConnection, type ConnectionTarget } from '../engine/dialect/index.ts';
 import { describeTarget, parseConnectionString } from '../engine/dialect/connection-string.ts';
@@ -35,6 +36,12 @@ export interface StepRecord {
   detail?: string;
 }
 
+/** The process that carries a run out, as its journal names it: a run is only running while this process lives. */
+export interface RunProcess {
+  host: string;
+  pid: number;
+}
+
 export interface RunJournal {
   runId: string;
   /** Connection strings as given: a password comes from the environment, never from here. */
@@ -50,6 +57,13 @@ export interface RunJournal {
   releasesBefore: Record<string, string | null>;
   state: 'running' | 'failed' | 'interrupted' | 'done' | 'rolled back';
   steps: StepRecord[];
+  /** The process that started or last resumed the run; absent in journals written before it was recorded. */
+  process?: RunProcess;
+  /**
+   * Set as the journal is read, never written: it said running, but its process is gone from this host
+   * (killed outright, or the machine stopped), so the run is shown and treated as interrupted.
+   */
+  processGone?: true;
 }
 
 export interface RunOptions {
@@ -131,7 +145,8 @@ function stepEstimates(plan: Plan): Record<string, number> {
 function saveJournal(runsDirectory: string, journal: RunJournal): void {
   mkdirSync(runsDirectory, { recursive: true });
   const path = journalPath(runsDirectory, journal.runId);
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(journal, null, 2)}\n`);
+  const { processGone: _read, ...stored } = journal;
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(stored, null, 2)}\n`);
   renameSync(`${path}.tmp`, path);
 }
 
@@ -165,6 +180,51 @@ function requireJournal(value: unknown, runId: string, path: string): RunJournal
     (journal.backupSeal === undefined || isRecordedSeal(journal.backupSeal));
   if (!valid) throw new InputError(`${path} is not the journal of run ${runId} as wfm run writes it; it is left alone`);
   return journal as RunJournal;
+}
+
+/** This process, as a journal names the process that runs it. */
+function thisProcess(): RunProcess {
+  return { host: hostname(), pid: process.pid };
+}
+
+function isRunProcess(value: unknown): value is RunProcess {
+  const named = value as Partial<RunProcess> | null;
+  return typeof named?.host === 'string' && Number.isSafeInteger(named.pid) && (named.pid ?? 0) > 0;
+}
+
+/** Whether a process of this host exists: signal 0 only asks, and EPERM means it exists under another user. */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The process a journal that says running names, when it is gone. Only a process of this host can be
+ * asked; a run of another host, or one whose journal names no process, is taken at its word.
+ */
+function goneProcessOf(journal: RunJournal): RunProcess | undefined {
+  const named = journal.process;
+  return journal.state === 'running' && isRunProcess(named) && named.host === hostname() && !processExists(named.pid) ? named : undefined;
+}
+
+/** A journal left at running by a process that is gone, as it reads: interrupted at the step it was in, in memory only. */
+function withGoneProcessSettled(journal: RunJournal): RunJournal {
+  const named = goneProcessOf(journal);
+  if (!named) return journal;
+  const gone = `the process that ran it (${named.pid} on ${named.host}) is gone: killed outright, or the machine stopped`;
+  const steps = journal.steps.map((step): StepRecord => (step.state === 'running' ? { ...step, state: 'interrupted', detail: gone } : step));
+  return { ...journal, state: 'interrupted', steps, processGone: true };
+}
+
+/** A run's state in words: a run stopped without a word, and a run another host carries out, say so. */
+export function runStateText(journal: RunJournal): string {
+  if (journal.processGone) return 'interrupted (process gone)';
+  if (journal.state === 'running' && journal.process && journal.process.host !== hostname()) return `running on ${journal.process.host}`;
+  return journal.state;
 }
 
 /** The runs whose journals the runs folder holds, newest first; a file that is not a run's journal is not listed. */
@@ -212,7 +272,7 @@ export function loadJournal(runsDirectory: string, runId: string): RunJournal {
   } catch {
     throw new InputError(`${path} is not a run journal: it is not JSON`);
   }
-  return requireJournal(value, id, path);
+  return withGoneProcessSettled(requireJournal(value, id, path));
 }
 
 function newRunId(): string {
@@ -497,6 +557,7 @@ export async function startRun(start: StartRun, options: RunOptions): Promise<Ru
     releasesBefore: {},
     state: 'running',
     steps: RUN_STEPS.map((name) => ({ name, state: 'pending' })),
+    process: thisProcess(),
   };
   saveJournal(options.runsDirectory, journal);
   recordRunStart(eventLogPath(options.runsDirectory, runId), `${runId}: ${plan.path} of ${plan.source}${journal.to === null ? '' : ` into ${plan.target ?? journal.to}`}`, stepEstimates(plan));
@@ -510,7 +571,8 @@ export async function resumeRun(journal: RunJournal, resolveTarget: (text: strin
   if (!isBackedUp(journal)) requireSealKeyForBackup(options.sealing ?? {});
   const from = await resolveTarget(journal.from);
   const to = journal.to === null ? undefined : await resolveTarget(journal.to);
-  return runSteps({ journal, from, to, options: withEventLog(options, journal.runId) });
+  const { processGone: _settled, ...resumed } = journal;
+  return runSteps({ journal: { ...resumed, process: thisProcess() }, from, to, options: withEventLog(options, journal.runId) });
 }
 
 function isBackedUp(journal: RunJournal): boolean {

@@ -145,8 +145,11 @@ export function registerRun(program: Command): void {
     .option('--runs-dir <dir>', 'where runs keep their journals', DEFAULT_RUNS_DIRECTORY)
     .option('--json', 'one JSON object per run')
     .action(async (flags: { runsDir: string; json?: boolean }) => {
-      const { listRuns } = await import('../../wfm/run.ts');
-      printRuns(listRuns(flags.runsDir), flags);
+      const { listRuns, runStateText } = await import('../../wfm/run.ts');
+      printRuns(
+        listRuns(flags.runsDir).map((journal) => ({ ...journal, stateText: runStateText(journal) })),
+        flags,
+      );
     });
   withVolumeOptions(withConnectionOptions(program.command('rollback')))
     .description('undo a run: restore the backup it took (update in place) or drop the new database (migration), give the configuration its releases back, enable access')
@@ -177,12 +180,15 @@ export function registerRun(program: Command): void {
 }
 
 /** What `wfm runs` shows of a run: where it stands, how long its steps took, and the step it is at. */
-function runSummary(journal: RunJournal): { runId: string; state: RunJournal['state']; path: string; from: string; to: string; step: string; duration: string } {
+/** A journal as `wfm runs` lists it, with its state in words. */
+type ListedRun = RunJournal & { stateText: string };
+
+function runSummary(journal: ListedRun): { runId: string; state: string; path: string; from: string; to: string; step: string; duration: string } {
   const current = journal.steps.find((step) => step.state !== 'done') ?? journal.steps.at(-1);
   const durationMs = journal.steps.reduce((sum, step) => sum + (step.durationMs ?? 0), 0);
   return {
     runId: journal.runId,
-    state: journal.state,
+    state: journal.stateText,
     path: journal.path,
     from: journal.from,
     to: journal.to ?? '(in place)',
@@ -191,7 +197,7 @@ function runSummary(journal: RunJournal): { runId: string; state: RunJournal['st
   };
 }
 
-function printRuns(journals: RunJournal[], flags: { runsDir: string; json?: boolean }): void {
+function printRuns(journals: ListedRun[], flags: { runsDir: string; json?: boolean }): void {
   if (flags.json) {
     for (const journal of journals) printJson(journal);
     return;
@@ -202,4 +208,7 @@ function printRuns(journals: RunJournal[], flags: { runsDir: string; json?: bool
   }
   const rows = journals.map(runSummary).map((r) => [r.runId, r.state, r.path, r.from, r.to, r.duration, r.step]);
   printLine(formatTable(['run', 'state', 'path', 'from', 'to', 'took', 'at step'], rows));
+  for (const journal of journals.filter((j) => j.processGone)) {
+    printLine(`${journal.runId} stopped without a word (its process is gone): to go on, run: wfm run --resume ${journal.runId}${sameOptions({ config: journal.config ?? undefined }, flags.runsDir)}`);
+  }
 }

@@ -147,7 +147,7 @@ export function runRoutes(app: FastifyInstance, context: ConsoleContext): void {
     let status = follow();
     let last = '';
     const send = (): void => {
-      const text = JSON.stringify({ state: status.journal.state, live: runLivePart(status, acts).text, log: logText(status.log), rates: status.rates });
+      const text = JSON.stringify({ state: status.journal.state, stateText: status.stateText, live: runLivePart(status, acts).text, log: logText(status.log), rates: status.rates });
       if (text !== last) reply.raw.write(`data: ${text}\n\n`);
       last = text;
     };

@@ -5,7 +5,7 @@
 
 /**
  * @typedef {{ seconds: number, rowsPerSecond: number }} RatePoint
- * @typedef {{ state: string, live: string, log: string, rates: RatePoint[] }} RunView
+ * @typedef {{ state: string, stateText: string, live: string, log: string, rates: RatePoint[] }} RunView
  */
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -76,7 +76,7 @@ function show(view) {
     if (open.has(details.getAttribute('data-step'))) details.setAttribute('open', '');
   }
   const state = pageElement('state');
-  state.textContent = view.state;
+  state.textContent = view.stateText;
   state.className = view.state.replace(' ', '-');
   const log = pageElement('log');
   const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;

@@ -11,7 +11,13 @@ function overall(status: RunStatus): Html {
   const eta = status.etaSeconds === undefined ? '' : html` · about <b id="eta">${secondsText(status.etaSeconds)}</b> left`;
   const where = status.currentStep ? html` · ${status.journal.state === 'running' ? 'now' : 'stopped at'}: <b>${status.currentStep}</b>` : '';
   return html`<div class="card overall"><div class="bar big"><i style="width:${status.percent}%"></i></div>
-<p><b id="percent">${status.percent}%</b> done${eta}${where}</p></div>`;
+<p><b id="percent">${status.percent}%</b> done${eta}${where}</p>${stoppedWithoutAWord(status)}</div>`;
+}
+
+/** A run whose process was killed outright left no word of its own: the page says so, and how to go on. */
+function stoppedWithoutAWord(status: RunStatus): Html | string {
+  if (!status.journal.processGone) return '';
+  return html`<p class="warn">The run stopped without a word: its process is gone (killed outright, or the machine stopped). To go on: <code>wfm run --resume ${status.journal.runId}</code>, or Resume below.</p>`;
 }
 
 function stepRow(step: StepStatus): Html {
@@ -68,7 +74,7 @@ export function logText(lines: readonly LogLine[]): string {
 
 export function runPage(status: RunStatus, mayAct: boolean): Html {
   const { journal } = status;
-  return html`<h1>${journal.runId} <span id="state" class="${journal.state.replace(' ', '-')}">${journal.state}</span></h1>
+  return html`<h1>${journal.runId} <span id="state" class="${journal.state.replace(' ', '-')}">${status.stateText}</span></h1>
 <p class="muted conn">${journal.path}${journal.twoStep ? ', step one' : ''}: ${journal.from}${journal.to === null ? '' : html` → ${journal.to}`}</p>
 <div id="run-live">${runLivePart(status, mayAct)}</div>
 <h2>Rows per second</h2><div class="card"><svg id="rate-chart" role="img" aria-label="rows per second over time" viewBox="0 0 640 180" data-rates="${JSON.stringify(status.rates)}"></svg></div>

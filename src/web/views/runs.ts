@@ -10,7 +10,7 @@ import type { LiveJob } from '../live-runs.ts';
 export const RUN_HEADINGS = html`<tr><th>run</th><th>source</th><th>target</th><th>state</th><th>started (UTC)</th><th>duration</th></tr>`;
 
 export function runRow(run: RunSummary): Html {
-  const state = run.state === 'done' || !run.currentStep ? run.state : `${run.state} at “${run.currentStep}”`;
+  const state = run.state === 'done' || !run.currentStep ? run.stateText : `${run.stateText} at “${run.currentStep}”`;
   return html`<tr data-run="${run.runId}"><td class="id"><a href="/runs/${run.runId}">${run.runId}</a><br><span class="muted">${run.path}${run.twoStep ? ', step one' : ''}</span></td><td class="conn">${run.source}</td><td class="conn">${run.target}</td><td class="${run.state.replace(' ', '-')}">${state}</td><td class="when">${run.startedAt ? utcSecond(run.startedAt) : ''}</td><td class="n">${run.state === 'running' ? 'under way' : formatDuration(run.durationMs)}</td></tr>`;
 }
 
@@ -30,7 +30,7 @@ export function runsPage(data: RunsPageData): Html {
 <button name="action" value="plan" class="secondary">Plan</button><button name="action" value="run">Run</button></form></div>
 <h2>Runs in ${data.runsDirectory}</h2>
 ${data.runs.length === 0 ? html`<p class="muted">No run in ${data.runsDirectory} yet.</p>` : html`<div class="scroll"><table id="runs">${RUN_HEADINGS}${data.runs.map(runRow)}</table></div>`}
-<div class="card">${data.runs.length === 0 ? html`<span class="muted">No run in ${data.runsDirectory} to roll back.</span>` : html`<form class="inline" method="post" action="/rollback"><label>Run<select name="run">${data.runs.map((r) => html`<option value="${r.runId}">${r.runId}: ${r.path}, ${r.state}</option>`)}</select></label><button class="secondary">Roll back…</button></form>`}</div>
+<div class="card">${data.runs.length === 0 ? html`<span class="muted">No run in ${data.runsDirectory} to roll back.</span>` : html`<form class="inline" method="post" action="/rollback"><label>Run<select name="run">${data.runs.map((r) => html`<option value="${r.runId}">${r.runId}: ${r.path}, ${r.stateText}</option>`)}</select></label><button class="secondary">Roll back…</button></form>`}</div>
 <h2>Other work started here</h2>
 ${data.jobs.length === 0 ? html`<p class="muted">Nothing yet.</p>` : html`<div class="scroll"><table><tr><th>what</th><th>started</th><th>state</th></tr>${data.jobs.map((j) => html`<tr><td><a href="/jobs/${j.id}">${j.title}</a></td><td>${j.startedAt}</td><td class="${j.state}">${j.state}</td></tr>`)}</table></div>`}`;
 }
