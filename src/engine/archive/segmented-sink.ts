@@ -102,6 +102,8 @@ export class SegmentedArchiveSink implements ChunkSink {
   private readonly filling = new Set<OpenSegment>();
   /** The last segment's bytes on their way into the stream. */
   private streamed: Promise<void> = Promise.resolve();
+  /** Set while a new segment is being opened: chunks wait for it rather than open one each. */
+  private opening: Promise<void> | undefined;
   private written = 0;
 
   private constructor(
@@ -173,8 +175,13 @@ export class SegmentedArchiveSink implements ChunkSink {
   /** A chunk prepared by the segment it will be written to, counted there until it is written. */
   private async prepared<T extends PreparedChunk>(item: CopyItem, prepare: (intake: SinkIntake) => Promise<T>): Promise<T> {
     const segment = await this.segmentForNextChunk();
-    const chunk = await prepare(await segment.intake(item));
-    segment.outstanding++;
+    let chunk: T;
+    try {
+      chunk = await prepare(await segment.intake(item));
+    } catch (error) {
+      segment.outstanding--;
+      throw error;
+    }
     return {
       ...chunk,
       write: async (checkpoint) => {
@@ -186,15 +193,32 @@ export class SegmentedArchiveSink implements ChunkSink {
     };
   }
 
-  /** The segment the next chunk goes into: a new one once the current one is full. */
+  /**
+   * The segment the next chunk goes into, a new one once the current one is full, with the chunk counted
+   * there at once. Two tables are read at a time: a segment must not be finished while a chunk bound for it
+   * is still being prepared, and two chunks must not each open a new segment, leaving one never finished.
+   */
   private async segmentForNextChunk(): Promise<OpenSegment> {
-    if (this.segment.bytes() < this.options.segmentBytes) return this.segment;
+    while (this.opening) await this.opening;
+    if (this.segment.bytes() < this.options.segmentBytes) return this.counted(this.segment);
     const full = this.segment;
     full.full = true;
     this.filling.add(full);
-    this.segment = await openSegment(this.options.directory, this.entries.length + this.filling.size + 1, this.fields);
+    const opening = openSegment(this.options.directory, this.entries.length + this.filling.size + 1, this.fields);
+    this.opening = opening.then(() => undefined, () => undefined);
+    try {
+      this.segment = await opening;
+    } finally {
+      this.opening = undefined;
+    }
+    const segment = this.counted(this.segment);
     await this.finishIfWritten(full);
-    return this.segment;
+    return segment;
+  }
+
+  private counted(segment: OpenSegment): OpenSegment {
+    segment.outstanding++;
+    return segment;
   }
 
   /** A full segment whose chunks are all written is finished and handed to the stream once the one before is taken. */
